@@ -1,0 +1,44 @@
+/**
+ * Command-line and environment-variable options shared by the entry points. Entry points are the only
+ * code that reads process.argv or process.env; everything below them gets plain values.
+ */
+import type { Site } from '../model/topology';
+
+export interface SynthOptions {
+  /** Environment names, or `all`. */
+  readonly envs: readonly string[] | 'all';
+  readonly activeSite?: Site;
+  readonly outdir: string;
+  readonly environmentsDir: string;
+}
+
+export class UsageError extends Error {}
+
+export function parseActiveSite(value: string | undefined, source: string): Site | undefined {
+  if (value === undefined || value === '') return undefined;
+  const upper = value.toUpperCase();
+  if (upper === 'A' || upper === 'B') return upper;
+  throw new UsageError(`${source}: received "${value}"; expected A or B`);
+}
+
+export function parseEnvList(value: string, source: string): readonly string[] | 'all' {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`${source}: expected an environment name, a comma-separated list, or "all"`);
+  return names.includes('all') ? 'all' : names;
+}
+
+/** Reads `--flag value` / `--flag=value` pairs; unknown flags are errors. */
+export function readFlags(argv: readonly string[], known: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match || !known.includes(match[1]!)) {
+      throw new UsageError(`unknown argument "${arg}"; expected ${known.map((k) => `--${k} <value>`).join(', ')}`);
+    }
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${match[1]} needs a value`);
+    flags.set(match[1]!, value);
+  }
+  return flags;
+}

@@ -1,0 +1,148 @@
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
+import { HorizontalPodAutoscalerV2 } from '@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2';
+import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
+import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
+import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
+import type { INamespace } from '../tenancy/tenant-namespace';
+
+export interface ContainerResources {
+  readonly cpuMilli: number;
+  readonly memoryMiB: number;
+}
+
+export interface BusinessApplicationProps {
+  /** Namespace the application runs in. */
+  readonly namespace: INamespace;
+  /** Kubernetes name of the application, e.g. `settlement`. */
+  readonly name: string;
+  /** Full image reference, pinned (`registry/settlement:2.3.1`). */
+  readonly image: string;
+  /** Application version, recorded as the `app.kubernetes.io/version` label. */
+  readonly version: string;
+  /** Replicas, and the autoscaler's lower bound. */
+  readonly replicas: number;
+  /** Autoscaler upper bound. @default 2 x replicas */
+  readonly maxReplicas?: number;
+  /** Average CPU utilisation the autoscaler aims for. @default 70 */
+  readonly targetCpuUtilizationPercent?: number;
+  readonly requests: ContainerResources;
+  readonly limits: ContainerResources;
+  /** HTTP port of the container. @default 8080 */
+  readonly port?: number;
+  /** @default "/actuator/health/readiness" */
+  readonly readinessPath?: string;
+  /** @default "/actuator/health/liveness" */
+  readonly livenessPath?: string;
+  /** Environment of the container, delivered as a ConfigMap. No secrets here: they come from Secrets. */
+  readonly config: Readonly<Record<string, string>>;
+  /** Labels on every object (zone, site, system type...). @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** UID the containers run as: any non-root UID works; a fixed one keeps file ownership predictable. */
+const NON_ROOT_UID = '10001';
+
+/**
+ * One business application (业务应用) of the platform: Deployment (rolling update, probes, resource
+ * requests/limits, hardened after the NSA/CISA Kubernetes guide), Service, PodDisruptionBudget,
+ * HorizontalPodAutoscaler and a ConfigMap with its configuration.
+ */
+export class BusinessApplication extends Construct {
+  /** In-cluster address of the application's Service, `<name>.<namespace>.svc`. */
+  readonly serviceName: string;
+  readonly port: number;
+
+  constructor(scope: Construct, id: string, props: BusinessApplicationProps) {
+    super(scope, id);
+    const port = props.port ?? 8080;
+    const namespace = props.namespace.namespaceName;
+    const selector = { 'app.kubernetes.io/name': props.name };
+    const labels = { ...props.labels, ...selector, 'app.kubernetes.io/version': props.version, 'app.kubernetes.io/part-of': 'hsa-platform' };
+    const metadata = { name: props.name, namespace, labels };
+
+    const config = new ConfigMapV1(this, 'Config', { metadata, data: { ...props.config } });
+    // A changed configuration rolls the pods: the hash is part of the pod template.
+    const configHash = createHash('sha256').update(JSON.stringify(props.config)).digest('hex').slice(0, 16);
+
+    const probe = (path: string, initialDelaySeconds: number, periodSeconds: number) => ({
+      httpGet: { path, port: String(port) },
+      initialDelaySeconds,
+      periodSeconds,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    });
+
+    new DeploymentV1(this, 'Resource', {
+      metadata,
+      waitForRollout: true,
+      // The autoscaler owns the live replica count; Terraform sets it only at creation.
+      lifecycle: { ignoreChanges: ['spec[0].replicas'] },
+      spec: {
+        replicas: String(props.replicas),
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '0' } },
+        template: {
+          metadata: { labels, annotations: { 'hsa.gov.cn/config-hash': configHash } },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: { runAsNonRoot: true, runAsUser: NON_ROOT_UID, runAsGroup: NON_ROOT_UID, fsGroup: NON_ROOT_UID, seccompProfile: { type: 'RuntimeDefault' } },
+            topologySpreadConstraint: [
+              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: [{ matchLabels: selector }] },
+            ],
+            container: [
+              {
+                name: props.name,
+                image: props.image,
+                imagePullPolicy: 'IfNotPresent',
+                port: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+                envFrom: [{ configMapRef: { name: config.metadata.name } }],
+                resources: {
+                  requests: { cpu: `${props.requests.cpuMilli}m`, memory: `${props.requests.memoryMiB}Mi` },
+                  limits: { cpu: `${props.limits.cpuMilli}m`, memory: `${props.limits.memoryMiB}Mi` },
+                },
+                readinessProbe: probe(props.readinessPath ?? '/actuator/health/readiness', 20, 10),
+                livenessProbe: probe(props.livenessPath ?? '/actuator/health/liveness', 60, 20),
+                securityContext: {
+                  runAsNonRoot: true,
+                  allowPrivilegeEscalation: false,
+                  privileged: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                // A read-only root filesystem still needs a writable /tmp for the JVM.
+                volumeMount: [{ name: 'tmp', mountPath: '/tmp' }],
+              },
+            ],
+            volume: [{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }],
+          },
+        },
+      },
+    });
+
+    const service = new ServiceV1(this, 'Service', {
+      metadata,
+      spec: { selector, type: 'ClusterIP', port: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
+    });
+    this.serviceName = `${service.metadata.name}.${namespace}.svc`;
+    this.port = 80;
+
+    new PodDisruptionBudgetV1(this, 'DisruptionBudget', {
+      metadata,
+      spec: { maxUnavailable: '1', selector: { matchLabels: selector } },
+    });
+
+    new HorizontalPodAutoscalerV2(this, 'Autoscaler', {
+      metadata,
+      spec: {
+        minReplicas: props.replicas,
+        maxReplicas: props.maxReplicas ?? props.replicas * 2,
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.name },
+        metric: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.targetCpuUtilizationPercent ?? 70 } } }],
+      },
+    });
+  }
+}

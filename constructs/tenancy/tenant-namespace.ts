@@ -1,0 +1,180 @@
+import { LimitRangeV1 } from '@cdktf/provider-kubernetes/lib/limit-range-v1';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { NetworkPolicyV1, type NetworkPolicyV1SpecEgress, type NetworkPolicyV1SpecIngress } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
+import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v1';
+import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
+import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
+import { Construct } from 'constructs';
+
+/** Anything that lives in a namespace takes this, not a provider resource. */
+export interface INamespace {
+  /** Namespace name, as a reference to the namespace resource (so Terraform creates it first). */
+  readonly namespaceName: string;
+}
+
+/** A project (项目) owns applications and is operated; a team (开发团队) develops. */
+export type TenantKind = 'project' | 'team';
+
+export interface TenantQuota {
+  readonly cpu: number;
+  readonly memoryGiB: number;
+  readonly pods: number;
+}
+
+export interface TenantNamespaceProps {
+  readonly kind: TenantKind;
+  /** Namespace name, e.g. `proj-hxjb` or `team-settlement`. */
+  readonly namespace: string;
+  /** Human name, kept as an annotation (e.g. "核心经办"). */
+  readonly displayName: string;
+  /** Identity-provider group bound to the namespace role. */
+  readonly group: string;
+  readonly quota: TenantQuota;
+  /** Labels added to the namespace (zone, site, province). @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Default requests/limits for containers that declare none (LimitRange).
+   * @default { cpuMilli: 250, memoryMiB: 512 } requests, { cpuMilli: 1000, memoryMiB: 1024 } limits
+   */
+  readonly containerDefaults?: {
+    readonly requests: { readonly cpuMilli: number; readonly memoryMiB: number };
+    readonly limits: { readonly cpuMilli: number; readonly memoryMiB: number };
+  };
+}
+
+/** Label every namespace carries with its own name (set by Kubernetes >= 1.21), used by policy selectors. */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/**
+ * An isolated tenant namespace (GB/T 22240 level 3: least privilege, zoned network): the namespace, a
+ * Role bound to the tenant's group, a ResourceQuota, a LimitRange, and a default-deny NetworkPolicy
+ * with explicit allows (same namespace, cluster DNS). Further traffic is opened with `allowFrom...`.
+ */
+export class TenantNamespace extends Construct implements INamespace {
+  readonly namespaceName: string;
+  private readonly policies: Construct;
+
+  constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
+    super(scope, id);
+    const limits = props.containerDefaults ?? { requests: { cpuMilli: 250, memoryMiB: 512 }, limits: { cpuMilli: 1000, memoryMiB: 1024 } };
+
+    const namespace = new NamespaceV1(this, 'Resource', {
+      metadata: {
+        name: props.namespace,
+        labels: { ...props.labels, 'hsa.gov.cn/tenant-kind': props.kind },
+        annotations: { 'hsa.gov.cn/display-name': props.displayName },
+      },
+    });
+    this.namespaceName = namespace.metadata.name;
+    const metadata = (name: string) => ({ name, namespace: this.namespaceName });
+
+    const role = new RoleV1(this, 'Role', { metadata: metadata(`${props.kind}-${props.kind === 'project' ? 'operator' : 'developer'}`), rule: roleRules(props.kind) });
+    new RoleBindingV1(this, 'RoleBinding', {
+      metadata: metadata(role.metadata.name),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name },
+      subject: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: props.group }],
+    });
+
+    new ResourceQuotaV1(this, 'Quota', {
+      metadata: metadata('tenant-quota'),
+      spec: {
+        hard: {
+          'requests.cpu': String(props.quota.cpu),
+          'limits.cpu': String(props.quota.cpu * 2),
+          'requests.memory': `${props.quota.memoryGiB}Gi`,
+          'limits.memory': `${props.quota.memoryGiB * 2}Gi`,
+          pods: String(props.quota.pods),
+        },
+      },
+    });
+    new LimitRangeV1(this, 'Limits', {
+      metadata: metadata('container-defaults'),
+      spec: {
+        limit: [
+          {
+            type: 'Container',
+            defaultRequest: { cpu: `${limits.requests.cpuMilli}m`, memory: `${limits.requests.memoryMiB}Mi` },
+            default: { cpu: `${limits.limits.cpuMilli}m`, memory: `${limits.limits.memoryMiB}Mi` },
+          },
+        ],
+      },
+    });
+
+    this.policies = new Construct(this, 'NetworkPolicies');
+    this.addPolicy('DefaultDeny', 'default-deny', { policyTypes: ['Ingress', 'Egress'] });
+    this.addPolicy('AllowSameNamespace', 'allow-same-namespace', {
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
+    });
+    this.addPolicy('AllowDns', 'allow-cluster-dns', {
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [
+            { port: '53', protocol: 'UDP' },
+            { port: '53', protocol: 'TCP' },
+          ],
+        },
+      ],
+    });
+  }
+
+  /**
+   * Allows traffic into this namespace from pods of another namespace, on the given TCP ports.
+   * @returns the NetworkPolicy it creates
+   */
+  allowFromNamespace(id: string, sourceNamespace: string, ports: readonly number[]): NetworkPolicyV1 {
+    return this.addPolicy(id, `allow-from-${sourceNamespace}`, {
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: sourceNamespace } } }], ports: tcp(ports) }],
+    });
+  }
+
+  /**
+   * Allows traffic from this namespace to pods of another namespace, on the given TCP ports.
+   * @returns the NetworkPolicy it creates
+   */
+  allowToNamespace(id: string, targetNamespace: string, ports: readonly number[]): NetworkPolicyV1 {
+    return this.addPolicy(id, `allow-to-${targetNamespace}`, {
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: targetNamespace } } }], ports: tcp(ports) }],
+    });
+  }
+
+  private addPolicy(
+    id: string,
+    name: string,
+    rules: { policyTypes: string[]; ingress?: NetworkPolicyV1SpecIngress[]; egress?: NetworkPolicyV1SpecEgress[] },
+  ): NetworkPolicyV1 {
+    return new NetworkPolicyV1(this.policies, id, {
+      metadata: { name, namespace: this.namespaceName },
+      spec: { podSelector: {}, ...rules },
+    });
+  }
+}
+
+function tcp(ports: readonly number[]): { port: string; protocol: string }[] {
+  return [...ports].sort((a, b) => a - b).map((port) => ({ port: String(port), protocol: 'TCP' }));
+}
+
+/** Least privilege: operators read and scale; developers manage workloads but never read Secrets. */
+function roleRules(kind: TenantKind): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
+  const read = ['get', 'list', 'watch'];
+  if (kind === 'project') {
+    return [
+      { apiGroups: [''], resources: ['pods', 'pods/log', 'services', 'configmaps', 'events', 'endpoints'], verbs: read },
+      { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets'], verbs: read },
+      { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: read },
+    ];
+  }
+  return [
+    { apiGroups: [''], resources: ['pods', 'pods/log', 'services', 'configmaps', 'events', 'endpoints'], verbs: read },
+    { apiGroups: [''], resources: ['pods'], verbs: ['delete'] },
+    { apiGroups: [''], resources: ['services', 'configmaps'], verbs: ['create', 'update', 'patch', 'delete'] },
+    { apiGroups: ['apps'], resources: ['deployments', 'replicasets'], verbs: [...read, 'create', 'update', 'patch', 'delete'] },
+    { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: [...read, 'create', 'update', 'patch', 'delete'] },
+  ];
+}

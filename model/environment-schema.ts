@@ -1,0 +1,238 @@
+/**
+ * Schema of a province's environment file (environments/<name>.json), in zod.
+ *
+ * An environment gives only what differs between provinces: clusters, addresses, sizes, versions and
+ * tenants. Every object is strict: an unknown key is an error, so a typo is never silently ignored.
+ * Cross-field rules (a project must exist, an application must run in its project's zone, ...) are
+ * checked here too, so the loader reports every problem of a file at once.
+ */
+import { z } from 'zod';
+import { APPLICATION_CATALOG, APPLICATION_IDS, RESERVED_CONFIG_KEYS } from './catalog';
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/** Any IPv4 address inside a longer text: application config must name services, not addresses. */
+const IPV4_INSIDE = /(^|[^\d.])(\d{1,3}\.){3}\d{1,3}($|[^\d.])/;
+const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const DNS_NAME = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** Image and chart versions are pinned: no `latest`, no ranges. */
+const PINNED_VERSION = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
+
+const ipv4 = z.string().regex(IPV4, { message: 'expected an IPv4 address such as "10.1.0.10"' });
+const dnsLabel = (what: string) =>
+  z.string().regex(DNS_LABEL, { message: `expected ${what}: lowercase letters, digits and "-", starting with a letter` });
+const relativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(p), {
+    message: 'expected a relative path or one starting with "~/": absolute paths differ between machines',
+  });
+
+/** Cluster access: a kubeconfig (path + context), or an API server host with a CA certificate file. */
+const clusterAccess = z.union([
+  z.strictObject({
+    kubeconfig: z.strictObject({
+      /** `~/...` or relative to the project root; resolved on the machine that runs `cdktf deploy`. */
+      path: relativePath,
+      context: z.string().min(1),
+    }),
+  }),
+  z.strictObject({
+    host: z.string().regex(/^https:\/\/[^\s/]+(:\d+)?$/, { message: 'expected an https URL such as "https://10.1.0.5:6443"' }),
+    /** CA certificate file, relative to the project root (not a secret). The bearer token is a sensitive variable. */
+    caCertificateFile: relativePath,
+  }),
+]);
+
+const zoneSite = z.strictObject({
+  cluster: clusterAccess,
+  /** Virtual IP of the site load balancer (负载均衡) in this zone and datacenter. */
+  ingressVip: ipv4,
+  /** Address of this datacenter's gatekeeper (网闸) on this zone's side. */
+  gatekeeper: ipv4,
+});
+
+const site = z.strictObject({
+  /** Display name, e.g. "广州数据中心". @default "数据中心A" / "数据中心B" */
+  displayName: z.string().min(1).optional(),
+  zones: z.strictObject({ public: zoneSite, core: zoneSite }),
+});
+
+const resources = z.strictObject({
+  cpuMilli: z.number().int().min(10).max(64000),
+  memoryMiB: z.number().int().min(16).max(262144),
+});
+
+const quota = z.strictObject({
+  cpu: z.number().int().min(1).max(4096),
+  memoryGiB: z.number().int().min(1).max(16384),
+  pods: z.number().int().min(1).max(10000),
+});
+
+const project = z.strictObject({
+  id: dnsLabel('a project id'),
+  /** Chinese name, e.g. "核心经办". */
+  name: z.string().min(1),
+  zone: z.enum(['public', 'core']),
+  /** Group (from the cluster's identity provider) whose members operate this project's namespace. */
+  operatorGroup: z.string().min(1),
+  quota,
+});
+
+const team = z.strictObject({
+  id: dnsLabel('a team id'),
+  name: z.string().min(1),
+  zones: z.array(z.enum(['public', 'core'])).min(1),
+  /** Group (from the cluster's identity provider) whose members develop in this team's namespace. */
+  developerGroup: z.string().min(1),
+  quota,
+});
+
+const siteOverride = z.strictObject({
+  /** Replicas at this site (e.g. a smaller warm standby). @default the application's `replicas` */
+  replicas: z.number().int().min(1).max(200).optional(),
+  /** Upper bound of the autoscaler at this site. @default the application's `maxReplicas` */
+  maxReplicas: z.number().int().min(1).max(400).optional(),
+});
+
+const application = z.strictObject({
+  /** Image tag, pinned: identical in both datacenters by construction (应用版本同步). */
+  version: z.string().regex(PINNED_VERSION, { message: 'expected a pinned version such as "2.3.1" (no "latest", no ranges)' }),
+  /** Project (项目) whose namespace runs the application; must be in the application's zone. */
+  project: dnsLabel('a project id'),
+  /** @default 2 */
+  replicas: z.number().int().min(1).max(200).optional(),
+  /** Upper bound of the HorizontalPodAutoscaler. @default 2 x replicas */
+  maxReplicas: z.number().int().min(1).max(400).optional(),
+  /** @default { cpuMilli: 500, memoryMiB: 1024 } */
+  requests: resources.optional(),
+  /** @default { cpuMilli: 2000, memoryMiB: 2048 } */
+  limits: resources.optional(),
+  /**
+   * Extra configuration (ConfigMap entries). Identical in both datacenters; addresses must be stable DNS
+   * names, never IP addresses (a switchover changes DNS records, not configuration).
+   */
+  config: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Z][A-Z0-9_]*$/, { message: 'expected an UPPER_SNAKE_CASE configuration key' })
+        .refine((key) => !RESERVED_CONFIG_KEYS.includes(key), {
+          message: `expected a key the toolkit does not derive itself (reserved: ${RESERVED_CONFIG_KEYS.join(', ')})`,
+        }),
+      z.string().refine((v) => !IPV4_INSIDE.test(v), {
+        message: 'expected no IP address in application configuration: use the stable DNS name of the service',
+      }),
+    )
+    .optional(),
+  /** The only fields that may differ between the datacenters. */
+  siteOverrides: z.strictObject({ A: siteOverride.optional(), B: siteOverride.optional() }).optional(),
+});
+
+const backend = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('local'),
+    /** Directory for state files, relative to the project root. @default "terraform-state" */
+    directory: relativePath.optional(),
+  }),
+  z.strictObject({
+    /** PostgreSQL backend (locking built in). The connection string comes from PG_CONN_STR at deploy time. */
+    type: z.literal('pg'),
+    /** @default "hsa_<env>" */
+    schemaPrefix: dnsLabel('a schema prefix').optional(),
+  }),
+  z.strictObject({
+    /**
+     * S3-compatible object storage (OSS, COS, MinIO, ...), locked with a lock file in the bucket
+     * (Terraform >= 1.10). Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY at deploy time.
+     */
+    type: z.literal('s3'),
+    bucket: z.string().min(3),
+    endpoint: z.string().regex(/^https?:\/\/\S+$/, { message: 'expected the storage endpoint URL' }),
+    /** @default "us-east-1" (most S3-compatible stores ignore it) */
+    region: z.string().min(1).optional(),
+    /** @default "hsa/<env>" */
+    keyPrefix: z.string().min(1).optional(),
+    /** Path-style URLs, needed by MinIO. @default true */
+    usePathStyle: z.boolean().optional(),
+  }),
+]);
+
+export const environmentSchema = z
+  .strictObject({
+    /** Path of the JSON Schema for editors; ignored by the toolkit. */
+    $schema: z.string().optional(),
+    province: z.strictObject({
+      /** Administrative division code (行政区划代码), e.g. "440000". */
+      code: z.string().regex(/^\d{6}$/, { message: 'expected a 6-digit administrative division code such as "440000"' }),
+      name: z.string().min(1),
+    }),
+    /** Platform DNS zone: every service is `<service>.<zone>.<env>.<dnsDomain>`. */
+    dnsDomain: z.string().regex(DNS_NAME, { message: 'expected a DNS domain such as "hsa.example.internal"' }),
+    /** Datacenter that is primary now (生产中心). */
+    activeSite: z.enum(['A', 'B']),
+    /** Required GB/T 20988 disaster-recovery level; medical insurance requires 5 or higher. @default 5 */
+    requiredDrLevel: z.number().int().min(5, { message: 'medical insurance requires DR level 5 or higher' }).max(6).optional(),
+    registry: z.strictObject({
+      /** Image registry mirror (air-gapped), e.g. "registry.gd.hsa.internal/hsa". */
+      images: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'expected a registry host with an optional path' }),
+      /** Helm chart repository mirror. */
+      charts: z.string().regex(/^(https?|oci):\/\/\S+$/, { message: 'expected an https:// or oci:// chart repository URL' }),
+    }),
+    backend: backend.optional(),
+    sites: z.strictObject({ A: site, B: site }),
+    tenants: z.strictObject({
+      projects: z.array(project).min(1),
+      teams: z.array(team).default([]),
+    }),
+    applications: z.partialRecord(z.enum(APPLICATION_IDS), application),
+  })
+  .superRefine((env, ctx) => {
+    const projects = new Map(env.tenants.projects.map((p) => [p.id, p]));
+    reportDuplicates(env.tenants.projects.map((p) => p.id), ['tenants', 'projects'], ctx);
+    reportDuplicates(env.tenants.teams.map((t) => t.id), ['tenants', 'teams'], ctx);
+    for (const catalogEntry of APPLICATION_CATALOG) {
+      const declared = env.applications[catalogEntry.id];
+      if (!declared) continue;
+      const path = ['applications', catalogEntry.id, 'project'];
+      const owner = projects.get(declared.project);
+      if (!owner) {
+        ctx.addIssue({ code: 'custom', path, message: `expected one of the projects in tenants.projects (${[...projects.keys()].join(', ')})` });
+      } else if (owner.zone !== catalogEntry.zone) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `"${catalogEntry.id}" runs in the ${catalogEntry.zone} zone, but project "${owner.id}" is in the ${owner.zone} zone; choose a ${catalogEntry.zone}-zone project`,
+        });
+      }
+      const replicas = declared.replicas ?? 2;
+      const maxReplicas = declared.maxReplicas ?? replicas * 2;
+      if (maxReplicas < replicas) {
+        ctx.addIssue({ code: 'custom', path: ['applications', catalogEntry.id, 'maxReplicas'], message: `expected at least replicas (${replicas})` });
+      }
+      const requests = declared.requests;
+      const limits = declared.limits;
+      if (requests && limits && (limits.cpuMilli < requests.cpuMilli || limits.memoryMiB < requests.memoryMiB)) {
+        ctx.addIssue({ code: 'custom', path: ['applications', catalogEntry.id, 'limits'], message: 'expected limits at least as large as requests' });
+      }
+    }
+    if (Object.keys(env.applications).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['applications'], message: 'expected at least one application from the catalog' });
+    }
+  });
+
+function reportDuplicates(ids: string[], path: (string | number)[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  ids.forEach((id, index) => {
+    if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [...path, index, 'id'], message: `expected unique ids; "${id}" appears more than once` });
+    seen.add(id);
+  });
+}
+
+/** A validated environment, defaults not yet applied (the platform model applies them once). */
+export type Environment = z.infer<typeof environmentSchema>;
+export type ZoneSiteConfig = z.infer<typeof zoneSite>;
+export type ClusterAccess = z.infer<typeof clusterAccess>;
+export type BackendConfig = z.infer<typeof backend>;
+export type ApplicationConfig = z.infer<typeof application>;
+export type Quota = z.infer<typeof quota>;
+export type Resources = z.infer<typeof resources>;

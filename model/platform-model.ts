@@ -1,0 +1,259 @@
+/**
+ * The resolved platform: from one validated environment to the four deployment units of a province.
+ *
+ * This is the toolkit's own model, free of cdktf: defaults are applied here, once, and every unit gets
+ * plain typed values. Both datacenters are resolved from the same definition, so versions and
+ * configuration agree by construction; only the fields the environment declares site-specific differ.
+ */
+import { APPLICATION_CATALOG, type CatalogApplication, type MiddlewareRole } from './catalog';
+import type { BackendConfig, ClusterAccess, Environment, Quota } from './environment-schema';
+import { projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
+
+export const DEFAULTS = {
+  requiredDrLevel: 5,
+  replicas: 2,
+  requests: { cpuMilli: 500, memoryMiB: 1024 },
+  limits: { cpuMilli: 2000, memoryMiB: 2048 },
+  targetCpuUtilizationPercent: 70,
+  localStateDirectory: 'terraform-state',
+  s3Region: 'us-east-1',
+} as const;
+
+/** Ports of the middleware, as applications see them behind the stable names. */
+export const MIDDLEWARE_PORTS: Readonly<Record<MiddlewareRole, number>> = {
+  'redis-cache': 6379,
+  'redis-session': 6379,
+  kafka: 9092,
+  fastdfs: 22122,
+  nacos: 8848,
+  'xxl-job': 8080,
+  log: 9200,
+  database: 5432,
+};
+
+export interface ResolveOptions {
+  /** Preview a switchover without editing the file (`--active-site B`). @default the environment's activeSite */
+  readonly activeSite?: Site;
+}
+
+export interface ProvinceModel {
+  readonly envName: string;
+  readonly provinceCode: string;
+  readonly provinceName: string;
+  readonly dnsDomain: string;
+  readonly activeSite: Site;
+  readonly requiredDrLevel: number;
+  readonly imageRegistry: string;
+  readonly chartRepository: string;
+  /** Always four: public-A, public-B, core-A, core-B, in that order. */
+  readonly units: readonly DeploymentUnit[];
+}
+
+/** One zone in one datacenter: one Terraform stack, one cluster. */
+export interface DeploymentUnit {
+  readonly stackName: string;
+  readonly zone: Zone;
+  readonly site: Site;
+  /** Whether this unit's datacenter is the active one (生产中心). */
+  readonly active: boolean;
+  readonly cluster: ClusterAccess;
+  readonly backend: ResolvedBackend;
+  readonly ingressVip: string;
+  readonly gatekeeper: string;
+  readonly tenants: readonly TenantModel[];
+  readonly applications: readonly ApplicationModel[];
+}
+
+export type ResolvedBackend =
+  | { readonly type: 'local'; readonly directory: string }
+  | { readonly type: 'pg'; readonly schemaName: string }
+  | {
+      readonly type: 's3';
+      readonly bucket: string;
+      readonly key: string;
+      readonly region: string;
+      readonly endpoint: string;
+      readonly usePathStyle: boolean;
+    };
+
+export interface TenantModel {
+  readonly kind: 'project' | 'team';
+  readonly id: string;
+  readonly displayName: string;
+  readonly namespace: string;
+  /** Group bound to the namespace's role: operators for a project, developers for a team. */
+  readonly group: string;
+  readonly quota: Quota;
+}
+
+export interface ApplicationModel {
+  readonly catalog: CatalogApplication;
+  readonly name: string;
+  readonly namespace: string;
+  /** Full image reference, from the environment's registry mirror. */
+  readonly image: string;
+  readonly version: string;
+  readonly replicas: number;
+  readonly maxReplicas: number;
+  readonly requests: { readonly cpuMilli: number; readonly memoryMiB: number };
+  readonly limits: { readonly cpuMilli: number; readonly memoryMiB: number };
+  readonly targetCpuUtilizationPercent: number;
+  /** ConfigMap entries, sorted by key. Identical at both sites except {@link SITE_SPECIFIC_CONFIG_KEYS}. */
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** Configuration keys the toolkit declares site-specific; everything else must match between A and B. */
+export const SITE_SPECIFIC_CONFIG_KEYS: readonly string[] = ['HSA_SITE'];
+
+/** The stable DNS name of a service (DNS控制器): the same in both datacenters, resolved to the active one. */
+export function serviceDnsName(service: string, zone: Zone, envName: string, dnsDomain: string): string {
+  return `${service}.${zone}.${envName}.${dnsDomain}`;
+}
+
+export function resolveProvince(envName: string, env: Environment, options: ResolveOptions = {}): ProvinceModel {
+  const activeSite = options.activeSite ?? env.activeSite;
+  const units: DeploymentUnit[] = [];
+  for (const zone of ZONES) {
+    for (const site of SITES) {
+      units.push(resolveUnit(envName, env, zone, site, activeSite));
+    }
+  }
+  return {
+    envName,
+    provinceCode: env.province.code,
+    provinceName: env.province.name,
+    dnsDomain: env.dnsDomain,
+    activeSite,
+    requiredDrLevel: env.requiredDrLevel ?? DEFAULTS.requiredDrLevel,
+    imageRegistry: env.registry.images,
+    chartRepository: env.registry.charts,
+    units,
+  };
+}
+
+function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, activeSite: Site): DeploymentUnit {
+  const name = stackName(envName, zone, site);
+  const zoneSite = env.sites[site].zones[zone];
+  return {
+    stackName: name,
+    zone,
+    site,
+    active: site === activeSite,
+    cluster: zoneSite.cluster,
+    backend: resolveBackend(envName, name, env.backend),
+    ingressVip: zoneSite.ingressVip,
+    gatekeeper: zoneSite.gatekeeper,
+    tenants: resolveTenants(env, zone),
+    applications: resolveApplications(envName, env, zone, site),
+  };
+}
+
+function resolveBackend(envName: string, name: string, backend: BackendConfig | undefined): ResolvedBackend {
+  const config = backend ?? { type: 'local' as const };
+  switch (config.type) {
+    case 'local':
+      return { type: 'local', directory: config.directory ?? DEFAULTS.localStateDirectory };
+    case 'pg':
+      // One schema per stack: each stack is its own state, so one site deploys while the other is down.
+      return { type: 'pg', schemaName: `${config.schemaPrefix ?? `hsa_${envName}`}_${name.replace(/-/g, '_')}` };
+    case 's3':
+      return {
+        type: 's3',
+        bucket: config.bucket,
+        key: `${config.keyPrefix ?? `hsa/${envName}`}/${name}.tfstate`,
+        region: config.region ?? DEFAULTS.s3Region,
+        endpoint: config.endpoint,
+        usePathStyle: config.usePathStyle ?? true,
+      };
+  }
+}
+
+function resolveTenants(env: Environment, zone: Zone): TenantModel[] {
+  const projects = env.tenants.projects
+    .filter((p) => p.zone === zone)
+    .map((p): TenantModel => ({ kind: 'project', id: p.id, displayName: p.name, namespace: projectNamespace(p.id), group: p.operatorGroup, quota: p.quota }));
+  const teams = env.tenants.teams
+    .filter((t) => t.zones.includes(zone))
+    .map((t): TenantModel => ({ kind: 'team', id: t.id, displayName: t.name, namespace: teamNamespace(t.id), group: t.developerGroup, quota: t.quota }));
+  return [...projects, ...teams];
+}
+
+function resolveApplications(envName: string, env: Environment, zone: Zone, site: Site): ApplicationModel[] {
+  const result: ApplicationModel[] = [];
+  for (const catalog of APPLICATION_CATALOG) {
+    const declared = env.applications[catalog.id];
+    if (!declared || catalog.zone !== zone) continue;
+    const override = declared.siteOverrides?.[site];
+    const baseReplicas = declared.replicas ?? DEFAULTS.replicas;
+    const replicas = override?.replicas ?? baseReplicas;
+    const maxReplicas = Math.max(replicas, override?.maxReplicas ?? declared.maxReplicas ?? baseReplicas * 2);
+    result.push({
+      catalog,
+      name: catalog.id,
+      namespace: projectNamespace(declared.project),
+      image: `${env.registry.images}/${catalog.id}:${declared.version}`,
+      version: declared.version,
+      replicas,
+      maxReplicas,
+      requests: declared.requests ?? DEFAULTS.requests,
+      limits: declared.limits ?? DEFAULTS.limits,
+      targetCpuUtilizationPercent: DEFAULTS.targetCpuUtilizationPercent,
+      config: applicationConfig(envName, env, catalog, zone, site, declared.config ?? {}),
+    });
+  }
+  return result;
+}
+
+/** Middleware addresses by stable name, never by IP: a switchover changes DNS records, not this. */
+function applicationConfig(
+  envName: string,
+  env: Environment,
+  catalog: CatalogApplication,
+  zone: Zone,
+  site: Site,
+  extra: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const host = (role: MiddlewareRole) => serviceDnsName(role, zone, envName, env.dnsDomain);
+  const address = (role: MiddlewareRole) => `${host(role)}:${MIDDLEWARE_PORTS[role]}`;
+  const config: Record<string, string> = {
+    HSA_APPLICATION: catalog.id,
+    HSA_PROVINCE: env.province.code,
+    HSA_ZONE: zone,
+    HSA_SITE: site,
+    SERVER_PORT: String(catalog.port),
+  };
+  for (const role of catalog.uses) {
+    switch (role) {
+      case 'redis-cache':
+        config.REDIS_CACHE_HOST = host(role);
+        config.REDIS_CACHE_PORT = String(MIDDLEWARE_PORTS[role]);
+        break;
+      case 'redis-session':
+        config.REDIS_SESSION_HOST = host(role);
+        config.REDIS_SESSION_PORT = String(MIDDLEWARE_PORTS[role]);
+        break;
+      case 'kafka':
+        config.KAFKA_BOOTSTRAP_SERVERS = address(role);
+        break;
+      case 'fastdfs':
+        config.FASTDFS_TRACKER_SERVER = address(role);
+        break;
+      case 'nacos':
+        config.NACOS_SERVER_ADDR = address(role);
+        break;
+      case 'xxl-job':
+        config.XXL_JOB_ADMIN_ADDRESSES = `http://${address(role)}/xxl-job-admin`;
+        break;
+      case 'log':
+        config.LOG_SERVICE_URL = `http://${address(role)}`;
+        break;
+      case 'database':
+        config.DB_HOST = host(role);
+        config.DB_PORT = String(MIDDLEWARE_PORTS[role]);
+        break;
+    }
+  }
+  // The schema forbids the environment to set a reserved key, so nothing derived is overwritten here.
+  Object.assign(config, extra);
+  return Object.fromEntries(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,23 @@
+import { TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { ClusterProviders } from '../constructs/cluster/cluster-providers';
+import { configureStateBackend } from '../constructs/cluster/state-backend';
+import { PlatformUnit } from '../constructs/platform/platform-unit';
+import type { DeploymentUnit, ProvinceModel } from '../model/platform-model';
+
+/**
+ * One Terraform stack per zone and datacenter (`<env>-<zone>-<site>`). It only wires: state backend,
+ * providers for its own cluster, and the platform unit. It references no other stack, so each
+ * datacenter synthesizes and deploys while the other is down.
+ */
+export class ZoneSiteStack extends TerraformStack {
+  readonly unit: DeploymentUnit;
+
+  constructor(scope: Construct, province: ProvinceModel, unit: DeploymentUnit) {
+    super(scope, unit.stackName);
+    this.unit = unit;
+    configureStateBackend(this, unit.stackName, unit.backend);
+    new ClusterProviders(this, 'Cluster', { connection: unit.cluster });
+    new PlatformUnit(this, 'Platform', { unit, provinceCode: province.provinceCode });
+  }
+}
