@@ -22,16 +22,16 @@ export type ApplicationClass =
  */
 export type SystemType = 'flow' | 'account' | 'compute' | 'query';
 
-/** Middleware an application reaches, always by its stable DNS name in the application's own zone. */
-export type MiddlewareRole =
-  | 'redis-cache' // business cache (业务缓存)
-  | 'redis-session' // shared sessions, on their own servers (HSAF 6.2.3)
-  | 'kafka'
-  | 'fastdfs'
-  | 'nacos' // service registry + config center
-  | 'xxl-job'
-  | 'log'
-  | 'database'; // vendor distributed database outside the cluster, reached by name
+/**
+ * Middleware an application reaches, always by its stable DNS name in the application's own zone:
+ * redis-cache (business cache, 业务缓存), redis-session (shared sessions on their own servers, HSAF 6.2.3),
+ * kafka, fastdfs, nacos (service registry + config center), xxl-job, log, and database (the vendor
+ * distributed database outside the cluster, reached by name).
+ */
+export const MIDDLEWARE_ROLES = ['redis-cache', 'redis-session', 'kafka', 'fastdfs', 'nacos', 'xxl-job', 'log', 'database'] as const;
+export type MiddlewareRole = (typeof MIDDLEWARE_ROLES)[number];
+/** Middleware that holds data and is paired across datacenters (灾备组), as the national bureau requires. */
+export const DR_PAIRED_MIDDLEWARE: readonly MiddlewareRole[] = ['redis-cache', 'redis-session', 'kafka', 'fastdfs'];
 
 export interface CatalogApplication {
   readonly id: string;

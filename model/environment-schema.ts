@@ -7,7 +7,7 @@
  * checked here too, so the loader reports every problem of a file at once.
  */
 import { z } from 'zod';
-import { APPLICATION_CATALOG, APPLICATION_IDS, RESERVED_CONFIG_KEYS } from './catalog';
+import { APPLICATION_CATALOG, APPLICATION_IDS, MIDDLEWARE_ROLES, RESERVED_CONFIG_KEYS } from './catalog';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 /** Any IPv4 address inside a longer text: application config must name services, not addresses. */
@@ -43,12 +43,21 @@ const clusterAccess = z.union([
   }),
 ]);
 
+const middlewareRole = z.enum(MIDDLEWARE_ROLES);
+
 const zoneSite = z.strictObject({
   cluster: clusterAccess,
   /** Virtual IP of the site load balancer (负载均衡) in this zone and datacenter. */
   ingressVip: ipv4,
   /** Address of this datacenter's gatekeeper (网闸) on this zone's side. */
   gatekeeper: ipv4,
+  /**
+   * Address at which each middleware of this zone and datacenter is reached from the other datacenter
+   * and by the DNS controller (a LoadBalancer VIP; the external database's address in that datacenter).
+   * Required for every middleware the zone's applications use. The standby site replicates from the
+   * active site's address; stable DNS names resolve to the active site's address.
+   */
+  middlewareVips: z.partialRecord(middlewareRole, ipv4),
 });
 
 const site = z.strictObject({
@@ -215,10 +224,36 @@ export const environmentSchema = z
         ctx.addIssue({ code: 'custom', path: ['applications', catalogEntry.id, 'limits'], message: 'expected limits at least as large as requests' });
       }
     }
+    for (const zone of ['public', 'core'] as const) {
+      const needed = middlewareUsedInZone(env, zone);
+      for (const siteName of ['A', 'B'] as const) {
+        const vips = env.sites[siteName].zones[zone].middlewareVips;
+        for (const role of needed) {
+          if (!vips[role]) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sites', siteName, 'zones', zone, 'middlewareVips', role],
+              message: `expected the address of ${role} in this zone and datacenter: an application of the ${zone} zone uses it`,
+            });
+          }
+        }
+      }
+    }
     if (Object.keys(env.applications).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['applications'], message: 'expected at least one application from the catalog' });
     }
   });
+
+/** Middleware a zone runs: what its deployed applications use (the catalog decides), in catalog order. */
+export function middlewareUsedInZone(env: { applications: Partial<Record<string, unknown>> }, zone: 'public' | 'core'): MiddlewareRoleName[] {
+  const used = new Set<string>();
+  for (const app of APPLICATION_CATALOG) {
+    if (app.zone === zone && env.applications[app.id]) app.uses.forEach((role) => used.add(role));
+  }
+  return MIDDLEWARE_ROLES.filter((role) => used.has(role));
+}
+
+type MiddlewareRoleName = (typeof MIDDLEWARE_ROLES)[number];
 
 function reportDuplicates(ids: string[], path: (string | number)[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();

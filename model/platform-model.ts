@@ -6,8 +6,8 @@
  * configuration agree by construction; only the fields the environment declares site-specific differ.
  */
 import { APPLICATION_CATALOG, type CatalogApplication, type MiddlewareRole } from './catalog';
-import type { BackendConfig, ClusterAccess, Environment, Quota } from './environment-schema';
-import { projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
+import { middlewareUsedInZone, type BackendConfig, type ClusterAccess, type Environment, type Quota } from './environment-schema';
+import { otherSite, projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
 
 export const DEFAULTS = {
   requiredDrLevel: 5,
@@ -62,6 +62,14 @@ export interface DeploymentUnit {
   readonly gatekeeper: string;
   readonly tenants: readonly TenantModel[];
   readonly applications: readonly ApplicationModel[];
+  /** Middleware this zone runs (what its applications use), in catalog order. */
+  readonly middleware: readonly MiddlewareRole[];
+  /** This unit's own middleware addresses, and the same zone's addresses in the other datacenter. */
+  readonly middlewareVips: Readonly<Partial<Record<MiddlewareRole, string>>>;
+  readonly peerMiddlewareVips: Readonly<Partial<Record<MiddlewareRole, string>>>;
+  /** Addresses of this zone in the active datacenter: what every stable DNS name resolves to. */
+  readonly activeMiddlewareVips: Readonly<Partial<Record<MiddlewareRole, string>>>;
+  readonly activeIngressVip: string;
 }
 
 export type ResolvedBackend =
@@ -145,6 +153,11 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
     gatekeeper: zoneSite.gatekeeper,
     tenants: resolveTenants(env, zone),
     applications: resolveApplications(envName, env, zone, site),
+    middleware: middlewareUsedInZone(env, zone),
+    middlewareVips: zoneSite.middlewareVips,
+    peerMiddlewareVips: env.sites[otherSite(site)].zones[zone].middlewareVips,
+    activeMiddlewareVips: env.sites[activeSite].zones[zone].middlewareVips,
+    activeIngressVip: env.sites[activeSite].zones[zone].ingressVip,
   };
 }
 
