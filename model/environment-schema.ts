@@ -7,6 +7,7 @@
  * checked here too, so the loader reports every problem of a file at once.
  */
 import { z } from 'zod';
+import { complianceSchema } from './compliance-schema';
 import { APPLICATION_CATALOG, APPLICATION_IDS, MIDDLEWARE_ROLES, RESERVED_CONFIG_KEYS } from './catalog';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -194,6 +195,8 @@ export const environmentSchema = z
       teams: z.array(team).default([]),
     }),
     applications: z.partialRecord(z.enum(APPLICATION_IDS), application),
+    /** Compliance rule packs: GB/T 20988 edition, attested facts, suppressions. @default edition 2025, nothing attested */
+    compliance: complianceSchema.optional(),
   })
   .superRefine((env, ctx) => {
     const projects = new Map(env.tenants.projects.map((p) => [p.id, p]));
