@@ -1,0 +1,105 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { computeDrLevel } from '../compliance/dr-level';
+import type { DrAttestation, JsonObject, StackJson } from '../compliance/types';
+import type { HsaAnnotation } from '../constructs/annotations';
+import { loadEnvironmentFile } from '../model/load-environment';
+import { resolveProvince, type ProvinceModel } from '../model/platform-model';
+import { buildPlatformApp } from '../stacks/platform-app';
+
+const ATTESTED: DrAttestation = { dailyFullBackup: true, offsiteBackupMedia: true, staff7x24: true, lastDrillDate: '2026-09-12', attestedOn: '2026-11-20' };
+
+let model: ProvinceModel;
+let plainStacks: Map<string, StackJson>;
+
+beforeAll(() => {
+  const loaded = loadEnvironmentFile(join(__dirname, '..', 'environments', 'demo.json'));
+  model = resolveProvince('demo', loaded.environment);
+  const outdir = mkdtempSync(join(tmpdir(), 'dr-level-'));
+  try {
+    buildPlatformApp(outdir, [loaded]).synth();
+    plainStacks = new Map(model.units.map((u) => [u.stackName, JSON.parse(readFileSync(join(outdir, 'stacks', u.stackName, 'cdk.tf.json'), 'utf8')) as StackJson]));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+});
+
+/** The demo's stacks plus annotated resources standing for what the DR, DNS and LB constructs write. */
+function withInfrastructure(options: { skipPair?: string; skipDns?: boolean; skipLb?: boolean; synchronous?: boolean } = {}): Map<string, StackJson> {
+  const stacks = new Map<string, StackJson>();
+  for (const unit of model.units) {
+    const annotations: HsaAnnotation[] = [];
+    if (!options.skipDns) annotations.push({ component: 'dns-controller', zone: unit.zone, site: unit.site });
+    if (!options.skipLb) annotations.push({ component: 'site-load-balancer', zone: unit.zone, site: unit.site });
+    for (const role of unit.middleware.filter((r) => ['redis-cache', 'redis-session', 'kafka', 'fastdfs'].includes(r))) {
+      if (options.skipPair === `${unit.zone}/${role}`) continue;
+      annotations.push({
+        component: 'dr-pair',
+        role,
+        zone: unit.zone,
+        site: unit.site,
+        mode: unit.active ? 'primary' : 'standby',
+        replication: options.synchronous ? 'synchronous' : 'asynchronous',
+        ...(unit.active ? {} : { source: `${unit.activeMiddlewareVips[role]}:6379` }),
+      });
+    }
+    const base = plainStacks.get(unit.stackName)!;
+    const releases: Record<string, JsonObject> = {};
+    annotations.forEach((a, i) => (releases[`annotated_${i}`] = { '//': { hsa: a as unknown as JsonObject } }));
+    stacks.set(unit.stackName, { ...base, resource: { ...base.resource, helm_release: releases } });
+  }
+  return stacks;
+}
+
+test('demo with DR pairs, DNS controller, load balancer and attestation reaches level 5, and level 6 is blocked by asynchronous replication', () => {
+  const report = computeDrLevel(model, withInfrastructure(), ATTESTED, '2025');
+  expect(report.achievedLevel).toBe(5);
+  expect(report.blockingNextLevel.map((e) => e.id)).toEqual(['zero-data-loss', 'remote-cluster']);
+  expect(report.blockingNextLevel[0]!.evidence).toContain('asynchronous replication');
+  expect(report.editionNote).toContain('2025');
+});
+
+test('each element missing lowers the level to the one below the level that requires it', () => {
+  const cases: [string, Map<string, StackJson>, DrAttestation, number][] = [
+    ['offsite media not attested', withInfrastructure(), { ...ATTESTED, offsiteBackupMedia: false }, 0],
+    ['no daily full backup', withInfrastructure(), { ...ATTESTED, dailyFullBackup: false }, 2],
+    ['no 7x24 staff', withInfrastructure(), { ...ATTESTED, staff7x24: false }, 3],
+    ['no load balancer at any site', withInfrastructure({ skipLb: true }), ATTESTED, 3],
+    ['one replication pair removed (kafka, core zone)', withInfrastructure({ skipPair: 'core/kafka' }), ATTESTED, 4],
+    ['no DNS controller', withInfrastructure({ skipDns: true }), ATTESTED, 4],
+    ['last drill more than 12 months before the attestation', withInfrastructure(), { ...ATTESTED, lastDrillDate: '2025-10-01' }, 4],
+    ['no drill attested', withInfrastructure(), { dailyFullBackup: true, offsiteBackupMedia: true, staff7x24: true }, 4],
+  ];
+  for (const [what, stacks, attestation, expected] of cases) {
+    expect({ what, level: computeDrLevel(model, stacks, attestation, '2007').achievedLevel }).toEqual({ what, level: expected });
+  }
+});
+
+test('the element that drops the level is named with its evidence', () => {
+  const report = computeDrLevel(model, withInfrastructure({ skipPair: 'core/kafka' }), ATTESTED, '2007');
+  const missing = report.elements.find((e) => e.id === 'real-time-replication')!;
+  expect(missing.met).toBe(false);
+  expect(missing.evidence).toContain('kafka in the core zone');
+  expect(report.blockingNextLevel.map((e) => e.id)).toContain('real-time-replication');
+});
+
+test('synchronous replication meets zero data loss, but level 6 also needs both sites serving', () => {
+  const report = computeDrLevel(model, withInfrastructure({ synchronous: true }), ATTESTED, '2007');
+  expect(report.elements.find((e) => e.id === 'zero-data-loss')!.met).toBe(true);
+  expect(report.achievedLevel).toBe(5);
+  expect(report.blockingNextLevel.map((e) => e.id)).toEqual(['remote-cluster']);
+});
+
+test('an application missing at the standby site drops complete standby processing (level 4)', () => {
+  const stacks = withInfrastructure();
+  const standbyCore = model.units.find((u) => u.zone === 'core' && !u.active)!.stackName;
+  const stack = stacks.get(standbyCore)!;
+  const deployments = { ...stack.resource!.kubernetes_deployment_v1 };
+  const settlement = Object.keys(deployments).find((k) => k.startsWith('Platform_Applications_settlement_'))!;
+  delete deployments[settlement];
+  stacks.set(standbyCore, { ...stack, resource: { ...stack.resource, kubernetes_deployment_v1: deployments } });
+  const report = computeDrLevel(model, stacks, ATTESTED, '2007');
+  expect(report.achievedLevel).toBe(3);
+  expect(report.elements.find((e) => e.id === 'standby-processing-complete')!.evidence).toContain('core/settlement');
+});
