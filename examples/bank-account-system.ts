@@ -1,0 +1,78 @@
+/**
+ * Example: a bank's account system (账户型, JR/T 0209-2021) in two datacenters, built only from the
+ * toolkit's public exports (`../index`). One zone, one namespace, the account service and a
+ * transaction-flow service at both sites; each datacenter is its own stack with its own cluster and state.
+ *
+ *   node --require tsx/cjs examples/bank-account-system.ts [outdir]
+ */
+import { App, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { BusinessApplication, ClusterProviders, configureStateBackend, SITES, TenantNamespace, type Site } from '../index';
+
+export interface BankSiteProps {
+  readonly site: Site;
+  readonly activeSite: Site;
+  readonly kubeconfigContext: string;
+  readonly imageRegistry: string;
+}
+
+/** One datacenter of the bank's account system. */
+export class BankAccountSiteStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: BankSiteProps) {
+    super(scope, id);
+    configureStateBackend(this, id, { type: 'local', directory: 'terraform-state' });
+    new ClusterProviders(this, 'Cluster', { connection: { kubeconfig: { path: '~/.kube/bank.yaml', context: props.kubeconfigContext } } });
+
+    const namespace = new TenantNamespace(this, 'Accounts', {
+      kind: 'project',
+      namespace: 'bank-accounts',
+      displayName: '账户系统',
+      group: 'bank:accounts-ops',
+      quota: { cpu: 32, memoryGiB: 64, pods: 100 },
+      labels: { 'bank.example/site': props.site },
+    });
+    namespace.allowFromNamespace('AllowFromIngress', 'bank-ingress', [8080]);
+
+    const common = {
+      namespace,
+      requests: { cpuMilli: 1000, memoryMiB: 2048 },
+      limits: { cpuMilli: 2000, memoryMiB: 4096 },
+      labels: { 'bank.example/site': props.site },
+    };
+    // Account type: strong consistency, so only the active site takes writes; the standby runs warm.
+    const active = props.site === props.activeSite;
+    new BusinessApplication(this, 'AccountService', {
+      ...common,
+      name: 'account-service',
+      image: `${props.imageRegistry}/account-service:5.2.0`,
+      version: '5.2.0',
+      replicas: active ? 4 : 2,
+      config: { ACCOUNT_DB_HOST: 'account-db.bank.example.internal', ACCOUNT_WRITES_ENABLED: String(active) },
+    });
+    new BusinessApplication(this, 'TransferFlow', {
+      ...common,
+      name: 'transfer-flow',
+      image: `${props.imageRegistry}/transfer-flow:5.2.0`,
+      version: '5.2.0',
+      replicas: 3,
+      config: { SERIAL_NUMBER_PREFIX: `T${props.site}`, IDEMPOTENCY_STORE: 'redis.bank.example.internal:6379' },
+    });
+  }
+}
+
+export function buildBankAccountSystem(outdir: string, activeSite: Site = 'A'): App {
+  const app = new App({ outdir, stackTraces: false });
+  for (const site of SITES) {
+    new BankAccountSiteStack(app, `bank-accounts-${site.toLowerCase()}`, {
+      site,
+      activeSite,
+      kubeconfigContext: `bank-${site.toLowerCase()}`,
+      imageRegistry: 'registry.bank.example.internal/core',
+    });
+  }
+  return app;
+}
+
+if (require.main === module) {
+  buildBankAccountSystem(process.argv[2] ?? 'cdktf.out.examples').synth();
+}
