@@ -1,9 +1,6 @@
-import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
-import { HorizontalPodAutoscalerV2 } from '@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2';
-import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
-import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { Construct } from 'constructs';
+import { configMapV1, deploymentV1, horizontalPodAutoscalerV2, podDisruptionBudgetV1, serviceV1 } from '../l1/kubernetes';
+import { metadataNameOf } from '../l1/light-resource';
 import { createHash } from 'node:crypto';
 import type { INamespace } from '../tenancy/tenant-namespace';
 
@@ -62,7 +59,7 @@ export class BusinessApplication extends Construct {
     const labels = { ...props.labels, ...selector, 'app.kubernetes.io/version': props.version, 'app.kubernetes.io/part-of': 'hsa-platform' };
     const metadata = { name: props.name, namespace, labels };
 
-    const config = new ConfigMapV1(this, 'Config', { metadata, data: { ...props.config } });
+    const config = configMapV1(this, 'Config', { metadata, data: { ...props.config } });
     // A changed configuration rolls the pods: the hash is part of the pod template.
     const configHash = createHash('sha256').update(JSON.stringify(props.config)).digest('hex').slice(0, 16);
 
@@ -74,7 +71,7 @@ export class BusinessApplication extends Construct {
       failureThreshold: 3,
     });
 
-    new DeploymentV1(this, 'Resource', {
+    deploymentV1(this, 'Resource', {
       metadata,
       waitForRollout: true,
       // The autoscaler owns the live replica count; Terraform sets it only at creation.
@@ -99,7 +96,7 @@ export class BusinessApplication extends Construct {
                 image: props.image,
                 imagePullPolicy: 'IfNotPresent',
                 port: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
-                envFrom: [{ configMapRef: { name: config.metadata.name } }],
+                envFrom: [{ configMapRef: { name: metadataNameOf(config) } }],
                 resources: {
                   requests: { cpu: `${props.requests.cpuMilli}m`, memory: `${props.requests.memoryMiB}Mi` },
                   limits: { cpu: `${props.limits.cpuMilli}m`, memory: `${props.limits.memoryMiB}Mi` },
@@ -123,19 +120,19 @@ export class BusinessApplication extends Construct {
       },
     });
 
-    const service = new ServiceV1(this, 'Service', {
+    const service = serviceV1(this, 'Service', {
       metadata,
       spec: { selector, type: 'ClusterIP', port: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
     });
-    this.serviceName = `${service.metadata.name}.${namespace}.svc`;
+    this.serviceName = `${metadataNameOf(service)}.${namespace}.svc`;
     this.port = 80;
 
-    new PodDisruptionBudgetV1(this, 'DisruptionBudget', {
+    podDisruptionBudgetV1(this, 'DisruptionBudget', {
       metadata,
       spec: { maxUnavailable: '1', selector: { matchLabels: selector } },
     });
 
-    new HorizontalPodAutoscalerV2(this, 'Autoscaler', {
+    horizontalPodAutoscalerV2(this, 'Autoscaler', {
       metadata,
       spec: {
         minReplicas: props.replicas,

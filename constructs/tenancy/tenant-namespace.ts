@@ -1,10 +1,8 @@
-import { LimitRangeV1 } from '@cdktf/provider-kubernetes/lib/limit-range-v1';
-import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { NetworkPolicyV1, type NetworkPolicyV1SpecEgress, type NetworkPolicyV1SpecIngress } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
-import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v1';
-import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
-import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
+import type { NetworkPolicyV1SpecEgress, NetworkPolicyV1SpecIngress } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
+import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
+import { limitRangeV1, namespaceV1, networkPolicyV1, resourceQuotaV1, roleBindingV1, roleV1 } from '../l1/kubernetes';
+import { metadataNameOf } from '../l1/light-resource';
 
 /** Anything that lives in a namespace takes this, not a provider resource. */
 export interface INamespace {
@@ -58,24 +56,25 @@ export class TenantNamespace extends Construct implements INamespace {
     super(scope, id);
     const limits = props.containerDefaults ?? { requests: { cpuMilli: 250, memoryMiB: 512 }, limits: { cpuMilli: 1000, memoryMiB: 1024 } };
 
-    const namespace = new NamespaceV1(this, 'Resource', {
+    const namespace = namespaceV1(this, 'Resource', {
       metadata: {
         name: props.namespace,
         labels: { ...props.labels, 'hsa.gov.cn/tenant-kind': props.kind },
         annotations: { 'hsa.gov.cn/display-name': props.displayName },
       },
     });
-    this.namespaceName = namespace.metadata.name;
+    this.namespaceName = metadataNameOf(namespace);
     const metadata = (name: string) => ({ name, namespace: this.namespaceName });
 
-    const role = new RoleV1(this, 'Role', { metadata: metadata(`${props.kind}-${props.kind === 'project' ? 'operator' : 'developer'}`), rule: roleRules(props.kind) });
-    new RoleBindingV1(this, 'RoleBinding', {
-      metadata: metadata(role.metadata.name),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name },
+    const role = roleV1(this, 'Role', { metadata: metadata(`${props.kind}-${props.kind === 'project' ? 'operator' : 'developer'}`), rule: roleRules(props.kind) });
+    const roleName = metadataNameOf(role);
+    roleBindingV1(this, 'RoleBinding', {
+      metadata: metadata(roleName),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
       subject: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: props.group }],
     });
 
-    new ResourceQuotaV1(this, 'Quota', {
+    resourceQuotaV1(this, 'Quota', {
       metadata: metadata('tenant-quota'),
       spec: {
         hard: {
@@ -87,7 +86,7 @@ export class TenantNamespace extends Construct implements INamespace {
         },
       },
     });
-    new LimitRangeV1(this, 'Limits', {
+    limitRangeV1(this, 'Limits', {
       metadata: metadata('container-defaults'),
       spec: {
         limit: [
@@ -125,7 +124,7 @@ export class TenantNamespace extends Construct implements INamespace {
    * Allows traffic into this namespace from pods of another namespace, on the given TCP ports.
    * @returns the NetworkPolicy it creates
    */
-  allowFromNamespace(id: string, sourceNamespace: string, ports: readonly number[]): NetworkPolicyV1 {
+  allowFromNamespace(id: string, sourceNamespace: string, ports: readonly number[]): TerraformResource {
     return this.addPolicy(id, `allow-from-${sourceNamespace}`, {
       policyTypes: ['Ingress'],
       ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: sourceNamespace } } }], ports: tcp(ports) }],
@@ -136,7 +135,7 @@ export class TenantNamespace extends Construct implements INamespace {
    * Allows traffic from this namespace to pods of another namespace, on the given TCP ports.
    * @returns the NetworkPolicy it creates
    */
-  allowToNamespace(id: string, targetNamespace: string, ports: readonly number[]): NetworkPolicyV1 {
+  allowToNamespace(id: string, targetNamespace: string, ports: readonly number[]): TerraformResource {
     return this.addPolicy(id, `allow-to-${targetNamespace}`, {
       policyTypes: ['Egress'],
       egress: [{ to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: targetNamespace } } }], ports: tcp(ports) }],
@@ -147,8 +146,8 @@ export class TenantNamespace extends Construct implements INamespace {
     id: string,
     name: string,
     rules: { policyTypes: string[]; ingress?: NetworkPolicyV1SpecIngress[]; egress?: NetworkPolicyV1SpecEgress[] },
-  ): NetworkPolicyV1 {
-    return new NetworkPolicyV1(this.policies, id, {
+  ): TerraformResource {
+    return networkPolicyV1(this.policies, id, {
       metadata: { name, namespace: this.namespaceName },
       spec: { podSelector: {}, ...rules },
     });

@@ -1,0 +1,84 @@
+/**
+ * Light L1 resources: the provider's own typed configs and converters, without its generated classes.
+ *
+ * A generated provider class builds an object graph of "output references" for every nested block at
+ * construction (each capturing a stack trace), which dominates synthesis time at national scale. A light
+ * resource keeps the same typed config (`DeploymentV1Config`...) and writes it with the provider's own
+ * exported `...ToTerraform` converters, so the synthesized JSON is byte-identical (tested against the
+ * generated classes in test/l1-equivalence.test.ts).
+ *
+ * `useProviderClasses('generated')` switches every factory back to the generated classes: the tests and
+ * the benchmark use it to check and measure the unoptimized path.
+ */
+import { TerraformResource, type TerraformMetaArguments } from 'cdktf';
+import type { Construct } from 'constructs';
+
+export interface ProviderInfo {
+  readonly providerName: string;
+  readonly providerVersion: string;
+  readonly providerVersionConstraint: string;
+}
+
+/** What a factory needs to know about one resource type. */
+export interface LightResourceDefinition<C extends TerraformMetaArguments> {
+  readonly terraformResourceType: string;
+  readonly provider: ProviderInfo;
+  /** Top-level attributes in Terraform's names, as the generated class's `synthesizeAttributes` writes them. */
+  readonly attributes: (config: C) => Record<string, unknown>;
+  /** The generated class, loaded only when asked for (its module is heavy). */
+  readonly generated: () => new (scope: Construct, id: string, config: C) => TerraformResource;
+}
+
+export type ProviderClassMode = 'light' | 'generated';
+let mode: ProviderClassMode = 'light';
+
+/** Chooses the implementation behind every factory; for equivalence tests and the benchmark. */
+export function useProviderClasses(next: ProviderClassMode): void {
+  mode = next;
+}
+
+class LightResource<C extends TerraformMetaArguments> extends TerraformResource {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly definition: LightResourceDefinition<C>,
+    private readonly config: C,
+  ) {
+    super(scope, id, {
+      terraformResourceType: definition.terraformResourceType,
+      terraformGeneratorMetadata: definition.provider,
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      count: config.count,
+      lifecycle: config.lifecycle,
+      provisioners: config.provisioners,
+      connection: config.connection,
+      forEach: config.forEach,
+    });
+  }
+
+  protected synthesizeAttributes(): { [name: string]: unknown } {
+    return this.definition.attributes(this.config);
+  }
+}
+
+/** A typed factory for one resource type: `(scope, id, config) => resource`. */
+export type ResourceFactory<C extends TerraformMetaArguments> = (scope: Construct, id: string, config: C) => TerraformResource;
+
+export function lightFactory<C extends TerraformMetaArguments>(definition: LightResourceDefinition<C>): ResourceFactory<C> {
+  return (scope, id, config) => {
+    if (mode === 'generated') {
+      const Generated = definition.generated();
+      return new Generated(scope, id, config);
+    }
+    return new LightResource(scope, id, definition, config);
+  };
+}
+
+/**
+ * The name of a Kubernetes object as a reference (`${type.name.metadata[0].name}`): using it makes
+ * Terraform create the object first. Same rendering as the generated classes' `metadata.name`.
+ */
+export function metadataNameOf(resource: TerraformResource): string {
+  return resource.getStringAttribute('metadata[0].name');
+}
