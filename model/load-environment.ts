@@ -126,7 +126,9 @@ function describeIssue(file: string, root: unknown, issue: Issue, prefix: Proper
     case 'invalid_key': {
       const key = String(path[path.length - 1]);
       const allowed = issue.issues.flatMap((i) => (i.code === 'invalid_value' ? i.values.map(String) : []));
-      return [{ file, field, message: `unknown key "${key}"${suggest(key, allowed)}; expected one of: ${allowed.join(', ')}` }];
+      if (allowed.length > 0) return [{ file, field, message: `unknown key "${key}"${suggest(key, allowed)}; expected one of: ${allowed.join(', ')}` }];
+      // The key has the wrong form (e.g. a reserved configuration key): say what the key must be.
+      return [{ file, field, message: `key "${key}" is not allowed; ${issue.issues.map(normalize).join('; ')}` }];
     }
     default:
       break;

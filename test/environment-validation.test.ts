@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JsonObject } from '../compliance/types';
+import { EnvironmentError, loadEnvironmentFile, loadEnvironments, parseEnvironment } from '../model/load-environment';
+import { resolveProvince } from '../model/platform-model';
+import { environmentJson, parseJson } from './support/fixtures';
+
+type Mutator = (env: JsonObject) => void;
+const at = (env: JsonObject, ...path: string[]): JsonObject => path.reduce((o, k) => o[k] as JsonObject, env);
+
+/** Problems reported for a variation of demo.json, as "field: message" lines. */
+function problemsOf(mutate: Mutator): string[] {
+  const env = environmentJson();
+  mutate(env);
+  try {
+    parseJson(env);
+  } catch (error) {
+    if (!(error instanceof EnvironmentError)) throw error;
+    return error.problems.map((p) => `${p.file} | ${p.field} | ${p.message}`);
+  }
+  throw new Error('expected the environment to be rejected');
+}
+
+describe('bad environments are rejected with the file, the field, the value received and what is expected', () => {
+  const cases: [string, Mutator, string, string][] = [
+    ['a misspelled top-level key', (e) => { e.activSite = e.activeSite!; delete e.activeSite; }, 'activSite', 'unknown key "activSite" (did you mean "activeSite"?)'],
+    ['a misspelled nested key', (e) => { const z = at(e, 'sites', 'A', 'zones', 'core'); z.ingresVip = z.ingressVip!; delete z.ingressVip; }, 'sites.A.zones.core.ingresVip', 'did you mean "ingressVip"?'],
+    ['an application that is not in the catalog', (e) => { at(e, 'applications').settlment = { version: '1.0.0', project: 'hxjb' }; }, 'applications.settlment', 'did you mean "settlement"?'],
+    ['a bad IPv4 address', (e) => { at(e, 'sites', 'B', 'zones', 'public').gatekeeper = '10.20.250.300'; }, 'sites.B.zones.public.gatekeeper', 'received "10.20.250.300"; expected an IPv4 address'],
+    ['an application in a project of the wrong zone', (e) => { at(e, 'applications', 'settlement').project = 'ggfw'; }, 'applications.settlement.project', '"settlement" runs in the core zone, but project "ggfw" is in the public zone'],
+    ['an unknown project', (e) => { at(e, 'applications', 'basic-info').project = 'nosuch'; }, 'applications.basic-info.project', 'expected one of the projects in tenants.projects (ggfw, hxjb, znjk)'],
+    ['an IP address in application configuration', (e) => { at(e, 'applications', 'settlement', 'config').DB_URL_OVERRIDE = 'jdbc:oceanbase://10.1.2.3:2881/hsa'; }, 'applications.settlement.config.DB_URL_OVERRIDE', 'no IP address in application configuration'],
+    ['a reserved configuration key', (e) => { at(e, 'applications', 'settlement', 'config').REDIS_CACHE_HOST = 'my-redis'; }, 'applications.settlement.config.REDIS_CACHE_HOST', 'reserved'],
+    ['an unpinned version', (e) => { at(e, 'applications', 'basic-info').version = 'latest'; }, 'applications.basic-info.version', 'received "latest"; expected a pinned version'],
+    ['a missing middleware address for a middleware in use', (e) => { delete at(e, 'sites', 'B', 'zones', 'core', 'middlewareVips')['redis-session']; }, 'sites.B.zones.core.middlewareVips.redis-session', 'an application of the core zone uses it'],
+    ['an absolute kubeconfig path', (e) => { at(e, 'sites', 'A', 'zones', 'core', 'cluster', 'kubeconfig').path = '/home/ops/.kube/config'; }, 'sites.A.zones.core.cluster.kubeconfig.path', 'absolute paths differ between machines'],
+    ['a duplicate project id', (e) => { (at(e, 'tenants').projects as JsonObject[]).push({ ...(at(e, 'tenants').projects as JsonObject[])[1]! }); }, 'tenants.projects[3].id', '"hxjb" appears more than once'],
+    ['a bad province code', (e) => { at(e, 'province').code = '99'; }, 'province.code', 'received "99"; expected a 6-digit administrative division code'],
+    ['a DR level below 5', (e) => { e.requiredDrLevel = 4; }, 'requiredDrLevel', 'medical insurance requires DR level 5 or higher'],
+    ['limits below requests', (e) => { at(e, 'applications', 'settlement').limits = { cpuMilli: 500, memoryMiB: 4096 }; }, 'applications.settlement.limits', 'expected limits at least as large as requests'],
+    ['maxReplicas below replicas', (e) => { at(e, 'applications', 'settlement').maxReplicas = 1; }, 'applications.settlement.maxReplicas', 'expected at least replicas (3)'],
+    ['a missing required field', (e) => { delete e.dnsDomain; }, 'dnsDomain', 'received nothing (the field is missing); expected string'],
+    ['a wrong type', (e) => { at(e, 'applications', 'settlement').replicas = '3'; }, 'applications.settlement.replicas', 'received "3"; expected number'],
+    ['an unknown active site', (e) => { e.activeSite = 'C'; }, 'activeSite', 'received "C"; expected one of "A", "B"'],
+    ['an unknown backend type', (e) => { e.backend = { type: 'consul' }; }, 'backend.type', 'received "consul"'],
+    ['a misspelled key in the s3 backend', (e) => { e.backend = { type: 's3', bucket: 'state', endpoint: 'https://minio:9000', usePathstyle: true }; }, 'backend.usePathstyle', 'did you mean "usePathStyle"?'],
+    ['a suppression without a real reason', (e) => { at(e, 'compliance').suppressions = [{ ruleId: 'K8S-RunAsNonRoot', path: '*/Platform', reason: 'legacy' }]; }, 'compliance.suppressions[0].reason', 'at least 10 characters'],
+  ];
+
+  test.each(cases)('fails for %s', (_what, mutate, field, expected) => {
+    const problems = problemsOf(mutate);
+    const line = problems.find((p) => p.includes(`| ${field} |`));
+    expect(line).toBeDefined();
+    expect(line).toContain('environments/demo.json');
+    expect(line).toContain(expected);
+  });
+
+  test('fails with every problem listed at once', () => {
+    const problems = problemsOf((e) => {
+      e.activSite = 'A';
+      at(e, 'province').code = 'x';
+      at(e, 'applications', 'basic-info').version = 'latest';
+    });
+    expect(problems.length).toBeGreaterThanOrEqual(3);
+    expect(problems.join('\n')).toMatch(/activSite[\s\S]*province\.code|province\.code[\s\S]*activSite/);
+  });
+
+  test('fails for invalid JSON, naming the file', () => {
+    expect(() => parseEnvironment('demo', 'environments/demo.json', '{ "province": ')).toThrow(/environments\/demo\.json: \(file\): not valid JSON/);
+  });
+
+  test('fails for a file name that cannot prefix stack names', () => {
+    expect(() => parseEnvironment('Guang-Dong', 'environments/Guang-Dong.json', JSON.stringify(environmentJson()))).toThrow(/\(file name\): received "Guang-Dong"; expected 2-16 lowercase letters or digits/);
+  });
+
+  test('fails for a missing environment, listing the available ones', () => {
+    expect(() => loadEnvironmentFile(join(__dirname, '..', 'environments', 'atlantis.json'))).toThrow(/atlantis\.json: \(file\): cannot read it \(ENOENT\); available environments: demo, guangdong, ningxia/);
+  });
+
+  test('fails for problems in several files at once, naming each file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'envs-'));
+    try {
+      const a = environmentJson();
+      a.activSite = 'A';
+      const b = environmentJson();
+      at(b, 'province').code = '1';
+      writeFileSync(join(dir, 'one.json'), JSON.stringify(a));
+      writeFileSync(join(dir, 'two.json'), JSON.stringify(b));
+      expect(() => loadEnvironments(dir, ['one', 'two'])).toThrow(/one\.json: activSite[\s\S]*two\.json: province\.code/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('defaults, applied once in the platform model', () => {
+  function modelWith(mutate: Mutator) {
+    const env = environmentJson();
+    mutate(env);
+    return resolveProvince('demo', parseJson(env).environment);
+  }
+  const coreA = (m: ReturnType<typeof modelWith>) => m.units.find((u) => u.zone === 'core' && u.site === 'A')!;
+  const app = (m: ReturnType<typeof modelWith>, name: string) => coreA(m).applications.find((a) => a.name === name)!;
+
+  test('replicas default to 2', () => {
+    expect(app(modelWith((e) => delete at(e, 'applications', 'basic-info').replicas), 'basic-info').replicas).toBe(2);
+  });
+  test('maxReplicas defaults to twice the replicas', () => {
+    expect(app(modelWith(() => undefined), 'settlement').maxReplicas).toBe(6);
+  });
+  test('requests default to 500m CPU and 1024 MiB', () => {
+    expect(app(modelWith(() => undefined), 'basic-info').requests).toEqual({ cpuMilli: 500, memoryMiB: 1024 });
+  });
+  test('limits default to 2000m CPU and 2048 MiB', () => {
+    expect(app(modelWith(() => undefined), 'basic-info').limits).toEqual({ cpuMilli: 2000, memoryMiB: 2048 });
+  });
+  test('the backend defaults to local state in terraform-state/', () => {
+    expect(coreA(modelWith((e) => delete e.backend)).backend).toEqual({ type: 'local', directory: 'terraform-state' });
+  });
+  test('the required DR level defaults to 5', () => {
+    expect(modelWith((e) => delete e.requiredDrLevel).requiredDrLevel).toBe(5);
+  });
+  test('the pg backend gets one schema per stack, prefixed hsa_<env> by default', () => {
+    expect(coreA(modelWith((e) => (e.backend = { type: 'pg' }))).backend).toEqual({ type: 'pg', schemaName: 'hsa_demo_demo_core_a' });
+  });
+  test('the s3 backend defaults: key hsa/<env>/<stack>.tfstate, region us-east-1, path-style URLs', () => {
+    const backend = coreA(modelWith((e) => (e.backend = { type: 's3', bucket: 'state', endpoint: 'https://minio.ops:9000' }))).backend;
+    expect(backend).toEqual({ type: 's3', bucket: 'state', key: 'hsa/demo/demo-core-a.tfstate', region: 'us-east-1', endpoint: 'https://minio.ops:9000', usePathStyle: true });
+  });
+  test('teams default to none', () => {
+    const model = modelWith((e) => delete at(e, 'tenants').teams);
+    expect(model.units.every((u) => u.tenants.every((t) => t.kind === 'project'))).toBe(true);
+  });
+  test('site overrides replace replicas at that site only', () => {
+    const model = modelWith(() => undefined);
+    const coreB = model.units.find((u) => u.zone === 'core' && u.site === 'B')!;
+    expect([app(model, 'settlement').replicas, coreB.applications.find((a) => a.name === 'settlement')!.replicas]).toEqual([3, 2]);
+  });
+});
