@@ -48,6 +48,8 @@ function clusterAccess(scope: Construct, connection: ClusterConnection): Cluster
     nullable: false,
     description: `Bearer token for ${connection.host} (set TF_VAR_cluster_token).`,
   });
+  // A fixed variable name, so operators set TF_VAR_cluster_token whatever the construct path.
+  token.overrideLogicalId('cluster_token');
   return {
     host: connection.host,
     clusterCaCertificate: Fn.file(fromStackDirectory(connection.caCertificateFile)),
