@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { complianceSchema } from './compliance-schema';
+import { middlewareSchema } from './middleware-schema';
 import { APPLICATION_CATALOG, APPLICATION_IDS, MIDDLEWARE_ROLES, RESERVED_CONFIG_KEYS } from './catalog';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -195,6 +196,8 @@ export const environmentSchema = z
       teams: z.array(team).default([]),
     }),
     applications: z.partialRecord(z.enum(APPLICATION_IDS), application),
+    /** Middleware sizes, chart versions, credentials Secrets, data protection. @default - see model/middleware-schema.ts */
+    middleware: middlewareSchema.optional(),
     /** Compliance rule packs: GB/T 20988 edition, attested facts, suppressions. @default edition 2025, nothing attested */
     compliance: complianceSchema.optional(),
   })

@@ -7,6 +7,7 @@
  */
 import { APPLICATION_CATALOG, type CatalogApplication, type MiddlewareRole } from './catalog';
 import { middlewareUsedInZone, type BackendConfig, type ClusterAccess, type Environment, type Quota } from './environment-schema';
+import { planMiddleware, type MiddlewarePlan } from './middleware-model';
 import { otherSite, projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
 
 export const DEFAULTS = {
@@ -23,7 +24,8 @@ export const DEFAULTS = {
 export const MIDDLEWARE_PORTS: Readonly<Record<MiddlewareRole, number>> = {
   'redis-cache': 6379,
   'redis-session': 6379,
-  kafka: 9092,
+  // Kafka's external listener at each site's VIP (clients and the other site's MirrorMaker 2)
+  kafka: 9094,
   fastdfs: 22122,
   nacos: 8848,
   'xxl-job': 8080,
@@ -70,6 +72,8 @@ export interface DeploymentUnit {
   /** Addresses of this zone in the active datacenter: what every stable DNS name resolves to. */
   readonly activeMiddlewareVips: Readonly<Partial<Record<MiddlewareRole, string>>>;
   readonly activeIngressVip: string;
+  /** Middleware releases and the DR role of each pair at this unit. */
+  readonly middlewarePlan: MiddlewarePlan;
 }
 
 export type ResolvedBackend =
@@ -158,6 +162,14 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
     peerMiddlewareVips: env.sites[otherSite(site)].zones[zone].middlewareVips,
     activeMiddlewareVips: env.sites[activeSite].zones[zone].middlewareVips,
     activeIngressVip: env.sites[activeSite].zones[zone].ingressVip,
+    middlewarePlan: planMiddleware({
+      zone,
+      site,
+      activeSite,
+      middleware: middlewareUsedInZone(env, zone),
+      vips: { A: env.sites.A.zones[zone].middlewareVips, B: env.sites.B.zones[zone].middlewareVips },
+      ...(env.middleware ? { settings: env.middleware } : {}),
+    }),
   };
 }
 

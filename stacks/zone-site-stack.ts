@@ -18,6 +18,6 @@ export class ZoneSiteStack extends TerraformStack {
     this.unit = unit;
     configureStateBackend(this, unit.stackName, unit.backend);
     new ClusterProviders(this, 'Cluster', { connection: unit.cluster });
-    new PlatformUnit(this, 'Platform', { unit, provinceCode: province.provinceCode });
+    new PlatformUnit(this, 'Platform', { unit, province });
   }
 }

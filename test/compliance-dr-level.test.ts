@@ -32,22 +32,21 @@ function withInfrastructure(options: { skipPair?: string; skipDns?: boolean; ski
     const annotations: HsaAnnotation[] = [];
     if (!options.skipDns) annotations.push({ component: 'dns-controller', zone: unit.zone, site: unit.site });
     if (!options.skipLb) annotations.push({ component: 'site-load-balancer', zone: unit.zone, site: unit.site });
-    for (const role of unit.middleware.filter((r) => ['redis-cache', 'redis-session', 'kafka', 'fastdfs'].includes(r))) {
-      if (options.skipPair === `${unit.zone}/${role}`) continue;
-      annotations.push({
-        component: 'dr-pair',
-        role,
-        zone: unit.zone,
-        site: unit.site,
-        mode: unit.active ? 'primary' : 'standby',
-        replication: options.synchronous ? 'synchronous' : 'asynchronous',
-        ...(unit.active ? {} : { source: `${unit.activeMiddlewareVips[role]}:6379` }),
-      });
+    // The DR pairs are the real ones the middleware constructs synthesized; a test may drop one or
+    // declare them synchronous. DNS controller and load balancer are stood in for by annotations.
+    const base = JSON.parse(JSON.stringify(plainStacks.get(unit.stackName)!)) as StackJson;
+    const resource = base.resource!;
+    for (const byName of Object.values(resource)) {
+      for (const [name, body] of Object.entries(byName)) {
+        const hsa = (body['//'] as JsonObject | undefined)?.hsa as JsonObject | undefined;
+        if (!hsa || hsa.component !== 'dr-pair') continue;
+        if (options.skipPair === `${String(hsa.zone)}/${String(hsa.role)}`) delete byName[name];
+        else if (options.synchronous) hsa.replication = 'synchronous';
+      }
     }
-    const base = plainStacks.get(unit.stackName)!;
-    const releases: Record<string, JsonObject> = {};
-    annotations.forEach((a, i) => (releases[`annotated_${i}`] = { '//': { hsa: a as unknown as JsonObject } }));
-    stacks.set(unit.stackName, { ...base, resource: { ...base.resource, helm_release: releases } });
+    const annotated: Record<string, JsonObject> = {};
+    annotations.forEach((a, i) => (annotated[`annotated_${i}`] = { '//': { hsa: a as unknown as JsonObject } }));
+    stacks.set(unit.stackName, { ...base, resource: { ...resource, test_annotation: annotated } });
   }
   return stacks;
 }

@@ -29,7 +29,7 @@ test('application configuration reaches middleware by stable DNS names of its ow
   const settlement = model.units.find((u) => u.stackName === 'demo-core-a')!.applications.find((a) => a.name === 'settlement')!;
   expect(settlement.config.REDIS_CACHE_HOST).toBe(serviceDnsName('redis-cache', 'core', 'demo', 'hsa.demo.internal'));
   expect(settlement.config.REDIS_SESSION_HOST).toBe('redis-session.core.demo.hsa.demo.internal');
-  expect(settlement.config.KAFKA_BOOTSTRAP_SERVERS).toBe('kafka.core.demo.hsa.demo.internal:9092');
+  expect(settlement.config.KAFKA_BOOTSTRAP_SERVERS).toBe('kafka.core.demo.hsa.demo.internal:9094');
   expect(settlement.config.SETTLEMENT_BATCH_SIZE).toBe('500');
   expect(Object.keys(settlement.config)).toEqual([...Object.keys(settlement.config)].sort());
 });
@@ -51,5 +51,5 @@ test('only HSA_SITE and capacity differ between the datacenters', () => {
 
 test('the middleware a zone runs is what its applications use', () => {
   expect(model.units.find((u) => u.stackName === 'demo-public-a')!.middleware).toEqual(['redis-cache', 'redis-session', 'nacos', 'log']);
-  expect(model.units.find((u) => u.stackName === 'demo-core-b')!.middleware).toEqual(['redis-cache', 'redis-session', 'kafka', 'nacos', 'xxl-job', 'log', 'database']);
+  expect(model.units.find((u) => u.stackName === 'demo-core-b')!.middleware).toEqual(['redis-cache', 'redis-session', 'kafka', 'fastdfs', 'nacos', 'xxl-job', 'log', 'database']);
 });

@@ -1,12 +1,15 @@
 import { Construct } from 'constructs';
-import type { DeploymentUnit } from '../../model/platform-model';
+import { MIDDLEWARE_PORTS, serviceDnsName, type DeploymentUnit, type ProvinceModel } from '../../model/platform-model';
+import { PLATFORM_NAMESPACES } from '../../model/topology';
+import { chartSourceOf } from '../middleware/chart-source';
+import { MiddlewareSet } from '../middleware/middleware-set';
 import { BusinessApplication } from '../apps/business-application';
 import { TenantNamespace } from '../tenancy/tenant-namespace';
 
 export interface PlatformUnitProps {
   /** The resolved zone-and-site unit (from `resolveProvince`). */
   readonly unit: DeploymentUnit;
-  readonly provinceCode: string;
+  readonly province: ProvinceModel;
 }
 
 /**
@@ -16,12 +19,13 @@ export interface PlatformUnitProps {
 export class PlatformUnit extends Construct {
   readonly tenants: ReadonlyMap<string, TenantNamespace>;
   readonly applications: ReadonlyMap<string, BusinessApplication>;
+  readonly middleware: MiddlewareSet;
 
   constructor(scope: Construct, id: string, props: PlatformUnitProps) {
     super(scope, id);
-    const { unit } = props;
+    const { unit, province } = props;
     const commonLabels = {
-      'hsa.gov.cn/province': props.provinceCode,
+      'hsa.gov.cn/province': province.provinceCode,
       'hsa.gov.cn/zone': unit.zone,
       'hsa.gov.cn/site': unit.site,
     };
@@ -42,6 +46,24 @@ export class PlatformUnit extends Construct {
       );
     }
     this.tenants = tenants;
+
+    this.middleware = new MiddlewareSet(this, 'Middleware', {
+      plan: unit.middlewarePlan,
+      zone: unit.zone,
+      site: unit.site,
+      source: chartSourceOf(province.chartRepository, province.imageRegistry),
+      peerAddresses: Object.values(unit.peerMiddlewareVips),
+      databaseHost: serviceDnsName('database', unit.zone, province.envName, province.dnsDomain),
+    });
+    // Applications reach middleware in this cluster, or across the datacenter link at the active site's
+    // addresses (stable names resolve there): open exactly those ports and addresses.
+    const ports = [...new Set(unit.middleware.map((role) => MIDDLEWARE_PORTS[role]))];
+    const addresses = [...Object.values(unit.middlewareVips), ...Object.values(unit.peerMiddlewareVips)];
+    for (const tenant of unit.tenants) {
+      const namespace = tenants.get(tenant.namespace)!;
+      namespace.allowToNamespace('AllowToMiddleware', PLATFORM_NAMESPACES.middleware, ports);
+      namespace.allowToAddresses('AllowToMiddlewareAddresses', 'allow-to-middleware-addresses', addresses, ports);
+    }
 
     const appScope = new Construct(this, 'Applications');
     const applications = new Map<string, BusinessApplication>();

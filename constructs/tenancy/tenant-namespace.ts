@@ -142,6 +142,18 @@ export class TenantNamespace extends Construct implements INamespace {
     });
   }
 
+  /**
+   * Allows traffic from this namespace to fixed addresses (e.g. the middleware VIPs of both datacenters:
+   * stable names resolve to the active one), on the given TCP ports.
+   * @returns the NetworkPolicy it creates
+   */
+  allowToAddresses(id: string, name: string, addresses: readonly string[], ports: readonly number[]): TerraformResource {
+    return this.addPolicy(id, name, {
+      policyTypes: ['Egress'],
+      egress: [{ to: [...new Set(addresses)].sort().map((address) => ({ ipBlock: { cidr: `${address}/32` } })), ports: tcp(ports) }],
+    });
+  }
+
   private addPolicy(
     id: string,
     name: string,

@@ -1,0 +1,140 @@
+import type { TerraformResource } from 'cdktf';
+import { Construct } from 'constructs';
+import { KAFKA_VERSION, PORTS, type KafkaPlan } from '../../model/middleware-model';
+import type { Site, Zone } from '../../model/topology';
+import { annotateResource } from '../annotations';
+import { helmRelease } from '../l1/helm';
+import { manifest } from '../l1/kubernetes';
+import { helmValues, type ChartSource } from './chart-source';
+
+export interface KafkaDrPairProps {
+  readonly plan: KafkaPlan;
+  readonly zone: Zone;
+  readonly site: Site;
+  readonly namespace: string;
+  readonly source: ChartSource;
+  /** lifecycle.prevent_destroy on the cluster and its node pool. @default true */
+  readonly preventDestroy?: boolean;
+}
+
+/** MirrorMaker 2 keeps topic names as they are, so consumers need no change after a switchover. */
+export const IDENTITY_REPLICATION_POLICY = 'org.apache.kafka.connect.mirror.IdentityReplicationPolicy';
+
+/**
+ * One datacenter's half of a Kafka DR pair (灾备组), with Strimzi (kafka.strimzi.io/v1): a KRaft cluster
+ * at each site, reachable from the other site on an external listener at the site's VIP; at the standby
+ * site a MirrorMaker 2 copies every topic from the active site's cluster into the local one and keeps
+ * consumer-group offsets in step. Switching over moves MirrorMaker 2 to the other site (a reverse mirror),
+ * it is not a flag on the same object.
+ */
+export class KafkaDrPair extends Construct {
+  readonly cluster: TerraformResource;
+  readonly mirror?: TerraformResource;
+
+  constructor(scope: Construct, id: string, props: KafkaDrPairProps) {
+    super(scope, id);
+    const { plan } = props;
+    const protect = { preventDestroy: props.preventDestroy ?? true };
+    const metadata = (name: string) => ({ name, namespace: props.namespace, labels: { 'strimzi.io/cluster': plan.clusterName } });
+
+    const operator = helmRelease(this, 'Operator', {
+      name: 'strimzi',
+      namespace: props.namespace,
+      repository: props.source.repository,
+      chart: 'strimzi-kafka-operator',
+      version: plan.operatorChartVersion,
+      values: [helmValues({ defaultImageRegistry: props.source.imageRegistry, defaultImageRepository: `${props.source.imagePath}/strimzi`, watchNamespaces: [] })],
+      atomic: true,
+    });
+
+    const nodePool = manifest(this, 'NodePool', {
+      manifest: {
+        apiVersion: 'kafka.strimzi.io/v1',
+        kind: 'KafkaNodePool',
+        metadata: metadata('combined'),
+        spec: {
+          replicas: plan.brokers,
+          roles: ['controller', 'broker'],
+          storage: { type: 'jbod', volumes: [{ id: 0, type: 'persistent-claim', size: `${plan.storageGiB}Gi`, deleteClaim: false, kraftMetadata: 'shared' }] },
+        },
+      },
+      dependsOn: [operator],
+      lifecycle: protect,
+    });
+
+    this.cluster = manifest(this, 'Resource', {
+      manifest: {
+        apiVersion: 'kafka.strimzi.io/v1',
+        kind: 'Kafka',
+        metadata: { name: plan.clusterName, namespace: props.namespace },
+        spec: {
+          kafka: {
+            version: KAFKA_VERSION,
+            listeners: [
+              { name: 'plain', port: PORTS.kafkaInternal, type: 'internal', tls: false },
+              {
+                name: 'external',
+                port: PORTS.kafkaExternal,
+                type: 'loadbalancer',
+                tls: false,
+                configuration: { bootstrap: { loadBalancerIP: plan.address.host } },
+              },
+            ],
+            config: {
+              'default.replication.factor': Math.min(3, plan.brokers),
+              'min.insync.replicas': Math.min(2, plan.brokers),
+              'offsets.topic.replication.factor': Math.min(3, plan.brokers),
+              'transaction.state.log.replication.factor': Math.min(3, plan.brokers),
+              'transaction.state.log.min.isr': Math.min(2, plan.brokers),
+            },
+          },
+          entityOperator: { topicOperator: {}, userOperator: {} },
+        },
+      },
+      dependsOn: [nodePool],
+      lifecycle: protect,
+    });
+    annotateResource(this.cluster, {
+      component: 'dr-pair',
+      role: 'kafka',
+      zone: props.zone,
+      site: props.site,
+      mode: plan.mode,
+      replication: 'asynchronous',
+      ...(plan.mirrorSource ? { source: `${plan.mirrorSource.host}:${plan.mirrorSource.port}` } : {}),
+    });
+
+    if (plan.mirrorSource) {
+      const replicationPolicy = { 'replication.policy.class': IDENTITY_REPLICATION_POLICY };
+      this.mirror = manifest(this, 'MirrorMaker', {
+        manifest: {
+          apiVersion: 'kafka.strimzi.io/v1',
+          kind: 'KafkaMirrorMaker2',
+          metadata: { name: `mirror-from-${plan.sourceAlias}`, namespace: props.namespace },
+          spec: {
+            version: KAFKA_VERSION,
+            replicas: 2,
+            target: {
+              alias: plan.localAlias,
+              bootstrapServers: `${plan.clusterName}-kafka-bootstrap:${PORTS.kafkaInternal}`,
+              config: { 'config.storage.replication.factor': -1, 'offset.storage.replication.factor': -1, 'status.storage.replication.factor': -1 },
+            },
+            mirrors: [
+              {
+                source: { alias: plan.sourceAlias, bootstrapServers: `${plan.mirrorSource.host}:${plan.mirrorSource.port}` },
+                sourceConnector: { tasksMax: 4, config: { ...replicationPolicy, 'replication.factor': -1, 'offset-syncs.topic.replication.factor': -1, 'sync.topic.configs.enabled': 'true' } },
+                checkpointConnector: {
+                  tasksMax: 1,
+                  config: { ...replicationPolicy, 'checkpoints.topic.replication.factor': -1, 'sync.group.offsets.enabled': 'true', 'sync.group.offsets.interval.seconds': 10, 'emit.checkpoints.interval.seconds': 10 },
+                },
+                topicsPattern: '.*',
+                groupsPattern: '.*',
+              },
+            ],
+          },
+        },
+        dependsOn: [this.cluster],
+      });
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import type { TerraformResource } from 'cdktf';
+import { Construct } from 'constructs';
+import { redisCommonConfiguration, redisPrimaryConfiguration, REDIS_PASSWORD_KEY, type RedisPlan } from '../../model/middleware-model';
+import type { Zone } from '../../model/topology';
+import { annotateResource } from '../annotations';
+import { helmRelease } from '../l1/helm';
+import { helmValues, type ChartSource } from './chart-source';
+
+export interface RedisDrPairProps {
+  /** This site's half of the pair (role, mode, addresses, sizes). */
+  readonly plan: RedisPlan;
+  readonly zone: Zone;
+  readonly site: 'A' | 'B';
+  readonly namespace: string;
+  readonly source: ChartSource;
+  /** lifecycle.prevent_destroy on the release. @default true */
+  readonly preventDestroy?: boolean;
+}
+
+/** The subset of bitnami/redis values the toolkit sets, typed so a misspelled key fails to compile. */
+interface RedisChartValues {
+  readonly architecture: 'replication';
+  readonly global: { readonly imageRegistry: string; readonly security: { readonly allowInsecureImages: boolean } };
+  readonly image: { readonly repository: string };
+  readonly auth: { readonly enabled: true; readonly sentinel: false; readonly existingSecret: string; readonly existingSecretPasswordKey: string };
+  readonly commonConfiguration: string;
+  readonly master: {
+    readonly count: 1;
+    readonly configuration: string;
+    readonly persistence: { readonly enabled: true; readonly size: string };
+    readonly resources: ResourceValues;
+    readonly service: { readonly type: 'LoadBalancer'; readonly loadBalancerIP: string; readonly ports: { readonly redis: number } };
+  };
+  readonly replica: {
+    readonly replicaCount: number;
+    readonly persistence: { readonly enabled: true; readonly size: string };
+    readonly resources: ResourceValues;
+  };
+  readonly metrics: { readonly enabled: true };
+}
+
+interface ResourceValues {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/**
+ * One datacenter's half of a Redis DR pair (灾备组), as a bitnami/redis release. Each site runs a
+ * primary with local read replicas. At the active site the primary takes writes; at the standby site the
+ * primary is declared a replica of the active site's address (`replicaof` in its configuration), so the
+ * role survives every restart and promotion keeps the data. Both sites read the password from the same
+ * existing Secret (requirepass and masterauth).
+ */
+export class RedisDrPair extends Construct {
+  readonly release: TerraformResource;
+
+  constructor(scope: Construct, id: string, props: RedisDrPairProps) {
+    super(scope, id);
+    const { plan } = props;
+    // Room above maxmemory for replication buffers and fork copy-on-write.
+    const containerMemoryMiB = Math.ceil(plan.memoryMiB * 1.5);
+    const resources: ResourceValues = {
+      requests: { cpu: '500m', memory: `${containerMemoryMiB}Mi` },
+      limits: { cpu: '2', memory: `${containerMemoryMiB}Mi` },
+    };
+    const values: RedisChartValues = {
+      architecture: 'replication',
+      // Mirrored images live under another repository name, which bitnami charts accept only with this flag.
+      global: { imageRegistry: props.source.imageRegistry, security: { allowInsecureImages: true } },
+      image: { repository: `${props.source.imagePath}/redis` },
+      auth: { enabled: true, sentinel: false, existingSecret: plan.authSecret, existingSecretPasswordKey: REDIS_PASSWORD_KEY },
+      commonConfiguration: redisCommonConfiguration(plan),
+      master: {
+        count: 1,
+        configuration: redisPrimaryConfiguration(plan),
+        persistence: { enabled: true, size: `${plan.storageGiB}Gi` },
+        resources,
+        service: { type: 'LoadBalancer', loadBalancerIP: plan.address.host, ports: { redis: plan.address.port } },
+      },
+      replica: { replicaCount: plan.replicas, persistence: { enabled: true, size: `${plan.storageGiB}Gi` }, resources },
+      metrics: { enabled: true },
+    };
+    this.release = helmRelease(this, 'Resource', {
+      name: plan.releaseName,
+      namespace: props.namespace,
+      repository: props.source.repository,
+      chart: 'redis',
+      version: plan.chartVersion,
+      values: [helmValues(values)],
+      atomic: true,
+      timeout: 900,
+      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+    });
+    annotateResource(this.release, {
+      component: 'dr-pair',
+      role: plan.role,
+      zone: props.zone,
+      site: props.site,
+      mode: plan.mode,
+      replication: 'asynchronous',
+      ...(plan.replicationSource ? { source: `${plan.replicationSource.host}:${plan.replicationSource.port}` } : {}),
+    });
+  }
+}

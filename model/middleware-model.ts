@@ -1,0 +1,226 @@
+/**
+ * What middleware one zone of one datacenter runs, and the role each DR pair (灾备组) plays there.
+ *
+ * Pure data, derived from the environment and the active site: the constructs deploy it, the runbook
+ * and the drills read the same plan, so "what is deployed" and "what the switchover does" cannot drift.
+ * Changing the active site flips every pair: the active site's instance is primary; the standby's
+ * replicates from the active site's cross-datacenter address (`middlewareVips`), never from a
+ * reference to the other stack.
+ */
+import type { MiddlewareRole } from './catalog';
+import type { MiddlewareSettings } from './middleware-schema';
+import type { Site, Zone } from './topology';
+
+/** Chart versions the toolkit is tested with; an environment may override them (`middleware.chartVersions`). */
+export const CHART_VERSIONS = {
+  /** bitnami/redis */
+  redis: '20.6.2',
+  /** strimzi/strimzi-kafka-operator: 1.0 serves only kafka.strimzi.io/v1 */
+  strimzi: '1.0.0',
+  /** nacos-group/nacos */
+  nacos: '2.4.3',
+  /** xxl-job-admin */
+  xxlJob: '2.4.2',
+  /** bitnami/elasticsearch (log service) */
+  log: '21.4.0',
+} as const;
+
+/** Application versions inside those releases, where the toolkit writes the manifests itself. */
+export const KAFKA_VERSION = '4.1.0';
+export const FASTDFS_IMAGE_TAG = 'V6.13.0';
+
+export const DEFAULT_SECRETS = { redis: 'hsa-redis-auth', log: 'hsa-log-auth', database: 'hsa-db-auth' } as const;
+export const REDIS_PASSWORD_KEY = 'redis-password';
+
+export const PORTS = {
+  redis: 6379,
+  kafkaInternal: 9092,
+  /** Listener the other datacenter's MirrorMaker 2 reads from. */
+  kafkaExternal: 9094,
+  fastdfsTracker: 22122,
+  fastdfsStorage: 23000,
+  nacos: 8848,
+  xxlJob: 8080,
+  log: 9200,
+} as const;
+
+export type DrMode = 'primary' | 'standby';
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RedisPlan {
+  readonly role: 'redis-cache' | 'redis-session';
+  /** Helm release name, also the Kubernetes name prefix. */
+  readonly releaseName: string;
+  readonly mode: DrMode;
+  /** This site's address (LoadBalancer VIP) for clients and for the other site. */
+  readonly address: Endpoint;
+  /** The active site's address, which a standby's primary replicates from. */
+  readonly replicationSource?: Endpoint;
+  readonly replicas: number;
+  readonly memoryMiB: number;
+  readonly storageGiB: number;
+  /** Cache evicts; sessions must not lose live logins to eviction. */
+  readonly evictionPolicy: 'allkeys-lru' | 'volatile-lru';
+  readonly authSecret: string;
+  readonly chartVersion: string;
+}
+
+export interface KafkaPlan {
+  readonly clusterName: string;
+  readonly mode: DrMode;
+  readonly address: Endpoint;
+  /** The active site's external listener, mirrored by MirrorMaker 2 at the standby site. */
+  readonly mirrorSource?: Endpoint;
+  /** Alias of each site's cluster in MirrorMaker 2 (`<zone>-a`, `<zone>-b`). */
+  readonly localAlias: string;
+  readonly sourceAlias: string;
+  readonly brokers: number;
+  readonly storageGiB: number;
+  readonly operatorChartVersion: string;
+}
+
+export interface FastdfsPlan {
+  readonly name: string;
+  readonly mode: DrMode;
+  /** Storage group both sites' storage servers belong to: the unit of cross-site sync. */
+  readonly group: string;
+  /** Both sites' storage servers, in site order, with the access mode clients get on each. */
+  readonly storageServers: readonly { readonly id: number; readonly site: Site; readonly host: string; readonly access: 'both' | 'none' }[];
+  /** Trackers of both datacenters: each storage reports to all of them. */
+  readonly trackers: readonly Endpoint[];
+  readonly address: Endpoint;
+  readonly storageGiB: number;
+}
+
+export interface SupportingServicePlan {
+  readonly role: 'nacos' | 'xxl-job' | 'log';
+  readonly releaseName: string;
+  readonly chart: string;
+  readonly chartVersion: string;
+  readonly address: Endpoint;
+}
+
+export interface MiddlewarePlan {
+  readonly zone: Zone;
+  readonly site: Site;
+  readonly activeSite: Site;
+  readonly preventDestroy: boolean;
+  readonly redis: readonly RedisPlan[];
+  readonly kafka?: KafkaPlan;
+  readonly fastdfs?: FastdfsPlan;
+  readonly supporting: readonly SupportingServicePlan[];
+  readonly secrets: { readonly redis: string; readonly log: string; readonly database: string };
+}
+
+export interface MiddlewarePlanInput {
+  readonly zone: Zone;
+  readonly site: Site;
+  readonly activeSite: Site;
+  readonly middleware: readonly MiddlewareRole[];
+  /** Addresses of this zone's middleware, per datacenter. */
+  readonly vips: Readonly<Record<Site, Readonly<Partial<Record<MiddlewareRole, string>>>>>;
+  readonly settings?: MiddlewareSettings;
+}
+
+export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
+  const { zone, site, activeSite, settings } = input;
+  const mode: DrMode = site === activeSite ? 'primary' : 'standby';
+  const uses = (role: MiddlewareRole) => input.middleware.includes(role);
+  const vip = (role: MiddlewareRole, at: Site): string => {
+    const address = input.vips[at][role];
+    // The schema requires an address for every middleware in use; reaching here is a toolkit bug.
+    if (!address) throw new Error(`no middlewareVips.${role} for site ${at}, zone ${zone}`);
+    return address;
+  };
+  const versions = { ...CHART_VERSIONS, ...settings?.chartVersions };
+  const secrets = { ...DEFAULT_SECRETS, ...settings?.secrets };
+
+  const redis: RedisPlan[] = (['redis-cache', 'redis-session'] as const).filter(uses).map((role) => {
+    const size = role === 'redis-cache' ? settings?.redisCache : settings?.redisSession;
+    return {
+      role,
+      releaseName: role,
+      mode,
+      address: { host: vip(role, site), port: PORTS.redis },
+      ...(mode === 'standby' ? { replicationSource: { host: vip(role, activeSite), port: PORTS.redis } } : {}),
+      replicas: size?.replicas ?? 2,
+      memoryMiB: size?.memoryMiB ?? 2048,
+      storageGiB: size?.storageGiB ?? 20,
+      evictionPolicy: role === 'redis-cache' ? 'allkeys-lru' : 'volatile-lru',
+      authSecret: secrets.redis,
+      chartVersion: versions.redis,
+    };
+  });
+
+  const kafka: KafkaPlan | undefined = uses('kafka')
+    ? {
+        clusterName: 'hsa-kafka',
+        mode,
+        address: { host: vip('kafka', site), port: PORTS.kafkaExternal },
+        ...(mode === 'standby' ? { mirrorSource: { host: vip('kafka', activeSite), port: PORTS.kafkaExternal } } : {}),
+        localAlias: `${zone}-${site.toLowerCase()}`,
+        sourceAlias: `${zone}-${activeSite.toLowerCase()}`,
+        brokers: settings?.kafka?.brokers ?? 3,
+        storageGiB: settings?.kafka?.storageGiB ?? 100,
+        operatorChartVersion: versions.strimzi,
+      }
+    : undefined;
+
+  const fastdfs: FastdfsPlan | undefined = uses('fastdfs')
+    ? {
+        name: 'fastdfs',
+        mode,
+        group: 'group1',
+        storageServers: (['A', 'B'] as const).map((s, i) => ({ id: 100001 + i, site: s, host: vip('fastdfs', s), access: s === activeSite ? 'both' : 'none' })),
+        trackers: (['A', 'B'] as const).map((s) => ({ host: vip('fastdfs', s), port: PORTS.fastdfsTracker })),
+        address: { host: vip('fastdfs', site), port: PORTS.fastdfsTracker },
+        storageGiB: settings?.fastdfs?.storageGiB ?? 200,
+      }
+    : undefined;
+
+  const supporting: SupportingServicePlan[] = [];
+  if (uses('nacos')) supporting.push({ role: 'nacos', releaseName: 'nacos', chart: 'nacos', chartVersion: versions.nacos, address: { host: vip('nacos', site), port: PORTS.nacos } });
+  if (uses('xxl-job')) supporting.push({ role: 'xxl-job', releaseName: 'xxl-job', chart: 'xxl-job-admin', chartVersion: versions.xxlJob, address: { host: vip('xxl-job', site), port: PORTS.xxlJob } });
+  if (uses('log')) supporting.push({ role: 'log', releaseName: 'log', chart: 'elasticsearch', chartVersion: versions.log, address: { host: vip('log', site), port: PORTS.log } });
+
+  return {
+    zone,
+    site,
+    activeSite,
+    preventDestroy: settings?.preventDestroy ?? true,
+    redis,
+    ...(kafka ? { kafka } : {}),
+    ...(fastdfs ? { fastdfs } : {}),
+    supporting,
+    secrets,
+  };
+}
+
+/**
+ * redis.conf lines of one site's Redis primary (bitnami `master.configuration`). At the standby site the
+ * primary is itself a replica of the active site (`replicaof`): the declarative state survives restarts,
+ * and promotion (`REPLICAOF NO ONE`, then this file without `replicaof`) keeps the data.
+ */
+export function redisPrimaryConfiguration(plan: RedisPlan): string {
+  const lines = [`# ${plan.role}: ${plan.mode} (managed by hsa-dr-toolkit)`];
+  if (plan.replicationSource) lines.push(`replicaof ${plan.replicationSource.host} ${plan.replicationSource.port}`, 'replica-read-only yes', 'replica-serve-stale-data yes');
+  return `${lines.join('\n')}\n`;
+}
+
+/** redis.conf lines shared by every Redis server of a pair (bitnami `commonConfiguration`). */
+export function redisCommonConfiguration(plan: RedisPlan): string {
+  return [
+    `maxmemory ${plan.memoryMiB}mb`,
+    `maxmemory-policy ${plan.evictionPolicy}`,
+    'appendonly yes',
+    'appendfsync everysec',
+    // Replication of the large cross-site link: a generous backlog avoids full resyncs after short cuts.
+    'repl-backlog-size 256mb',
+    'repl-diskless-sync yes',
+    '',
+  ].join('\n');
+}

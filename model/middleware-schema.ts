@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' });
+const version = z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { message: 'expected a pinned chart version such as "20.6.2"' });
+
+const redisSize = z.strictObject({
+  /** Read replicas at each site, besides the site's primary. @default 2 */
+  replicas: z.number().int().min(0).max(10).optional(),
+  /** maxmemory of each server. @default 2048 */
+  memoryMiB: z.number().int().min(64).max(262144).optional(),
+  /** Persistent volume of each server. @default 20 */
+  storageGiB: z.number().int().min(1).max(4096).optional(),
+});
+
+/**
+ * `middleware`: sizes, chart version overrides and the names of existing Secrets. Which middleware a
+ * zone runs follows from its applications (model/catalog.ts); where each runs from `middlewareVips`.
+ */
+export const middlewareSchema = z.strictObject({
+  /**
+   * Data-holding releases and volumes refuse `terraform destroy` (lifecycle.prevent_destroy). Turn off
+   * only for throw-away environments. @default true
+   */
+  preventDestroy: z.boolean().optional(),
+  /** Existing Kubernetes Secrets (same name at both sites) holding credentials. */
+  secrets: z
+    .strictObject({
+      /** Key `redis-password`: requirepass and masterauth of both Redis pairs. @default "hsa-redis-auth" */
+      redis: dnsLabel.optional(),
+      /** Keys `username`/`password` of the log service. @default "hsa-log-auth" */
+      log: dnsLabel.optional(),
+      /** Keys `db-username`/`db-password` used by Nacos and XXL-JOB for the external database. @default "hsa-db-auth" */
+      database: dnsLabel.optional(),
+    })
+    .optional(),
+  /** Chart versions pinned by the toolkit can be overridden per province (e.g. a mirror holds another). */
+  chartVersions: z
+    .strictObject({ redis: version.optional(), strimzi: version.optional(), nacos: version.optional(), xxlJob: version.optional(), log: version.optional() })
+    .optional(),
+  redisCache: redisSize.optional(),
+  redisSession: redisSize.optional(),
+  kafka: z
+    .strictObject({
+      /** Brokers (KRaft, combined broker+controller) at each site. @default 3 */
+      brokers: z.number().int().min(1).max(30).optional(),
+      storageGiB: z.number().int().min(1).max(65536).optional(),
+    })
+    .optional(),
+  fastdfs: z
+    .strictObject({
+      /** Storage volume of each site's storage server. @default 200 */
+      storageGiB: z.number().int().min(1).max(65536).optional(),
+    })
+    .optional(),
+});
+
+export type MiddlewareSettings = z.infer<typeof middlewareSchema>;
