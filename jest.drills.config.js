@@ -1,0 +1,10 @@
+/** Drills against real servers on loopback (redis-server, named, nginx): `npm run test:drills`. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test/drills'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  testTimeout: 120000,
+  // One drill at a time: they start servers and measure.
+  maxWorkers: 1,
+};
