@@ -1,5 +1,6 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
 import { FASTDFS_IMAGE_TAG, PORTS, type FastdfsPlan } from '../../model/middleware-model';
 import type { Site, Zone } from '../../model/topology';
 import { annotateResource } from '../annotations';
@@ -68,7 +69,10 @@ export class FastdfsDrPair extends Construct {
     const { plan } = props;
     const image = `${props.source.imageRegistry}/${props.source.imagePath}/fastdfs:${FASTDFS_IMAGE_TAG}`;
     const labels = (component: string) => ({ 'app.kubernetes.io/name': plan.name, 'app.kubernetes.io/component': component });
-    const config = configMapV1(this, 'Config', { metadata: { name: `${plan.name}-config`, namespace: props.namespace }, data: fastdfsConfigFiles(plan) });
+    const files = fastdfsConfigFiles(plan);
+    const config = configMapV1(this, 'Config', { metadata: { name: `${plan.name}-config`, namespace: props.namespace }, data: files });
+    // FastDFS reads its files at start: a changed access mode (switchover) must restart the servers.
+    const configHash = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
     const configName = metadataNameOf(config);
 
     const server = (component: 'tracker' | 'storage', port: number, command: string, storageGiB: number) =>
@@ -81,7 +85,7 @@ export class FastdfsDrPair extends Construct {
           replicas: '1',
           selector: { matchLabels: labels(component) },
           template: {
-            metadata: { labels: labels(component) },
+            metadata: { labels: labels(component), annotations: { 'hsa.gov.cn/config-hash': configHash } },
             spec: {
               automountServiceAccountToken: false,
               securityContext: { runAsNonRoot: true, runAsUser: '10001', runAsGroup: '10001', fsGroup: '10001', seccompProfile: { type: 'RuntimeDefault' } },

@@ -1,0 +1,108 @@
+import type { JsonObject } from '../compliance/types';
+import { fastdfsConfigFiles } from '../constructs/middleware/fastdfs-dr-pair';
+import { IDENTITY_REPLICATION_POLICY } from '../constructs/middleware/kafka-dr-pair';
+import { resolveProvince } from '../model/platform-model';
+import { loadEnvironment, parseJson, environmentJson, synthesizeStacks, type SynthesizedStack } from './support/fixtures';
+
+const demo = loadEnvironment('demo');
+const activeA = synthesizeStacks([demo]);
+const activeB = synthesizeStacks([demo], { activeSite: 'B' });
+
+const releases = (stack: SynthesizedStack) => Object.values(stack.resource.helm_release ?? {});
+const release = (stack: SynthesizedStack, name: string) => releases(stack).find((r) => r.name === name)!;
+const values = (r: JsonObject) => JSON.parse((r.values as string[])[0]!) as { master: { configuration: string; service: { loadBalancerIP: string } }; auth: JsonObject };
+const manifests = (stack: SynthesizedStack, kind: string) => Object.values(stack.resource.kubernetes_manifest ?? {}).filter((m) => (m.manifest as JsonObject).kind === kind);
+const hsa = (r: JsonObject) => (r['//'] as JsonObject).hsa as JsonObject;
+
+describe.each([
+  ['A', activeA, 'demo-core-a', 'demo-core-b', '10.10.2', '10.20.2'],
+  ['B', activeB, 'demo-core-b', 'demo-core-a', '10.20.2', '10.10.2'],
+] as const)('with site %s active', (_site, stacks, activeStack, standbyStack, activeNet, standbyNet) => {
+  test.each(['redis-cache', 'redis-session'])('%s: the active site is primary, the standby follows the active site\'s address', (role) => {
+    const primary = release(stacks.get(activeStack)!, role);
+    const standby = release(stacks.get(standbyStack)!, role);
+    const octet = role === 'redis-cache' ? 21 : 22;
+    expect(values(primary).master.configuration).not.toContain('replicaof');
+    expect(values(standby).master.configuration).toContain(`replicaof ${activeNet}.${octet} 6379`);
+    expect(values(standby).master.service.loadBalancerIP).toBe(`${standbyNet}.${octet}`);
+    expect(hsa(primary)).toMatchObject({ component: 'dr-pair', role, mode: 'primary' });
+    expect(hsa(standby)).toMatchObject({ mode: 'standby', source: `${activeNet}.${octet}:6379` });
+    // One shared Secret for requirepass and masterauth at both sites.
+    expect(values(primary).auth).toEqual(values(standby).auth);
+    expect(values(standby).auth).toMatchObject({ existingSecret: 'hsa-redis-auth', existingSecretPasswordKey: 'redis-password' });
+  });
+
+  test('kafka: MirrorMaker 2 only at the standby site, mirroring the active site with identity replication and offset sync', () => {
+    expect(manifests(stacks.get(activeStack)!, 'KafkaMirrorMaker2')).toEqual([]);
+    const [mm2] = manifests(stacks.get(standbyStack)!, 'KafkaMirrorMaker2');
+    const spec = (mm2!.manifest as JsonObject).spec as JsonObject;
+    expect((mm2!.manifest as JsonObject).apiVersion).toBe('kafka.strimzi.io/v1');
+    const mirror = (spec.mirrors as JsonObject[])[0]!;
+    expect((mirror.source as JsonObject).bootstrapServers).toBe(`${activeNet}.23:9094`);
+    expect((spec.target as JsonObject).bootstrapServers).toBe('hsa-kafka-kafka-bootstrap:9092');
+    expect(((mirror.sourceConnector as JsonObject).config as JsonObject)['replication.policy.class']).toBe(IDENTITY_REPLICATION_POLICY);
+    expect(((mirror.checkpointConnector as JsonObject).config as JsonObject)['sync.group.offsets.enabled']).toBe('true');
+    for (const stack of [activeStack, standbyStack]) expect(manifests(stacks.get(stack)!, 'Kafka')).toHaveLength(1);
+  });
+
+  test('fastdfs: both sites in one group, trackers of both sites, the standby with rw=none', () => {
+    for (const stack of [activeStack, standbyStack]) {
+      const config = Object.values(stacks.get(stack)!.resource.kubernetes_config_map_v1!).find((c) => (c.metadata as JsonObject).name === 'fastdfs-config')!;
+      const data = config.data as Record<string, string>;
+      expect(data['storage_ids.conf']).toContain(`100001 group1 10.10.2.24 rw=${activeNet === '10.10.2' ? 'both' : 'none'}`);
+      expect(data['storage_ids.conf']).toContain(`100002 group1 10.20.2.24 rw=${activeNet === '10.20.2' ? 'both' : 'none'}`);
+      expect(data['storage.conf']).toContain('tracker_server = 10.10.2.24:22122\ntracker_server = 10.20.2.24:22122');
+      expect(data['tracker.conf']).toContain('use_storage_id = true');
+    }
+  });
+});
+
+test('switching the active site changes only roles and what follows from them', () => {
+  const diffs: string[] = [];
+  for (const [name, a] of activeA) {
+    const b = activeB.get(name)!;
+    for (const [type, byName] of Object.entries(a.resource)) {
+      for (const [id, body] of Object.entries(byName)) {
+        if (JSON.stringify(body) !== JSON.stringify(b.resource[type]?.[id])) diffs.push(`${name} ${type}.${(body.name as string) ?? ((body.metadata as JsonObject)?.name as string) ?? ((body.manifest as JsonObject)?.kind as string)}`);
+      }
+    }
+  }
+  expect(diffs.every((d) => /helm_release\.redis-|kubernetes_manifest\.(Kafka|KafkaMirrorMaker2)$|kubernetes_config_map_v1\.fastdfs-config|kubernetes_stateful_set_v1\.fastdfs-(storage|tracker)/.test(d))).toBe(true);
+  expect(diffs.length).toBeGreaterThanOrEqual(8);
+});
+
+test('the standby stack synthesizes with no reference to the active stack', () => {
+  for (const stacks of [activeA, activeB]) {
+    for (const [name, stack] of stacks) {
+      const text = JSON.stringify(stack);
+      expect(text).not.toContain('terraform_remote_state');
+      for (const other of stacks.keys()) if (other !== name) expect(text).not.toContain(other);
+    }
+  }
+});
+
+test('every data-holding resource refuses destroy', () => {
+  for (const stack of activeA.values()) {
+    const holders = [
+      ...releases(stack).filter((r) => ['redis', 'elasticsearch'].includes(r.chart as string)),
+      ...manifests(stack, 'Kafka'),
+      ...manifests(stack, 'KafkaNodePool'),
+      ...Object.values(stack.resource.kubernetes_stateful_set_v1 ?? {}).filter((s) => ((s.metadata as JsonObject).name as string).endsWith('-storage')),
+    ];
+    for (const holder of holders) expect(holder.lifecycle).toEqual({ prevent_destroy: true });
+  }
+});
+
+test('an environment can opt out of prevent_destroy (for throw-away environments)', () => {
+  const env = environmentJson();
+  env.middleware = { preventDestroy: false };
+  const stacks = synthesizeStacks([parseJson(env)]);
+  expect(release(stacks.get('demo-core-a')!, 'redis-cache').lifecycle).toEqual({ prevent_destroy: false });
+});
+
+test('fastdfsConfigFiles is pure and lists storage ids in site order', () => {
+  const unit = resolveProvince('demo', demo.environment, { activeSite: 'B' }).units.find((u) => u.stackName === 'demo-core-a')!;
+  expect(fastdfsConfigFiles(unit.middlewarePlan.fastdfs!)['storage_ids.conf']).toBe(
+    '# <storage id> <group> <address> <client access mode>\n100001 group1 10.10.2.24 rw=none\n100002 group1 10.20.2.24 rw=both\n',
+  );
+});
