@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { resolveProvince } from '../model/platform-model';
-import { planSwitchover } from '../model/switchover';
+import { planSwitchover, type SwitchoverStep } from '../model/switchover';
 import { loadEnvironment, PROJECT_ROOT } from './support/fixtures';
 
 const demo = loadEnvironment('demo').environment;
@@ -9,8 +9,8 @@ const demo = loadEnvironment('demo').environment;
 test('the switchover checks every pair before promoting, promotes before deploying, and re-points the old site last', () => {
   const plan = planSwitchover(resolveProvince('demo', demo), 'B');
   const kinds = plan.steps.map((s) => s.kind);
-  const last = (kind: string) => kinds.lastIndexOf(kind);
-  const first = (kind: string) => kinds.indexOf(kind);
+  const last = (kind: SwitchoverStep['kind']) => kinds.lastIndexOf(kind);
+  const first = (kind: SwitchoverStep['kind']) => kinds.indexOf(kind);
   expect(kinds[0]).toBe('freeze-writes');
   expect(last('check-caught-up')).toBeLessThan(first('promote'));
   expect(last('promote')).toBeLessThan(first('deploy'));
