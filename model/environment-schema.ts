@@ -198,6 +198,15 @@ export const environmentSchema = z
     applications: z.partialRecord(z.enum(APPLICATION_IDS), application),
     /** Middleware sizes, chart versions, credentials Secrets, data protection. @default - see model/middleware-schema.ts */
     middleware: middlewareSchema.optional(),
+    traffic: z
+      .strictObject({
+        /**
+         * How flow-type (流水型, JR/T 0209) applications are served: only by the active site, or by both.
+         * @default "active-only"
+         */
+        flowTypeServing: z.enum(['active-only', 'both']).optional(),
+      })
+      .optional(),
     /** Compliance rule packs: GB/T 20988 edition, attested facts, suppressions. @default edition 2025, nothing attested */
     compliance: complianceSchema.optional(),
   })

@@ -47,6 +47,8 @@ export interface ProvinceModel {
   readonly requiredDrLevel: number;
   readonly imageRegistry: string;
   readonly chartRepository: string;
+  /** How flow-type applications are served (see model/load-balancer.ts). */
+  readonly flowTypeServing: 'active-only' | 'both';
   /** Always four: public-A, public-B, core-A, core-B, in that order. */
   readonly units: readonly DeploymentUnit[];
 }
@@ -72,6 +74,8 @@ export interface DeploymentUnit {
   /** Addresses of this zone in the active datacenter: what every stable DNS name resolves to. */
   readonly activeMiddlewareVips: Readonly<Partial<Record<MiddlewareRole, string>>>;
   readonly activeIngressVip: string;
+  /** The same zone's load balancer address in the other datacenter. */
+  readonly peerIngressVip: string;
   /** Middleware releases and the DR role of each pair at this unit. */
   readonly middlewarePlan: MiddlewarePlan;
 }
@@ -139,6 +143,7 @@ export function resolveProvince(envName: string, env: Environment, options: Reso
     requiredDrLevel: env.requiredDrLevel ?? DEFAULTS.requiredDrLevel,
     imageRegistry: env.registry.images,
     chartRepository: env.registry.charts,
+    flowTypeServing: env.traffic?.flowTypeServing ?? 'active-only',
     units,
   };
 }
@@ -162,6 +167,7 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
     peerMiddlewareVips: env.sites[otherSite(site)].zones[zone].middlewareVips,
     activeMiddlewareVips: env.sites[activeSite].zones[zone].middlewareVips,
     activeIngressVip: env.sites[activeSite].zones[zone].ingressVip,
+    peerIngressVip: env.sites[otherSite(site)].zones[zone].ingressVip,
     middlewarePlan: planMiddleware({
       zone,
       site,

@@ -3,6 +3,10 @@ import { MIDDLEWARE_PORTS, serviceDnsName, type DeploymentUnit, type ProvinceMod
 import { PLATFORM_NAMESPACES } from '../../model/topology';
 import { chartSourceOf } from '../middleware/chart-source';
 import { MiddlewareSet } from '../middleware/middleware-set';
+import { DnsController } from '../traffic/dns-controller';
+import { SiteLoadBalancer } from '../traffic/site-load-balancer';
+import { platformZoneName, renderZoneFile } from '../../model/dns-zone';
+import { planLoadBalancer } from '../../model/load-balancer';
 import { BusinessApplication } from '../apps/business-application';
 import { TenantNamespace } from '../tenancy/tenant-namespace';
 
@@ -30,6 +34,7 @@ export class PlatformUnit extends Construct {
       'hsa.gov.cn/site': unit.site,
     };
 
+    const source = chartSourceOf(province.chartRepository, province.imageRegistry);
     const tenantScope = new Construct(this, 'Tenants');
     const tenants = new Map<string, TenantNamespace>();
     for (const tenant of unit.tenants) {
@@ -51,7 +56,7 @@ export class PlatformUnit extends Construct {
       plan: unit.middlewarePlan,
       zone: unit.zone,
       site: unit.site,
-      source: chartSourceOf(province.chartRepository, province.imageRegistry),
+      source,
       peerAddresses: Object.values(unit.peerMiddlewareVips),
       databaseHost: serviceDnsName('database', unit.zone, province.envName, province.dnsDomain),
     });
@@ -63,6 +68,27 @@ export class PlatformUnit extends Construct {
       const namespace = tenants.get(tenant.namespace)!;
       namespace.allowToNamespace('AllowToMiddleware', PLATFORM_NAMESPACES.middleware, ports);
       namespace.allowToAddresses('AllowToMiddlewareAddresses', 'allow-to-middleware-addresses', addresses, ports);
+    }
+
+    // Traffic: the DNS controller answers stable names with the active site; the load balancer fronts
+    // the applications with working and standby members per system type.
+    const traffic = new Construct(this, 'Traffic');
+    new DnsController(traffic, 'Dns', {
+      zone: unit.zone,
+      site: unit.site,
+      namespace: PLATFORM_NAMESPACES.dns,
+      zoneName: platformZoneName(province, unit.zone),
+      zoneFile: renderZoneFile(province, unit.zone),
+      source,
+    });
+    new SiteLoadBalancer(traffic, 'LoadBalancer', {
+      plan: planLoadBalancer(unit, unit.peerIngressVip, province.flowTypeServing),
+      zone: unit.zone,
+      namespace: PLATFORM_NAMESPACES.ingress,
+      source,
+    });
+    for (const tenant of unit.tenants) {
+      if (tenant.kind === 'project') tenants.get(tenant.namespace)!.allowFromNamespace('AllowFromLoadBalancer', PLATFORM_NAMESPACES.ingress, [8080]);
     }
 
     const appScope = new Construct(this, 'Applications');

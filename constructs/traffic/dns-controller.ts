@@ -1,0 +1,72 @@
+import type { TerraformResource } from 'cdktf';
+import { Construct } from 'constructs';
+import type { Site, Zone } from '../../model/topology';
+import { annotateResource } from '../annotations';
+import { helmRelease } from '../l1/helm';
+import { helmValues, type ChartSource } from '../middleware/chart-source';
+
+/** coredns/coredns chart version the toolkit is tested with. */
+export const COREDNS_CHART_VERSION = '1.43.0';
+
+export interface DnsControllerProps {
+  readonly zone: Zone;
+  readonly site: Site;
+  /** Namespace of the controller (`hsa-dns`); created by the chart. */
+  readonly namespace: string;
+  /** Zone served, e.g. `core.demo.hsa.demo.internal`. */
+  readonly zoneName: string;
+  /** RFC 1035 zone file (model/dns-zone.ts). */
+  readonly zoneFile: string;
+  readonly source: ChartSource;
+  /** @default 2 */
+  readonly replicas?: number;
+}
+
+/**
+ * The DNS controller (DNS控制器) of one cluster: a CoreDNS, deployed by Helm, authoritative for the
+ * platform's zone with the `file` plugin. The cluster DNS forwards the zone to it (a stub domain, see
+ * docs/traffic.md). Both datacenters serve the same zone data, so clients anywhere resolve to the
+ * active site, and a switchover is a change of records.
+ */
+export class DnsController extends Construct {
+  readonly release: TerraformResource;
+
+  constructor(scope: Construct, id: string, props: DnsControllerProps) {
+    super(scope, id);
+    const fileName = `db.${props.zoneName}`;
+    const values = {
+      image: { repository: `${props.source.imageRegistry}/${props.source.imagePath}/coredns` },
+      replicaCount: props.replicas ?? 2,
+      isClusterService: false,
+      serviceType: 'ClusterIP',
+      securityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } },
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+      servers: [
+        {
+          zones: [{ zone: `${props.zoneName}.` }],
+          port: 53,
+          plugins: [
+            { name: 'errors' },
+            { name: 'health', configBlock: 'lameduck 5s' },
+            { name: 'ready' },
+            { name: 'file', parameters: `/etc/coredns/${fileName}`, configBlock: 'reload 10s' },
+            { name: 'prometheus', parameters: '0.0.0.0:9153' },
+            { name: 'loadbalance' },
+          ],
+        },
+      ],
+      zoneFiles: [{ filename: fileName, domain: props.zoneName, contents: props.zoneFile }],
+    };
+    this.release = helmRelease(this, 'Resource', {
+      name: 'dns-controller',
+      namespace: props.namespace,
+      createNamespace: true,
+      repository: props.source.repository,
+      chart: 'coredns',
+      version: COREDNS_CHART_VERSION,
+      values: [helmValues(values)],
+      atomic: true,
+    });
+    annotateResource(this.release, { component: 'dns-controller', zone: props.zone, site: props.site });
+  }
+}

@@ -1,0 +1,61 @@
+import type { TerraformResource } from 'cdktf';
+import { Construct } from 'constructs';
+import { LISTENER_PORT, PEER_LISTENER_PORT, renderNginxConfig, SERVICE_PORTS, type LoadBalancerPlan } from '../../model/load-balancer';
+import type { Zone } from '../../model/topology';
+import { annotateResource } from '../annotations';
+import { helmRelease } from '../l1/helm';
+import { helmValues, type ChartSource } from '../middleware/chart-source';
+
+/** bitnami/nginx chart version the toolkit is tested with. */
+export const NGINX_CHART_VERSION = '19.0.4';
+
+export interface SiteLoadBalancerProps {
+  readonly plan: LoadBalancerPlan;
+  readonly zone: Zone;
+  readonly namespace: string;
+  readonly source: ChartSource;
+  /** @default 2 */
+  readonly replicas?: number;
+}
+
+/**
+ * The site load balancer (负载均衡) of one zone in one datacenter: nginx, deployed by Helm, with the
+ * configuration from model/load-balancer.ts, at the unit's ingress VIP. Port 80 is the listener for
+ * clients; port 8081 is for the other site's load balancer and serves this site's members only.
+ */
+export class SiteLoadBalancer extends Construct {
+  readonly release: TerraformResource;
+
+  constructor(scope: Construct, id: string, props: SiteLoadBalancerProps) {
+    super(scope, id);
+    const values = {
+      global: { imageRegistry: props.source.imageRegistry, security: { allowInsecureImages: true } },
+      image: { repository: `${props.source.imagePath}/nginx` },
+      replicaCount: props.replicas ?? 2,
+      containerPorts: { http: LISTENER_PORT },
+      extraContainerPorts: [{ name: 'peer', containerPort: PEER_LISTENER_PORT }],
+      serverBlock: renderNginxConfig(props.plan),
+      service: {
+        type: 'LoadBalancer',
+        loadBalancerIP: props.plan.address,
+        ports: { http: SERVICE_PORTS.http },
+        extraPorts: [{ name: 'peer', port: SERVICE_PORTS.peer, targetPort: 'peer' }],
+        externalTrafficPolicy: 'Local',
+      },
+      resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '2', memory: '512Mi' } },
+      podSecurityContext: { enabled: true, fsGroup: 1001 },
+      containerSecurityContext: { enabled: true, runAsUser: 1001, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    };
+    this.release = helmRelease(this, 'Resource', {
+      name: 'site-load-balancer',
+      namespace: props.namespace,
+      createNamespace: true,
+      repository: props.source.repository,
+      chart: 'nginx',
+      version: NGINX_CHART_VERSION,
+      values: [helmValues(values)],
+      atomic: true,
+    });
+    annotateResource(this.release, { component: 'site-load-balancer', zone: props.zone, site: props.plan.site });
+  }
+}
