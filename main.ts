@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { EnvironmentError, listEnvironments, loadEnvironments } from './model/load-environment';
 import { parseActiveSite, parseEnvList, UsageError } from './bin/options';
-import { buildPlatformApp } from './stacks/platform-app';
+import { renderConsoleFindings } from './compliance/report';
+import { buildPlatform, synthesizeAndCheck } from './stacks/platform-app';
 
 const ENVIRONMENTS_DIR = join(__dirname, 'environments');
 
@@ -16,7 +17,14 @@ try {
   const names = requested === 'all' ? listEnvironments(ENVIRONMENTS_DIR) : requested;
   const activeSite = parseActiveSite(process.env.HSA_ACTIVE_SITE, 'HSA_ACTIVE_SITE');
   const environments = loadEnvironments(ENVIRONMENTS_DIR, names);
-  buildPlatformApp(process.env.CDKTF_OUTDIR ?? 'cdktf.out', environments, { activeSite }).synth();
+  const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
+  const results = synthesizeAndCheck(buildPlatform(outdir, environments, { activeSite }));
+  const errors = results.flatMap((r) => renderConsoleFindings(r).filter((line) => line.startsWith('error')));
+  if (errors.length > 0) {
+    // Same gate as `npm run synth`: error-level compliance findings stop a deploy.
+    console.error(`compliance: ${errors.length} error-level finding(s)\n${errors.map((l) => `  - ${l}`).join('\n')}`);
+    process.exit(1);
+  }
 } catch (error) {
   if (error instanceof EnvironmentError || error instanceof UsageError) {
     console.error(error.message);

@@ -5,10 +5,12 @@
  * replaces the output directory: bad input leaves the previous output exactly as it was. Prints each
  * stack with its resource count.
  */
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EnvironmentError, listEnvironments, loadEnvironments } from '../model/load-environment';
-import { buildPlatformApp } from '../stacks/platform-app';
+import type { ProvinceCompliance } from '../compliance/check-province';
+import { renderConsoleFindings, renderJsonReport, renderMarkdownReport } from '../compliance/report';
+import { buildPlatform, synthesizeAndCheck } from '../stacks/platform-app';
 import { parseActiveSite, parseEnvList, readFlags, UsageError, type SynthOptions } from './options';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
@@ -18,8 +20,31 @@ export interface StackSummary {
   readonly resources: number;
 }
 
-/** Synthesizes atomically; returns the stacks written, in manifest order. */
-export function synthesize(options: SynthOptions): StackSummary[] {
+/** Error-level compliance findings: the output directory is left as it was. */
+export class ComplianceError extends Error {
+  constructor(readonly results: readonly ProvinceCompliance[]) {
+    const errors = results.reduce((n, r) => n + r.errors, 0);
+    const lines = results.flatMap((r) => renderConsoleFindings(r).filter((l) => l.startsWith('error')));
+    super(`compliance: ${errors} error-level finding(s)\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+    this.name = 'ComplianceError';
+  }
+}
+
+export interface SynthResult {
+  readonly stacks: StackSummary[];
+  readonly compliance: ProvinceCompliance[];
+}
+
+/**
+ * Synthesizes atomically and runs the compliance packs; writes a report per environment (JSON and
+ * Markdown) into `reportsDir`. Returns the stacks written, in manifest order. Throws (and writes nothing
+ * to the output directory) on bad input or error-level findings.
+ */
+export function synthesize(options: SynthOptions, reportsDir?: string): StackSummary[] {
+  return synthesizeWithReport(options, reportsDir).stacks;
+}
+
+export function synthesizeWithReport(options: SynthOptions, reportsDir?: string): SynthResult {
   const names = options.envs === 'all' ? listEnvironments(options.environmentsDir) : options.envs;
   const environments = loadEnvironments(options.environmentsDir, names);
 
@@ -27,12 +52,22 @@ export function synthesize(options: SynthOptions): StackSummary[] {
   const scratch = join(dirname(outdir), `.${basename(outdir)}.tmp-${process.pid}`);
   rmSync(scratch, { recursive: true, force: true });
   try {
-    buildPlatformApp(scratch, environments, { activeSite: options.activeSite }).synth();
+    const compliance = synthesizeAndCheck(buildPlatform(scratch, environments, { activeSite: options.activeSite }));
+    if (reportsDir) writeReports(reportsDir, compliance);
+    if (compliance.some((r) => r.errors > 0)) throw new ComplianceError(compliance);
     const summary = summarize(scratch);
     replaceDirectory(outdir, scratch);
-    return summary;
+    return { stacks: summary, compliance };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function writeReports(directory: string, results: readonly ProvinceCompliance[]): void {
+  mkdirSync(directory, { recursive: true });
+  for (const result of results) {
+    writeFileSync(join(directory, `${result.envName}.compliance.json`), renderJsonReport(result));
+    writeFileSync(join(directory, `${result.envName}.compliance.md`), renderMarkdownReport(result));
   }
 }
 
@@ -72,7 +107,7 @@ function listStackDirs(outdir: string): string[] {
 }
 
 export function parseSynthArgs(argv: readonly string[]): SynthOptions {
-  const flags = readFlags(argv, ['env', 'active-site', 'out']);
+  const flags = readFlags(argv, ['env', 'active-site', 'out', 'reports']);
   return {
     envs: parseEnvList(flags.get('env') ?? 'demo', '--env'),
     activeSite: parseActiveSite(flags.get('active-site'), '--active-site'),
@@ -84,8 +119,10 @@ export function parseSynthArgs(argv: readonly string[]): SynthOptions {
 function main(): void {
   const started = process.hrtime.bigint();
   try {
-    const options = parseSynthArgs(process.argv.slice(2));
-    const stacks = synthesize(options);
+    const argv = process.argv.slice(2);
+    const options = parseSynthArgs(argv);
+    const reportsDir = readFlags(argv, ['env', 'active-site', 'out', 'reports']).get('reports') ?? 'reports';
+    const { stacks, compliance } = synthesizeWithReport(options, reportsDir);
     const width = Math.max(...stacks.map((s) => s.stack.length), 5);
     console.log(`${'stack'.padEnd(width)}  resources`);
     for (const s of stacks) console.log(`${s.stack.padEnd(width)}  ${String(s.resources).padStart(9)}`);
@@ -93,8 +130,14 @@ function main(): void {
     const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
     const site = options.activeSite ? ` (active site overridden: ${options.activeSite})` : '';
     console.log(`${stacks.length} stacks, ${total} resources written to ${options.outdir}${site} in ${ms} ms`);
+    for (const result of compliance) {
+      const level = result.drLevel;
+      console.log(
+        `${result.envName}: GB/T 20988 level ${level.achievedLevel} (required ${level.requiredLevel}), ${result.errors} error(s), ${result.warnings} warning(s); report: ${reportsDir}/${result.envName}.compliance.md`,
+      );
+    }
   } catch (error) {
-    if (error instanceof EnvironmentError || error instanceof UsageError) {
+    if (error instanceof EnvironmentError || error instanceof UsageError || error instanceof ComplianceError) {
       console.error(error.message);
       console.error('nothing was written: the output directory is unchanged.');
       process.exit(1);

@@ -128,7 +128,9 @@ export interface MiddlewarePlanInput {
 
 export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
   const { zone, site, activeSite, settings } = input;
-  const mode: DrMode = site === activeSite ? 'primary' : 'standby';
+  const unpaired = new Set<MiddlewareRole>(settings?.unpaired ?? []);
+  // An unpaired middleware is primary at both sites and replicates nothing.
+  const modeOf = (role: MiddlewareRole): DrMode => (site === activeSite || unpaired.has(role) ? 'primary' : 'standby');
   const uses = (role: MiddlewareRole) => input.middleware.includes(role);
   const vip = (role: MiddlewareRole, at: Site): string => {
     const address = input.vips[at][role];
@@ -141,6 +143,7 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
 
   const redis: RedisPlan[] = (['redis-cache', 'redis-session'] as const).filter(uses).map((role) => {
     const size = role === 'redis-cache' ? settings?.redisCache : settings?.redisSession;
+    const mode = modeOf(role);
     return {
       role,
       releaseName: role,
@@ -159,9 +162,9 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
   const kafka: KafkaPlan | undefined = uses('kafka')
     ? {
         clusterName: 'hsa-kafka',
-        mode,
+        mode: modeOf('kafka'),
         address: { host: vip('kafka', site), port: PORTS.kafkaExternal },
-        ...(mode === 'standby' ? { mirrorSource: { host: vip('kafka', activeSite), port: PORTS.kafkaExternal } } : {}),
+        ...(modeOf('kafka') === 'standby' ? { mirrorSource: { host: vip('kafka', activeSite), port: PORTS.kafkaExternal } } : {}),
         localAlias: `${zone}-${site.toLowerCase()}`,
         sourceAlias: `${zone}-${activeSite.toLowerCase()}`,
         brokers: settings?.kafka?.brokers ?? 3,
@@ -173,10 +176,13 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
   const fastdfs: FastdfsPlan | undefined = uses('fastdfs')
     ? {
         name: 'fastdfs',
-        mode,
+        mode: modeOf('fastdfs'),
         group: 'group1',
-        storageServers: (['A', 'B'] as const).map((s, i) => ({ id: 100001 + i, site: s, host: vip('fastdfs', s), access: s === activeSite ? 'both' : 'none' })),
-        trackers: (['A', 'B'] as const).map((s) => ({ host: vip('fastdfs', s), port: PORTS.fastdfsTracker })),
+        // Unpaired: each site's storage is alone in its group and reports to its own tracker only.
+        storageServers: (['A', 'B'] as const)
+          .map((s, i) => ({ id: 100001 + i, site: s, host: vip('fastdfs', s), access: s === activeSite || unpaired.has('fastdfs') ? ('both' as const) : ('none' as const) }))
+          .filter((s) => !unpaired.has('fastdfs') || s.site === site),
+        trackers: (['A', 'B'] as const).filter((s) => !unpaired.has('fastdfs') || s === site).map((s) => ({ host: vip('fastdfs', s), port: PORTS.fastdfsTracker })),
         address: { host: vip('fastdfs', site), port: PORTS.fastdfsTracker },
         storageGiB: settings?.fastdfs?.storageGiB ?? 200,
       }

@@ -22,6 +22,12 @@ export const middlewareSchema = z.strictObject({
    * only for throw-away environments. @default true
    */
   preventDestroy: z.boolean().optional(),
+  /**
+   * Data-holding middleware deployed at both sites WITHOUT cross-site replication, e.g. while the
+   * datacenter link for it is being built. Each site's instance is then independent; the province
+   * no longer reaches GB/T 20988 level 5 and synthesis says so. @default [] (everything is paired)
+   */
+  unpaired: z.array(z.enum(['redis-cache', 'redis-session', 'kafka', 'fastdfs'])).optional(),
   /** Existing Kubernetes Secrets (same name at both sites) holding credentials. */
   secrets: z
     .strictObject({

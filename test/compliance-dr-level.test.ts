@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeDrLevel } from '../compliance/dr-level';
 import type { DrAttestation, JsonObject, StackJson } from '../compliance/types';
-import type { HsaAnnotation } from '../constructs/annotations';
 import { loadEnvironmentFile } from '../model/load-environment';
 import { resolveProvince, type ProvinceModel } from '../model/platform-model';
 import { buildPlatformApp } from '../stacks/platform-app';
@@ -25,28 +24,24 @@ beforeAll(() => {
   }
 });
 
-/** The demo's stacks plus annotated resources standing for what the DR, DNS and LB constructs write. */
+/** The demo's stacks as synthesized, minus what a test removes, or with its pairs declared synchronous. */
 function withInfrastructure(options: { skipPair?: string; skipDns?: boolean; skipLb?: boolean; synchronous?: boolean } = {}): Map<string, StackJson> {
   const stacks = new Map<string, StackJson>();
   for (const unit of model.units) {
-    const annotations: HsaAnnotation[] = [];
-    if (!options.skipDns) annotations.push({ component: 'dns-controller', zone: unit.zone, site: unit.site });
-    if (!options.skipLb) annotations.push({ component: 'site-load-balancer', zone: unit.zone, site: unit.site });
-    // The DR pairs are the real ones the middleware constructs synthesized; a test may drop one or
-    // declare them synchronous. DNS controller and load balancer are stood in for by annotations.
     const base = JSON.parse(JSON.stringify(plainStacks.get(unit.stackName)!)) as StackJson;
-    const resource = base.resource!;
-    for (const byName of Object.values(resource)) {
+    for (const byName of Object.values(base.resource!)) {
       for (const [name, body] of Object.entries(byName)) {
         const hsa = (body['//'] as JsonObject | undefined)?.hsa as JsonObject | undefined;
-        if (!hsa || hsa.component !== 'dr-pair') continue;
-        if (options.skipPair === `${String(hsa.zone)}/${String(hsa.role)}`) delete byName[name];
-        else if (options.synchronous) hsa.replication = 'synchronous';
+        if (!hsa) continue;
+        const drop =
+          (hsa.component === 'dr-pair' && options.skipPair === `${String(hsa.zone)}/${String(hsa.role)}`) ||
+          (hsa.component === 'dns-controller' && options.skipDns) ||
+          (hsa.component === 'site-load-balancer' && options.skipLb);
+        if (drop) delete byName[name];
+        else if (hsa.component === 'dr-pair' && options.synchronous) hsa.replication = 'synchronous';
       }
     }
-    const annotated: Record<string, JsonObject> = {};
-    annotations.forEach((a, i) => (annotated[`annotated_${i}`] = { '//': { hsa: a as unknown as JsonObject } }));
-    stacks.set(unit.stackName, { ...base, resource: { ...resource, test_annotation: annotated } });
+    stacks.set(unit.stackName, base);
   }
   return stacks;
 }

@@ -67,7 +67,7 @@ test('switching the active site changes only roles and what follows from them', 
       }
     }
   }
-  expect(diffs.every((d) => /helm_release\.redis-|kubernetes_manifest\.(Kafka|KafkaMirrorMaker2)$|kubernetes_config_map_v1\.fastdfs-config|kubernetes_stateful_set_v1\.fastdfs-(storage|tracker)/.test(d))).toBe(true);
+  expect(diffs.every((d) => /helm_release\.(redis-|dns-controller|site-load-balancer)|kubernetes_manifest\.(Kafka|KafkaMirrorMaker2)$|kubernetes_config_map_v1\.fastdfs-config|kubernetes_stateful_set_v1\.fastdfs-(storage|tracker)/.test(d))).toBe(true);
   expect(diffs.length).toBeGreaterThanOrEqual(8);
 });
 

@@ -77,6 +77,30 @@ test('fails for a misspelled key and leaves the previous output exactly as it wa
   expect(readdirSync(work).filter((f) => f.startsWith('.out.'))).toEqual([]);
 });
 
+test('fails when a replication pair is removed: the DR level drops below 5 and the missing element is named', () => {
+  const out = join(work, 'out');
+  synthesize({ envs: ['demo'], outdir: out, environmentsDir: ENVIRONMENTS_DIR });
+  const before = readTree(out);
+  const envs = join(work, 'environments');
+  cpSync(ENVIRONMENTS_DIR, envs, { recursive: true });
+  const unpaired = environmentJson();
+  unpaired.middleware = { unpaired: ['kafka'] };
+  writeFileSync(join(envs, 'demo.json'), JSON.stringify(unpaired));
+  expect(() => synthesize({ envs: ['demo'], outdir: out, environmentsDir: envs }, join(work, 'reports'))).toThrow(
+    /GBT20988-Level \[demo\] GB\/T 20988 level 5: 关键数据实时复制: reaches level 4 of the required 5: .*no real-time replication for kafka in the core zone/,
+  );
+  expect(readTree(out)).toEqual(before);
+  const report = JSON.parse(readFileSync(join(work, 'reports', 'demo.compliance.json'), 'utf8')) as { drLevel: { achieved: number; blockingNextLevel: string[] } };
+  expect(report.drLevel).toMatchObject({ achieved: 4, blockingNextLevel: ['real-time-replication'] });
+});
+
+test('writes a compliance report per environment, JSON and Markdown, saying why the level is reached', () => {
+  synthesize({ envs: ['demo'], outdir: join(work, 'out'), environmentsDir: ENVIRONMENTS_DIR }, join(work, 'reports'));
+  const report = JSON.parse(readFileSync(join(work, 'reports', 'demo.compliance.json'), 'utf8')) as { errors: number; drLevel: { achieved: number; required: number } };
+  expect(report).toMatchObject({ errors: 0, drLevel: { achieved: 5, required: 5 } });
+  expect(readFileSync(join(work, 'reports', 'demo.compliance.md'), 'utf8')).toContain('**GB/T 20988 disaster-recovery level (灾难恢复等级): 5** (required: 5)');
+});
+
 test('keeps Terraform working files of earlier deploys when it replaces the output', () => {
   const out = join(work, 'out');
   synthesize({ envs: ['demo'], outdir: out, environmentsDir: ENVIRONMENTS_DIR });

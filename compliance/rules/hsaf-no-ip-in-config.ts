@@ -12,7 +12,9 @@ export const hsafNoIpInConfig: ResourceRule = {
   check(subject) {
     if (!/^kubernetes_config_map(_v1)?$/.test(subject.type)) return NOT_APPLICABLE;
     const data = subject.config.data;
-    if (!data || typeof data !== 'object' || Array.isArray(data)) return NOT_APPLICABLE;
+    // Application configuration only (the toolkit marks it with HSA_APPLICATION); middleware's own
+    // files, such as FastDFS's storage ids, name the datacenter addresses on purpose.
+    if (!data || typeof data !== 'object' || Array.isArray(data) || typeof data.HSA_APPLICATION !== 'string') return NOT_APPLICABLE;
     return outcome(
       Object.entries(data)
         .filter(([, value]) => typeof value === 'string' && IPV4.test(value))
