@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { complianceSchema } from './compliance-schema';
+import { gatewaySchema } from './gateway-schema';
 import { middlewareSchema } from './middleware-schema';
 import { APPLICATION_CATALOG, APPLICATION_IDS, MIDDLEWARE_ROLES, RESERVED_CONFIG_KEYS } from './catalog';
 
@@ -198,6 +199,8 @@ export const environmentSchema = z
     applications: z.partialRecord(z.enum(APPLICATION_IDS), application),
     /** Middleware sizes, chart versions, credentials Secrets, data protection. @default - see model/middleware-schema.ts */
     middleware: middlewareSchema.optional(),
+    /** Service gateway (服务网关): routes to core applications and the connected institutions. @default - no gateway routes */
+    gateway: gatewaySchema.optional(),
     traffic: z
       .strictObject({
         /**
@@ -253,6 +256,22 @@ export const environmentSchema = z
           }
         }
       }
+    }
+    if (env.gateway) {
+      const routeIds = new Set(env.gateway.routes.map((r) => r.id));
+      reportDuplicates(env.gateway.routes.map((r) => r.id), ['gateway', 'routes'], ctx);
+      reportDuplicates(env.gateway.institutions.map((i) => i.id), ['gateway', 'institutions'], ctx);
+      env.gateway.routes.forEach((route, index) => {
+        const app = APPLICATION_CATALOG.find((a) => a.id === route.application);
+        if (!app || app.zone !== 'core' || !env.applications[route.application]) {
+          ctx.addIssue({ code: 'custom', path: ['gateway', 'routes', index, 'application'], message: 'expected a core-zone application that this environment deploys' });
+        }
+      });
+      env.gateway.institutions.forEach((institution, index) => {
+        institution.routes.forEach((route, r) => {
+          if (!routeIds.has(route)) ctx.addIssue({ code: 'custom', path: ['gateway', 'institutions', index, 'routes', r], message: `expected one of the gateway routes (${[...routeIds].join(', ')})` });
+        });
+      });
     }
     if (Object.keys(env.applications).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['applications'], message: 'expected at least one application from the catalog' });

@@ -51,7 +51,10 @@ export function servedByBothSites(systemType: SystemType, flowServing: FlowTypeS
   return systemType === 'query' || systemType === 'compute' || (systemType === 'flow' && flowServing === 'both');
 }
 
-export function planLoadBalancer(unit: DeploymentUnit, peerIngressVip: string, flowServing: FlowTypeServing): LoadBalancerPlan {
+/** In-cluster address of the service gateway's proxy (kong chart, release `gateway`, namespace hsa-gateway). */
+export const GATEWAY_PROXY = 'gateway-kong-proxy.hsa-gateway.svc.cluster.local:80';
+
+export function planLoadBalancer(unit: DeploymentUnit, peerIngressVip: string, flowServing: FlowTypeServing, withGateway = false): LoadBalancerPlan {
   const peerSite: Site = unit.site === 'A' ? 'B' : 'A';
   const groups = unit.applications.map((app): VirtualServerGroup => {
     const both = servedByBothSites(app.catalog.systemType, flowServing);
@@ -59,6 +62,12 @@ export function planLoadBalancer(unit: DeploymentUnit, peerIngressVip: string, f
     const peer: GroupMember = { address: `${peerIngressVip}:${SERVICE_PORTS.peer}`, site: peerSite, standby: !both && unit.active };
     return { name: app.name, pathPrefix: `/${app.name}/`, systemType: app.catalog.systemType, members: [local, peer], localMember: local };
   });
+  if (withGateway) {
+    // The gateway path (服务网关): this site's gateway works (each site's callers cross its own
+    // gatekeeper); the other site's stands by.
+    const local: GroupMember = { address: GATEWAY_PROXY, site: unit.site, standby: false };
+    groups.push({ name: 'gateway', pathPrefix: '/api/', systemType: 'flow', members: [local, { address: `${peerIngressVip}:${SERVICE_PORTS.peer}`, site: peerSite, standby: true }], localMember: local });
+  }
   return { site: unit.site, address: unit.ingressVip, groups };
 }
 

@@ -7,6 +7,7 @@
  */
 import { APPLICATION_CATALOG, type CatalogApplication, type MiddlewareRole } from './catalog';
 import { middlewareUsedInZone, type BackendConfig, type ClusterAccess, type Environment, type Quota } from './environment-schema';
+import type { GatewaySettings } from './gateway-schema';
 import { planMiddleware, type MiddlewarePlan } from './middleware-model';
 import { otherSite, projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
 
@@ -47,6 +48,8 @@ export interface ProvinceModel {
   readonly requiredDrLevel: number;
   readonly imageRegistry: string;
   readonly chartRepository: string;
+  /** Service gateway routes and institutions, when the province declares them. */
+  readonly gateway?: GatewaySettings;
   /** How flow-type applications are served (see model/load-balancer.ts). */
   readonly flowTypeServing: 'active-only' | 'both';
   /** Always four: public-A, public-B, core-A, core-B, in that order. */
@@ -144,6 +147,7 @@ export function resolveProvince(envName: string, env: Environment, options: Reso
     imageRegistry: env.registry.images,
     chartRepository: env.registry.charts,
     flowTypeServing: env.traffic?.flowTypeServing ?? 'active-only',
+    ...(env.gateway ? { gateway: env.gateway } : {}),
     units,
   };
 }

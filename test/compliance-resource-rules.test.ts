@@ -92,7 +92,7 @@ describe('SEC-NoPlaintextSecrets', () => {
 
   test('fails for a kubernetes Secret with literal data', () => {
     const subject: ResourceSubject = { stack: 's', path: 'p', type: 'kubernetes_secret_v1', config: { data: { password: 'abc' } } };
-    expect(problems(secNoPlaintextSecrets, subject)).toContain('plaintext secret at data');
+    expect(problems(secNoPlaintextSecrets, subject)).toContain('plaintext secret at data.password');
   });
 
   test('fails for a private key anywhere', () => {

@@ -49,7 +49,7 @@ describe.each(names)('environment %s', (env) => {
         const spec = ((d.spec as JsonObject).template as JsonObject).spec as JsonObject;
         return `${(d.metadata as JsonObject).name as string} ${((spec.container as JsonObject[])[0]!.image as string)}`;
       });
-      const configs = [...resourcesByPath(s, 'kubernetes_config_map_v1').values()].map((c) => {
+      const configs = [...resourcesByPath(s, 'kubernetes_config_map_v1').values()].filter((c) => (c.data as JsonObject).HSA_APPLICATION !== undefined).map((c) => {
         const { HSA_SITE: _site, ...rest } = c.data as JsonObject;
         return JSON.stringify(rest);
       });

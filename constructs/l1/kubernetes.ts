@@ -18,7 +18,8 @@ import { statefulSetV1MetadataToTerraform, statefulSetV1SpecToTerraform, statefu
 import { manifestFieldManagerToTerraform, manifestTimeoutsToTerraform, manifestWaitForToTerraform, manifestWaitToTerraform, type ManifestConfig } from '@cdktf/provider-kubernetes/lib/manifest';
 import { serviceAccountV1ImagePullSecretToTerraform, serviceAccountV1MetadataToTerraform, serviceAccountV1SecretToTerraform, serviceAccountV1TimeoutsToTerraform, type ServiceAccountV1Config } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { persistentVolumeClaimV1MetadataToTerraform, persistentVolumeClaimV1SpecToTerraform, persistentVolumeClaimV1TimeoutsToTerraform, type PersistentVolumeClaimV1Config } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
-import { anyToTerraform, booleanToTerraform, hashMapper, listMapper, stringToTerraform } from 'cdktf';
+import { secretV1MetadataToTerraform, secretV1TimeoutsToTerraform, type SecretV1Config } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { anyToTerraform, booleanToTerraform, hashMapper, listMapper, numberToTerraform, stringToTerraform } from 'cdktf';
 import { lightFactory, type ProviderInfo } from './light-resource';
 
 const KUBERNETES: ProviderInfo = { providerName: 'kubernetes', providerVersion: '2.38.0', providerVersionConstraint: '~> 2.0' };
@@ -221,4 +222,25 @@ export const persistentVolumeClaimV1 = lightFactory<PersistentVolumeClaimV1Confi
     timeouts: persistentVolumeClaimV1TimeoutsToTerraform(c.timeouts),
   }),
   generated: () => (require('@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1') as typeof import('@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1')).PersistentVolumeClaimV1,
+});
+
+/** `kubernetes_secret_v1` */
+export const secretV1 = lightFactory<SecretV1Config>({
+  terraformResourceType: 'kubernetes_secret_v1',
+  provider: KUBERNETES,
+  attributes: (c) => ({
+    binary_data: hashMapper(stringToTerraform)(c.binaryData),
+    binary_data_wo: hashMapper(stringToTerraform)(c.binaryDataWo),
+    binary_data_wo_revision: numberToTerraform(c.binaryDataWoRevision),
+    data: hashMapper(stringToTerraform)(c.data),
+    data_wo: hashMapper(stringToTerraform)(c.dataWo),
+    data_wo_revision: numberToTerraform(c.dataWoRevision),
+    id: stringToTerraform(c.id),
+    immutable: booleanToTerraform(c.immutable),
+    type: stringToTerraform(c.type),
+    wait_for_service_account_token: booleanToTerraform(c.waitForServiceAccountToken),
+    metadata: secretV1MetadataToTerraform(c.metadata),
+    timeouts: secretV1TimeoutsToTerraform(c.timeouts),
+  }),
+  generated: () => (require('@cdktf/provider-kubernetes/lib/secret-v1') as typeof import('@cdktf/provider-kubernetes/lib/secret-v1')).SecretV1,
 });

@@ -4,6 +4,7 @@ import { PLATFORM_NAMESPACES } from '../../model/topology';
 import { chartSourceOf } from '../middleware/chart-source';
 import { MiddlewareSet } from '../middleware/middleware-set';
 import { DnsController } from '../traffic/dns-controller';
+import { ServiceGateway } from '../traffic/service-gateway';
 import { SiteLoadBalancer } from '../traffic/site-load-balancer';
 import { platformZoneName, renderZoneFile } from '../../model/dns-zone';
 import { planLoadBalancer } from '../../model/load-balancer';
@@ -82,11 +83,14 @@ export class PlatformUnit extends Construct {
       source,
     });
     new SiteLoadBalancer(traffic, 'LoadBalancer', {
-      plan: planLoadBalancer(unit, unit.peerIngressVip, province.flowTypeServing),
+      plan: planLoadBalancer(unit, unit.peerIngressVip, province.flowTypeServing, province.gateway !== undefined),
       zone: unit.zone,
       namespace: PLATFORM_NAMESPACES.ingress,
       source,
     });
+    if (province.gateway) {
+      new ServiceGateway(traffic, 'Gateway', { province, unit, settings: province.gateway, namespace: PLATFORM_NAMESPACES.gateway, source });
+    }
     for (const tenant of unit.tenants) {
       if (tenant.kind === 'project') tenants.get(tenant.namespace)!.allowFromNamespace('AllowFromLoadBalancer', PLATFORM_NAMESPACES.ingress, [8080]);
     }

@@ -1,0 +1,153 @@
+/**
+ * Declarative configuration of the service gateway (服务网关), Kong in DB-less mode.
+ *
+ * Why Kong: its declarative file is checked offline by Kong's own tool, decK (Debian package `deck`,
+ * `deck validate`), against the schema of Kong's entities; the tests do exactly that.
+ *
+ * Public zone, site S: institutions authenticate (key or JWT), are rate limited and address-filtered per
+ * consumer, may call only their routes (ACL), and every route forwards to site S's gatekeeper (网闸).
+ * Core zone, site S: accepts only the gatekeeper's core-side address of site S and routes to the
+ * applications by stable name. Circuit breaking is the upstreams' passive health checks (a target that
+ * fails N times is taken out, then probed again); the prometheus plugin exports per-route and
+ * per-consumer call statistics.
+ *
+ * Credentials are never in the file the toolkit writes: `credential(institution, field)` supplies a
+ * reference (at deploy time, the value read from the institution's existing Secret).
+ */
+import type { GatewaySettings } from './gateway-schema';
+import type { DeploymentUnit, ProvinceModel } from './platform-model';
+import { serviceDnsName } from './platform-model';
+
+export const DEFAULT_GATEKEEPER_PORT = 9443;
+/** Consumer that requests without any valid credential become, so key and JWT can both be accepted. */
+const ANONYMOUS = 'anonymous';
+
+export type CredentialField = 'key' | 'issuer' | 'rsa-public-key';
+export type CredentialRef = (institutionId: string, field: CredentialField) => string;
+
+interface KongPlugin {
+  readonly name: string;
+  readonly config?: Record<string, unknown>;
+}
+
+interface KongConsumer {
+  readonly username: string;
+  readonly custom_id?: string;
+  readonly tags?: string[];
+  readonly keyauth_credentials?: { readonly key: string }[];
+  readonly jwt_secrets?: { readonly key: string; readonly algorithm: 'RS256'; readonly rsa_public_key: string; readonly secret: string }[];
+  readonly acls?: { readonly group: string }[];
+  readonly plugins?: KongPlugin[];
+}
+
+interface KongUpstream {
+  readonly name: string;
+  readonly healthchecks: {
+    readonly passive: { readonly unhealthy: { readonly http_failures: number; readonly tcp_failures: number; readonly timeouts: number }; readonly healthy: { readonly successes: number } };
+    readonly active: { readonly http_path: string; readonly healthy: { readonly interval: number; readonly successes: number }; readonly unhealthy: { readonly interval: number; readonly http_failures: number } };
+  };
+  readonly targets: { readonly target: string }[];
+}
+
+interface KongService {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly protocol: 'http' | 'https';
+  readonly path?: string;
+  readonly routes: { readonly name: string; readonly paths: string[]; readonly strip_path: boolean }[];
+  readonly plugins: KongPlugin[];
+}
+
+export interface KongDeclarativeConfig {
+  readonly _format_version: '3.0';
+  readonly services: KongService[];
+  readonly upstreams: KongUpstream[];
+  readonly consumers: KongConsumer[];
+  readonly plugins: KongPlugin[];
+}
+
+function upstream(name: string, target: string, failures: number, recoverSeconds: number, healthPath: string): KongUpstream {
+  return {
+    name,
+    healthchecks: {
+      passive: { unhealthy: { http_failures: failures, tcp_failures: failures, timeouts: failures }, healthy: { successes: 1 } },
+      active: { http_path: healthPath, healthy: { interval: recoverSeconds, successes: 1 }, unhealthy: { interval: recoverSeconds, http_failures: failures } },
+    },
+    targets: [{ target }],
+  };
+}
+
+const PROMETHEUS: KongPlugin = { name: 'prometheus', config: { per_consumer: true, status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, upstream_health_metrics: true } };
+
+export function kongConfig(province: ProvinceModel, unit: DeploymentUnit, settings: GatewaySettings, credential: CredentialRef): KongDeclarativeConfig {
+  const gatekeeperPort = settings.gatekeeperPort ?? DEFAULT_GATEKEEPER_PORT;
+  const routes = [...settings.routes].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const pathOf = (route: GatewaySettings['routes'][number]) => route.pathPrefix ?? `/api/${route.id}`;
+
+  if (unit.zone === 'core') {
+    // Behind the gatekeeper: only its core-side address of this site may call.
+    return {
+      _format_version: '3.0',
+      services: routes.map((route) => ({
+        name: route.id,
+        host: route.id,
+        port: 80,
+        protocol: 'http',
+        path: `/${route.application}`,
+        routes: [{ name: route.id, paths: [pathOf(route)], strip_path: true }],
+        plugins: [],
+      })),
+      upstreams: routes.map((route) =>
+        upstream(route.id, `${serviceDnsName(route.application, 'core', province.envName, province.dnsDomain)}:80`, route.circuitBreaker?.failures ?? 5, route.circuitBreaker?.recoverSeconds ?? 30, `/${route.application}/actuator/health/readiness`),
+      ),
+      consumers: [],
+      plugins: [PROMETHEUS, { name: 'ip-restriction', config: { allow: [`${unit.gatekeeper}/32`] } }],
+    };
+  }
+
+  const institutions = [...settings.institutions].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const usesKey = institutions.some((i) => i.auth === 'key');
+  const usesJwt = institutions.some((i) => i.auth === 'jwt');
+  const both = usesKey && usesJwt;
+  const authPlugins: KongPlugin[] = [
+    ...(usesKey ? [{ name: 'key-auth', config: { key_names: ['apikey'], hide_credentials: true, ...(both ? { anonymous: ANONYMOUS } : {}) } }] : []),
+    ...(usesJwt ? [{ name: 'jwt', config: { claims_to_verify: ['exp'], key_claim_name: 'iss', ...(both ? { anonymous: ANONYMOUS } : {}) } }] : []),
+  ];
+  const consumers: KongConsumer[] = institutions.map((institution) => ({
+    username: institution.id,
+    custom_id: institution.id,
+    tags: [institution.kind],
+    ...(institution.auth === 'key'
+      ? { keyauth_credentials: [{ key: credential(institution.id, 'key') }] }
+      : {
+          // RS256 verifies with the public key. Kong's schema still requires `secret`: it gets the
+          // public key too, which is not a secret and is never used to sign.
+          jwt_secrets: [{ key: credential(institution.id, 'issuer'), algorithm: 'RS256' as const, rsa_public_key: credential(institution.id, 'rsa-public-key'), secret: credential(institution.id, 'rsa-public-key') }],
+        }),
+    acls: [...institution.routes].sort().map((route) => ({ group: `route-${route}` })),
+    plugins: [
+      { name: 'rate-limiting', config: { minute: institution.rateLimitPerMinute, policy: 'local', limit_by: 'consumer' } },
+      ...(institution.allow || institution.deny ? [{ name: 'ip-restriction', config: { ...(institution.allow ? { allow: institution.allow } : {}), ...(institution.deny ? { deny: institution.deny } : {}) } }] : []),
+    ],
+  }));
+  if (both) {
+    // Neither credential matched: the anonymous consumer is refused, so "key OR JWT" is still required.
+    consumers.push({ username: ANONYMOUS, plugins: [{ name: 'request-termination', config: { status_code: 401, message: 'credentials required' } }] });
+  }
+  return {
+    _format_version: '3.0',
+    services: routes.map((route) => ({
+      name: route.id,
+      host: route.id,
+      port: gatekeeperPort,
+      protocol: 'https',
+      routes: [{ name: route.id, paths: [pathOf(route)], strip_path: false }],
+      plugins: [...authPlugins, { name: 'acl', config: { allow: [`route-${route.id}`], hide_groups_header: true } }],
+    })),
+    // Through this site's gatekeeper: site A's callers never cross site B's, and the other way round.
+    upstreams: routes.map((route) => upstream(route.id, `${unit.gatekeeper}:${gatekeeperPort}`, route.circuitBreaker?.failures ?? 5, route.circuitBreaker?.recoverSeconds ?? 30, '/healthz')),
+    consumers,
+    plugins: [PROMETHEUS],
+  };
+}
