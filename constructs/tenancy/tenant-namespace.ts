@@ -1,8 +1,8 @@
-import type { NetworkPolicyV1SpecEgress, NetworkPolicyV1SpecIngress } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { limitRangeV1, namespaceV1, networkPolicyV1, resourceQuotaV1, roleBindingV1, roleV1 } from '../l1/kubernetes';
+import { limitRangeV1, namespaceV1, resourceQuotaV1, roleBindingV1, roleV1 } from '../l1/kubernetes';
 import { metadataNameOf } from '../l1/light-resource';
+import { NetworkPolicySet } from './network-policy-set';
 
 /** Anything that lives in a namespace takes this, not a provider resource. */
 export interface INamespace {
@@ -40,9 +40,6 @@ export interface TenantNamespaceProps {
   };
 }
 
-/** Label every namespace carries with its own name (set by Kubernetes >= 1.21), used by policy selectors. */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
-
 /**
  * An isolated tenant namespace (GB/T 22240 level 3: least privilege, zoned network): the namespace, a
  * Role bound to the tenant's group, a ResourceQuota, a LimitRange, and a default-deny NetworkPolicy
@@ -50,7 +47,7 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
  */
 export class TenantNamespace extends Construct implements INamespace {
   readonly namespaceName: string;
-  private readonly policies: Construct;
+  private readonly policies: NetworkPolicySet;
 
   constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
     super(scope, id);
@@ -99,75 +96,26 @@ export class TenantNamespace extends Construct implements INamespace {
       },
     });
 
-    this.policies = new Construct(this, 'NetworkPolicies');
-    this.addPolicy('DefaultDeny', 'default-deny', { policyTypes: ['Ingress', 'Egress'] });
-    this.addPolicy('AllowSameNamespace', 'allow-same-namespace', {
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [{ podSelector: {} }] }],
-      egress: [{ to: [{ podSelector: {} }] }],
-    });
-    this.addPolicy('AllowDns', 'allow-cluster-dns', {
-      policyTypes: ['Egress'],
-      egress: [
-        {
-          to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-          ports: [
-            { port: '53', protocol: 'UDP' },
-            { port: '53', protocol: 'TCP' },
-          ],
-        },
-      ],
-    });
+    this.policies = new NetworkPolicySet(this, 'NetworkPolicies', { namespace: this.namespaceName });
   }
 
-  /**
-   * Allows traffic into this namespace from pods of another namespace, on the given TCP ports.
-   * @returns the NetworkPolicy it creates
-   */
+  /** Allows traffic into this namespace from pods of another namespace, on the given TCP ports. */
   allowFromNamespace(id: string, sourceNamespace: string, ports: readonly number[]): TerraformResource {
-    return this.addPolicy(id, `allow-from-${sourceNamespace}`, {
-      policyTypes: ['Ingress'],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: sourceNamespace } } }], ports: tcp(ports) }],
-    });
+    return this.policies.allowFromNamespace(id, sourceNamespace, ports);
   }
 
-  /**
-   * Allows traffic from this namespace to pods of another namespace, on the given TCP ports.
-   * @returns the NetworkPolicy it creates
-   */
+  /** Allows traffic from this namespace to pods of another namespace, on the given TCP ports. */
   allowToNamespace(id: string, targetNamespace: string, ports: readonly number[]): TerraformResource {
-    return this.addPolicy(id, `allow-to-${targetNamespace}`, {
-      policyTypes: ['Egress'],
-      egress: [{ to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: targetNamespace } } }], ports: tcp(ports) }],
-    });
+    return this.policies.allowToNamespace(id, targetNamespace, ports);
   }
 
   /**
    * Allows traffic from this namespace to fixed addresses (e.g. the middleware VIPs of both datacenters:
    * stable names resolve to the active one), on the given TCP ports.
-   * @returns the NetworkPolicy it creates
    */
   allowToAddresses(id: string, name: string, addresses: readonly string[], ports: readonly number[]): TerraformResource {
-    return this.addPolicy(id, name, {
-      policyTypes: ['Egress'],
-      egress: [{ to: [...new Set(addresses)].sort().map((address) => ({ ipBlock: { cidr: `${address}/32` } })), ports: tcp(ports) }],
-    });
+    return this.policies.allowToAddresses(id, name, addresses, ports);
   }
-
-  private addPolicy(
-    id: string,
-    name: string,
-    rules: { policyTypes: string[]; ingress?: NetworkPolicyV1SpecIngress[]; egress?: NetworkPolicyV1SpecEgress[] },
-  ): TerraformResource {
-    return networkPolicyV1(this.policies, id, {
-      metadata: { name, namespace: this.namespaceName },
-      spec: { podSelector: {}, ...rules },
-    });
-  }
-}
-
-function tcp(ports: readonly number[]): { port: string; protocol: string }[] {
-  return [...ports].sort((a, b) => a - b).map((port) => ({ port: String(port), protocol: 'TCP' }));
 }
 
 /** Least privilege: operators read and scale; developers manage workloads but never read Secrets. */
