@@ -19,6 +19,7 @@ import { k8sResourceLimits } from './rules/k8s-resource-limits';
 import { k8sRunAsNonRoot } from './rules/k8s-run-as-non-root';
 import { secNoPlaintextSecrets } from './rules/sec-no-plaintext-secrets';
 import { symABSymmetry } from './rules/sym-ab-symmetry';
+import { zoneGatewayOnly } from './rules/zone-gateway-only';
 import { zoneSeparated } from './rules/zone-separated';
 
 export const K8S_PACK: readonly ResourceRule[] = [
@@ -36,4 +37,4 @@ export function resourceRules(platformDomains: readonly string[]): readonly Reso
   return [...K8S_PACK, ...SEC_PACK, hsafNoIpInConfig, hsafMiddlewareByName(platformDomains)];
 }
 
-export const PROVINCE_RULES: readonly ProvinceRule[] = [hsafSessionCacheSeparate, zoneSeparated, symABSymmetry, gbt20988Level];
+export const PROVINCE_RULES: readonly ProvinceRule[] = [hsafSessionCacheSeparate, zoneSeparated, zoneGatewayOnly, symABSymmetry, gbt20988Level];

@@ -53,6 +53,8 @@ export function servedByBothSites(systemType: SystemType, flowServing: FlowTypeS
 
 /** In-cluster address of the service gateway's proxy (kong chart, release `gateway`, namespace hsa-gateway). */
 export const GATEWAY_PROXY = 'gateway-kong-proxy.hsa-gateway.svc.cluster.local:80';
+/** Port the gateway's proxy container listens on (what network policies must open). */
+export const GATEWAY_PROXY_PORT = 8000;
 
 export function planLoadBalancer(unit: DeploymentUnit, peerIngressVip: string, flowServing: FlowTypeServing, withGateway = false): LoadBalancerPlan {
   const peerSite: Site = unit.site === 'A' ? 'B' : 'A';

@@ -24,9 +24,16 @@ export const secNoPlaintextSecrets: ResourceRule = {
         fix: 'reference an existing Kubernetes Secret named in the environment (e.g. auth.existingSecret) or a sensitive Terraform variable',
       });
     if (/^kubernetes_secret(_v1)?$/.test(subject.type)) {
+      // A Secret written by Terraform is fine when every value is computed at deploy time (e.g. read
+      // from another Secret); a literal value would sit in the synthesized JSON.
       for (const field of ['data', 'binary_data'] as const) {
         const data = subject.config[field];
-        if (data && typeof data === 'object' && Object.keys(data).length > 0 && !isExpression(data)) report(field);
+        if (data === undefined || data === null) continue;
+        if (typeof data !== 'object' || Array.isArray(data)) {
+          if (!isExpression(data)) report(field);
+          continue;
+        }
+        for (const [key, value] of Object.entries(data)) if (!isExpression(value)) report(`${field}.${key}`);
       }
     }
     if (subject.type === 'helm_release') {

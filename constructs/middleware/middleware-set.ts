@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import type { MiddlewarePlan } from '../../model/middleware-model';
 import { PLATFORM_NAMESPACES, type Site, type Zone } from '../../model/topology';
-import { namespaceV1, networkPolicyV1 } from '../l1/kubernetes';
-import { metadataNameOf } from '../l1/light-resource';
+import { MIDDLEWARE_PORTS } from '../../model/platform-model';
+import { PlatformNamespace } from '../tenancy/platform-namespace';
 import type { ChartSource } from './chart-source';
 import { FastdfsDrPair } from './fastdfs-dr-pair';
 import { KafkaDrPair } from './kafka-dr-pair';
@@ -14,8 +14,12 @@ export interface MiddlewareSetProps {
   readonly zone: Zone;
   readonly site: Site;
   readonly source: ChartSource;
-  /** Address of the same zone's middleware in the other datacenter (allowed in for replication). */
+  /** Addresses of the same zone's middleware in the other datacenter (replication, both ways). */
   readonly peerAddresses: readonly string[];
+  /** Ports replication uses between the datacenters. */
+  readonly replicationPorts: readonly number[];
+  /** Addresses of the external database at both sites (Nacos and XXL-JOB keep their state there). */
+  readonly databaseAddresses: readonly string[];
   /** Stable name of the external database. */
   readonly databaseHost: string;
 }
@@ -31,34 +35,22 @@ export class MiddlewareSet extends Construct {
   constructor(scope: Construct, id: string, props: MiddlewareSetProps) {
     super(scope, id);
     const { plan } = props;
-    const namespace = namespaceV1(this, 'Namespace', {
-      metadata: { name: PLATFORM_NAMESPACES.middleware, labels: { 'hsa.gov.cn/zone': props.zone, 'hsa.gov.cn/site': props.site } },
+    const namespace = new PlatformNamespace(this, 'Namespace', {
+      name: PLATFORM_NAMESPACES.middleware,
+      labels: { 'hsa.gov.cn/zone': props.zone, 'hsa.gov.cn/site': props.site },
     });
-    this.namespaceName = metadataNameOf(namespace);
+    this.namespaceName = namespace.namespaceName;
     const common = { zone: props.zone, site: props.site, namespace: this.namespaceName, source: props.source, preventDestroy: plan.preventDestroy };
 
-    const policies = new Construct(this, 'NetworkPolicies');
-    networkPolicyV1(policies, 'DefaultDeny', {
-      metadata: { name: 'default-deny-ingress', namespace: this.namespaceName },
-      spec: { podSelector: {}, policyTypes: ['Ingress'] },
-    });
-    networkPolicyV1(policies, 'AllowTenants', {
-      metadata: { name: 'allow-from-tenants', namespace: this.namespaceName },
-      spec: {
-        podSelector: {},
-        policyTypes: ['Ingress'],
-        ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'hsa.gov.cn/tenant-kind', operator: 'Exists' }] } }, { podSelector: {} }] }],
-      },
-    });
+    // Clients: the zone's tenant namespaces. Replication: the same zone's middleware in the other
+    // datacenter, both ways (a standby pulls from the active site).
+    namespace.policies.allowFromLabelledNamespaces('AllowTenants', 'allow-from-tenants', 'hsa.gov.cn/tenant-kind');
     if (props.peerAddresses.length > 0) {
-      networkPolicyV1(policies, 'AllowPeerSite', {
-        metadata: { name: 'allow-from-peer-datacenter', namespace: this.namespaceName },
-        spec: {
-          podSelector: {},
-          policyTypes: ['Ingress'],
-          ingress: [{ from: [...new Set(props.peerAddresses)].sort().map((cidr) => ({ ipBlock: { cidr: `${cidr}/32` } })) }],
-        },
-      });
+      namespace.policies.allowFromAddresses('AllowPeerSite', 'allow-from-peer-datacenter', props.peerAddresses, props.replicationPorts);
+      namespace.policies.allowToAddresses('AllowToPeerSite', 'allow-to-peer-datacenter', props.peerAddresses, props.replicationPorts);
+    }
+    if (props.databaseAddresses.length > 0) {
+      namespace.policies.allowToAddresses('AllowToDatabase', 'allow-to-database', props.databaseAddresses, [MIDDLEWARE_PORTS.database]);
     }
 
     const redis = new Construct(this, 'Redis');

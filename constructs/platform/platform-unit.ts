@@ -7,7 +7,11 @@ import { DnsController } from '../traffic/dns-controller';
 import { ServiceGateway } from '../traffic/service-gateway';
 import { SiteLoadBalancer } from '../traffic/site-load-balancer';
 import { platformZoneName, renderZoneFile } from '../../model/dns-zone';
-import { planLoadBalancer } from '../../model/load-balancer';
+import { GATEWAY_PROXY_PORT, LISTENER_PORT, PEER_LISTENER_PORT, planLoadBalancer, SERVICE_PORTS } from '../../model/load-balancer';
+import { DEFAULT_GATEKEEPER_PORT } from '../../model/gateway-config';
+import { DR_PAIRED_MIDDLEWARE } from '../../model/catalog';
+import { PORTS } from '../../model/middleware-model';
+import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { BusinessApplication } from '../apps/business-application';
 import { TenantNamespace } from '../tenancy/tenant-namespace';
 
@@ -58,7 +62,9 @@ export class PlatformUnit extends Construct {
       zone: unit.zone,
       site: unit.site,
       source,
-      peerAddresses: Object.values(unit.peerMiddlewareVips),
+      peerAddresses: unit.middleware.filter((role) => DR_PAIRED_MIDDLEWARE.includes(role)).map((role) => unit.peerMiddlewareVips[role]!),
+      replicationPorts: [PORTS.redis, PORTS.kafkaExternal, PORTS.fastdfsTracker, PORTS.fastdfsStorage],
+      databaseAddresses: [unit.middlewareVips.database, unit.peerMiddlewareVips.database].filter((a): a is string => a !== undefined),
       databaseHost: serviceDnsName('database', unit.zone, province.envName, province.dnsDomain),
     });
     // Applications reach middleware in this cluster, or across the datacenter link at the active site's
@@ -72,24 +78,44 @@ export class PlatformUnit extends Construct {
     }
 
     // Traffic: the DNS controller answers stable names with the active site; the load balancer fronts
-    // the applications with working and standby members per system type.
+    // the applications with working and standby members per system type; the gateway is the only path
+    // between the zones. Each runs in its own namespace, denied by default; the allows below are the
+    // complete list of paths (checked by test/zone-isolation.test.ts).
     const traffic = new Construct(this, 'Traffic');
+    const dnsNamespace = new PlatformNamespace(traffic, 'DnsNamespace', { name: PLATFORM_NAMESPACES.dns });
+    dnsNamespace.policies.allowFromNamespace('AllowClusterDns', 'kube-system', [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
     new DnsController(traffic, 'Dns', {
       zone: unit.zone,
       site: unit.site,
-      namespace: PLATFORM_NAMESPACES.dns,
+      namespace: dnsNamespace.namespaceName,
       zoneName: platformZoneName(province, unit.zone),
       zoneFile: renderZoneFile(province, unit.zone),
       source,
     });
+
+    const ingress = new PlatformNamespace(traffic, 'IngressNamespace', { name: PLATFORM_NAMESPACES.ingress });
+    ingress.policies.allowFromAnywhere('AllowListeners', 'allow-listeners', [LISTENER_PORT, PEER_LISTENER_PORT]);
+    ingress.policies.allowToLabelledNamespaces('AllowToApplications', 'allow-to-applications', 'hsa.gov.cn/tenant-kind', [8080]);
+    ingress.policies.allowToAddresses('AllowToPeerSite', 'allow-to-peer-load-balancer', [unit.peerIngressVip], [SERVICE_PORTS.peer]);
     new SiteLoadBalancer(traffic, 'LoadBalancer', {
       plan: planLoadBalancer(unit, unit.peerIngressVip, province.flowTypeServing, province.gateway !== undefined),
       zone: unit.zone,
-      namespace: PLATFORM_NAMESPACES.ingress,
+      namespace: ingress.namespaceName,
       source,
     });
+
     if (province.gateway) {
-      new ServiceGateway(traffic, 'Gateway', { province, unit, settings: province.gateway, namespace: PLATFORM_NAMESPACES.gateway, source });
+      const gateway = new PlatformNamespace(traffic, 'GatewayNamespace', { name: PLATFORM_NAMESPACES.gateway });
+      gateway.policies.allowFromNamespace('AllowFromLoadBalancer', PLATFORM_NAMESPACES.ingress, [GATEWAY_PROXY_PORT]);
+      ingress.policies.allowToNamespace('AllowToGateway', PLATFORM_NAMESPACES.gateway, [GATEWAY_PROXY_PORT]);
+      if (unit.zone === 'public') {
+        // The only way out of the public zone towards the core zone: this site's gatekeeper (网闸).
+        gateway.policies.allowToAddresses('AllowToGatekeeper', 'allow-to-gatekeeper', [unit.gatekeeper], [province.gateway.gatekeeperPort ?? DEFAULT_GATEKEEPER_PORT]);
+      } else {
+        // Behind the gatekeeper: to the applications, by stable name, at the core zone's load balancers.
+        gateway.policies.allowToAddresses('AllowToLoadBalancers', 'allow-to-load-balancers', [unit.ingressVip, unit.peerIngressVip], [SERVICE_PORTS.http]);
+      }
+      new ServiceGateway(traffic, 'Gateway', { province, unit, settings: province.gateway, namespace: gateway.namespaceName, source });
     }
     for (const tenant of unit.tenants) {
       if (tenant.kind === 'project') tenants.get(tenant.namespace)!.allowFromNamespace('AllowFromLoadBalancer', PLATFORM_NAMESPACES.ingress, [8080]);

@@ -11,7 +11,7 @@ export const COREDNS_CHART_VERSION = '1.43.0';
 export interface DnsControllerProps {
   readonly zone: Zone;
   readonly site: Site;
-  /** Namespace of the controller (`hsa-dns`); created by the chart. */
+  /** Namespace of the controller (`hsa-dns`), a reference to the namespace resource. */
   readonly namespace: string;
   /** Zone served, e.g. `core.demo.hsa.demo.internal`. */
   readonly zoneName: string;
@@ -60,7 +60,6 @@ export class DnsController extends Construct {
     this.release = helmRelease(this, 'Resource', {
       name: 'dns-controller',
       namespace: props.namespace,
-      createNamespace: true,
       repository: props.source.repository,
       chart: 'coredns',
       version: COREDNS_CHART_VERSION,

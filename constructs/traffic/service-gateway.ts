@@ -78,7 +78,6 @@ export class ServiceGateway extends Construct {
     this.release = helmRelease(this, 'Resource', {
       name: 'gateway',
       namespace: props.namespace,
-      createNamespace: true,
       repository: props.source.repository,
       chart: 'kong',
       version: KONG_CHART_VERSION,

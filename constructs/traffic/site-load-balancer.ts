@@ -49,7 +49,6 @@ export class SiteLoadBalancer extends Construct {
     this.release = helmRelease(this, 'Resource', {
       name: 'site-load-balancer',
       namespace: props.namespace,
-      createNamespace: true,
       repository: props.source.repository,
       chart: 'nginx',
       version: NGINX_CHART_VERSION,
