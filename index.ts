@@ -12,6 +12,33 @@ export * from './constructs/cluster/state-backend';
 export * from './constructs/tenancy/tenant-namespace';
 export * from './constructs/apps/business-application';
 
+// Middleware DR pairs (灾备组) and traffic: DNS controller, site load balancer, service gateway
+export * from './constructs/middleware/chart-source';
+export * from './constructs/middleware/redis-dr-pair';
+export * from './constructs/middleware/kafka-dr-pair';
+export * from './constructs/middleware/fastdfs-dr-pair';
+export * from './constructs/middleware/supporting-release';
+export * from './constructs/middleware/middleware-set';
+export * from './constructs/traffic/dns-controller';
+export * from './constructs/traffic/site-load-balancer';
+export * from './constructs/traffic/service-gateway';
+export * from './constructs/tenancy/network-policy-set';
+export * from './constructs/tenancy/platform-namespace';
+export * from './constructs/annotations';
+export * from './model/middleware-model';
+export * from './model/switchover';
+export * from './model/dns-zone';
+export * from './model/load-balancer';
+export * from './model/gateway-config';
+
+// Compliance rule packs
+export * from './compliance/types';
+export * from './compliance/packs';
+export * from './compliance/suppressions';
+export * from './compliance/resource-rules-aspect';
+export * from './compliance/check-province';
+export * from './compliance/dr-level';
+
 // L3 pattern and the province model behind it
 export * from './constructs/platform/platform-unit';
 export * from './model/catalog';

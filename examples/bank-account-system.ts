@@ -1,13 +1,32 @@
 /**
  * Example: a bank's account system (账户型, JR/T 0209-2021) in two datacenters, built only from the
- * toolkit's public exports (`../index`). One zone, one namespace, the account service and a
- * transaction-flow service at both sites; each datacenter is its own stack with its own cluster and state.
+ * toolkit's public exports (`../index`). One zone, the account service and a transaction-flow service at
+ * both sites, Redis and Kafka paired across the datacenters; each datacenter is its own stack with its
+ * own cluster and state.
  *
  *   node --require tsx/cjs examples/bank-account-system.ts [outdir]
  */
 import { App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { BusinessApplication, ClusterProviders, configureStateBackend, SITES, TenantNamespace, type Site } from '../index';
+import {
+  BusinessApplication,
+  chartSourceOf,
+  ClusterProviders,
+  configureStateBackend,
+  KafkaDrPair,
+  planMiddleware,
+  PlatformNamespace,
+  RedisDrPair,
+  SITES,
+  TenantNamespace,
+  type Site,
+} from '../index';
+
+/** The bank's own addresses for each datacenter's Redis and Kafka (cross-datacenter VIPs). */
+const MIDDLEWARE_VIPS = {
+  A: { 'redis-cache': '172.20.1.21', kafka: '172.20.1.23' },
+  B: { 'redis-cache': '172.21.1.21', kafka: '172.21.1.23' },
+} as const;
 
 export interface BankSiteProps {
   readonly site: Site;
@@ -23,6 +42,15 @@ export class BankAccountSiteStack extends TerraformStack {
     configureStateBackend(this, id, { type: 'local', directory: 'terraform-state' });
     new ClusterProviders(this, 'Cluster', { connection: { kubeconfig: { path: '~/.kube/bank.yaml', context: props.kubeconfigContext } } });
 
+    // Redis (idempotency store) and Kafka (transaction flow), paired across the datacenters: the
+    // active site is primary, the other follows it; changing activeSite reverses both pairs.
+    const middleware = new PlatformNamespace(this, 'Middleware', { name: 'bank-middleware' });
+    const plan = planMiddleware({ zone: 'core', site: props.site, activeSite: props.activeSite, middleware: ['redis-cache', 'kafka'], vips: MIDDLEWARE_VIPS });
+    const source = chartSourceOf('https://charts.bank.example.internal', props.imageRegistry);
+    const common = { zone: 'core' as const, site: props.site, namespace: middleware.namespaceName, source };
+    new RedisDrPair(this, 'Redis', { ...common, plan: plan.redis[0]! });
+    new KafkaDrPair(this, 'Kafka', { ...common, plan: plan.kafka! });
+
     const namespace = new TenantNamespace(this, 'Accounts', {
       kind: 'project',
       namespace: 'bank-accounts',
@@ -33,7 +61,7 @@ export class BankAccountSiteStack extends TerraformStack {
     });
     namespace.allowFromNamespace('AllowFromIngress', 'bank-ingress', [8080]);
 
-    const common = {
+    const app = {
       namespace,
       requests: { cpuMilli: 1000, memoryMiB: 2048 },
       limits: { cpuMilli: 2000, memoryMiB: 4096 },
@@ -42,7 +70,7 @@ export class BankAccountSiteStack extends TerraformStack {
     // Account type: strong consistency, so only the active site takes writes; the standby runs warm.
     const active = props.site === props.activeSite;
     new BusinessApplication(this, 'AccountService', {
-      ...common,
+      ...app,
       name: 'account-service',
       image: `${props.imageRegistry}/account-service:5.2.0`,
       version: '5.2.0',
@@ -50,7 +78,7 @@ export class BankAccountSiteStack extends TerraformStack {
       config: { ACCOUNT_DB_HOST: 'account-db.bank.example.internal', ACCOUNT_WRITES_ENABLED: String(active) },
     });
     new BusinessApplication(this, 'TransferFlow', {
-      ...common,
+      ...app,
       name: 'transfer-flow',
       image: `${props.imageRegistry}/transfer-flow:5.2.0`,
       version: '5.2.0',

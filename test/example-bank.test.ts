@@ -22,8 +22,15 @@ test('the bank example synthesizes one stack per datacenter, account writes only
     for (const stack of [a, b]) {
       expect(Object.keys(stack.provider).sort()).toEqual(['helm', 'kubernetes']);
       expect(Object.values(stack.resource.kubernetes_deployment_v1!).map((d) => d.metadata!.name).sort()).toEqual(['account-service', 'transfer-flow']);
-      expect(Object.keys(stack.resource.kubernetes_network_policy_v1!).length).toBe(4);
+      // Accounts: deny, same namespace, DNS, ingress allow; middleware namespace: deny, same namespace, DNS.
+      expect(Object.keys(stack.resource.kubernetes_network_policy_v1!).length).toBe(7);
     }
+    // Redis and Kafka pairs follow the active site (B here).
+    const redis = (stack: StackJson) => JSON.stringify(Object.values(stack.resource.helm_release!).find((r) => (r as unknown as { name: string }).name === 'redis-cache'));
+    expect(redis(a)).toContain('replicaof 172.21.1.21 6379');
+    expect(redis(b)).not.toContain('replicaof');
+    expect(JSON.stringify(a.resource.kubernetes_manifest)).toContain('KafkaMirrorMaker2');
+    expect(JSON.stringify(b.resource.kubernetes_manifest)).not.toContain('KafkaMirrorMaker2');
     const writes = (stack: StackJson) =>
       Object.values(stack.resource.kubernetes_config_map_v1!).map((c) => (c as unknown as { data: Record<string, string> }).data.ACCOUNT_WRITES_ENABLED).filter(Boolean);
     expect(writes(a)).toEqual(['false']);
