@@ -14,6 +14,8 @@ import { buildPlatform, synthesizeAndCheck } from '../stacks/platform-app';
 import { parseActiveSite, parseEnvList, readFlags, UsageError, type SynthOptions } from './options';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
+/** `--compliance report-only` writes the output even with error findings (the plan review needs it). */
+const SYNTH_FLAGS = ['env', 'active-site', 'out', 'reports', 'compliance'];
 
 export interface StackSummary {
   readonly stack: string;
@@ -44,17 +46,18 @@ export function synthesize(options: SynthOptions, reportsDir?: string): StackSum
   return synthesizeWithReport(options, reportsDir).stacks;
 }
 
-export function synthesizeWithReport(options: SynthOptions, reportsDir?: string): SynthResult {
+export function synthesizeWithReport(options: SynthOptions, reportsDir?: string, complianceGate: 'fail' | 'report-only' = 'fail'): SynthResult {
   const names = options.envs === 'all' ? listEnvironments(options.environmentsDir) : options.envs;
   const environments = loadEnvironments(options.environmentsDir, names);
 
   const outdir = resolve(options.outdir);
   const scratch = join(dirname(outdir), `.${basename(outdir)}.tmp-${process.pid}`);
+  mkdirSync(dirname(outdir), { recursive: true });
   rmSync(scratch, { recursive: true, force: true });
   try {
     const compliance = synthesizeAndCheck(buildPlatform(scratch, environments, { activeSite: options.activeSite }));
     if (reportsDir) writeReports(reportsDir, compliance);
-    if (compliance.some((r) => r.errors > 0)) throw new ComplianceError(compliance);
+    if (complianceGate === 'fail' && compliance.some((r) => r.errors > 0)) throw new ComplianceError(compliance);
     const summary = summarize(scratch);
     replaceDirectory(outdir, scratch);
     return { stacks: summary, compliance };
@@ -107,7 +110,7 @@ function listStackDirs(outdir: string): string[] {
 }
 
 export function parseSynthArgs(argv: readonly string[]): SynthOptions {
-  const flags = readFlags(argv, ['env', 'active-site', 'out', 'reports']);
+  const flags = readFlags(argv, SYNTH_FLAGS);
   return {
     envs: parseEnvList(flags.get('env') ?? 'demo', '--env'),
     activeSite: parseActiveSite(flags.get('active-site'), '--active-site'),
@@ -121,8 +124,11 @@ function main(): void {
   try {
     const argv = process.argv.slice(2);
     const options = parseSynthArgs(argv);
-    const reportsDir = readFlags(argv, ['env', 'active-site', 'out', 'reports']).get('reports') ?? 'reports';
-    const { stacks, compliance } = synthesizeWithReport(options, reportsDir);
+    const flags = readFlags(argv, SYNTH_FLAGS);
+    const reportsDir = flags.get('reports') ?? 'reports';
+    const gate = flags.get('compliance') ?? 'fail';
+    if (gate !== 'fail' && gate !== 'report-only') throw new UsageError(`--compliance: received "${gate}"; expected fail or report-only`);
+    const { stacks, compliance } = synthesizeWithReport(options, reportsDir, gate);
     const width = Math.max(...stacks.map((s) => s.stack.length), 5);
     console.log(`${'stack'.padEnd(width)}  resources`);
     for (const s of stacks) console.log(`${s.stack.padEnd(width)}  ${String(s.resources).padStart(9)}`);

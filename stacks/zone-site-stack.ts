@@ -19,5 +19,7 @@ export class ZoneSiteStack extends TerraformStack {
     configureStateBackend(this, unit.stackName, unit.backend);
     new ClusterProviders(this, 'Cluster', { connection: unit.cluster });
     new PlatformUnit(this, 'Platform', { unit, province });
+    // What this stack is, for reviews of the synthesized plan (Terraform ignores "//").
+    this.addOverride('//.hsa', { environment: province.envName, zone: unit.zone, site: unit.site, activeSite: province.activeSite });
   }
 }

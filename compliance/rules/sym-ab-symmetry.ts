@@ -17,30 +17,35 @@ export const symABSymmetry: ProvinceRule = {
   severity: 'error',
   description: 'both datacenters run the same applications, versions and configuration except declared site-specific fields',
   check({ model, stacks }) {
-    const problems: RuleProblem[] = [];
-    for (const zone of ZONES) {
-      const a = stacks.get(stackName(model.envName, zone, 'A'));
-      const b = stacks.get(stackName(model.envName, zone, 'B'));
-      if (!a || !b) continue;
-      const left = platformResources(a);
-      const right = platformResources(b);
-      for (const [address, body] of left) {
-        const other = right.get(address);
-        const stack = stackName(model.envName, zone, 'B');
-        if (!other) {
-          problems.push({ stack, path: address, message: `${address} exists at site A but not at site B`, fix: 'declare it once in the environment: both sites are built from the same definition' });
-        } else {
-          const diff = firstDifference(normalize(body), normalize(other), '');
-          if (diff) problems.push({ stack, path: address, message: `${address} differs between A and B at ${diff}`, fix: 'only siteOverrides (replicas) may differ between the datacenters' });
-        }
-      }
-      for (const address of right.keys()) {
-        if (!left.has(address)) problems.push({ stack: stackName(model.envName, zone, 'A'), path: address, message: `${address} exists at site B but not at site A`, fix: 'declare it once in the environment: both sites are built from the same definition' });
-      }
-    }
-    return outcome(problems);
+    return outcome(abDifferences(model.envName, stacks));
   },
 };
+
+/** Differences between the A and B stacks of each zone of one environment (also used by the plan review). */
+export function abDifferences(envName: string, stacks: ReadonlyMap<string, StackJson>): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const zone of ZONES) {
+    const a = stacks.get(stackName(envName, zone, 'A'));
+    const b = stacks.get(stackName(envName, zone, 'B'));
+    if (!a || !b) continue;
+    const left = platformResources(a);
+    const right = platformResources(b);
+    for (const [address, body] of left) {
+      const other = right.get(address);
+      const stack = stackName(envName, zone, 'B');
+      if (!other) {
+        problems.push({ stack, path: address, message: `${address} exists at site A but not at site B`, fix: 'declare it once in the environment: both sites are built from the same definition' });
+      } else {
+        const diff = firstDifference(normalize(body), normalize(other), '');
+        if (diff) problems.push({ stack, path: address, message: `${address} differs between A and B at ${diff}`, fix: 'only siteOverrides (replicas) may differ between the datacenters' });
+      }
+    }
+    for (const address of right.keys()) {
+      if (!left.has(address)) problems.push({ stack: stackName(envName, zone, 'A'), path: address, message: `${address} exists at site B but not at site A`, fix: 'declare it once in the environment: both sites are built from the same definition' });
+    }
+  }
+  return problems;
+}
 
 /** Application and tenancy resources by Terraform address (same construct ids at both sites). */
 function platformResources(stack: StackJson): Map<string, JsonObject> {
