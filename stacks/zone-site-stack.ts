@@ -1,9 +1,11 @@
 import { TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { ClusterProviders } from '../constructs/cluster/cluster-providers';
+import { providerClassMode } from '../constructs/l1/light-resource';
 import { configureStateBackend } from '../constructs/cluster/state-backend';
 import { PlatformUnit } from '../constructs/platform/platform-unit';
 import type { DeploymentUnit, ProvinceModel } from '../model/platform-model';
+import { prepareStackFast, toTerraformFast } from './fast-stack-synthesis';
 
 /**
  * One Terraform stack per zone and datacenter (`<env>-<zone>-<site>`). It only wires: state backend,
@@ -21,5 +23,15 @@ export class ZoneSiteStack extends TerraformStack {
     new PlatformUnit(this, 'Platform', { unit, province });
     // What this stack is, for reviews of the synthesized plan (Terraform ignores "//").
     this.addOverride('//.hsa', { environment: province.envName, zone: unit.zone, site: unit.site, activeSite: province.activeSite });
+  }
+
+  // Same output as cdktf's own synthesis, in one resolving pass (stacks/fast-stack-synthesis.ts).
+  override prepareStack(): void {
+    if (providerClassMode() === 'generated') super.prepareStack();
+    else prepareStackFast(this);
+  }
+
+  override toTerraform(): Record<string, unknown> {
+    return providerClassMode() === 'generated' ? (super.toTerraform() as Record<string, unknown>) : toTerraformFast(this);
   }
 }

@@ -32,9 +32,16 @@ export interface LightResourceDefinition<C extends TerraformMetaArguments> {
 export type ProviderClassMode = 'light' | 'generated';
 let mode: ProviderClassMode = 'light';
 
-/** Chooses the implementation behind every factory; for equivalence tests and the benchmark. */
+/**
+ * Chooses the implementation behind every factory (and, in stacks/zone-site-stack.ts, cdktf's own stack
+ * synthesis instead of the fast one): for equivalence tests and the benchmark's unoptimized baseline.
+ */
 export function useProviderClasses(next: ProviderClassMode): void {
   mode = next;
+}
+
+export function providerClassMode(): ProviderClassMode {
+  return mode;
 }
 
 class LightResource<C extends TerraformMetaArguments> extends TerraformResource {

@@ -1,0 +1,117 @@
+/**
+ * A faster `toTerraform`/`prepareStack` for the toolkit's stacks, producing exactly what cdktf's own
+ * produce (test/l1-equivalence.test.ts compares both on every environment).
+ *
+ * cdktf resolves every element three times over the whole value tree (a preparing pass, a pass per
+ * element, a pass over the merged stack), looking for tokens in every string and number. Our stacks
+ * hold few tokens (references between resources); this resolves exactly those with cdktf's own
+ * resolver and copies plain data as cdktf would (dropping `undefined`), in one pass.
+ */
+import { DefaultTokenResolver, StringConcat, TerraformElement, TerraformOutput, TerraformStack, Token, Tokenization } from 'cdktf';
+import { deepMerge } from 'cdktf/lib/util';
+import type { IConstruct } from 'constructs';
+
+const RESOLVER = new DefaultTokenResolver(new StringConcat());
+/** Every encoded cdktf token (string `${TfToken[...]}`, list `#{TfToken[...]}`) carries this marker. */
+const TOKEN_MARKER = 'TfToken[';
+
+/** The stack internals cdktf keeps private but its own toTerraform reads. */
+interface StackInternals {
+  readonly rawOverrides: Record<string, unknown>;
+  readonly cdktfVersion: string;
+}
+
+function resolveWithCdktf(scope: IConstruct, value: unknown, preparing: boolean): unknown {
+  return Tokenization.resolve(value, { scope, preparing, resolver: RESOLVER });
+}
+
+/** True when a value needs cdktf's resolver somewhere inside (checked without allocating). */
+function hasTokens(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  switch (typeof value) {
+    case 'string':
+      return value.includes(TOKEN_MARKER);
+    case 'number':
+      return Token.isUnresolved(value);
+    case 'object':
+      break;
+    default:
+      return typeof value === 'function';
+  }
+  if (Tokenization.isResolvable(value)) return true;
+  if (Array.isArray(value)) return value.some(hasTokens);
+  if (value instanceof Date) return false;
+  for (const key of Object.keys(value)) {
+    if (key.includes(TOKEN_MARKER) || hasTokens((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+/** Resolves the parts that hold tokens with cdktf's resolver; copies the rest as cdktf's resolve does. */
+function fastResolve(scope: IConstruct, value: unknown, preparing: boolean): unknown {
+  if (value === undefined || value === null || typeof value === 'boolean') return value;
+  if (typeof value !== 'object' || Tokenization.isResolvable(value) || value instanceof Date) {
+    return hasTokens(value) ? resolveWithCdktf(scope, value, preparing) : value;
+  }
+  if (Array.isArray(value)) {
+    // Encoded lists must be resolved as a whole, like cdktf does.
+    if (value.some((v) => typeof v === 'string' && v.includes(TOKEN_MARKER)) || value.some((v) => typeof v === 'number' && Token.isUnresolved(v))) {
+      return resolveWithCdktf(scope, value, preparing);
+    }
+    return value.map((v) => fastResolve(scope, v, preparing)).filter((v) => v !== undefined);
+  }
+  const result: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    if (key.includes(TOKEN_MARKER)) return resolveWithCdktf(scope, value, preparing);
+    const resolved = fastResolve(scope, (value as Record<string, unknown>)[key], preparing);
+    if (resolved !== undefined) result[key] = resolved;
+  }
+  return result;
+}
+
+/** cdktf's element order: depth first, not into nested stacks. */
+function terraformElements(node: IConstruct, into: TerraformElement[] = []): TerraformElement[] {
+  if (TerraformElement.isTerraformElement(node)) into.push(node);
+  for (const child of node.node.children) {
+    if (!TerraformStack.isStack(child)) terraformElements(child, into);
+  }
+  return into;
+}
+
+/** What `TerraformStack.prepareStack` does, resolving (preparing) only where tokens are. */
+export function prepareStackFast(stack: TerraformStack): void {
+  stack.ensureBackendExists();
+  for (const element of terraformElements(stack)) {
+    const fragment = element.toTerraform();
+    if (hasTokens(fragment)) fastResolve(stack, fragment, true);
+  }
+}
+
+/** What `TerraformStack.toTerraform` returns, with one resolving pass. */
+export function toTerraformFast(stack: TerraformStack): Record<string, unknown> {
+  const internals = stack as unknown as StackInternals;
+  const tf: Record<string, unknown> = {};
+  const metadata: Record<string, unknown> = {
+    version: internals.cdktfVersion,
+    stackName: stack.node.id,
+    backend: 'local',
+    cloud: undefined,
+    ...(Object.keys(internals.rawOverrides).length > 0 ? { overrides: { stack: Object.keys(internals.rawOverrides) } } : {}),
+  };
+  const elements = terraformElements(stack);
+  for (const element of elements) deepMerge(metadata, fastResolve(stack, element.toMetadata(), false));
+  const outputs = elements.reduce<Record<string, unknown>>((carry, item) => {
+    if (!TerraformOutput.isTerraformOutput(item)) return carry;
+    deepMerge(
+      carry,
+      item.node.path.split('/').reduceRight<Record<string, unknown>>((inner, part) => (Object.keys(inner).length === 0 ? { [part]: item.friendlyUniqueId } : { [part]: inner }), {}),
+    );
+    return carry;
+  }, {});
+  tf['//'] = { metadata, outputs };
+  for (const element of elements) deepMerge(tf, fastResolve(stack, element.toTerraform(), false));
+  deepMerge(tf, internals.rawOverrides);
+  // Everything merged in is resolved already, except the stack's own overrides: resolve those, and drop
+  // the `undefined` the metadata carries, as the final cdktf pass would.
+  return fastResolve(stack, tf, false) as Record<string, unknown>;
+}
