@@ -3,13 +3,13 @@
  * Mermaid in Markdown (`<out>/<env>.md`) and as SVG (`<out>/<env>.svg`). Default out: docs/diagrams.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { renderMermaid, renderSvg } from '../diagram/topology';
 import { EnvironmentError, loadEnvironments } from '../model/load-environment';
 import { resolveProvince } from '../model/platform-model';
-import { parseActiveSite, readFlags, UsageError } from './options';
+import { parseActiveSite, projectRoot, readFlags, UsageError } from './options';
 
-const PROJECT_ROOT = resolve(__dirname, '..');
+const PROJECT_ROOT = projectRoot();
 
 function main(): void {
   try {

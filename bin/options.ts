@@ -2,7 +2,23 @@
  * Command-line and environment-variable options shared by the entry points. Entry points are the only
  * code that reads process.argv or process.env; everything below them gets plain values.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Site } from '../model/topology';
+
+/**
+ * The project root (where package.json is), found from a command's own location: the same whether it
+ * runs from bin/ through tsx or compiled from .build/bin/.
+ */
+export function projectRoot(from: string = __dirname): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${from}`);
+    dir = parent;
+  }
+  return dir;
+}
 
 export interface SynthOptions {
   /** Environment names, or `all`. */

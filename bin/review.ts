@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readTree, reviewTrees, unacknowledgedDataLoss, type SynthesizedTree } from '../review/plan-diff';
 import { renderReview } from '../review/render-review';
-import { UsageError } from './options';
+import { projectRoot, UsageError } from './options';
 
-const PROJECT_ROOT = resolve(__dirname, '..');
+const PROJECT_ROOT = projectRoot();
 
 interface ReviewArgs {
   readonly base: string;

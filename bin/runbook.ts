@@ -2,11 +2,11 @@
  * `npm run runbook -- --env <name> --to A|B`: prints the switchover procedure for one province, tied to
  * the stacks to deploy and the checks to run between steps.
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { EnvironmentError, loadEnvironments } from '../model/load-environment';
 import { resolveProvince } from '../model/platform-model';
 import { planSwitchover, renderRunbook } from '../model/switchover';
-import { parseActiveSite, readFlags, UsageError } from './options';
+import { parseActiveSite, projectRoot, readFlags, UsageError } from './options';
 
 function main(): void {
   try {
@@ -14,7 +14,7 @@ function main(): void {
     const to = parseActiveSite(flags.get('to'), '--to');
     if (!to) throw new UsageError('--to: expected A or B, the site that becomes active');
     const envName = flags.get('env') ?? 'demo';
-    const [loaded] = loadEnvironments(join(resolve(__dirname, '..'), 'environments'), [envName]);
+    const [loaded] = loadEnvironments(join(projectRoot(), 'environments'), [envName]);
     process.stdout.write(renderRunbook(planSwitchover(resolveProvince(envName, loaded!.environment), to)));
   } catch (error) {
     if (error instanceof EnvironmentError || error instanceof UsageError) {

@@ -11,9 +11,9 @@ import { EnvironmentError, listEnvironments, loadEnvironments } from '../model/l
 import type { ProvinceCompliance } from '../compliance/check-province';
 import { renderConsoleFindings, renderJsonReport, renderMarkdownReport } from '../compliance/report';
 import { buildPlatform, synthesizeAndCheck } from '../stacks/platform-app';
-import { parseActiveSite, parseEnvList, readFlags, UsageError, type SynthOptions } from './options';
+import { parseActiveSite, parseEnvList, projectRoot, readFlags, UsageError, type SynthOptions } from './options';
 
-const PROJECT_ROOT = resolve(__dirname, '..');
+const PROJECT_ROOT = projectRoot();
 /** `--compliance report-only` writes the output even with error findings (the plan review needs it). */
 const SYNTH_FLAGS = ['env', 'active-site', 'out', 'reports', 'compliance'];
 

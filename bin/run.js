@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/**
+ * Runs a command of bin/ as compiled JavaScript, compiling first when any source changed.
+ *
+ *   node bin/run.js synth --env guangdong      (what `npm run synth` does)
+ *
+ * Loading TypeScript through a transpiler at every start costs about half a second; compiled JS starts
+ * at once. The compiled tree (.build/) is keyed on the content of every source file, the compiler's
+ * version and tsconfig.json: a changed byte anywhere recompiles, so it never runs stale code. Type
+ * checking stays with `npm run typecheck` / `npm test`.
+ */
+'use strict';
+const { createHash } = require('node:crypto');
+const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } = require('node:fs');
+const { dirname, join } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+const BUILD = join(ROOT, '.build');
+const SOURCE_DIRS = ['bin', 'model', 'constructs', 'compliance', 'stacks', 'review', 'diagram'];
+const SOURCE_FILES = ['main.ts', 'index.ts'];
+
+function sources(root = ROOT) {
+  const files = SOURCE_FILES.filter((f) => existsSync(join(root, f)));
+  const walk = (dir) => {
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+      const rel = join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) files.push(rel);
+    }
+  };
+  for (const dir of SOURCE_DIRS) if (existsSync(join(root, dir))) walk(dir);
+  return files.sort();
+}
+
+/** Key of the compiled tree: every source's content, the compiler version and the compiler settings. */
+function buildKey(files, root = ROOT) {
+  const hash = createHash('sha256');
+  hash.update(require('esbuild/package.json').version);
+  hash.update(readFileSync(join(root, 'tsconfig.json')));
+  for (const file of files) {
+    hash.update(file);
+    hash.update(readFileSync(join(root, file)));
+  }
+  return hash.digest('hex');
+}
+
+function compile(files, key) {
+  const { transformSync } = require('esbuild');
+  const scratch = `${BUILD}.tmp-${process.pid}`;
+  rmSync(scratch, { recursive: true, force: true });
+  for (const file of files) {
+    const { code } = transformSync(readFileSync(join(ROOT, file), 'utf8'), { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: file });
+    const out = join(scratch, file.replace(/\.ts$/, '.js'));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, code);
+  }
+  writeFileSync(join(scratch, 'build-key'), key);
+  rmSync(BUILD, { recursive: true, force: true });
+  renameSync(scratch, BUILD);
+}
+
+function ensureBuilt() {
+  const files = sources();
+  const key = buildKey(files);
+  const keyFile = join(BUILD, 'build-key');
+  if (!existsSync(keyFile) || readFileSync(keyFile, 'utf8') !== key) compile(files, key);
+}
+
+module.exports = { sources, buildKey, BUILD };
+
+if (require.main === module) {
+  const [command, ...args] = process.argv.slice(2);
+  if (!command || !existsSync(join(ROOT, 'bin', `${command}.ts`))) {
+    console.error(`usage: node bin/run.js <command> [args]; commands: ${readdirSync(join(ROOT, 'bin')).filter((f) => f.endsWith('.ts') && f !== 'options.ts').map((f) => f.slice(0, -3)).join(', ')}`);
+    process.exit(2);
+  }
+  ensureBuilt();
+  // Run the compiled command as the main module, as if started directly.
+  process.argv = [process.argv[0], join(BUILD, 'bin', `${command}.js`), ...args];
+  require('node:module').runMain();
+}

@@ -1,0 +1,32 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from './support/fixtures';
+
+// bin/run.js is plain JavaScript (it starts before any TypeScript is compiled).
+const run = require('../bin/run.js') as { sources(root?: string): string[]; buildKey(files: string[], root?: string): string };
+
+test('the compiled tree covers every command and construct source', () => {
+  const files = run.sources();
+  expect(files).toEqual(expect.arrayContaining(['bin/synth.ts', 'main.ts', 'model/platform-model.ts', 'constructs/l1/kubernetes.ts', 'compliance/packs.ts', 'stacks/zone-site-stack.ts']));
+  expect(files.some((f) => f.startsWith('test/'))).toBe(false);
+});
+
+test('any changed byte of a source, or of tsconfig.json, gives a new build key (never a stale build)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'run-key-'));
+  try {
+    for (const entry of ['bin', 'model', 'tsconfig.json', 'main.ts']) cpSync(join(PROJECT_ROOT, entry), join(root, entry), { recursive: true });
+    const key = () => run.buildKey(run.sources(root), root);
+    const original = key();
+    expect(key()).toBe(original);
+    writeFileSync(join(root, 'model', 'catalog.ts'), `${'// changed\n'}${readFileSync(join(PROJECT_ROOT, 'model', 'catalog.ts'), 'utf8')}`);
+    const afterSource = key();
+    expect(afterSource).not.toBe(original);
+    writeFileSync(join(root, 'tsconfig.json'), '{}');
+    expect(key()).not.toBe(afterSource);
+    writeFileSync(join(root, 'model', 'new-file.ts'), 'export const x = 1;\n');
+    expect(run.sources(root)).toContain('model/new-file.ts');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
