@@ -16,7 +16,7 @@ const { dirname, join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 const BUILD = join(ROOT, '.build');
-const SOURCE_DIRS = ['bin', 'model', 'constructs', 'compliance', 'stacks', 'review', 'diagram'];
+const SOURCE_DIRS = ['bin', 'model', 'constructs', 'compliance', 'stacks', 'review', 'diagram', 'bench'];
 const SOURCE_FILES = ['main.ts', 'index.ts'];
 
 function sources(root = ROOT) {
@@ -70,12 +70,14 @@ module.exports = { sources, buildKey, BUILD };
 
 if (require.main === module) {
   const [command, ...args] = process.argv.slice(2);
-  if (!command || !existsSync(join(ROOT, 'bin', `${command}.ts`))) {
+  // `synth` means bin/synth.ts; a path such as `bench/bench` names any compiled source.
+  const target = command && command.includes('/') ? command : `bin/${command}`;
+  if (!command || !existsSync(join(ROOT, `${target}.ts`))) {
     console.error(`usage: node bin/run.js <command> [args]; commands: ${readdirSync(join(ROOT, 'bin')).filter((f) => f.endsWith('.ts') && f !== 'options.ts').map((f) => f.slice(0, -3)).join(', ')}`);
     process.exit(2);
   }
   ensureBuilt();
   // Run the compiled command as the main module, as if started directly.
-  process.argv = [process.argv[0], join(BUILD, 'bin', `${command}.js`), ...args];
+  process.argv = [process.argv[0], join(BUILD, `${target}.js`), ...args];
   require('node:module').runMain();
 }

@@ -1,0 +1,109 @@
+/**
+ * `npm run bench [-- --provinces 32 --services 300 --workers 2 --naive yes|no]`
+ *
+ * Synthesizes a national fleet (default 32 provinces x 4 stacks x 300 services, with every middleware
+ * and DR pair) the toolkit's way, light resources and fast stack synthesis in one worker process per
+ * core, then a naive baseline in the same run: plain cdktf, provider packages imported whole, generated
+ * classes, one App, one process. Prints wall time, peak memory, resources written and the ratio.
+ */
+import { fork, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFlags } from '../bin/options';
+import type { SliceResult } from './synthesize-provinces';
+
+interface Figures {
+  readonly wallMs: number;
+  /** Sum of the peak RSS of every process of the run (they run at the same time). */
+  readonly peakRssMiB: number;
+  readonly resources: number;
+  readonly bytes: number;
+}
+
+const progressVisible = process.stderr.isTTY === true && !process.env.CI;
+
+function progress(done: number, total: number): void {
+  if (progressVisible) process.stderr.write(`\r  environments ${done}/${total}${done === total ? '\n' : ''}`);
+}
+
+async function optimized(provinces: number, services: number, workers: number, outdir: string): Promise<Figures> {
+  const started = Date.now();
+  const queue = Array.from({ length: provinces }, (_, i) => i);
+  let done = 0;
+  let resources = 0;
+  let bytes = 0;
+  const peaks: number[] = [];
+  const workerFile = join(__dirname, 'worker.js');
+  await Promise.all(
+    Array.from({ length: Math.min(workers, provinces) }, () =>
+      new Promise<void>((resolve, reject) => {
+        const child = fork(workerFile, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        let peak = 0;
+        const next = () => {
+          const index = queue.shift();
+          if (index === undefined) child.send('exit');
+          else child.send({ index, services, outdir });
+        };
+        child.on('message', (result: SliceResult) => {
+          resources += result.resources;
+          bytes += result.bytes;
+          peak = Math.max(peak, result.maxRssKiB);
+          progress(++done, provinces);
+          next();
+        });
+        child.on('exit', (code) => {
+          peaks.push(peak);
+          if (code === 0) resolve();
+          else reject(new Error(`worker exited with ${code}`));
+        });
+        next();
+      }),
+    ),
+  );
+  const ownPeak = process.resourceUsage().maxRSS;
+  return { wallMs: Date.now() - started, peakRssMiB: Math.round((peaks.reduce((a, b) => a + b, 0) + ownPeak) / 1024), resources, bytes };
+}
+
+function naive(provinces: number, services: number, outdir: string): Promise<Figures> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const indexes = Array.from({ length: provinces }, (_, i) => i).join(',');
+    const child = spawn(process.execPath, [join(__dirname, 'synthesize-provinces.js'), indexes, String(services), outdir, 'naive'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`naive baseline exited with ${code}`));
+      const result = JSON.parse(out) as SliceResult;
+      resolve({ wallMs: Date.now() - started, peakRssMiB: Math.round((result.maxRssKiB + process.resourceUsage().maxRSS) / 1024), resources: result.resources, bytes: result.bytes });
+    });
+  });
+}
+
+function line(label: string, f: Figures): string {
+  const seconds = f.wallMs / 1000;
+  return `${label.padEnd(10)} ${seconds.toFixed(1).padStart(7)} s  ${String(f.peakRssMiB).padStart(6)} MiB peak  ${String(f.resources).padStart(8)} resources  ${Math.round(f.resources / seconds).toString().padStart(7)} resources/s  ${(f.bytes / 1e6).toFixed(1)} MB JSON`;
+}
+
+async function main(): Promise<void> {
+  const flags = readFlags(process.argv.slice(2), ['provinces', 'services', 'workers', 'naive']);
+  const provinces = Number(flags.get('provinces') ?? 32);
+  const services = Number(flags.get('services') ?? 300);
+  const workers = Number(flags.get('workers') ?? cpus().length);
+  const runNaive = (flags.get('naive') ?? 'yes') !== 'no';
+  const work = mkdtempSync(join(tmpdir(), 'hsa-bench-'));
+  try {
+    console.log(`fleet: ${provinces} provinces x 4 stacks x ${services} services, ${cpus().length} cores, node ${process.version}`);
+    const fast = await optimized(provinces, services, workers, join(work, 'fast'));
+    console.log(line('toolkit', fast));
+    if (runNaive) {
+      const slow = await naive(provinces, services, join(work, 'naive'));
+      console.log(line('naive', slow));
+      console.log(`ratio: toolkit is ${(slow.wallMs / fast.wallMs).toFixed(1)}x faster than the naive baseline, same ${fast.resources === slow.resources ? 'resource count' : 'RESOURCE COUNT DIFFERS'}`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+void main();
