@@ -69,7 +69,8 @@ function naive(provinces: number, services: number, outdir: string): Promise<Fig
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const indexes = Array.from({ length: provinces }, (_, i) => i).join(',');
-    const child = spawn(process.execPath, [join(__dirname, 'synthesize-provinces.js'), indexes, String(services), outdir, 'naive'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // At national size a single cdktf process outgrows V8's default heap (it dies near 4 GB): give it room.
+    const child = spawn(process.execPath, ['--max-old-space-size=20000', join(__dirname, 'synthesize-provinces.js'), indexes, String(services), outdir, 'naive'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.on('exit', (code) => {
