@@ -1,18 +1,9 @@
 import { LocalBackend, PgBackend, S3Backend, type TerraformStack } from 'cdktf';
+import type { ResolvedBackend } from '../../model/platform-model';
 import { fromStackDirectory } from './stack-paths';
 
-/** Where one stack keeps its Terraform state. Each stack has its own state: no stack reads another's. */
-export type StateBackend =
-  | { readonly type: 'local'; readonly directory: string }
-  | { readonly type: 'pg'; readonly schemaName: string }
-  | {
-      readonly type: 's3';
-      readonly bucket: string;
-      readonly key: string;
-      readonly region: string;
-      readonly endpoint: string;
-      readonly usePathStyle: boolean;
-    };
+/** Where one stack keeps its Terraform state (each stack its own: no stack reads another's). */
+export type StateBackend = ResolvedBackend;
 
 /**
  * Configures the stack's backend. Nothing secret is written: the pg connection string comes from
