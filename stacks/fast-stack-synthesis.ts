@@ -5,11 +5,30 @@
  * cdktf resolves every element three times over the whole value tree (a preparing pass, a pass per
  * element, a pass over the merged stack), looking for tokens in every string and number. Our stacks
  * hold few tokens (references between resources); this resolves exactly those with cdktf's own
- * resolver and copies plain data as cdktf would (dropping `undefined`), in one pass.
+ * resolver and copies plain data as cdktf would (dropping `undefined`), in one pass. The stack's JSON
+ * is then written by stacks/stable-json.ts instead of cdktf's slower writer (same bytes).
  */
-import { DefaultTokenResolver, StringConcat, TerraformElement, TerraformOutput, TerraformStack, Token, Tokenization } from 'cdktf';
+import {
+  AnnotationMetadataEntryType,
+  DefaultTokenResolver,
+  StringConcat,
+  TerraformElement,
+  TerraformOutput,
+  TerraformStack,
+  Token,
+  Tokenization,
+  type IStackSynthesizer,
+  type ISynthesisSession,
+  type StackAnnotation,
+} from 'cdktf';
+import { encounteredAnnotationWithLevelError } from 'cdktf/lib/errors';
+import { invokeAspects, StackSynthesizer } from 'cdktf/lib/synthesize/synthesizer';
 import { deepMerge } from 'cdktf/lib/util';
-import type { IConstruct } from 'constructs';
+import { ValidateTerraformVersion } from 'cdktf/lib/validations/validate-terraform-version';
+import { ConstructOrder, type IConstruct } from 'constructs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stableJsonBytes } from './stable-json';
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
 /** Every encoded cdktf token (string `${TfToken[...]}`, list `#{TfToken[...]}`) carries this marker. */
@@ -114,4 +133,53 @@ export function toTerraformFast(stack: TerraformStack): Record<string, unknown> 
   // Everything merged in is resolved already, except the stack's own overrides: resolve those, and drop
   // the `undefined` the metadata carries, as the final cdktf pass would.
   return fastResolve(stack, tf, false) as Record<string, unknown>;
+}
+
+/** Where cdktf keeps a construct's custom synthesis (cdktf/lib/synthesize/synthesizer.js), and its shape. */
+const CUSTOM_SYNTHESIS = Symbol.for('cdktf/customSynthesis');
+interface CustomSynthesis {
+  onSynthesize(session: ISynthesisSession): void;
+}
+const ANNOTATION_LEVELS: readonly string[] = [AnnotationMetadataEntryType.INFO, AnnotationMetadataEntryType.WARN, AnnotationMetadataEntryType.ERROR];
+
+/**
+ * cdktf's `StackSynthesizer.synthesize`, step for step (aspects, validations, custom synthesis,
+ * annotations into the manifest, refusing error annotations), writing the stack's JSON with the faster
+ * byte-identical writer. HCL output (SYNTH_HCL_OUTPUT) is left to cdktf's own synthesizer.
+ */
+export class FastStackSynthesizer implements IStackSynthesizer {
+  private readonly continueOnErrorAnnotations = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined;
+  private readonly hclOutput = process.env.SYNTH_HCL_OUTPUT === 'true' || process.env.SYNTH_HCL_OUTPUT === '1';
+
+  constructor(private readonly stack: TerraformStack) {}
+
+  synthesize(session: ISynthesisSession): void {
+    if (this.hclOutput) return new StackSynthesizer(this.stack, this.continueOnErrorAnnotations, true).synthesize(session);
+    const stack = this.stack;
+    invokeAspects(stack);
+    if (stack.hasResourceMove()) {
+      stack.node.addValidation(new ValidateTerraformVersion('>=1.5', 'Resource move functionality is only supported for Terraform >=1.5. Please upgrade your Terraform version.'));
+    }
+    if (!session.skipValidation) stack.runAllValidations();
+    const stackManifest = session.manifest.forStack(stack);
+    const workingDirectory = join(session.outdir, stackManifest.workingDirectory);
+    if (!existsSync(workingDirectory)) mkdirSync(workingDirectory);
+    for (const node of stack.node.findAll(ConstructOrder.POSTORDER)) {
+      (node as unknown as { [CUSTOM_SYNTHESIS]?: CustomSynthesis })[CUSTOM_SYNTHESIS]?.onSynthesize(session);
+    }
+    const annotations: StackAnnotation[] = [];
+    for (const node of stack.node.findAll()) {
+      for (const metadata of node.node.metadata) {
+        if (!ANNOTATION_LEVELS.includes(metadata.type)) continue;
+        annotations.push({ constructPath: node.node.path, level: metadata.type as AnnotationMetadataEntryType, message: metadata.data as string, stacktrace: metadata.trace });
+      }
+    }
+    // Read-only in the manifest's type; the synthesizer is where cdktf writes it.
+    (stackManifest as { annotations: StackAnnotation[] }).annotations = annotations;
+    const errors = annotations.filter((a) => a.level === AnnotationMetadataEntryType.ERROR);
+    if (!this.continueOnErrorAnnotations && errors.length > 0) {
+      throw encounteredAnnotationWithLevelError(errors.map((a) => `[${a.constructPath}] ${a.message}`).join('\n'));
+    }
+    writeFileSync(join(session.outdir, stackManifest.synthesizedStackPath), stableJsonBytes(stack.toTerraform()) ?? '');
+  }
 }

@@ -5,7 +5,7 @@ import { providerClassMode } from '../constructs/l1/light-resource';
 import { configureStateBackend } from '../constructs/cluster/state-backend';
 import { PlatformUnit } from '../constructs/platform/platform-unit';
 import type { DeploymentUnit, ProvinceModel } from '../model/platform-model';
-import { prepareStackFast, toTerraformFast } from './fast-stack-synthesis';
+import { FastStackSynthesizer, prepareStackFast, toTerraformFast } from './fast-stack-synthesis';
 
 /**
  * One Terraform stack per zone and datacenter (`<env>-<zone>-<site>`). It only wires: state backend,
@@ -18,6 +18,7 @@ export class ZoneSiteStack extends TerraformStack {
   constructor(scope: Construct, province: ProvinceModel, unit: DeploymentUnit) {
     super(scope, unit.stackName);
     this.unit = unit;
+    if (providerClassMode() === 'light') this.synthesizer = new FastStackSynthesizer(this);
     configureStateBackend(this, unit.stackName, unit.backend);
     new ClusterProviders(this, 'Cluster', { connection: unit.cluster });
     new PlatformUnit(this, 'Platform', { unit, province });
