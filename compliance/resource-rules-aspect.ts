@@ -1,5 +1,6 @@
-import { DefaultTokenResolver, StringConcat, TerraformResource, TerraformStack, Tokenization, type IAspect } from 'cdktf';
+import { TerraformResource, TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
+import { forgetTerraformFragment, resolveAsSynthesized, terraformFragment, type FragmentKeepingAspect } from '../stacks/fast-stack-synthesis';
 import { findSuppression } from './suppressions';
 import type { Finding, JsonObject, ResourceRule, ResourceSubject, RuleOutcome } from './types';
 
@@ -22,7 +23,10 @@ export class FindingCollector {
  * configuration. A suppressed finding is recorded in the report and in the resource's "//" comment block,
  * so the synthesized plan shows it too. A rule that throws is reported as an error finding of its own.
  */
-export class ResourceRulesAspect implements IAspect {
+export class ResourceRulesAspect implements FragmentKeepingAspect {
+  /** It reads each resource's fragment from synthesis and forgets the fragment of a resource it changes. */
+  readonly keepsTerraformFragments = true;
+
   constructor(
     private readonly rules: readonly ResourceRule[],
     private readonly collector: FindingCollector,
@@ -55,7 +59,10 @@ export class ResourceRulesAspect implements IAspect {
         });
       }
     }
-    if (suppressed.length > 0) node.addOverride('//.compliance_suppressions', suppressed);
+    if (suppressed.length > 0) {
+      node.addOverride('//.compliance_suppressions', suppressed);
+      forgetTerraformFragment(node);
+    }
   }
 }
 
@@ -68,10 +75,8 @@ function runRule(rule: ResourceRule, subject: ResourceSubject): RuleOutcome {
 }
 
 /** Resolves references the way synthesis does, so rules see the values written to cdk.tf.json. */
-const RESOLVER = new DefaultTokenResolver(new StringConcat());
-
 function resolvedConfig(stack: TerraformStack, resource: TerraformResource): JsonObject {
-  const synthesized = Tokenization.resolve(resource.toTerraform(), { scope: stack, resolver: RESOLVER, preparing: false }) as { resource: Record<string, Record<string, JsonObject>> };
+  const synthesized = resolveAsSynthesized(stack, terraformFragment(resource)) as { resource: Record<string, Record<string, JsonObject>> };
   const byName = synthesized.resource[resource.terraformResourceType] ?? {};
   return Object.values(byName)[0] ?? {};
 }

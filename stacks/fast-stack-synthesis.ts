@@ -10,6 +10,7 @@
  */
 import {
   AnnotationMetadataEntryType,
+  Aspects,
   DefaultTokenResolver,
   StringConcat,
   TerraformElement,
@@ -17,6 +18,7 @@ import {
   TerraformStack,
   Token,
   Tokenization,
+  type IAspect,
   type IStackSynthesizer,
   type ISynthesisSession,
   type StackAnnotation,
@@ -88,6 +90,11 @@ function fastResolve(scope: IConstruct, value: unknown, preparing: boolean): unk
   return result;
 }
 
+/** A value resolved as the synthesized stack will hold it (cdktf's resolve, not preparing). */
+export function resolveAsSynthesized(scope: IConstruct, value: unknown): unknown {
+  return fastResolve(scope, value, false);
+}
+
 /** cdktf's element order: depth first, not into nested stacks. */
 function terraformElements(node: IConstruct, into: TerraformElement[] = []): TerraformElement[] {
   if (TerraformElement.isTerraformElement(node)) into.push(node);
@@ -97,11 +104,44 @@ function terraformElements(node: IConstruct, into: TerraformElement[] = []): Ter
   return into;
 }
 
+/**
+ * Each element's `toTerraform()` from the preparing pass, reused by the writing pass: building them is a
+ * third of a stack's synthesis. Only aspects run between the two passes, so the cache is dropped when an
+ * aspect that does not declare `keepsTerraformFragments` is attached; ours declares it and forgets the
+ * fragment of any element it changes (`forgetTerraformFragment`).
+ */
+const fragments = new WeakMap<TerraformElement, Record<string, unknown>>();
+
+/** An aspect that leaves elements unchanged, or calls `forgetTerraformFragment` on those it changes. */
+export interface FragmentKeepingAspect extends IAspect {
+  readonly keepsTerraformFragments: true;
+}
+
+/** An element's `toTerraform()`, from the preparing pass when nothing changed it since. */
+export function terraformFragment(element: TerraformElement): Record<string, unknown> {
+  return fragments.get(element) ?? (element.toTerraform() as Record<string, unknown>);
+}
+
+export function forgetTerraformFragment(element: TerraformElement): void {
+  fragments.delete(element);
+}
+
+function forgetStackFragments(stack: TerraformStack): void {
+  for (const element of terraformElements(stack)) fragments.delete(element);
+}
+
+/** True when an aspect applying to any construct of the stack may change elements behind the cache's back. */
+function hasFragmentChangingAspects(stack: TerraformStack): boolean {
+  const changes = (node: IConstruct) => Aspects.of(node).all.some((aspect) => (aspect as Partial<FragmentKeepingAspect>).keepsTerraformFragments !== true);
+  return stack.node.scopes.some(changes) || stack.node.findAll().some(changes);
+}
+
 /** What `TerraformStack.prepareStack` does, resolving (preparing) only where tokens are. */
 export function prepareStackFast(stack: TerraformStack): void {
   stack.ensureBackendExists();
   for (const element of terraformElements(stack)) {
-    const fragment = element.toTerraform();
+    const fragment = element.toTerraform() as Record<string, unknown>;
+    fragments.set(element, fragment);
     if (hasTokens(fragment)) fastResolve(stack, fragment, true);
   }
 }
@@ -128,11 +168,20 @@ export function toTerraformFast(stack: TerraformStack): Record<string, unknown> 
     return carry;
   }, {});
   tf['//'] = { metadata, outputs };
-  for (const element of elements) deepMerge(tf, fastResolve(stack, element.toTerraform(), false));
+  for (const element of elements) {
+    deepMerge(tf, fastResolve(stack, terraformFragment(element), false));
+    fragments.delete(element);
+  }
   deepMerge(tf, internals.rawOverrides);
-  // Everything merged in is resolved already, except the stack's own overrides: resolve those, and drop
-  // the `undefined` the metadata carries, as the final cdktf pass would.
-  return fastResolve(stack, tf, false) as Record<string, unknown>;
+  // cdktf resolves the merged stack once more. Everything merged from the elements is resolved already
+  // (resolving is idempotent); what the stack's own overrides touched and the metadata (which carries
+  // `undefined`) are resolved here.
+  for (const key of new Set(['//', ...Object.keys(internals.rawOverrides)])) {
+    const resolved = fastResolve(stack, tf[key], false);
+    if (resolved === undefined) delete tf[key];
+    else tf[key] = resolved;
+  }
+  return tf;
 }
 
 /** Where cdktf keeps a construct's custom synthesis (cdktf/lib/synthesize/synthesizer.js), and its shape. */
@@ -157,6 +206,7 @@ export class FastStackSynthesizer implements IStackSynthesizer {
     if (this.hclOutput) return new StackSynthesizer(this.stack, this.continueOnErrorAnnotations, true).synthesize(session);
     const stack = this.stack;
     invokeAspects(stack);
+    if (hasFragmentChangingAspects(stack)) forgetStackFragments(stack);
     if (stack.hasResourceMove()) {
       stack.node.addValidation(new ValidateTerraformVersion('>=1.5', 'Resource move functionality is only supported for Terraform >=1.5. Please upgrade your Terraform version.'));
     }

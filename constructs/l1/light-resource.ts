@@ -10,7 +10,7 @@
  * `useProviderClasses('generated')` switches every factory back to the generated classes: the tests and
  * the benchmark use it to check and measure the unoptimized path.
  */
-import { TerraformResource, type TerraformMetaArguments } from 'cdktf';
+import { DISABLE_STACK_TRACE_IN_METADATA, TerraformResource, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
 
 export interface ProviderInfo {
@@ -87,5 +87,22 @@ export function lightFactory<C extends TerraformMetaArguments>(definition: Light
  * Terraform create the object first. Same rendering as the generated classes' `metadata.name`.
  */
 export function metadataNameOf(resource: TerraformResource): string {
-  return resource.getStringAttribute('metadata[0].name');
+  return withoutTokenStackTraces(resource, () => resource.getStringAttribute('metadata[0].name'));
+}
+
+/**
+ * Every cdktf token records the full stack trace of its creation, formatted frame by frame: about a
+ * tenth of a province's synthesis went there. When the App was created with `stackTraces: false` (ours
+ * always are: traces would put absolute paths in the output) the trace is left empty instead; it only
+ * ever appears in the message of a token that fails to resolve.
+ */
+function withoutTokenStackTraces<T>(scope: TerraformResource, create: () => T): T {
+  if (scope.node.tryGetContext(DISABLE_STACK_TRACE_IN_METADATA) !== true) return create();
+  const previous = Error.prepareStackTrace;
+  Error.prepareStackTrace = () => '';
+  try {
+    return create();
+  } finally {
+    Error.prepareStackTrace = previous;
+  }
 }
