@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Site } from '../model/topology';
+import type { SynthCacheSettings } from './synth-cache';
 
 /**
  * The project root (where package.json is), found from a command's own location: the same whether it
@@ -26,6 +27,8 @@ export interface SynthOptions {
   readonly activeSite?: Site;
   readonly outdir: string;
   readonly environmentsDir: string;
+  /** The incremental synthesis cache; absent: synthesize everything. */
+  readonly cache?: SynthCacheSettings;
 }
 
 export class UsageError extends Error {}

@@ -1,5 +1,5 @@
 /**
- * `npm run synth [-- --env <name>|<a,b>|all] [--active-site A|B] [--out <dir>]`
+ * `npm run synth [-- --env <name>|<a,b>|all] [--active-site A|B] [--out <dir>] [--cache off|<dir>]`
  *
  * Validates every requested environment first, synthesizes into a scratch directory, and only then
  * replaces the output directory: bad input leaves the previous output exactly as it was. Prints each
@@ -7,15 +7,18 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { EnvironmentError, listEnvironments, loadEnvironments } from '../model/load-environment';
+import { EnvironmentError, listEnvironments, loadEnvironments, type LoadedEnvironment } from '../model/load-environment';
 import type { ProvinceCompliance } from '../compliance/check-province';
 import { renderConsoleFindings, renderJsonReport, renderMarkdownReport } from '../compliance/report';
-import { buildPlatform, synthesizeAndCheck } from '../stacks/platform-app';
+import { stableStringify } from '../stacks/stable-json';
+import { cacheKey, synthCacheSettings, synthesisProcessEnvironment, type CacheEntry, type SynthCacheSettings } from './synth-cache';
 import { parseActiveSite, parseEnvList, projectRoot, readFlags, UsageError, type SynthOptions } from './options';
 
 const PROJECT_ROOT = projectRoot();
 /** `--compliance report-only` writes the output even with error findings (the plan review needs it). */
-const SYNTH_FLAGS = ['env', 'active-site', 'out', 'reports', 'compliance'];
+const SYNTH_FLAGS = ['env', 'active-site', 'out', 'reports', 'compliance', 'cache'];
+/** Default home of the synthesis cache (`--cache off` disables it, `--cache <dir>` moves it). */
+const DEFAULT_CACHE_DIR = join(PROJECT_ROOT, '.cache', 'synth');
 
 export interface StackSummary {
   readonly stack: string;
@@ -35,12 +38,15 @@ export class ComplianceError extends Error {
 export interface SynthResult {
   readonly stacks: StackSummary[];
   readonly compliance: ProvinceCompliance[];
+  /** Environments copied from the synthesis cache instead of synthesized. */
+  readonly fromCache: string[];
 }
 
 /**
  * Synthesizes atomically and runs the compliance packs; writes a report per environment (JSON and
  * Markdown) into `reportsDir`. Returns the stacks written, in manifest order. Throws (and writes nothing
- * to the output directory) on bad input or error-level findings.
+ * to the output directory) on bad input or error-level findings. With a cache, environments whose
+ * inputs are unchanged are copied from it (bin/synth-cache.ts) and only the others are synthesized.
  */
 export function synthesize(options: SynthOptions, reportsDir?: string): StackSummary[] {
   return synthesizeWithReport(options, reportsDir).stacks;
@@ -55,15 +61,75 @@ export function synthesizeWithReport(options: SynthOptions, reportsDir?: string,
   mkdirSync(dirname(outdir), { recursive: true });
   rmSync(scratch, { recursive: true, force: true });
   try {
-    const compliance = synthesizeAndCheck(buildPlatform(scratch, environments, { activeSite: options.activeSite }));
+    const cache = options.cache;
+    const keys = new Map(environments.map((loaded) => [loaded.name, cache ? synthCacheKey(loaded, options, cache.fingerprints) : '']));
+    const results = new Map<string, CacheEntry<ProvinceCompliance>>();
+    for (const loaded of environments) {
+      const entry = cache?.store.restore<ProvinceCompliance>(keys.get(loaded.name)!, scratch);
+      if (entry) results.set(loaded.name, entry);
+    }
+    const fromCache = [...results.keys()];
+    const toBuild = environments.filter((loaded) => !results.has(loaded.name));
+    let version = cdktfManifestVersion();
+    if (toBuild.length > 0) {
+      // Loaded only when something is synthesized: a run served from the cache starts faster.
+      const { buildPlatform, stackResourceCount, synthesizeAndCheck } = require('../stacks/platform-app') as typeof import('../stacks/platform-app');
+      const build = buildPlatform(scratch, toBuild, { activeSite: options.activeSite });
+      const compliance = synthesizeAndCheck(build);
+      const manifest = readManifest(scratch);
+      version = manifest.version;
+      build.provinces.forEach((province, i) => {
+        const stacks = province.model.units.map((unit) => ({ name: unit.stackName, manifestEntry: manifest.stacks[unit.stackName]!, resources: stackResourceCount(build.app, unit.stackName) }));
+        const entry: CacheEntry<ProvinceCompliance> = { envName: province.model.envName, stacks, extra: compliance[i]! };
+        results.set(entry.envName, entry);
+        cache?.store.store(keys.get(entry.envName)!, entry, scratch);
+      });
+    }
+    const entries = environments.map((loaded) => results.get(loaded.name)!);
+    writeManifest(scratch, entries, version);
+    const compliance = entries.map((entry) => entry.extra);
     if (reportsDir) writeReports(reportsDir, compliance);
     if (complianceGate === 'fail' && compliance.some((r) => r.errors > 0)) throw new ComplianceError(compliance);
-    const summary = summarize(scratch);
+    const stacks = entries
+      .flatMap((entry) => entry.stacks.map((stack) => ({ stack: stack.name, resources: stack.resources })))
+      .sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
     replaceDirectory(outdir, scratch);
-    return { stacks: summary, compliance };
+    return { stacks, compliance, fromCache };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+function synthCacheKey(loaded: LoadedEnvironment, options: SynthOptions, fingerprints: SynthCacheSettings['fingerprints']): string {
+  return cacheKey({
+    kind: 'synth',
+    envName: loaded.name,
+    environment: loaded.environment,
+    options: { activeSite: options.activeSite },
+    code: fingerprints.code,
+    dependencies: fingerprints.dependencies,
+    processEnvironment: synthesisProcessEnvironment(),
+  });
+}
+
+interface Manifest {
+  readonly version: string;
+  readonly stacks: Record<string, Record<string, unknown>>;
+}
+
+function readManifest(outdir: string): Manifest {
+  return JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as Manifest;
+}
+
+/** cdktf's manifest for every stack written, synthesized or restored (cdktf writes it with the same writer). */
+function writeManifest(outdir: string, entries: readonly CacheEntry<unknown>[], version: string): void {
+  const stacks: Record<string, Record<string, unknown>> = {};
+  for (const entry of entries) for (const stack of entry.stacks) stacks[stack.name] = stack.manifestEntry;
+  writeFileSync(join(outdir, 'manifest.json'), stableStringify({ stacks, version }) ?? '');
+}
+
+function cdktfManifestVersion(): string {
+  return (JSON.parse(readFileSync(require.resolve('cdktf/package.json'), 'utf8')) as { version: string }).version;
 }
 
 function writeReports(directory: string, results: readonly ProvinceCompliance[]): void {
@@ -72,15 +138,6 @@ function writeReports(directory: string, results: readonly ProvinceCompliance[])
     writeFileSync(join(directory, `${result.envName}.compliance.json`), renderJsonReport(result));
     writeFileSync(join(directory, `${result.envName}.compliance.md`), renderMarkdownReport(result));
   }
-}
-
-function summarize(outdir: string): StackSummary[] {
-  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: Record<string, { synthesizedStackPath: string }> };
-  return Object.entries(manifest.stacks).map(([stack, entry]) => {
-    const config = JSON.parse(readFileSync(join(outdir, entry.synthesizedStackPath), 'utf8')) as { resource?: Record<string, Record<string, unknown>> };
-    const resources = Object.values(config.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
-    return { stack, resources };
-  });
 }
 
 /**
@@ -116,6 +173,7 @@ export function parseSynthArgs(argv: readonly string[]): SynthOptions {
     activeSite: parseActiveSite(flags.get('active-site'), '--active-site'),
     outdir: flags.get('out') ?? 'cdktf.out',
     environmentsDir: join(PROJECT_ROOT, 'environments'),
+    ...(flags.get('cache') === 'off' ? {} : { cache: synthCacheSettings(flags.get('cache') ?? DEFAULT_CACHE_DIR) }),
   };
 }
 
@@ -128,14 +186,15 @@ function main(): void {
     const reportsDir = flags.get('reports') ?? 'reports';
     const gate = flags.get('compliance') ?? 'fail';
     if (gate !== 'fail' && gate !== 'report-only') throw new UsageError(`--compliance: received "${gate}"; expected fail or report-only`);
-    const { stacks, compliance } = synthesizeWithReport(options, reportsDir, gate);
+    const { stacks, compliance, fromCache } = synthesizeWithReport(options, reportsDir, gate);
     const width = Math.max(...stacks.map((s) => s.stack.length), 5);
     console.log(`${'stack'.padEnd(width)}  resources`);
     for (const s of stacks) console.log(`${s.stack.padEnd(width)}  ${String(s.resources).padStart(9)}`);
     const total = stacks.reduce((n, s) => n + s.resources, 0);
     const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
     const site = options.activeSite ? ` (active site overridden: ${options.activeSite})` : '';
-    console.log(`${stacks.length} stacks, ${total} resources written to ${options.outdir}${site} in ${ms} ms`);
+    const cached = fromCache.length > 0 ? `; unchanged, copied from the synthesis cache: ${fromCache.join(', ')}` : '';
+    console.log(`${stacks.length} stacks, ${total} resources written to ${options.outdir}${site} in ${ms} ms${cached}`);
     for (const result of compliance) {
       const level = result.drLevel;
       console.log(

@@ -1,4 +1,4 @@
-import { App } from 'cdktf';
+import { App, TerraformResource } from 'cdktf';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attachResourceRules, checkProvince, type ComplianceSettings, type ProvinceCompliance } from '../compliance/check-province';
@@ -60,4 +60,9 @@ export function complianceSettings(env: Environment): ComplianceSettings {
     ...(env.compliance?.attestation ? { attestation: env.compliance.attestation } : {}),
     suppressions: env.compliance?.suppressions ?? [],
   };
+}
+
+/** Resources of one stack of the App, counted from the construct tree. */
+export function stackResourceCount(app: App, stackName: string): number {
+  return app.node.findChild(stackName).node.findAll().filter((node) => TerraformResource.isTerraformResource(node)).length;
 }

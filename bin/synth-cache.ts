@@ -1,0 +1,181 @@
+/**
+ * The incremental synthesis cache: what one environment synthesized to, stored under a key made of
+ * everything that can change that output, so an unchanged environment is copied instead of built.
+ *
+ * The key covers
+ *   - the environment: its name and its validated content (written canonically, so reformatting the
+ *     file does not miss, and any value that changes does),
+ *   - the synthesis options (active site override, compliance packs on or off),
+ *   - the toolkit's code: every source file, the compiler version and tsconfig.json (bin/run.js's key),
+ *   - the dependencies: package-lock.json, the installed version of every package that writes output,
+ *     and the Node.js version,
+ *   - the process environment variables cdktf reads while synthesizing (CDKTF_*, SYNTH_*).
+ * A change to any of these gives another key: the old entry is never served for it (test/synth-cache.test.ts
+ * changes each one). Entries are written to a scratch directory and renamed into place, so a crash leaves
+ * no half-written entry; an entry missing a file is treated as absent.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stableStringify } from '../stacks/stable-json';
+import { projectRoot } from './options';
+
+/** Bump when the layout of an entry changes. */
+const ENTRY_FORMAT = 1;
+/** Entries kept per environment name (older ones are removed when a new one is stored). */
+const ENTRIES_PER_ENVIRONMENT = 4;
+/** Packages whose code shapes the synthesized output. */
+const OUTPUT_PACKAGES = ['cdktf', 'constructs', '@cdktf/provider-kubernetes', '@cdktf/provider-helm', 'zod'];
+
+export interface CacheKeyInputs {
+  /** What is being cached: `synth` (stacks and compliance) or another producer's own kind. */
+  readonly kind: string;
+  readonly envName: string;
+  /** The environment as validated (any JSON value). */
+  readonly environment: unknown;
+  /** Options that change the output; `undefined` values are left out. */
+  readonly options: Readonly<Record<string, string | number | boolean | undefined>>;
+  readonly code: string;
+  readonly dependencies: string;
+  readonly processEnvironment: Readonly<Record<string, string>>;
+}
+
+/** `<envName>.<sha256 of everything>`: the name part lets old entries of an environment be pruned. */
+export function cacheKey(inputs: CacheKeyInputs): string {
+  const hash = createHash('sha256')
+    .update(stableStringify({ format: ENTRY_FORMAT, ...inputs }) ?? '')
+    .digest('hex');
+  return `${inputs.envName}.${hash}`;
+}
+
+interface BuildScript {
+  sources(root?: string): string[];
+  buildKey(files: readonly string[], root?: string): string;
+}
+
+/** The toolkit's code, as bin/run.js keys its compiled tree: every source, the compiler, tsconfig.json. */
+export function codeFingerprint(root: string = projectRoot()): string {
+  const build = require(join(projectRoot(), 'bin', 'run.js')) as BuildScript;
+  return build.buildKey(build.sources(root), root);
+}
+
+/** The lock file, the installed versions of the packages that write output, and Node.js itself. */
+export function dependencyFingerprint(root: string = projectRoot()): string {
+  const hash = createHash('sha256');
+  hash.update(readFileSync(join(root, 'package-lock.json')));
+  for (const name of OUTPUT_PACKAGES) {
+    const manifest = JSON.parse(readFileSync(require.resolve(`${name}/package.json`, { paths: [root] }), 'utf8')) as { version: string };
+    hash.update(`${name}@${manifest.version}\n`);
+  }
+  hash.update(process.version);
+  return hash.digest('hex');
+}
+
+/** The variables cdktf reads during synthesis (HCL output, context, annotations handling). */
+export function synthesisProcessEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of Object.keys(env).sort()) {
+    if ((name.startsWith('CDKTF_') || name.startsWith('SYNTH_')) && env[name] !== undefined) picked[name] = env[name]!;
+  }
+  return picked;
+}
+
+/** One stack of a cached environment: its directory under `stacks/` and its manifest entry. */
+export interface CachedStack {
+  readonly name: string;
+  readonly manifestEntry: Record<string, unknown>;
+  readonly resources: number;
+}
+
+export interface CacheEntry<Extra> {
+  readonly envName: string;
+  readonly stacks: readonly CachedStack[];
+  /** Whatever else the producer needs back (for synth: the compliance results). */
+  readonly extra: Extra;
+}
+
+interface StoredEntry<Extra> extends CacheEntry<Extra> {
+  readonly format: number;
+  /** Size of every stored file, checked before an entry is served. */
+  readonly files: Readonly<Record<string, number>>;
+}
+
+/** Where the cache lives and the fingerprints of code and dependencies (computed once, at start). */
+export interface SynthCacheSettings {
+  readonly store: SynthCache;
+  readonly fingerprints: { readonly code: string; readonly dependencies: string };
+}
+
+export function synthCacheSettings(directory: string): SynthCacheSettings {
+  return { store: new SynthCache(directory), fingerprints: { code: codeFingerprint(), dependencies: dependencyFingerprint() } };
+}
+
+export class SynthCache {
+  constructor(readonly directory: string) {}
+
+  /**
+   * Copies a cached environment's stack directories into `outdir/stacks/` and returns its entry, or
+   * returns `undefined` (and copies nothing) when there is no complete entry under the key.
+   */
+  restore<Extra>(key: string, outdir: string): CacheEntry<Extra> | undefined {
+    const dir = join(this.directory, key);
+    const entry = this.readEntry<Extra>(dir);
+    if (!entry) return undefined;
+    for (const file of Object.keys(entry.files)) {
+      const target = join(outdir, file);
+      mkdirSync(join(target, '..'), { recursive: true });
+      copyFileSync(join(dir, file), target);
+    }
+    return { envName: entry.envName, stacks: entry.stacks, extra: entry.extra };
+  }
+
+  /** Stores the stacks of one environment, read from `outdir/stacks/<name>/`. */
+  store<Extra>(key: string, entry: CacheEntry<Extra>, outdir: string): void {
+    const scratch = join(this.directory, `.tmp-${process.pid}-${key}`);
+    rmSync(scratch, { recursive: true, force: true });
+    try {
+      const files: Record<string, number> = {};
+      for (const stack of entry.stacks) {
+        const stackDir = join('stacks', stack.name);
+        mkdirSync(join(scratch, stackDir), { recursive: true });
+        for (const name of readdirSync(join(outdir, stackDir))) {
+          const file = join(stackDir, name);
+          if (!statSync(join(outdir, file)).isFile()) continue;
+          copyFileSync(join(outdir, file), join(scratch, file));
+          files[file] = statSync(join(scratch, file)).size;
+        }
+      }
+      const stored: StoredEntry<Extra> = { format: ENTRY_FORMAT, envName: entry.envName, stacks: entry.stacks, extra: entry.extra, files };
+      writeFileSync(join(scratch, 'entry.json'), JSON.stringify(stored));
+      const final = join(this.directory, key);
+      if (existsSync(final)) rmSync(final, { recursive: true, force: true });
+      renameSync(scratch, final);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    this.prune(entry.envName, key);
+  }
+
+  private readEntry<Extra>(dir: string): StoredEntry<Extra> | undefined {
+    let entry: StoredEntry<Extra>;
+    try {
+      entry = JSON.parse(readFileSync(join(dir, 'entry.json'), 'utf8')) as StoredEntry<Extra>;
+    } catch {
+      return undefined;
+    }
+    if (entry.format !== ENTRY_FORMAT) return undefined;
+    for (const [file, size] of Object.entries(entry.files)) {
+      if (!existsSync(join(dir, file)) || statSync(join(dir, file)).size !== size) return undefined;
+    }
+    return entry;
+  }
+
+  /** Keeps the newest few entries of an environment name. */
+  private prune(envName: string, keep: string): void {
+    const older = readdirSync(this.directory)
+      .filter((key) => key !== keep && key.startsWith(`${envName}.`) && key.length === envName.length + 65)
+      .map((key) => ({ key, mtimeMs: statSync(join(this.directory, key)).mtimeMs }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const old of older.slice(ENTRIES_PER_ENVIRONMENT - 1)) rmSync(join(this.directory, old.key), { recursive: true, force: true });
+  }
+}

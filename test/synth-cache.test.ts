@@ -1,0 +1,177 @@
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synthesizeWithReport } from '../bin/synth';
+import { cacheKey, codeFingerprint, dependencyFingerprint, SynthCache, type CacheKeyInputs, type SynthCacheSettings } from '../bin/synth-cache';
+import { ENVIRONMENTS_DIR, PROJECT_ROOT } from './support/fixtures';
+
+function readTree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = join(sub, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else files.set(rel, readFileSync(join(dir, rel), 'utf8'));
+    }
+  };
+  walk('');
+  return files;
+}
+
+function expectSameTree(actual: Map<string, string>, expected: Map<string, string>): void {
+  expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+  for (const [file, text] of expected) expect({ file, same: actual.get(file) === text }).toEqual({ file, same: true });
+}
+
+describe('cache key', () => {
+  const base: CacheKeyInputs = {
+    kind: 'synth',
+    envName: 'demo',
+    environment: { activeSite: 'A', sites: { A: { replicas: 2 } }, list: [1, 2] },
+    options: { activeSite: undefined },
+    code: 'code-1',
+    dependencies: 'deps-1',
+    processEnvironment: {},
+  };
+  const variants: Array<[string, CacheKeyInputs]> = [
+    ['an environment value', { ...base, environment: { activeSite: 'A', sites: { A: { replicas: 3 } }, list: [1, 2] } }],
+    ['the order of a list', { ...base, environment: { activeSite: 'A', sites: { A: { replicas: 2 } }, list: [2, 1] } }],
+    ['the environment name', { ...base, envName: 'demo2' }],
+    ['the active site option', { ...base, options: { activeSite: 'B' } }],
+    ['the code', { ...base, code: 'code-2' }],
+    ['the dependencies', { ...base, dependencies: 'deps-2' }],
+    ['a cdktf process variable', { ...base, processEnvironment: { SYNTH_HCL_OUTPUT: 'true' } }],
+    ['the producer', { ...base, kind: 'bench-fleet' }],
+  ];
+
+  test.each(variants)('changes with %s', (_what, changed) => {
+    expect(cacheKey(changed)).not.toEqual(cacheKey(base));
+  });
+
+  test('does not change with the order keys were written in', () => {
+    expect(cacheKey({ ...base, environment: { list: [1, 2], sites: { A: { replicas: 2 } }, activeSite: 'A' } })).toEqual(cacheKey(base));
+  });
+});
+
+describe('fingerprints', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'fingerprint-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  test('the code fingerprint changes when a source file changes, is added, or the compiler settings change', () => {
+    for (const file of ['package.json', 'tsconfig.json', 'model/topology.ts', 'stacks/stable-json.ts']) {
+      mkdirSync(join(root, file, '..'), { recursive: true });
+      cpSync(join(PROJECT_ROOT, file), join(root, file));
+    }
+    const first = codeFingerprint(root);
+    expect(codeFingerprint(root)).toEqual(first);
+    writeFileSync(join(root, 'stacks/stable-json.ts'), `${readFileSync(join(root, 'stacks/stable-json.ts'), 'utf8')}\n// changed\n`);
+    const second = codeFingerprint(root);
+    expect(second).not.toEqual(first);
+    mkdirSync(join(root, 'constructs'));
+    writeFileSync(join(root, 'constructs', 'new-construct.ts'), 'export const x = 1;\n');
+    const third = codeFingerprint(root);
+    expect(third).not.toEqual(second);
+    writeFileSync(join(root, 'tsconfig.json'), readFileSync(join(root, 'tsconfig.json'), 'utf8').replace('"strict"', '"strictNullChecks"'));
+    expect(codeFingerprint(root)).not.toEqual(third);
+  });
+
+  test('the dependency fingerprint changes with the lock file and with an installed version', () => {
+    writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3}');
+    for (const name of ['cdktf', 'constructs', '@cdktf/provider-kubernetes', '@cdktf/provider-helm', 'zod']) {
+      mkdirSync(join(root, 'node_modules', name), { recursive: true });
+      writeFileSync(join(root, 'node_modules', name, 'package.json'), JSON.stringify({ name, version: '1.0.0' }));
+    }
+    const first = dependencyFingerprint(root);
+    expect(dependencyFingerprint(root)).toEqual(first);
+    writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3,"packages":{}}');
+    const second = dependencyFingerprint(root);
+    expect(second).not.toEqual(first);
+    writeFileSync(join(root, 'node_modules', '@cdktf/provider-helm', 'package.json'), JSON.stringify({ name: '@cdktf/provider-helm', version: '1.0.1' }));
+    expect(dependencyFingerprint(root)).not.toEqual(second);
+  });
+});
+
+describe('npm run synth with the cache', () => {
+  let work: string;
+  let environments: string;
+  let cacheDir: string;
+  const fingerprints = { code: 'code-1', dependencies: 'deps-1' };
+  const settings = (changed: Partial<SynthCacheSettings['fingerprints']> = {}): SynthCacheSettings => ({ store: new SynthCache(cacheDir), fingerprints: { ...fingerprints, ...changed } });
+
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'synth-cache-'));
+    environments = join(work, 'environments');
+    cacheDir = join(work, 'cache');
+    mkdirSync(environments);
+    cpSync(join(ENVIRONMENTS_DIR, 'demo.json'), join(environments, 'demo.json'));
+    cpSync(join(ENVIRONMENTS_DIR, 'ningxia.json'), join(environments, 'ningxia.json'));
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  const run = (name: string, options: { cache?: SynthCacheSettings; activeSite?: 'A' | 'B' } = {}) => {
+    const outdir = join(work, name);
+    const result = synthesizeWithReport({ envs: 'all', outdir, environmentsDir: environments, ...options }, join(work, `${name}-reports`));
+    return { result, tree: readTree(outdir), reports: readTree(join(work, `${name}-reports`)) };
+  };
+
+  test('an unchanged environment is copied from the cache, byte-identical to a fresh synthesis', () => {
+    const fresh = run('fresh');
+    const first = run('first', { cache: settings() });
+    expect(first.result.fromCache).toEqual([]);
+    const second = run('second', { cache: settings() });
+    expect(second.result.fromCache).toEqual(['demo', 'ningxia']);
+    expectSameTree(second.tree, fresh.tree);
+    expectSameTree(second.reports, fresh.reports);
+    expect(second.result.stacks).toEqual(fresh.result.stacks);
+    expect(second.result.compliance.map((c) => c.drLevel.achievedLevel)).toEqual(fresh.result.compliance.map((c) => c.drLevel.achievedLevel));
+  });
+
+  test('each input change misses: environment content, active site, code, dependencies, cdktf variables', () => {
+    run('warm', { cache: settings() });
+
+    // The environment file: only the changed environment is synthesized again, and the output follows it.
+    const demo = JSON.parse(readFileSync(join(environments, 'demo.json'), 'utf8')) as { activeSite: string };
+    demo.activeSite = demo.activeSite === 'A' ? 'B' : 'A';
+    writeFileSync(join(environments, 'demo.json'), JSON.stringify(demo, null, 2));
+    const edited = run('edited', { cache: settings() });
+    expect(edited.result.fromCache).toEqual(['ningxia']);
+    expectSameTree(edited.tree, run('edited-fresh').tree);
+
+    expect(run('site-b', { cache: settings(), activeSite: 'B' }).result.fromCache).toEqual([]);
+    expect(run('site-b-again', { cache: settings(), activeSite: 'B' }).result.fromCache).toEqual(['demo', 'ningxia']);
+    expect(run('code', { cache: settings({ code: 'code-2' }) }).result.fromCache).toEqual([]);
+    expect(run('deps', { cache: settings({ dependencies: 'deps-2' }) }).result.fromCache).toEqual([]);
+
+    process.env.CDKTF_CONTEXT_JSON = '{}';
+    try {
+      expect(run('variable', { cache: settings() }).result.fromCache).toEqual([]);
+    } finally {
+      delete process.env.CDKTF_CONTEXT_JSON;
+    }
+  });
+
+  test('reformatting an environment file (same values) still hits', () => {
+    run('warm', { cache: settings() });
+    const demo = JSON.parse(readFileSync(join(environments, 'demo.json'), 'utf8')) as unknown;
+    writeFileSync(join(environments, 'demo.json'), JSON.stringify(demo));
+    expect(run('reformatted', { cache: settings() }).result.fromCache).toEqual(['demo', 'ningxia']);
+  });
+
+  test('a damaged entry is not served: the environment is synthesized again', () => {
+    run('warm', { cache: settings() });
+    const entry = readdirSync(cacheDir).find((name) => name.startsWith('demo.'))!;
+    const stackFile = join(cacheDir, entry, 'stacks', 'demo-core-a', 'cdk.tf.json');
+    writeFileSync(stackFile, readFileSync(stackFile, 'utf8').slice(0, 100));
+    const again = run('again', { cache: settings() });
+    expect(again.result.fromCache).toEqual(['ningxia']);
+    expectSameTree(again.tree, run('again-fresh').tree);
+  });
+
+  test('keeps a few entries per environment, dropping the oldest', () => {
+    for (let i = 0; i < 6; i++) run(`code-${i}`, { cache: settings({ code: `code-${i}` }) });
+    expect(readdirSync(cacheDir).filter((name) => name.startsWith('demo.')).length).toBe(4);
+  });
+});
