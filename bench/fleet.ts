@@ -8,10 +8,15 @@ import type { Environment } from '../model/environment-schema';
 import { parseEnvironment } from '../model/load-environment';
 import { resolveProvince, type ApplicationModel, type ProvinceModel } from '../model/platform-model';
 
-export function fleetEnvironment(index: number, demo: Environment): { name: string; environment: Environment } {
+/**
+ * Province `index` of the fleet. `revision` > 0 is the same province after an edit (its first
+ * application scaled up), for the benchmark's incremental run.
+ */
+export function fleetEnvironment(index: number, demo: Environment, revision = 0): { name: string; environment: Environment } {
   const name = `p${String(index + 1).padStart(2, '0')}`;
   const applications: Record<string, { version: string; project: string; replicas: number }> = {};
   for (const app of APPLICATION_CATALOG) applications[app.id] = { version: '3.0.0', project: app.zone === 'public' ? 'ggfw' : 'hxjb', replicas: 2 };
+  applications[APPLICATION_CATALOG[0]!.id]!.replicas = 2 + revision;
   const vips = (net: string) => ({
     'redis-cache': `${net}.21`, 'redis-session': `${net}.22`, kafka: `${net}.23`, fastdfs: `${net}.24`,
     nacos: `${net}.25`, 'xxl-job': `${net}.26`, log: `${net}.27`, database: `${net}.40`,

@@ -3,15 +3,19 @@
  * path runs one of these per core (worker processes), the naive baseline runs one for everything with
  * the provider's generated classes and cdktf's own stack synthesis.
  *
- *   node bin/run.js ../bench/synthesize-provinces  (spawned by bench/bench.ts)
+ * bench/naive.ts runs the naive baseline in a process of its own; bench/worker.ts runs provinces.
  */
 import { App, TerraformResource } from 'cdktf';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { useProviderClasses } from '../constructs/l1/light-resource';
 import { loadEnvironmentFile } from '../model/load-environment';
 import { addProvinceStacks } from '../stacks/province';
 import { projectRoot } from '../bin/options';
+import { cacheKey, synthCacheSettings, synthesisProcessEnvironment, type CacheEntry, type SynthCacheSettings } from '../bin/synth-cache';
+import type { Environment } from '../model/environment-schema';
+import { stackResourceCount } from '../stacks/platform-app';
 import { fleetEnvironment, fleetProvince } from './fleet';
 
 export interface SliceResult {
@@ -21,15 +25,18 @@ export interface SliceResult {
   readonly bytes: number;
   readonly maxRssKiB: number;
   readonly wallMs: number;
+  /** Provinces copied from the synthesis cache. */
+  readonly fromCache: number;
 }
 
 export function synthesizeSlice(indexes: readonly number[], servicesPerStack: number, outdir: string, naive: boolean): SliceResult {
   const started = Date.now();
   if (naive) {
     useProviderClasses('generated');
-    // A straightforward program imports the provider packages whole.
-    require('@cdktf/provider-kubernetes');
-    require('@cdktf/provider-helm');
+    // A straightforward program imports the provider packages whole: loaded from node_modules at run
+    // time (through createRequire, which bin/run.js's bundler leaves alone), as such a program would.
+    const load = createRequire(join(projectRoot(), 'package.json'));
+    for (const provider of ['@cdktf/provider-kubernetes', '@cdktf/provider-helm']) load(provider);
   }
   mkdirSync(outdir, { recursive: true });
   const demo = loadEnvironmentFile(join(projectRoot(), 'environments', 'demo.json')).environment;
@@ -43,11 +50,50 @@ export function synthesizeSlice(indexes: readonly number[], servicesPerStack: nu
   app.synth();
   const stacks = readdirSync(join(outdir, 'stacks'));
   const bytes = stacks.reduce((n, stack) => n + statSync(join(outdir, 'stacks', stack, 'cdk.tf.json')).size, 0);
-  return { provinces: indexes.length, stacks: stacks.length, resources, bytes, maxRssKiB: process.resourceUsage().maxRSS, wallMs: Date.now() - started };
+  return { provinces: indexes.length, stacks: stacks.length, resources, bytes, maxRssKiB: process.resourceUsage().maxRSS, wallMs: Date.now() - started, fromCache: 0 };
 }
 
-if (require.main === module) {
-  const [indexes, services, outdir, mode] = process.argv.slice(2);
-  const result = synthesizeSlice(indexes!.split(',').map(Number), Number(services), outdir!, mode === 'naive');
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+let demoEnvironment: Environment | undefined;
+let cacheSettings: SynthCacheSettings | undefined;
+
+/**
+ * One province of the fleet the toolkit's way (worker processes call this): copied from the cache when
+ * its inputs are unchanged, otherwise synthesized and stored, as `npm run synth` does.
+ */
+export function synthesizeFleetProvince(index: number, revision: number, servicesPerStack: number, outdir: string, cacheDir?: string): SliceResult {
+  const started = Date.now();
+  demoEnvironment ??= loadEnvironmentFile(join(projectRoot(), 'environments', 'demo.json')).environment;
+  const { name, environment } = fleetEnvironment(index, demoEnvironment, revision);
+  if (cacheDir) cacheSettings ??= synthCacheSettings(cacheDir);
+  const key = cacheSettings
+    ? cacheKey({
+        kind: 'bench-fleet',
+        envName: name,
+        environment,
+        options: { servicesPerStack },
+        code: cacheSettings.fingerprints.code,
+        dependencies: cacheSettings.fingerprints.dependencies,
+        processEnvironment: synthesisProcessEnvironment(),
+      })
+    : '';
+  const cached = cacheSettings?.store.restore<null>(key, outdir);
+  if (cached) {
+    const bytes = cached.stacks.reduce((n, stack) => n + statSync(join(outdir, 'stacks', stack.name, 'cdk.tf.json')).size, 0);
+    const resources = cached.stacks.reduce((n, stack) => n + stack.resources, 0);
+    return { provinces: 1, stacks: cached.stacks.length, resources, bytes, maxRssKiB: process.resourceUsage().maxRSS, wallMs: Date.now() - started, fromCache: 1 };
+  }
+  mkdirSync(outdir, { recursive: true });
+  const app = new App({ outdir, stackTraces: false });
+  const stackNames = addProvinceStacks(app, fleetProvince(name, environment, servicesPerStack)).map((stack) => stack.node.id);
+  app.synth();
+  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: Record<string, Record<string, unknown>> };
+  const entry: CacheEntry<null> = {
+    envName: name,
+    stacks: stackNames.map((stack) => ({ name: stack, manifestEntry: manifest.stacks[stack]!, resources: stackResourceCount(app, stack) })),
+    extra: null,
+  };
+  cacheSettings?.store.store(key, entry, outdir);
+  const bytes = stackNames.reduce((n, stack) => n + statSync(join(outdir, 'stacks', stack, 'cdk.tf.json')).size, 0);
+  const resources = entry.stacks.reduce((n, stack) => n + stack.resources, 0);
+  return { provinces: 1, stacks: stackNames.length, resources, bytes, maxRssKiB: process.resourceUsage().maxRSS, wallMs: Date.now() - started, fromCache: 0 };
 }

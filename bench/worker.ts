@@ -1,15 +1,20 @@
-/** A benchmark worker: synthesizes the provinces it is sent, one App each, and reports back. */
+/**
+ * A benchmark worker: synthesizes the provinces it is sent, one App each, and reports back. With a
+ * cache directory, a province whose inputs are unchanged is copied from the cache instead.
+ */
 import { join } from 'node:path';
-import { synthesizeSlice } from './synthesize-provinces';
+import { synthesizeFleetProvince } from './synthesize-provinces';
 
 interface Job {
   readonly index: number;
   readonly services: number;
   readonly outdir: string;
+  readonly revision: number;
+  readonly cacheDir?: string;
 }
 
 process.on('message', (job: Job | 'exit') => {
   if (job === 'exit') process.exit(0);
-  const result = synthesizeSlice([job.index], job.services, join(job.outdir, `p${job.index}`), false);
+  const result = synthesizeFleetProvince(job.index, job.revision, job.services, join(job.outdir, `p${job.index}`), job.cacheDir);
   process.send!({ index: job.index, ...result });
 });

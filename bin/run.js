@@ -5,19 +5,29 @@
  *   node bin/run.js synth --env guangdong      (what `npm run synth` does)
  *
  * Loading TypeScript through a transpiler at every start costs about half a second; compiled JS starts
- * at once. The compiled tree (.build/) is keyed on the content of every source file, the compiler's
- * version and tsconfig.json: a changed byte anywhere recompiles, so it never runs stale code. Type
- * checking stays with `npm run typecheck` / `npm test`.
+ * at once. Each command is bundled into one file with its dependencies (cdktf alone is hundreds of small
+ * modules, and resolving them was a sizeable part of a province's synthesis). The compiled tree (.build/) is keyed on the
+ * content of every source file, the compiler's version, tsconfig.json and the installed packages
+ * (package-lock.json and node_modules/.package-lock.json): a changed byte anywhere rebuilds, so it
+ * never runs stale code. Type checking stays with `npm run typecheck` / `npm test`.
  */
 'use strict';
 const { createHash } = require('node:crypto');
-const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } = require('node:fs');
-const { dirname, join } = require('node:path');
+const { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } = require('node:fs');
+const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 const BUILD = join(ROOT, '.build');
 const SOURCE_DIRS = ['bin', 'model', 'constructs', 'compliance', 'stacks', 'review', 'diagram', 'bench'];
 const SOURCE_FILES = ['main.ts', 'index.ts'];
+/** Library files of bin/ (not commands). */
+const NOT_COMMANDS = ['bin/options.ts', 'bin/synth-cache.ts'];
+/** Bundled separately because bench.ts starts them as processes of their own. */
+const BENCH_ENTRIES = ['bench/bench.ts', 'bench/worker.ts', 'bench/naive.ts'];
+/** Loaded at run time from node_modules. */
+const NOT_BUNDLED = ['esbuild'];
+/** What the installed packages are (a bundle contains them). */
+const LOCK_FILES = ['package-lock.json', 'node_modules/.package-lock.json'];
 
 function sources(root = ROOT) {
   const files = SOURCE_FILES.filter((f) => existsSync(join(root, f)));
@@ -37,6 +47,7 @@ function buildKey(files, root = ROOT) {
   const hash = createHash('sha256');
   hash.update(require('esbuild/package.json').version);
   hash.update(readFileSync(join(root, 'tsconfig.json')));
+  for (const lock of LOCK_FILES) if (existsSync(join(root, lock))) hash.update(readFileSync(join(root, lock)));
   for (const file of files) {
     hash.update(file);
     hash.update(readFileSync(join(root, file)));
@@ -44,16 +55,26 @@ function buildKey(files, root = ROOT) {
   return hash.digest('hex');
 }
 
+function entryPoints(files) {
+  return files.filter((f) => (f.startsWith('bin/') && !NOT_COMMANDS.includes(f)) || BENCH_ENTRIES.includes(f));
+}
+
 function compile(files, key) {
-  const { transformSync } = require('esbuild');
+  const { buildSync } = require('esbuild');
   const scratch = `${BUILD}.tmp-${process.pid}`;
   rmSync(scratch, { recursive: true, force: true });
-  for (const file of files) {
-    const { code } = transformSync(readFileSync(join(ROOT, file), 'utf8'), { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: file });
-    const out = join(scratch, file.replace(/\.ts$/, '.js'));
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, code);
-  }
+  buildSync({
+    absWorkingDir: ROOT,
+    entryPoints: entryPoints(files),
+    outdir: scratch,
+    outbase: '.',
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: NOT_BUNDLED,
+    logLevel: 'error',
+  });
   writeFileSync(join(scratch, 'build-key'), key);
   rmSync(BUILD, { recursive: true, force: true });
   renameSync(scratch, BUILD);
@@ -72,7 +93,7 @@ if (require.main === module) {
   const [command, ...args] = process.argv.slice(2);
   // `synth` means bin/synth.ts; a path such as `bench/bench` names any compiled source.
   const target = command && command.includes('/') ? command : `bin/${command}`;
-  if (!command || !existsSync(join(ROOT, `${target}.ts`))) {
+  if (!command || !entryPoints(sources()).includes(`${target}.ts`)) {
     console.error(`usage: node bin/run.js <command> [args]; commands: ${readdirSync(join(ROOT, 'bin')).filter((f) => f.endsWith('.ts') && f !== 'options.ts').map((f) => f.slice(0, -3)).join(', ')}`);
     process.exit(2);
   }
