@@ -3,20 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesizeWithReport } from '../bin/synth';
 import { cacheKey, codeFingerprint, dependencyFingerprint, SynthCache, type CacheKeyInputs, type SynthCacheSettings } from '../bin/synth-cache';
-import { ENVIRONMENTS_DIR, PROJECT_ROOT } from './support/fixtures';
-
-function readTree(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (sub: string) => {
-    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
-      const rel = join(sub, entry.name);
-      if (entry.isDirectory()) walk(rel);
-      else files.set(rel, readFileSync(join(dir, rel), 'utf8'));
-    }
-  };
-  walk('');
-  return files;
-}
+import { ENVIRONMENTS_DIR, PROJECT_ROOT, readTree } from './support/fixtures';
 
 function expectSameTree(actual: Map<string, string>, expected: Map<string, string>): void {
   expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());

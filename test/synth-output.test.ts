@@ -4,20 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize } from '../bin/synth';
 import { EnvironmentError } from '../model/load-environment';
-import { environmentJson, ENVIRONMENTS_DIR, PROJECT_ROOT } from './support/fixtures';
-
-function readTree(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (sub: string) => {
-    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
-      const rel = join(sub, entry.name);
-      if (entry.isDirectory()) walk(rel);
-      else files.set(rel, readFileSync(join(dir, rel), 'utf8'));
-    }
-  };
-  walk('');
-  return files;
-}
+import { environmentJson, ENVIRONMENTS_DIR, PROJECT_ROOT, readTree } from './support/fixtures';
 
 let work: string;
 beforeEach(() => {

@@ -62,3 +62,17 @@ export function resourceAt(stack: SynthesizedStack, type: string, path: string):
   if (!body) throw new Error(`no ${type} at ${path}; have: ${[...resourcesByPath(stack, type).keys()].join(', ')}`);
   return body;
 }
+
+/** Every file under `dir`, by relative path, with its text. */
+export function readTree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = join(sub, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else files.set(rel, readFileSync(join(dir, rel), 'utf8'));
+    }
+  };
+  walk('');
+  return files;
+}
