@@ -49,8 +49,7 @@ export function synthesizeSlice(indexes: readonly number[], servicesPerStack: nu
   const resources = app.node.findAll().filter((node) => node instanceof TerraformResource).length;
   app.synth();
   const stacks = readdirSync(join(outdir, 'stacks'));
-  const bytes = stacks.reduce((n, stack) => n + statSync(join(outdir, 'stacks', stack, 'cdk.tf.json')).size, 0);
-  return { provinces: indexes.length, stacks: stacks.length, resources, bytes, maxRssKiB: process.resourceUsage().maxRSS, wallMs: Date.now() - started, fromCache: 0 };
+  return { provinces: indexes.length, stacks: stacks.length, resources, bytes: stackBytes(outdir, stacks), maxRssKiB: process.resourceUsage().maxRSS, wallMs: Date.now() - started, fromCache: 0 };
 }
 
 let demoEnvironment: Environment | undefined;
@@ -77,11 +76,7 @@ export function synthesizeFleetProvince(index: number, revision: number, service
       })
     : '';
   const cached = cacheSettings?.store.restore<null>(key, outdir);
-  if (cached) {
-    const bytes = cached.stacks.reduce((n, stack) => n + statSync(join(outdir, 'stacks', stack.name, 'cdk.tf.json')).size, 0);
-    const resources = cached.stacks.reduce((n, stack) => n + stack.resources, 0);
-    return { provinces: 1, stacks: cached.stacks.length, resources, bytes, maxRssKiB: process.resourceUsage().maxRSS, wallMs: Date.now() - started, fromCache: 1 };
-  }
+  if (cached) return provinceResult(cached, outdir, started, 1);
   mkdirSync(outdir, { recursive: true });
   const app = new App({ outdir, stackTraces: false });
   const stackNames = addProvinceStacks(app, fleetProvince(name, environment, servicesPerStack)).map((stack) => stack.node.id);
@@ -93,7 +88,15 @@ export function synthesizeFleetProvince(index: number, revision: number, service
     extra: null,
   };
   cacheSettings?.store.store(key, entry, outdir);
-  const bytes = stackNames.reduce((n, stack) => n + statSync(join(outdir, 'stacks', stack, 'cdk.tf.json')).size, 0);
+  return provinceResult(entry, outdir, started, 0);
+}
+
+function provinceResult(entry: CacheEntry<null>, outdir: string, started: number, fromCache: number): SliceResult {
   const resources = entry.stacks.reduce((n, stack) => n + stack.resources, 0);
-  return { provinces: 1, stacks: stackNames.length, resources, bytes, maxRssKiB: process.resourceUsage().maxRSS, wallMs: Date.now() - started, fromCache: 0 };
+  const bytes = stackBytes(outdir, entry.stacks.map((stack) => stack.name));
+  return { provinces: 1, stacks: entry.stacks.length, resources, bytes, maxRssKiB: process.resourceUsage().maxRSS, wallMs: Date.now() - started, fromCache };
+}
+
+function stackBytes(outdir: string, stacks: readonly string[]): number {
+  return stacks.reduce((n, stack) => n + statSync(join(outdir, 'stacks', stack, 'cdk.tf.json')).size, 0);
 }

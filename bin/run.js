@@ -80,14 +80,21 @@ function compile(files, key) {
   renameSync(scratch, BUILD);
 }
 
+/** The project's build key, once per process (the launcher computes it; the synthesis cache reuses it). */
+let projectKey;
+function projectBuildKey() {
+  projectKey ??= buildKey(sources());
+  return projectKey;
+}
+
 function ensureBuilt() {
   const files = sources();
-  const key = buildKey(files);
+  const key = (projectKey = buildKey(files));
   const keyFile = join(BUILD, 'build-key');
   if (!existsSync(keyFile) || readFileSync(keyFile, 'utf8') !== key) compile(files, key);
 }
 
-module.exports = { sources, buildKey, BUILD };
+module.exports = { sources, buildKey, projectBuildKey, BUILD };
 
 if (require.main === module) {
   const [command, ...args] = process.argv.slice(2);

@@ -51,12 +51,16 @@ export function cacheKey(inputs: CacheKeyInputs): string {
 interface BuildScript {
   sources(root?: string): string[];
   buildKey(files: readonly string[], root?: string): string;
+  projectBuildKey(): string;
 }
 
-/** The toolkit's code, as bin/run.js keys its compiled tree: every source, the compiler, tsconfig.json. */
+/**
+ * The toolkit's code, as bin/run.js keys its compiled tree: every source, the compiler, tsconfig.json,
+ * the lock files. For the project itself this is the key the launcher already computed at start.
+ */
 export function codeFingerprint(root: string = projectRoot()): string {
   const build = require(join(projectRoot(), 'bin', 'run.js')) as BuildScript;
-  return build.buildKey(build.sources(root), root);
+  return root === projectRoot() ? build.projectBuildKey() : build.buildKey(build.sources(root), root);
 }
 
 /** The lock file, the installed versions of the packages that write output, and Node.js itself. */
@@ -172,8 +176,9 @@ export class SynthCache {
 
   /** Keeps the newest few entries of an environment name. */
   private prune(envName: string, keep: string): void {
+    const ofEnvironment = new RegExp(`^${envName}\\.[0-9a-f]{64}$`);
     const older = readdirSync(this.directory)
-      .filter((key) => key !== keep && key.startsWith(`${envName}.`) && key.length === envName.length + 65)
+      .filter((key) => key !== keep && ofEnvironment.test(key))
       .map((key) => ({ key, mtimeMs: statSync(join(this.directory, key)).mtimeMs }))
       .sort((a, b) => b.mtimeMs - a.mtimeMs);
     for (const old of older.slice(ENTRIES_PER_ENVIRONMENT - 1)) rmSync(join(this.directory, old.key), { recursive: true, force: true });

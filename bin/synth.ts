@@ -70,7 +70,7 @@ export function synthesizeWithReport(options: SynthOptions, reportsDir?: string,
     }
     const fromCache = [...results.keys()];
     const toBuild = environments.filter((loaded) => !results.has(loaded.name));
-    let version = cdktfManifestVersion();
+    let version: string | undefined;
     if (toBuild.length > 0) {
       // Loaded only when something is synthesized: a run served from the cache starts faster.
       const { buildPlatform, stackResourceCount, synthesizeAndCheck } = require('../stacks/platform-app') as typeof import('../stacks/platform-app');
@@ -86,7 +86,7 @@ export function synthesizeWithReport(options: SynthOptions, reportsDir?: string,
       });
     }
     const entries = environments.map((loaded) => results.get(loaded.name)!);
-    writeManifest(scratch, entries, version);
+    writeManifest(scratch, entries, version ?? cdktfManifestVersion());
     const compliance = entries.map((entry) => entry.extra);
     if (reportsDir) writeReports(reportsDir, compliance);
     if (complianceGate === 'fail' && compliance.some((r) => r.errors > 0)) throw new ComplianceError(compliance);

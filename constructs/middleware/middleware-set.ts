@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { MiddlewarePlan } from '../../model/middleware-model';
 import { PLATFORM_NAMESPACES, type Site, type Zone } from '../../model/topology';
 import { MIDDLEWARE_PORTS } from '../../model/platform-model';
-import { PlatformNamespace } from '../tenancy/platform-namespace';
+import { addPlatformNamespace } from '../tenancy/platform-namespace';
 import type { ChartSource } from './chart-source';
 import { FastdfsDrPair } from './fastdfs-dr-pair';
 import { KafkaDrPair } from './kafka-dr-pair';
@@ -35,7 +35,8 @@ export class MiddlewareSet extends Construct {
   constructor(scope: Construct, id: string, props: MiddlewareSetProps) {
     super(scope, id);
     const { plan } = props;
-    const namespace = new PlatformNamespace(this, 'Namespace', {
+    // Released addresses: the namespace at `<set>/Namespace`, its policies at `<set>/NetworkPolicies/*`.
+    const namespace = addPlatformNamespace(this, 'Namespace', {
       name: PLATFORM_NAMESPACES.middleware,
       labels: { 'hsa.gov.cn/zone': props.zone, 'hsa.gov.cn/site': props.site },
     });

@@ -21,8 +21,18 @@ export class PlatformNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformNamespaceProps) {
     super(scope, id);
-    const namespace = namespaceV1(this, 'Resource', { metadata: { name: props.name, labels: { ...props.labels, 'hsa.gov.cn/platform-component': props.name } } });
-    this.namespaceName = metadataNameOf(namespace);
-    this.policies = new NetworkPolicySet(this, 'NetworkPolicies', { namespace: this.namespaceName });
+    ({ namespaceName: this.namespaceName, policies: this.policies } = addPlatformNamespace(this, 'Resource', props));
   }
+}
+
+/**
+ * The namespace (`namespaceId`) and its policy set (`NetworkPolicies`) placed directly in `scope`, for a
+ * construct whose namespace already has a Terraform state address at that place: MiddlewareSet's was
+ * deployed as `<set>/Namespace` with its policies at `<set>/NetworkPolicies/*`, before PlatformNamespace
+ * existed, and moving it would destroy the namespace and everything in it.
+ */
+export function addPlatformNamespace(scope: Construct, namespaceId: string, props: PlatformNamespaceProps): { namespaceName: string; policies: NetworkPolicySet } {
+  const namespace = namespaceV1(scope, namespaceId, { metadata: { name: props.name, labels: { ...props.labels, 'hsa.gov.cn/platform-component': props.name } } });
+  const namespaceName = metadataNameOf(namespace);
+  return { namespaceName, policies: new NetworkPolicySet(scope, 'NetworkPolicies', { namespace: namespaceName }) };
 }
