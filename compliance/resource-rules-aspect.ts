@@ -1,6 +1,6 @@
 import { TerraformResource, TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
-import { forgetTerraformFragment, resolveAsSynthesized, terraformFragment, type FragmentKeepingAspect } from '../stacks/fast-stack-synthesis';
+import { forgetTerraformFragment, synthesizedFragment, type FragmentKeepingAspect } from '../stacks/fast-stack-synthesis';
 import { findSuppression } from './suppressions';
 import type { Finding, JsonObject, ResourceRule, ResourceSubject, RuleOutcome } from './types';
 
@@ -76,7 +76,7 @@ function runRule(rule: ResourceRule, subject: ResourceSubject): RuleOutcome {
 
 /** Resolves references the way synthesis does, so rules see the values written to cdk.tf.json. */
 function resolvedConfig(stack: TerraformStack, resource: TerraformResource): JsonObject {
-  const synthesized = resolveAsSynthesized(stack, terraformFragment(resource)) as { resource: Record<string, Record<string, JsonObject>> };
+  const synthesized = synthesizedFragment(stack, resource) as { resource: Record<string, Record<string, JsonObject>> };
   const byName = synthesized.resource[resource.terraformResourceType] ?? {};
   return Object.values(byName)[0] ?? {};
 }

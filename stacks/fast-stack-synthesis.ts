@@ -1,12 +1,12 @@
 /**
- * A faster `toTerraform`/`prepareStack` for the toolkit's stacks, producing exactly what cdktf's own
- * produce (test/l1-equivalence.test.ts compares both on every environment).
+ * A faster `prepareStack`/`toTerraform`/stack synthesis for the toolkit's stacks, producing exactly what
+ * cdktf's own produce (test/l1-equivalence.test.ts compares both on every environment).
  *
- * cdktf resolves every element three times over the whole value tree (a preparing pass, a pass per
- * element, a pass over the merged stack), looking for tokens in every string and number. Our stacks
- * hold few tokens (references between resources); this resolves exactly those with cdktf's own
- * resolver and copies plain data as cdktf would (dropping `undefined`), in one pass. The stack's JSON
- * is then written by stacks/stable-json.ts instead of cdktf's slower writer (same bytes).
+ * The preparing pass copies each element's fragment once for writing (stacks/stack-document.ts) and runs
+ * cdktf's resolver, preparing, only on the strings that hold tokens, each distinct one once per stack.
+ * The writing pass resolves those strings into the copies, merges them and writes the JSON natively.
+ * A stack holding anything the copy does not reproduce exactly takes the general path: cdktf's resolver
+ * where tokens are, plain copies elsewhere, cdktf's deep merge and the stable writer of stable-json.ts.
  */
 import {
   AnnotationMetadataEntryType,
@@ -16,7 +16,6 @@ import {
   TerraformElement,
   TerraformOutput,
   TerraformStack,
-  Token,
   Tokenization,
   type IAspect,
   type IStackSynthesizer,
@@ -30,11 +29,10 @@ import { ValidateTerraformVersion } from 'cdktf/lib/validations/validate-terrafo
 import { ConstructOrder, type IConstruct } from 'constructs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mayBeTokenNumber, prepareFragment, resolvePrepared, StackDocumentWriter, stringNeedsResolver, type LeafResolver, type PreparedFragment } from './stack-document';
 import { stableJsonBytes } from './stable-json';
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
-/** Every encoded cdktf token (string `${TfToken[...]}`, list `#{TfToken[...]}`) carries this marker. */
-const TOKEN_MARKER = 'TfToken[';
 
 /** The stack internals cdktf keeps private but its own toTerraform reads. */
 interface StackInternals {
@@ -46,45 +44,90 @@ function resolveWithCdktf(scope: IConstruct, value: unknown, preparing: boolean)
   return Tokenization.resolve(value, { scope, preparing, resolver: RESOLVER });
 }
 
-/** True when a value needs cdktf's resolver somewhere inside (checked without allocating). */
-function hasTokens(value: unknown): boolean {
-  if (value === null || value === undefined) return false;
+/**
+ * cdktf's resolver for one stack and one pass, each distinct token-holding string resolved once: the
+ * same reference (a namespace's name, say) appears in hundreds of resources. Resolving a string is a
+ * pure function of the string within a pass (references render their Terraform address; the preparing
+ * pass only registers cross-stack references, which cdktf keeps idempotent).
+ */
+class StackPassResolver implements LeafResolver {
+  private readonly strings = new Map<string, unknown>();
+
+  constructor(
+    readonly stack: IConstruct,
+    readonly preparing: boolean,
+  ) {}
+
+  resolveString(value: string): unknown {
+    if (this.strings.has(value)) return this.strings.get(value);
+    const resolved = resolveWithCdktf(this.stack, value, this.preparing);
+    this.strings.set(value, resolved);
+    return resolved;
+  }
+
+  resolveValue(value: unknown): unknown {
+    return resolveWithCdktf(this.stack, value, this.preparing);
+  }
+}
+
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** cdktf resolves an array holding an encoded list token (string or number) as a whole list. */
+function holdsListToken(values: readonly unknown[]): boolean {
+  return values.some((v) => (typeof v === 'string' && v.includes(LIST_TOKEN_START)) || (typeof v === 'number' && mayBeTokenNumber(v)));
+}
+const LIST_TOKEN_START = '#{TfToken[';
+
+/**
+ * The general path: cdktf's resolve for any value, calling cdktf's resolver exactly where tokens (or
+ * anything but plain data) are and copying the rest as cdktf's resolve does (dropping `undefined`).
+ * With `build` false it only runs the resolver for its effects (the preparing pass) and returns nothing.
+ */
+function fastResolve(value: unknown, resolver: StackPassResolver, build: boolean): unknown {
   switch (typeof value) {
+    case 'undefined':
+    case 'boolean':
+      return value;
     case 'string':
-      return value.includes(TOKEN_MARKER);
+      return stringNeedsResolver(value) ? resolver.resolveString(value) : value;
     case 'number':
-      return Token.isUnresolved(value);
+      return mayBeTokenNumber(value) ? resolver.resolveValue(value) : value;
     case 'object':
       break;
     default:
-      return typeof value === 'function';
+      // Functions: cdktf refuses them with its own message.
+      return resolver.resolveValue(value);
   }
-  if (Tokenization.isResolvable(value)) return true;
-  if (Array.isArray(value)) return value.some(hasTokens);
-  if (value instanceof Date) return false;
-  for (const key of Object.keys(value)) {
-    if (key.includes(TOKEN_MARKER) || hasTokens((value as Record<string, unknown>)[key])) return true;
-  }
-  return false;
-}
-
-/** Resolves the parts that hold tokens with cdktf's resolver; copies the rest as cdktf's resolve does. */
-function fastResolve(scope: IConstruct, value: unknown, preparing: boolean): unknown {
-  if (value === undefined || value === null || typeof value === 'boolean') return value;
-  if (typeof value !== 'object' || Tokenization.isResolvable(value) || value instanceof Date) {
-    return hasTokens(value) ? resolveWithCdktf(scope, value, preparing) : value;
-  }
+  if (value === null) return null;
+  if (value instanceof Date) return value;
+  if (Tokenization.isResolvable(value) || !(Array.isArray(value) || isPlainObject(value))) return resolver.resolveValue(value);
   if (Array.isArray(value)) {
-    // Encoded lists must be resolved as a whole, like cdktf does.
-    if (value.some((v) => typeof v === 'string' && v.includes(TOKEN_MARKER)) || value.some((v) => typeof v === 'number' && Token.isUnresolved(v))) {
-      return resolveWithCdktf(scope, value, preparing);
+    if (holdsListToken(value)) return resolver.resolveValue(value);
+    if (!build) {
+      for (const item of value) fastResolve(item, resolver, false);
+      return undefined;
     }
-    return value.map((v) => fastResolve(scope, v, preparing)).filter((v) => v !== undefined);
+    const out: unknown[] = [];
+    for (const item of value) {
+      const resolved = fastResolve(item, resolver, true);
+      if (resolved !== undefined) out.push(resolved);
+    }
+    return out;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  // Keys holding tokens (maps): cdktf resolves the object as a whole.
+  if (keys.some(stringNeedsResolver)) return resolver.resolveValue(value);
+  if (!build) {
+    for (const key of keys) fastResolve(record[key], resolver, false);
+    return undefined;
   }
   const result: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    if (key.includes(TOKEN_MARKER)) return resolveWithCdktf(scope, value, preparing);
-    const resolved = fastResolve(scope, (value as Record<string, unknown>)[key], preparing);
+  for (const key of keys) {
+    const resolved = fastResolve(record[key], resolver, true);
     if (resolved !== undefined) result[key] = resolved;
   }
   return result;
@@ -92,7 +135,7 @@ function fastResolve(scope: IConstruct, value: unknown, preparing: boolean): unk
 
 /** A value resolved as the synthesized stack will hold it (cdktf's resolve, not preparing). */
 export function resolveAsSynthesized(scope: IConstruct, value: unknown): unknown {
-  return fastResolve(scope, value, false);
+  return fastResolve(value, new StackPassResolver(scope, false), true);
 }
 
 /** cdktf's element order: depth first, not into nested stacks. */
@@ -105,29 +148,33 @@ function terraformElements(node: IConstruct, into: TerraformElement[] = []): Ter
 }
 
 /**
- * Each element's `toTerraform()` from the preparing pass, reused by the writing pass: building them is a
- * third of a stack's synthesis. Only aspects run between the two passes, so the cache is dropped when an
- * aspect that does not declare `keepsTerraformFragments` is attached; ours declares it and forgets the
- * fragment of any element it changes (`forgetTerraformFragment`).
+ * What the preparing pass leaves for the writing pass, per element: its prepared copy, or (for the
+ * general path) its raw fragment. Building fragments is a third of a stack's synthesis, so they are not
+ * built twice. Only aspects run between the two passes: everything is dropped when an aspect that does
+ * not declare `keepsTerraformFragments` is attached; ours declares it and forgets the element it changes.
  */
-const fragments = new WeakMap<TerraformElement, Record<string, unknown>>();
+const preparedCopies = new WeakMap<TerraformElement, PreparedFragment>();
+const rawFragments = new WeakMap<TerraformElement, Record<string, unknown>>();
+/** The writing pass's resolver of each stack (created after every stack is prepared). */
+const writingResolvers = new WeakMap<TerraformStack, StackPassResolver>();
 
 /** An aspect that leaves elements unchanged, or calls `forgetTerraformFragment` on those it changes. */
 export interface FragmentKeepingAspect extends IAspect {
   readonly keepsTerraformFragments: true;
 }
 
-/** An element's `toTerraform()`, from the preparing pass when nothing changed it since. */
+/** An element's `toTerraform()` (built again unless the preparing pass kept it raw). */
 export function terraformFragment(element: TerraformElement): Record<string, unknown> {
-  return fragments.get(element) ?? (element.toTerraform() as Record<string, unknown>);
+  return rawFragments.get(element) ?? (element.toTerraform() as Record<string, unknown>);
 }
 
 export function forgetTerraformFragment(element: TerraformElement): void {
-  fragments.delete(element);
+  preparedCopies.delete(element);
+  rawFragments.delete(element);
 }
 
 function forgetStackFragments(stack: TerraformStack): void {
-  for (const element of terraformElements(stack)) fragments.delete(element);
+  for (const element of terraformElements(stack)) forgetTerraformFragment(element);
 }
 
 /** True when an aspect applying to any construct of the stack may change elements behind the cache's back. */
@@ -136,20 +183,46 @@ function hasFragmentChangingAspects(stack: TerraformStack): boolean {
   return stack.node.scopes.some(changes) || stack.node.findAll().some(changes);
 }
 
-/** What `TerraformStack.prepareStack` does, resolving (preparing) only where tokens are. */
+function writingResolver(stack: TerraformStack): StackPassResolver {
+  let resolver = writingResolvers.get(stack);
+  if (!resolver) writingResolvers.set(stack, (resolver = new StackPassResolver(stack, false)));
+  return resolver;
+}
+
+/** What `TerraformStack.prepareStack` does: every element resolved, preparing, where it holds tokens. */
 export function prepareStackFast(stack: TerraformStack): void {
   stack.ensureBackendExists();
+  writingResolvers.delete(stack);
+  const resolver = new StackPassResolver(stack, true);
+  const onTokenString = (value: string) => void resolver.resolveString(value);
   for (const element of terraformElements(stack)) {
     const fragment = element.toTerraform() as Record<string, unknown>;
-    fragments.set(element, fragment);
-    if (hasTokens(fragment)) fastResolve(stack, fragment, true);
+    const prepared = prepareFragment(fragment, onTokenString);
+    if (prepared) {
+      preparedCopies.set(element, prepared);
+      rawFragments.delete(element);
+    } else {
+      rawFragments.set(element, fragment);
+      preparedCopies.delete(element);
+      fastResolve(fragment, resolver, false);
+    }
   }
 }
 
-/** What `TerraformStack.toTerraform` returns, with one resolving pass. */
-export function toTerraformFast(stack: TerraformStack): Record<string, unknown> {
+/**
+ * An element's fragment as the synthesized stack holds it (resolved, without `undefined`), for rules
+ * that read what will be written. The prepared copy when there is one; do not change it.
+ */
+export function synthesizedFragment(stack: TerraformStack, element: TerraformElement): Record<string, unknown> {
+  const prepared = preparedCopies.get(element);
+  if (prepared && resolvePrepared(prepared, writingResolver(stack))) return prepared.data;
+  preparedCopies.delete(element);
+  return resolveAsSynthesized(stack, terraformFragment(element)) as Record<string, unknown>;
+}
+
+/** The `"//"` block cdktf starts a stack with: its metadata (merged from the elements') and outputs. */
+function stackComment(stack: TerraformStack, elements: readonly TerraformElement[], resolver: StackPassResolver): Record<string, unknown> {
   const internals = stack as unknown as StackInternals;
-  const tf: Record<string, unknown> = {};
   const metadata: Record<string, unknown> = {
     version: internals.cdktfVersion,
     stackName: stack.node.id,
@@ -157,8 +230,7 @@ export function toTerraformFast(stack: TerraformStack): Record<string, unknown> 
     cloud: undefined,
     ...(Object.keys(internals.rawOverrides).length > 0 ? { overrides: { stack: Object.keys(internals.rawOverrides) } } : {}),
   };
-  const elements = terraformElements(stack);
-  for (const element of elements) deepMerge(metadata, fastResolve(stack, element.toMetadata(), false));
+  for (const element of elements) deepMerge(metadata, fastResolve(element.toMetadata(), resolver, true));
   const outputs = elements.reduce<Record<string, unknown>>((carry, item) => {
     if (!TerraformOutput.isTerraformOutput(item)) return carry;
     deepMerge(
@@ -167,21 +239,92 @@ export function toTerraformFast(stack: TerraformStack): Record<string, unknown> 
     );
     return carry;
   }, {});
-  tf['//'] = { metadata, outputs };
-  for (const element of elements) {
-    deepMerge(tf, fastResolve(stack, terraformFragment(element), false));
-    fragments.delete(element);
-  }
-  deepMerge(tf, internals.rawOverrides);
-  // cdktf resolves the merged stack once more. Everything merged from the elements is resolved already
-  // (resolving is idempotent); what the stack's own overrides touched and the metadata (which carries
-  // `undefined`) are resolved here.
-  for (const key of new Set(['//', ...Object.keys(internals.rawOverrides)])) {
-    const resolved = fastResolve(stack, tf[key], false);
+  return { metadata, outputs };
+}
+
+/**
+ * What `TerraformStack.toTerraform` returns, the general path, for any content. cdktf resolves the
+ * merged stack once more at the end; everything merged from the elements is resolved already (resolving
+ * is idempotent), so only what the stack's own overrides touched and the `"//"` block (which carries
+ * `undefined`) are resolved again.
+ */
+function toTerraformGeneral(stack: TerraformStack, elements: readonly TerraformElement[], resolver: StackPassResolver): Record<string, unknown> {
+  const tf: Record<string, unknown> = { '//': stackComment(stack, elements, resolver) };
+  for (const element of elements) deepMerge(tf, fastResolve(terraformFragment(element), resolver, true));
+  const overrides = (stack as unknown as StackInternals).rawOverrides;
+  deepMerge(tf, overrides);
+  for (const key of new Set(['//', ...Object.keys(overrides)])) {
+    const resolved = fastResolve(tf[key], resolver, true);
     if (resolved === undefined) delete tf[key];
     else tf[key] = resolved;
   }
   return tf;
+}
+
+/** A value copied and resolved for writing, or `undefined` when only the general path can. */
+function preparedNow(value: Record<string, unknown>, resolver: StackPassResolver): PreparedFragment | undefined {
+  const prepared = prepareFragment(value, () => undefined);
+  return prepared && resolvePrepared(prepared, resolver) ? prepared : undefined;
+}
+
+/** The fast path: undefined when some content needs the general path. */
+function writeFast(stack: TerraformStack, elements: readonly TerraformElement[], resolver: StackPassResolver): StackDocumentWriter | undefined {
+  const writer = new StackDocumentWriter();
+  // cdktf starts from the "//" block and merges the elements into it; resolving it first is the same.
+  const comment = preparedNow({ '//': stackComment(stack, elements, resolver) }, resolver);
+  if (!comment || !writer.add(comment)) return undefined;
+  for (const element of elements) {
+    const copy = preparedCopies.get(element);
+    const prepared = copy && resolvePrepared(copy, resolver) ? copy : preparedNow(terraformFragment(element), resolver);
+    if (!prepared || !writer.add(prepared)) return undefined;
+  }
+  const overrides = (stack as unknown as StackInternals).rawOverrides;
+  const overridden = Object.keys(overrides);
+  if (overridden.length === 0) return writer;
+  // cdktf merges the stack's raw overrides, then resolves everything: resolve what they touched again.
+  deepMerge(writer.root, overrides);
+  for (const key of new Set(['//', ...overridden])) {
+    if (writer.root[key] === undefined) {
+      writer.replace(key, undefined);
+      continue;
+    }
+    const entry = preparedNow({ [key]: writer.root[key] }, resolver);
+    if (!entry) return undefined;
+    writer.replace(key, key in entry.data ? { data: entry.data[key] as Record<string, unknown>, pending: [], hasEmpty: entry.hasEmpty } : undefined);
+  }
+  return writer;
+}
+
+/** A stack's synthesized content, and its JSON as cdktf writes it. */
+export interface StackDocument {
+  readonly tf: Record<string, unknown>;
+  /** Which way it was built: `general` means some content needed cdktf's slower, general handling. */
+  readonly path: 'fast' | 'general';
+  bytes(): Buffer | string;
+}
+
+/**
+ * The stack's document, the fast way where its content allows, otherwise the general path with the
+ * general writer: the same result either way. What the preparing pass kept is released.
+ */
+export function stackDocument(stack: TerraformStack): StackDocument {
+  const elements = terraformElements(stack);
+  const resolver = writingResolver(stack);
+  const fast = writeFast(stack, elements, resolver);
+  let document: StackDocument;
+  if (fast) {
+    document = { tf: fast.root, path: 'fast', bytes: () => fast.bytes() };
+  } else {
+    const tf = toTerraformGeneral(stack, elements, resolver);
+    document = { tf, path: 'general', bytes: () => stableJsonBytes(tf) ?? '' };
+  }
+  forgetStackFragments(stack);
+  return document;
+}
+
+/** What `TerraformStack.toTerraform` returns. */
+export function toTerraformFast(stack: TerraformStack): Record<string, unknown> {
+  return stackDocument(stack).tf;
 }
 
 /** Where cdktf keeps a construct's custom synthesis (cdktf/lib/synthesize/synthesizer.js), and its shape. */
@@ -199,6 +342,9 @@ const ANNOTATION_LEVELS: readonly string[] = [AnnotationMetadataEntryType.INFO, 
 export class FastStackSynthesizer implements IStackSynthesizer {
   private readonly continueOnErrorAnnotations = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined;
   private readonly hclOutput = process.env.SYNTH_HCL_OUTPUT === 'true' || process.env.SYNTH_HCL_OUTPUT === '1';
+
+  /** How the stack's JSON was last built (tests check that the toolkit's stacks take the fast path). */
+  lastPath: StackDocument['path'] | undefined;
 
   constructor(private readonly stack: TerraformStack) {}
 
@@ -230,6 +376,8 @@ export class FastStackSynthesizer implements IStackSynthesizer {
     if (!this.continueOnErrorAnnotations && errors.length > 0) {
       throw encounteredAnnotationWithLevelError(errors.map((a) => `[${a.constructPath}] ${a.message}`).join('\n'));
     }
-    writeFileSync(join(session.outdir, stackManifest.synthesizedStackPath), stableJsonBytes(stack.toTerraform()) ?? '');
+    const document = stackDocument(stack);
+    this.lastPath = document.path;
+    writeFileSync(join(session.outdir, stackManifest.synthesizedStackPath), document.bytes());
   }
 }

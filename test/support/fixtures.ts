@@ -76,3 +76,13 @@ export function readTree(dir: string): Map<string, string> {
   walk('');
   return files;
 }
+
+/** Runs `use` with a fresh temporary directory, removed afterwards whatever happens. */
+export function withTempDir<T>(use: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'hsa-test-'));
+  try {
+    return use(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
