@@ -29,6 +29,7 @@ import { ValidateTerraformVersion } from 'cdktf/lib/validations/validate-terrafo
 import { ConstructOrder, type IConstruct } from 'constructs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isCopyableElement } from '../constructs/l1/light-resource';
 import { mayBeTokenNumber, prepareFragment, resolvePrepared, StackDocumentWriter, stringNeedsResolver, type LeafResolver, type PreparedFragment } from './stack-document';
 import { stableJsonBytes } from './stable-json';
 
@@ -196,12 +197,14 @@ export function prepareStackFast(stack: TerraformStack): void {
   const resolver = new StackPassResolver(stack, true);
   const onTokenString = (value: string) => void resolver.resolveString(value);
   for (const element of terraformElements(stack)) {
-    const fragment = element.toTerraform() as Record<string, unknown>;
-    const prepared = prepareFragment(fragment, onTokenString);
+    const forCopy = isCopyableElement(element) ? element.toTerraformForCopy() : undefined;
+    const full = forCopy ? undefined : (element.toTerraform() as Record<string, unknown>);
+    const prepared = prepareFragment(forCopy ?? full, onTokenString);
     if (prepared) {
       preparedCopies.set(element, prepared);
       rawFragments.delete(element);
     } else {
+      const fragment = full ?? (element.toTerraform() as Record<string, unknown>);
       rawFragments.set(element, fragment);
       preparedCopies.delete(element);
       fastResolve(fragment, resolver, false);
@@ -290,7 +293,7 @@ function writeFast(stack: TerraformStack, elements: readonly TerraformElement[],
     }
     const entry = preparedNow({ [key]: writer.root[key] }, resolver);
     if (!entry) return undefined;
-    writer.replace(key, key in entry.data ? { data: entry.data[key] as Record<string, unknown>, pending: [], hasEmpty: entry.hasEmpty } : undefined);
+    writer.replace(key, key in entry.data ? { data: entry.data[key] as Record<string, unknown>, pending: [], empties: entry.empties } : undefined);
   }
   return writer;
 }

@@ -89,13 +89,13 @@ class NeedsGeneralPath extends Error {}
 export interface PreparedFragment {
   readonly data: JsonRecord;
   readonly pending: unknown[];
-  /** An empty array or object is in it (the text needs the two-line form for it). */
-  readonly hasEmpty: boolean;
+  /** Its empty arrays and objects (the text needs the two-line form for them). */
+  readonly empties: readonly object[];
 }
 
 class FragmentCopier {
   readonly pending: unknown[] = [];
-  hasEmpty = false;
+  readonly empties: object[] = [];
 
   constructor(private readonly onTokenString: (value: string) => void) {}
 
@@ -130,7 +130,7 @@ class FragmentCopier {
       const copied = this.scalar(values[i], out, out.length);
       if (copied !== undefined) out.push(copied);
     }
-    if (out.length === 0) this.hasEmpty = true;
+    if (out.length === 0) this.empties.push(out);
     return out;
   }
 
@@ -147,7 +147,7 @@ class FragmentCopier {
       out[key] = copied;
       written++;
     }
-    if (written === 0) this.hasEmpty = true;
+    if (written === 0) this.empties.push(out);
     return out;
   }
 }
@@ -161,7 +161,7 @@ export function prepareFragment(fragment: unknown, onTokenString: (value: string
   const copier = new FragmentCopier(onTokenString);
   try {
     const data = copier.record(fragment);
-    return { data, pending: copier.pending, hasEmpty: copier.hasEmpty };
+    return { data, pending: copier.pending, empties: copier.empties };
   } catch (error) {
     if (error instanceof NeedsGeneralPath) return undefined;
     throw error;
@@ -191,11 +191,12 @@ export class StackDocumentWriter {
   readonly root: JsonRecord = {};
   /** Objects that received keys after they were built sorted: sorted again before writing. */
   private readonly unsorted = new Set<JsonRecord>([this.root]);
-  private hasEmpty = false;
+  /** Empty arrays and objects that may be in the document. */
+  private readonly empties: object[] = [];
 
   /** cdktf: `deepMerge(tf, resolve(fragment))`, for a resolved copy. False when only the general path can merge it. */
   add(prepared: PreparedFragment): boolean {
-    if (prepared.hasEmpty) this.hasEmpty = true;
+    for (const empty of prepared.empties) this.empties.push(empty);
     try {
       this.merge(this.root, prepared.data);
       return true;
@@ -228,7 +229,7 @@ export class StackDocumentWriter {
         }
       } else if (Array.isArray(value) && Array.isArray(existing)) {
         const joined = [...(existing as unknown[]), ...value];
-        if (joined.length === 0) this.hasEmpty = true;
+        if (joined.length === 0) this.empties.push(joined);
         target[key] = joined;
       } else {
         if (existing === undefined) this.unsorted.add(target);
@@ -243,16 +244,77 @@ export class StackDocumentWriter {
       delete this.root[key];
       return;
     }
-    if (prepared.hasEmpty) this.hasEmpty = true;
+    for (const empty of prepared.empties) this.empties.push(empty);
     this.root[key] = prepared.data;
   }
 
   /** The stack's JSON as json-stable-stringify writes it with `space: 2`, in UTF-8. */
   bytes(): Buffer {
     for (const record of this.unsorted) sortInPlace(record);
+    // Each empty container in the document writes itself as a marker string, replaced in the text.
+    let marked = 0;
+    for (const empty of this.empties) {
+      if (Array.isArray(empty) ? empty.length > 0 : Object.keys(empty).length > 0) continue;
+      Object.defineProperty(empty, 'toJSON', { value: Array.isArray(empty) ? emptyArrayMarker : emptyObjectMarker, configurable: true });
+      marked++;
+    }
+    markersWritten = 0;
     const text = JSON.stringify(this.root, null, 2);
-    return this.hasEmpty ? expandEmptyContainers(text) : Buffer.from(text, 'utf8');
+    for (const empty of this.empties) delete (empty as { toJSON?: unknown }).toJSON;
+    const bytes = marked > 0 ? replaceEmptyMarkers(text, markersWritten) : Buffer.from(text, 'utf8');
+    // A data string held a NUL character: find the empty containers by the shape of the plain text.
+    return bytes ?? expandEmptyContainers(JSON.stringify(this.root, null, 2));
   }
+}
+
+/**
+ * Markers for empty containers: JSON.stringify writes them as `"\u0000[]"` and `"\u0000{}"`, and
+ * counts them (it calls `toJSON` only for what it writes). A data string can only produce the same
+ * text by holding a NUL character; then more escaped NULs are found than markers were written.
+ */
+let markersWritten = 0;
+function emptyArrayMarker(): string {
+  markersWritten++;
+  return '\u0000[]';
+}
+function emptyObjectMarker(): string {
+  markersWritten++;
+  return '\u0000{}';
+}
+/** A NUL character as JSON.stringify escapes it. */
+const ESCAPED_NUL = '\\u0000';
+
+/**
+ * The text in UTF-8 with each marker replaced by the two-line empty container, indented as its line.
+ * `undefined` when an escaped NUL is anything but one of the `written` markers (a data string holds a
+ * NUL character).
+ */
+function replaceEmptyMarkers(text: string, written: number): Buffer | undefined {
+  // Each marker's opening quote.
+  const markers: number[] = [];
+  for (let at = text.indexOf(ESCAPED_NUL); at >= 0; at = text.indexOf(ESCAPED_NUL, at + ESCAPED_NUL.length)) {
+    if (markers.length === written) return undefined;
+    markers.push(at - 1);
+  }
+  if (markers.length !== written) return undefined;
+  const indents = markers.map((at) => {
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    let end = lineStart;
+    while (text.charCodeAt(end) === 32) end++;
+    return text.slice(lineStart, end);
+  });
+  const bytes = Buffer.allocUnsafe(Buffer.byteLength(text) + markers.length * 2 + indents.reduce((n, indent) => n + indent.length, 0));
+  let length = 0;
+  let copied = 0;
+  markers.forEach((at, i) => {
+    length += bytes.write(text.slice(copied, at), length);
+    const open = text[at + 7]!;
+    const close = text[at + 8]!;
+    length += bytes.write(`${open}\n${indents[i]!}${close}`, length);
+    copied = at + 10;
+  });
+  length += bytes.write(text.slice(copied), length);
+  return bytes.subarray(0, length);
 }
 
 function sortInPlace(record: JsonRecord): void {

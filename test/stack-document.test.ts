@@ -1,4 +1,6 @@
-import { App, Lazy, TerraformOutput, TerraformResource, TerraformStack, TerraformVariable, Token } from 'cdktf';
+import { App, Lazy, TerraformIterator, TerraformOutput, TerraformResource, TerraformStack, TerraformVariable, Token } from 'cdktf';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { roleV1 } from '../constructs/l1/kubernetes';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import { FastStackSynthesizer, prepareStackFast, toTerraformFast } from '../stacks/fast-stack-synthesis';
@@ -73,6 +75,7 @@ describe('stack document: same bytes as cdktf, fast where the content allows', (
         }
       },
     ],
+    ['NUL characters in text beside empty containers', 'fast', (stack) => void thing(stack, 'Nul', { a: '\u0000[]', b: 'x\u0000{}', c: [], d: {} })],
     ['a lazy string', 'fast', (stack) => void thing(stack, 'Lazy', { value: Lazy.stringValue({ produce: () => 'produced' }) })],
     ['text with exponents that are not number tokens', 'fast', (stack) => void thing(stack, 'Exp', { value: '1e+5 and 2E+3', n: 1e21 })],
     ['null and booleans', 'fast', (stack) => void thing(stack, 'Null', { a: null, b: true, c: false, d: [null, true] })],
@@ -92,6 +95,16 @@ describe('stack document: same bytes as cdktf, fast where the content allows', (
       (stack) => {
         const variable = new TerraformVariable(stack, 'token', { type: 'string', sensitive: true });
         new TerraformOutput(stack, 'out', { value: variable.stringValue });
+      },
+    ],
+    [
+      'a dynamic block in a light resource',
+      'general',
+      (stack) => {
+        new KubernetesProvider(stack, 'Kubernetes', {});
+        const groups = TerraformIterator.fromList(['apps', 'batch']);
+        roleV1(stack, 'Role', { metadata: { name: 'reader', namespace: 'ns' }, rule: groups.dynamic({ api_groups: [groups.value], resources: ['*'], verbs: ['get'] }) });
+        roleV1(stack, 'Plain', { metadata: { name: 'plain', namespace: 'ns' }, rule: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] });
       },
     ],
     ['a number token', 'general', (stack) => void thing(stack, 'Num', { count: Token.asNumber(thing(stack, 'Src', { n: 1 }).getNumberAttribute('n')) })],

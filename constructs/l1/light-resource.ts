@@ -11,6 +11,7 @@
  * the benchmark use it to check and measure the unoptimized path.
  */
 import { DISABLE_STACK_TRACE_IN_METADATA, TerraformResource, type TerraformMetaArguments } from 'cdktf';
+import { deepMerge, keysToSnakeCase } from 'cdktf/lib/util';
 import type { Construct } from 'constructs';
 
 export interface ProviderInfo {
@@ -67,6 +68,36 @@ class LightResource<C extends TerraformMetaArguments> extends TerraformResource 
   protected synthesizeAttributes(): { [name: string]: unknown } {
     return this.definition.attributes(this.config);
   }
+
+  /**
+   * `toTerraform()` as stack synthesis copies it (stacks/stack-document.ts), or `undefined` where only
+   * `toTerraform()` will do (moved, imported, provisioners). The same object except that dynamic blocks
+   * stay where the config put them instead of moving under `dynamic`: cdktf's walk for them copies every
+   * nested object, and the copy refuses any class instance, a dynamic block included, and then falls
+   * back to `toTerraform()`.
+   */
+  toTerraformForCopy(): Record<string, unknown> | undefined {
+    const internals = this as unknown as ResourceInternals;
+    if (internals._hasMoved || this.hasResourceMove() || internals._imported || (this.provisioners?.length ?? 0) > 0) return undefined;
+    const attributes = deepMerge(this.definition.attributes(this.config), keysToSnakeCase(this.terraformMetaArguments), { provisioner: undefined }, this.rawOverrides) as Record<string, unknown>;
+    attributes['//'] = { ...((attributes['//'] as object | undefined) ?? {}), ...this.constructNodeMetadata };
+    return { resource: { [this.terraformResourceType]: { [this.friendlyUniqueId]: attributes } } };
+  }
+}
+
+/** What cdktf's TerraformResource keeps private but its own toTerraform reads. */
+interface ResourceInternals {
+  readonly _hasMoved?: boolean;
+  readonly _imported?: unknown;
+}
+
+/** An element that offers `toTerraformForCopy` (light resources). */
+export interface CopyableElement {
+  toTerraformForCopy(): Record<string, unknown> | undefined;
+}
+
+export function isCopyableElement(element: object): element is CopyableElement {
+  return typeof (element as Partial<CopyableElement>).toTerraformForCopy === 'function';
 }
 
 /** A typed factory for one resource type: `(scope, id, config) => resource`. */
@@ -91,18 +122,21 @@ export function metadataNameOf(resource: TerraformResource): string {
 }
 
 /**
- * Every cdktf token records the full stack trace of its creation, formatted frame by frame: about a
- * tenth of a province's synthesis went there. When the App was created with `stackTraces: false` (ours
- * always are: traces would put absolute paths in the output) the trace is left empty instead; it only
- * ever appears in the message of a token that fails to resolve.
+ * Every cdktf token records the full stack trace of its creation: about a tenth of a province's
+ * synthesis went there. When the App was created with `stackTraces: false` (ours always are: traces
+ * would put absolute paths in the output) the recorded trace is empty instead, as cdktf's own
+ * `captureStackTrace` reports when the runtime gives no stack; no frames are walked. A trace only ever
+ * appears in the message of a token that fails to resolve.
  */
 function withoutTokenStackTraces<T>(scope: TerraformResource, create: () => T): T {
   if (scope.node.tryGetContext(DISABLE_STACK_TRACE_IN_METADATA) !== true) return create();
-  const previous = Error.prepareStackTrace;
-  Error.prepareStackTrace = () => '';
+  const capture = Error.captureStackTrace;
+  Error.captureStackTrace = (target: object) => {
+    (target as { stack?: string }).stack = '';
+  };
   try {
     return create();
   } finally {
-    Error.prepareStackTrace = previous;
+    Error.captureStackTrace = capture;
   }
 }
