@@ -31,7 +31,7 @@ const STRING_TOKEN_MARKER = '${TfToken[';
  */
 const TOKEN_NUMBER_BOUND = -1e289;
 /** What cdktf's resolver refuses in a scalar context (Token.STRING_MAP_TOKEN_VALUE and friends). */
-const MAP_TOKEN_STRINGS: ReadonlySet<string> = new Set(['String Map Token Value', 'Any Map Token Value']);
+const MAP_TOKEN_STRINGS: ReadonlySet<string> = new Set(['String Map Token Value', 'Any Map Token Value']); // 22 and 19 characters
 const NUMBER_MAP_TOKEN_VALUE = -123456789;
 
 /** True when a number may be a token (cdktf decides; a plain number never is). */
@@ -41,10 +41,11 @@ export function mayBeTokenNumber(value: number): boolean {
 
 /**
  * True when cdktf's resolver may change a string: it holds an encoded token, or text that may be a number
- * token written into a string (its decimal form always has a positive exponent, `e+2..`).
+ * token written into a string (about -8e298 or -1.9e289: its decimal form always has `e+2`), or it is
+ * one of the map token values.
  */
 export function stringNeedsResolver(value: string): boolean {
-  return value.includes(TOKEN_MARKER) || value.includes('e+') || MAP_TOKEN_STRINGS.has(value);
+  return value.includes(TOKEN_MARKER) || value.includes('e+2') || ((value.length === 22 || value.length === 19) && MAP_TOKEN_STRINGS.has(value));
 }
 
 /** Resolves one string for one stack and pass (the caller memoizes: each distinct string once). */
@@ -268,9 +269,9 @@ export class StackDocumentWriter {
 }
 
 /**
- * Markers for empty containers: JSON.stringify writes them as `"\u0000[]"` and `"\u0000{}"`, and
- * counts them (it calls `toJSON` only for what it writes). A data string can only produce the same
- * text by holding a NUL character; then more escaped NULs are found than markers were written.
+ * Markers for empty containers: JSON.stringify writes them as `"\u0000[]"` and `"\u0000{}"` and
+ * counts them (it calls `toJSON` only for what it writes). A data string can produce the same text only
+ * by holding a NUL character; then more markers are found than were written.
  */
 let markersWritten = 0;
 function emptyArrayMarker(): string {
@@ -281,29 +282,29 @@ function emptyObjectMarker(): string {
   markersWritten++;
   return '\u0000{}';
 }
-/** A NUL character as JSON.stringify escapes it. */
-const ESCAPED_NUL = '\\u0000';
+/** The markers as they appear in the text (searching the whole marker skips along the text quickly). */
+const MARKER_TEXTS = ['"\\u0000[]"', '"\\u0000{}"'];
+const MARKER_LENGTH = MARKER_TEXTS[0]!.length;
 
 /**
  * The text in UTF-8 with each marker replaced by the two-line empty container, indented as its line.
- * `undefined` when an escaped NUL is anything but one of the `written` markers (a data string holds a
- * NUL character).
+ * `undefined` when more markers are found than were `written` (a data string holds a NUL character).
  */
 function replaceEmptyMarkers(text: string, written: number): Buffer | undefined {
-  // Each marker's opening quote.
+  // Each marker's opening quote, in text order.
   const markers: number[] = [];
-  for (let at = text.indexOf(ESCAPED_NUL); at >= 0; at = text.indexOf(ESCAPED_NUL, at + ESCAPED_NUL.length)) {
-    if (markers.length === written) return undefined;
-    markers.push(at - 1);
+  for (const marker of MARKER_TEXTS) {
+    for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + MARKER_LENGTH)) markers.push(at);
   }
   if (markers.length !== written) return undefined;
+  markers.sort((a, b) => a - b);
   const indents = markers.map((at) => {
     const lineStart = text.lastIndexOf('\n', at) + 1;
     let end = lineStart;
     while (text.charCodeAt(end) === 32) end++;
     return text.slice(lineStart, end);
   });
-  const bytes = Buffer.allocUnsafe(Buffer.byteLength(text) + markers.length * 2 + indents.reduce((n, indent) => n + indent.length, 0));
+  const bytes = Buffer.allocUnsafe(Buffer.byteLength(text) + indents.reduce((n, indent) => n + indent.length, 0));
   let length = 0;
   let copied = 0;
   markers.forEach((at, i) => {
@@ -311,7 +312,7 @@ function replaceEmptyMarkers(text: string, written: number): Buffer | undefined 
     const open = text[at + 7]!;
     const close = text[at + 8]!;
     length += bytes.write(`${open}\n${indents[i]!}${close}`, length);
-    copied = at + 10;
+    copied = at + MARKER_LENGTH;
   });
   length += bytes.write(text.slice(copied), length);
   return bytes.subarray(0, length);
