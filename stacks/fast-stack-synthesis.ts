@@ -30,7 +30,7 @@ import { ConstructOrder, type IConstruct } from 'constructs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCopyableElement } from '../constructs/l1/light-resource';
-import { mayBeTokenNumber, prepareFragment, resolvePrepared, StackDocumentWriter, stringNeedsResolver, type LeafResolver, type PreparedFragment } from './stack-document';
+import { mayBeTokenNumber, OutputBuffer, prepareFragment, resolvePrepared, StackDocumentWriter, stringNeedsResolver, type LeafResolver, type PreparedFragment } from './stack-document';
 import { stableJsonBytes } from './stable-json';
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
@@ -303,8 +303,12 @@ export interface StackDocument {
   readonly tf: Record<string, unknown>;
   /** Which way it was built: `general` means some content needed cdktf's slower, general handling. */
   readonly path: 'fast' | 'general';
-  bytes(): Buffer | string;
+  /** Writes the JSON to a file. */
+  writeFile(path: string): void;
 }
+
+/** One output buffer per process, reused by every stack written (see OutputBuffer). */
+const output = new OutputBuffer();
 
 /**
  * The stack's document, the fast way where its content allows, otherwise the general path with the
@@ -316,10 +320,10 @@ export function stackDocument(stack: TerraformStack): StackDocument {
   const fast = writeFast(stack, elements, resolver);
   let document: StackDocument;
   if (fast) {
-    document = { tf: fast.root, path: 'fast', bytes: () => fast.bytes() };
+    document = { tf: fast.root, path: 'fast', writeFile: (file) => writeFileSync(file, output.view(fast.writeInto(output))) };
   } else {
     const tf = toTerraformGeneral(stack, elements, resolver);
-    document = { tf, path: 'general', bytes: () => stableJsonBytes(tf) ?? '' };
+    document = { tf, path: 'general', writeFile: (file) => writeFileSync(file, stableJsonBytes(tf) ?? '') };
   }
   forgetStackFragments(stack);
   return document;
@@ -381,6 +385,6 @@ export class FastStackSynthesizer implements IStackSynthesizer {
     }
     const document = stackDocument(stack);
     this.lastPath = document.path;
-    writeFileSync(join(session.outdir, stackManifest.synthesizedStackPath), document.bytes());
+    document.writeFile(join(session.outdir, stackManifest.synthesizedStackPath));
   }
 }

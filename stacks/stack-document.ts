@@ -249,73 +249,34 @@ export class StackDocumentWriter {
     this.root[key] = prepared.data;
   }
 
-  /** The stack's JSON as json-stable-stringify writes it with `space: 2`, in UTF-8. */
-  bytes(): Buffer {
+  /**
+   * The stack's JSON as json-stable-stringify writes it with `space: 2`, in UTF-8, in `output` (from its
+   * start; returns the length). The top levels are written here; each value below them (a resource's
+   * body, say) is one native JSON.stringify call, so no string grows to megabytes: V8 would build such
+   * a string as a rope and copy it whole into fresh memory before encoding it.
+   */
+  writeInto(output: OutputBuffer): number {
     for (const record of this.unsorted) sortInPlace(record);
-    // Each empty container in the document writes itself as a marker string, replaced in the text.
-    let marked = 0;
+    // Each empty container below the top levels writes itself as a marker string, replaced afterwards.
     for (const empty of this.empties) {
       if (Array.isArray(empty) ? empty.length > 0 : Object.keys(empty).length > 0) continue;
       Object.defineProperty(empty, 'toJSON', { value: Array.isArray(empty) ? emptyArrayMarker : emptyObjectMarker, configurable: true });
-      marked++;
     }
-    markersWritten = 0;
-    const text = JSON.stringify(this.root, null, 2);
-    for (const empty of this.empties) delete (empty as { toJSON?: unknown }).toJSON;
-    const bytes = marked > 0 ? replaceEmptyMarkers(text, markersWritten) : Buffer.from(text, 'utf8');
-    // A data string held a NUL character: find the empty containers by the shape of the plain text.
-    return bytes ?? expandEmptyContainers(JSON.stringify(this.root, null, 2));
+    try {
+      output.reset();
+      writeObject(this.root, 0, output);
+      return output.length;
+    } finally {
+      for (const empty of this.empties) delete (empty as { toJSON?: unknown }).toJSON;
+    }
   }
-}
 
-/**
- * Markers for empty containers: JSON.stringify writes them as `"\u0000[]"` and `"\u0000{}"` and
- * counts them (it calls `toJSON` only for what it writes). A data string can produce the same text only
- * by holding a NUL character; then more markers are found than were written.
- */
-let markersWritten = 0;
-function emptyArrayMarker(): string {
-  markersWritten++;
-  return '\u0000[]';
-}
-function emptyObjectMarker(): string {
-  markersWritten++;
-  return '\u0000{}';
-}
-/** The markers as they appear in the text (searching the whole marker skips along the text quickly). */
-const MARKER_TEXTS = ['"\\u0000[]"', '"\\u0000{}"'];
-const MARKER_LENGTH = MARKER_TEXTS[0]!.length;
-
-/**
- * The text in UTF-8 with each marker replaced by the two-line empty container, indented as its line.
- * `undefined` when more markers are found than were `written` (a data string holds a NUL character).
- */
-function replaceEmptyMarkers(text: string, written: number): Buffer | undefined {
-  // Each marker's opening quote, in text order.
-  const markers: number[] = [];
-  for (const marker of MARKER_TEXTS) {
-    for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + MARKER_LENGTH)) markers.push(at);
+  /** The same bytes in a buffer of their own. */
+  bytes(): Buffer {
+    const output = new OutputBuffer();
+    const length = this.writeInto(output);
+    return Buffer.from(output.view(length));
   }
-  if (markers.length !== written) return undefined;
-  markers.sort((a, b) => a - b);
-  const indents = markers.map((at) => {
-    const lineStart = text.lastIndexOf('\n', at) + 1;
-    let end = lineStart;
-    while (text.charCodeAt(end) === 32) end++;
-    return text.slice(lineStart, end);
-  });
-  const bytes = Buffer.allocUnsafe(Buffer.byteLength(text) + indents.reduce((n, indent) => n + indent.length, 0));
-  let length = 0;
-  let copied = 0;
-  markers.forEach((at, i) => {
-    length += bytes.write(text.slice(copied, at), length);
-    const open = text[at + 7]!;
-    const close = text[at + 8]!;
-    length += bytes.write(`${open}\n${indents[i]!}${close}`, length);
-    copied = at + MARKER_LENGTH;
-  });
-  length += bytes.write(text.slice(copied), length);
-  return bytes.subarray(0, length);
 }
 
 function sortInPlace(record: JsonRecord): void {
@@ -335,21 +296,191 @@ function sortInPlace(record: JsonRecord): void {
 }
 
 /**
- * `[]` and `{}` as json-stable-stringify writes them: `[`, a newline with the line's indentation, `]`.
- * In the native text an empty container is `[]` or `{}` right after its line's indentation and, in an
- * object, its key. A raw newline never occurs inside a JSON string, so a line holds an empty container
- * exactly when it starts with spaces, at most one key (the pattern consumes escapes pairwise, so text
- * inside strings never passes) and `[]` or `{}`. Each line with a candidate is examined once: linear time.
+ * A growable UTF-8 buffer, reused from stack to stack: writing into memory already touched is much
+ * cheaper than into fresh megabytes. What `view` returns is valid until the next write.
+ */
+export class OutputBuffer {
+  private buffer = Buffer.allocUnsafe(1 << 20);
+  length = 0;
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  write(text: string): void {
+    // At most three UTF-8 bytes per UTF-16 code unit.
+    this.reserve(text.length * 3);
+    this.length += this.buffer.write(text, this.length, 'utf8');
+  }
+
+  writeByte(byte: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = byte;
+  }
+
+  view(length: number = this.length): Buffer {
+    return this.buffer.subarray(0, length);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.length + bytes, this.buffer.length * 2));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+}
+
+/** Levels written here; values below are written natively. Resource bodies sit at level 3. */
+const NATIVE_LEVEL = 3;
+const INDENTS: string[] = [];
+function newlineIndent(level: number): string {
+  return (INDENTS[level] ??= `\n${'  '.repeat(level)}`);
+}
+
+/** json-stable-stringify's object at a top level (keys already sorted): `{`, entries, `}` on its own line. */
+function writeObject(record: JsonRecord, level: number, output: OutputBuffer): void {
+  const keys = Object.keys(record);
+  output.write('{');
+  keys.forEach((key, i) => {
+    output.write(`${i === 0 ? '' : ','}${newlineIndent(level + 1)}${JSON.stringify(key)}: `);
+    writeValue(record[key], level + 1, output);
+  });
+  output.write(`${newlineIndent(level)}}`);
+}
+
+function writeValue(value: unknown, level: number, output: OutputBuffer): void {
+  if (typeof value !== 'object' || value === null) {
+    output.write(JSON.stringify(value));
+    return;
+  }
+  const isArray = Array.isArray(value);
+  if (isArray ? value.length === 0 : Object.keys(value).length === 0) {
+    output.write(isArray ? `[${newlineIndent(level)}]` : `{${newlineIndent(level)}}`);
+    return;
+  }
+  if (!isArray && level < NATIVE_LEVEL) {
+    writeObject(value as JsonRecord, level, output);
+    return;
+  }
+  writeNative(value, level, output);
+}
+
+/**
+ * JSON.stringify indents relative to its root: a value nested `level` deep in single-key objects comes
+ * out indented as it stands in the stack. The wrapper's own text before and after it is cut off.
+ */
+const WRAPPERS: Array<{ prefix: number; suffix: number }> = [];
+function wrapperAt(level: number): { prefix: number; suffix: number } {
+  let wrapper = WRAPPERS[level];
+  if (!wrapper) {
+    let probe: unknown = 0;
+    for (let i = 0; i < level; i++) probe = { '': probe };
+    const text = JSON.stringify(probe, null, 2);
+    const at = text.indexOf('0');
+    WRAPPERS[level] = wrapper = { prefix: at, suffix: text.length - at - 1 };
+  }
+  return wrapper;
+}
+
+function nativeText(value: unknown, level: number): string {
+  let wrapped = value;
+  for (let i = 0; i < level; i++) wrapped = { '': wrapped };
+  const text = JSON.stringify(wrapped, null, 2);
+  const wrapper = wrapperAt(level);
+  return text.slice(wrapper.prefix, text.length - wrapper.suffix);
+}
+
+function writeNative(value: unknown, level: number, output: OutputBuffer): void {
+  markersWritten = 0;
+  const text = nativeText(value, level);
+  if (markersWritten === 0) {
+    output.write(text);
+    return;
+  }
+  const edits = markerEdits(text, markersWritten);
+  if (edits) {
+    writeEdited(text, edits, output);
+    return;
+  }
+  // A data string held a NUL character: write without markers, finding empties by the text's shape.
+  markersEnabled = false;
+  try {
+    const plain = nativeText(value, level);
+    writeEdited(plain, emptyContainerEdits(plain), output);
+  } finally {
+    markersEnabled = true;
+  }
+}
+
+/**
+ * Markers for empty containers: JSON.stringify writes them as `"\u0000[]"` and `"\u0000{}"` and
+ * counts them (it calls `toJSON` only for what it writes). A data string can produce the same text only
+ * by holding a NUL character; then more markers are found than were written.
+ */
+let markersWritten = 0;
+let markersEnabled = true;
+function emptyArrayMarker(this: unknown[]): unknown {
+  if (!markersEnabled) return this;
+  markersWritten++;
+  return '\u0000[]';
+}
+function emptyObjectMarker(this: object): unknown {
+  if (!markersEnabled) return this;
+  markersWritten++;
+  return '\u0000{}';
+}
+const MARKER_TEXTS = ['"\\u0000[]"', '"\\u0000{}"'];
+const MARKER_LENGTH = MARKER_TEXTS[0]!.length;
+
+/** A change to native text: `remove` characters at `at` replaced by the two-line empty container. */
+interface EmptyContainerEdit {
+  readonly at: number;
+  readonly remove: number;
+  readonly replacement: string;
+}
+
+/** The edits turning the `written` markers into empty containers, or `undefined` if more are found. */
+function markerEdits(text: string, written: number): EmptyContainerEdit[] | undefined {
+  const edits: EmptyContainerEdit[] = [];
+  for (const marker of MARKER_TEXTS) {
+    for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + MARKER_LENGTH)) {
+      edits.push({ at, remove: MARKER_LENGTH, replacement: `${text[at + 7]!}${newlineIndent(0)}${lineIndent(text, at)}${text[at + 8]!}` });
+    }
+  }
+  if (edits.length !== written) return undefined;
+  return edits.sort((a, b) => a.at - b.at);
+}
+
+function lineIndent(text: string, at: number): string {
+  const lineStart = text.lastIndexOf('\n', at) + 1;
+  let end = lineStart;
+  while (text.charCodeAt(end) === 32) end++;
+  return text.slice(lineStart, end);
+}
+
+function writeEdited(text: string, edits: readonly EmptyContainerEdit[], output: OutputBuffer): void {
+  let copied = 0;
+  for (const edit of edits) {
+    output.write(text.slice(copied, edit.at));
+    output.write(edit.replacement);
+    copied = edit.at + edit.remove;
+  }
+  output.write(text.slice(copied));
+}
+
+/**
+ * Empty containers found by the shape of native text (used when markers cannot be): in the native text
+ * an empty container is `[]` or `{}` right after its line's indentation and, in an object, its key. A
+ * raw newline never occurs inside a JSON string, so a line holds an empty container exactly when it
+ * starts with spaces, at most one key (the pattern consumes escapes pairwise, so text inside strings
+ * never passes) and `[]` or `{}`. Each line with a candidate is examined once: linear time. Text before
+ * the first newline is not examined (a value that is itself empty is written by the caller).
  */
 const EMPTY_CANDIDATE = /\[\]|\{\}/g;
 const EMPTY_CONTAINER_LINE = /( *)(?:"(?:[^"\\]|\\.)*": )?(?:\[\]|\{\})/y;
 
-export function expandEmptyContainers(text: string): Buffer {
-  if (text === '[]' || text === '{}') return Buffer.from(`${text[0]}\n${text[1]}`);
-  // Where to break (before the closing bracket) and the indentation to break with.
-  const breaks: number[] = [];
-  const indents: string[] = [];
-  let extra = 0;
+function emptyContainerEdits(text: string): EmptyContainerEdit[] {
+  const edits: EmptyContainerEdit[] = [];
   EMPTY_CANDIDATE.lastIndex = 0;
   for (let match = EMPTY_CANDIDATE.exec(text); match !== null; match = EMPTY_CANDIDATE.exec(text)) {
     const lineStart = text.lastIndexOf('\n', match.index) + 1;
@@ -359,19 +490,16 @@ export function expandEmptyContainers(text: string): Buffer {
     EMPTY_CONTAINER_LINE.lastIndex = lineStart;
     const line = EMPTY_CONTAINER_LINE.exec(text);
     if (line === null) continue;
-    breaks.push(lineStart + line[0].length - 1);
-    indents.push(line[1]!);
-    extra += 1 + line[1]!.length;
+    // Break before the closing bracket: `[`, newline, the line's indentation, `]`.
+    edits.push({ at: lineStart + line[0].length - 1, remove: 0, replacement: `\n${line[1]!}` });
   }
-  // Encoded piece by piece into one buffer: joining slices of a large string first is far slower.
-  const bytes = Buffer.allocUnsafe(Buffer.byteLength(text) + extra);
-  let length = 0;
-  let copied = 0;
-  breaks.forEach((at, i) => {
-    length += bytes.write(text.slice(copied, at), length);
-    length += bytes.write(`\n${indents[i]!}`, length);
-    copied = at;
-  });
-  length += bytes.write(text.slice(copied), length);
-  return bytes.subarray(0, length);
+  return edits;
+}
+
+/** `[]` and `{}` in native JSON text written as json-stable-stringify writes them (see emptyContainerEdits). */
+export function expandEmptyContainers(text: string): string {
+  if (text === '[]' || text === '{}') return `${text[0]}\n${text[1]}`;
+  const output = new OutputBuffer();
+  writeEdited(text, emptyContainerEdits(text), output);
+  return output.view().toString('utf8');
 }
