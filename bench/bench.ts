@@ -28,6 +28,13 @@ interface Figures {
 
 const progressVisible = process.stderr.isTTY === true && !process.env.CI;
 
+/**
+ * Node flags of the synthesis processes (as `npm run synth` runs, see package.json): a young generation
+ * of fixed size instead of one grown from 1 MB. Synthesis allocates fast and most of it survives a
+ * while; measured on 8 provinces in one process, 5.6 to 6.4 s with it against 7.2 to 7.6 s without.
+ */
+const SYNTHESIS_NODE_FLAGS = ['--min-semi-space-size=16'];
+
 function progress(done: number, total: number): void {
   if (progressVisible) process.stderr.write(`\r  environments ${done}/${total}${done === total ? '\n' : ''}`);
 }
@@ -44,7 +51,7 @@ async function optimized(provinces: number, services: number, workers: number, o
   await Promise.all(
     Array.from({ length: Math.min(workers, provinces) }, () =>
       new Promise<void>((resolve, reject) => {
-        const child = fork(workerFile, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        const child = fork(workerFile, [], { execArgv: SYNTHESIS_NODE_FLAGS, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
         let peak = 0;
         const next = () => {
           const index = queue.shift();

@@ -30,7 +30,7 @@ import { ConstructOrder, type IConstruct } from 'constructs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCopyableElement } from '../constructs/l1/light-resource';
-import { mayBeTokenNumber, OutputBuffer, prepareFragment, resolvePrepared, StackDocumentWriter, stringNeedsResolver, type LeafResolver, type PreparedFragment } from './stack-document';
+import { ByteBuffer, mayBeTokenNumber, preparedData, prepareFragment, resolvePrepared, StackDocumentWriter, stringNeedsResolver, type LeafResolver, type PreparedFragment } from './stack-document';
 import { stableJsonBytes } from './stable-json';
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
@@ -158,6 +158,27 @@ const preparedCopies = new WeakMap<TerraformElement, PreparedFragment>();
 const rawFragments = new WeakMap<TerraformElement, Record<string, unknown>>();
 /** The writing pass's resolver of each stack (created after every stack is prepared). */
 const writingResolvers = new WeakMap<TerraformStack, StackPassResolver>();
+/** Where each stack's pieces are written (stacks/stack-document.ts), from the preparing pass on. */
+const arenas = new WeakMap<TerraformStack, ByteBuffer>();
+/** Arenas of stacks already written, for the next ones: memory already touched is cheaper to fill. */
+const freeArenas: ByteBuffer[] = [];
+const KEPT_ARENAS = 8;
+
+function arenaOf(stack: TerraformStack): ByteBuffer {
+  let arena = arenas.get(stack);
+  if (!arena) {
+    arena = freeArenas.pop() ?? new ByteBuffer();
+    arena.reset();
+    arenas.set(stack, arena);
+  }
+  return arena;
+}
+
+function releaseArena(stack: TerraformStack): void {
+  const arena = arenas.get(stack);
+  arenas.delete(stack);
+  if (arena && freeArenas.length < KEPT_ARENAS) freeArenas.push(arena);
+}
 
 /** An aspect that leaves elements unchanged, or calls `forgetTerraformFragment` on those it changes. */
 export interface FragmentKeepingAspect extends IAspect {
@@ -194,12 +215,14 @@ function writingResolver(stack: TerraformStack): StackPassResolver {
 export function prepareStackFast(stack: TerraformStack): void {
   stack.ensureBackendExists();
   writingResolvers.delete(stack);
+  arenas.delete(stack);
+  const arena = arenaOf(stack);
   const resolver = new StackPassResolver(stack, true);
-  const onTokenString = (value: string) => void resolver.resolveString(value);
+  const resolveToken = (value: string) => resolver.resolveString(value);
   for (const element of terraformElements(stack)) {
     const forCopy = isCopyableElement(element) ? element.toTerraformForCopy() : undefined;
     const full = forCopy ? undefined : (element.toTerraform() as Record<string, unknown>);
-    const prepared = prepareFragment(forCopy ?? full, onTokenString);
+    const prepared = prepareFragment(forCopy ?? full, resolveToken, arena);
     if (prepared) {
       preparedCopies.set(element, prepared);
       rawFragments.delete(element);
@@ -218,7 +241,7 @@ export function prepareStackFast(stack: TerraformStack): void {
  */
 export function synthesizedFragment(stack: TerraformStack, element: TerraformElement): Record<string, unknown> {
   const prepared = preparedCopies.get(element);
-  if (prepared && resolvePrepared(prepared, writingResolver(stack))) return prepared.data;
+  if (prepared && resolvePrepared(prepared, writingResolver(stack))) return preparedData(prepared);
   preparedCopies.delete(element);
   return resolveAsSynthesized(stack, terraformFragment(element)) as Record<string, unknown>;
 }
@@ -264,9 +287,9 @@ function toTerraformGeneral(stack: TerraformStack, elements: readonly TerraformE
   return tf;
 }
 
-/** A value copied and resolved for writing, or `undefined` when only the general path can. */
-function preparedNow(value: Record<string, unknown>, resolver: StackPassResolver): PreparedFragment | undefined {
-  const prepared = prepareFragment(value, () => undefined);
+/** A value copied and resolved for writing in the writing pass, or `undefined` when only the general path can. */
+function preparedNow(stack: TerraformStack, value: Record<string, unknown>, resolver: StackPassResolver): PreparedFragment | undefined {
+  const prepared = prepareFragment(value, (token) => resolver.resolveString(token), arenaOf(stack));
   return prepared && resolvePrepared(prepared, resolver) ? prepared : undefined;
 }
 
@@ -274,41 +297,42 @@ function preparedNow(value: Record<string, unknown>, resolver: StackPassResolver
 function writeFast(stack: TerraformStack, elements: readonly TerraformElement[], resolver: StackPassResolver): StackDocumentWriter | undefined {
   const writer = new StackDocumentWriter();
   // cdktf starts from the "//" block and merges the elements into it; resolving it first is the same.
-  const comment = preparedNow({ '//': stackComment(stack, elements, resolver) }, resolver);
+  const comment = preparedNow(stack, { '//': stackComment(stack, elements, resolver) }, resolver);
   if (!comment || !writer.add(comment)) return undefined;
   for (const element of elements) {
     const copy = preparedCopies.get(element);
-    const prepared = copy && resolvePrepared(copy, resolver) ? copy : preparedNow(terraformFragment(element), resolver);
+    const prepared = copy && resolvePrepared(copy, resolver) ? copy : preparedNow(stack, terraformFragment(element), resolver);
     if (!prepared || !writer.add(prepared)) return undefined;
   }
   const overrides = (stack as unknown as StackInternals).rawOverrides;
   const overridden = Object.keys(overrides);
   if (overridden.length === 0) return writer;
   // cdktf merges the stack's raw overrides, then resolves everything: resolve what they touched again.
-  deepMerge(writer.root, overrides);
+  if (!writer.mergeOverrides(overrides, deepMerge)) return undefined;
   for (const key of new Set(['//', ...overridden])) {
     if (writer.root[key] === undefined) {
       writer.replace(key, undefined);
       continue;
     }
-    const entry = preparedNow({ [key]: writer.root[key] }, resolver);
+    const entry = preparedNow(stack, { [key]: writer.root[key] }, resolver);
     if (!entry) return undefined;
-    writer.replace(key, key in entry.data ? { data: entry.data[key] as Record<string, unknown>, pending: [], empties: entry.empties } : undefined);
+    writer.replace(key, entry.data[key]);
   }
   return writer;
 }
 
 /** A stack's synthesized content, and its JSON as cdktf writes it. */
 export interface StackDocument {
-  readonly tf: Record<string, unknown>;
   /** Which way it was built: `general` means some content needed cdktf's slower, general handling. */
   readonly path: 'fast' | 'general';
+  /** The content as plain data (what `TerraformStack.toTerraform` returns). */
+  toTerraform(): Record<string, unknown>;
   /** Writes the JSON to a file. */
   writeFile(path: string): void;
 }
 
-/** One output buffer per process, reused by every stack written (see OutputBuffer). */
-const output = new OutputBuffer();
+/** One output buffer per process, reused by every stack written. */
+const output = new ByteBuffer();
 
 /**
  * The stack's document, the fast way where its content allows, otherwise the general path with the
@@ -320,10 +344,18 @@ export function stackDocument(stack: TerraformStack): StackDocument {
   const fast = writeFast(stack, elements, resolver);
   let document: StackDocument;
   if (fast) {
-    document = { tf: fast.root, path: 'fast', writeFile: (file) => writeFileSync(file, output.view(fast.writeInto(output))) };
+    document = {
+      path: 'fast',
+      toTerraform: () => fast.plain(),
+      writeFile: (file) => {
+        writeFileSync(file, output.view(0, fast.writeInto(output)));
+        // The document is written: its pieces' arena serves the next stack.
+        releaseArena(stack);
+      },
+    };
   } else {
     const tf = toTerraformGeneral(stack, elements, resolver);
-    document = { tf, path: 'general', writeFile: (file) => writeFileSync(file, stableJsonBytes(tf) ?? '') };
+    document = { path: 'general', toTerraform: () => tf, writeFile: (file) => writeFileSync(file, stableJsonBytes(tf) ?? '') };
   }
   forgetStackFragments(stack);
   return document;
@@ -331,7 +363,7 @@ export function stackDocument(stack: TerraformStack): StackDocument {
 
 /** What `TerraformStack.toTerraform` returns. */
 export function toTerraformFast(stack: TerraformStack): Record<string, unknown> {
-  return stackDocument(stack).tf;
+  return stackDocument(stack).toTerraform();
 }
 
 /** Where cdktf keeps a construct's custom synthesis (cdktf/lib/synthesize/synthesizer.js), and its shape. */

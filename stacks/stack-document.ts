@@ -1,24 +1,27 @@
 /**
  * The synthesized JSON of a stack with the same bytes cdktf writes (json-stable-stringify, `space: 2`,
- * over the resolved, merged elements), in fewer passes and with far less copying.
+ * over the resolved, merged elements), in fewer passes and with far less copying and garbage.
  *
  * cdktf walks every element's tree in a preparing resolve, then copies it to resolve it, copies it
  * again to deep-merge it into the stack, resolves the stack once more and walks it to sort keys while
  * writing. Here:
- *   1. preparing pass: each element's fragment is copied once (`prepareFragment`): keys inserted
- *      sorted, `undefined` dropped as cdktf's resolver drops it, and each string that holds a token
- *      remembered with its place. Only those strings go through cdktf's resolver in this pass (for its
- *      effects, such as registering cross-stack references). The raw fragment is garbage right away.
- *   2. writing pass: the remembered strings are resolved into their places (`resolvePrepared`), the
- *      copies are merged into the stack by reference where cdktf's deep merge would only copy them, and
- *      V8's native `JSON.stringify` writes the text (its key order is the sorted insertion order). The
- *      one formatting difference, `[]` and `{}` broken over two lines, is fixed while encoding.
+ *   1. preparing pass (`prepareFragment`): each element's fragment is copied once, keys inserted sorted
+ *      and `undefined` dropped as cdktf's resolver drops it. Strings holding tokens go through cdktf's
+ *      resolver (preparing, for its effects such as registering cross-stack references). Every value at
+ *      the level of a resource's body (`resource.<type>.<name>`, level 3) is written right away as JSON
+ *      into the stack's byte arena (a `JsonPiece`), with each token string replaced by what the
+ *      preparing resolution gave: the copied objects die young and the bytes live outside the heap,
+ *      where the garbage collector does not copy them.
+ *   2. writing pass (`resolvePrepared`): token strings above the pieces are resolved in place; for a
+ *      piece, each token's final resolution must equal the one written, or the stack takes the general
+ *      path. The top levels are merged as cdktf's deep merge would merge them and written by hand around
+ *      the pieces' bytes, into one reused buffer.
  *
  * Anything outside plain JSON data with string tokens (resolvable objects, encoded lists or maps,
- * number tokens, class instances, dates, keys V8 would order as array indices...) is reported as not
- * preparable; the caller then takes the general path (stacks/fast-stack-synthesis.ts) for that stack,
- * so the output is exact either way. test/stack-document.test.ts and test/l1-equivalence.test.ts
- * compare the results with cdktf's own synthesis.
+ * number tokens, class instances, dates, keys V8 would order as array indices, two elements writing
+ * into the same resource body...) is reported as not preparable or mergeable; the caller then takes the
+ * general path (stacks/fast-stack-synthesis.ts) for that stack, so the output is exact either way.
+ * test/stack-document.test.ts and test/l1-equivalence.test.ts compare the results with cdktf's own.
  */
 
 /** Every encoded cdktf token (string `${TfToken[...]}`, list `#{TfToken[...]}`, map `&{TfToken[...]}`). */
@@ -80,36 +83,68 @@ function isArrayIndexKey(key: string): boolean {
   return Number(key) < 4294967295;
 }
 
-/** Thrown while copying when a value needs the general path; never escapes this module. */
+/** Thrown while copying or merging when a value needs the general path; never escapes this module. */
 class NeedsGeneralPath extends Error {}
 
+/** The level whose values are written as JSON pieces: a resource's body (`resource.<type>.<name>`). */
+const PIECE_LEVEL = 3;
+
 /**
- * An element's fragment copied for writing: sorted, without `undefined`, with the places of the strings
- * that still need cdktf's resolver (container, key or index, the string), three entries per place.
+ * A non-empty value at the piece level, written as JSON indented for that level: `length` bytes at
+ * `offset` in `arena`. `tokens` are the token strings in it and the resolution written for each.
+ */
+export class JsonPiece {
+  constructor(
+    readonly arena: ByteBuffer,
+    readonly offset: number,
+    readonly length: number,
+    public tokens: Array<readonly [string, string | number]>,
+  ) {}
+
+  text(): string {
+    return this.arena.view(this.offset, this.length).toString('utf8');
+  }
+}
+
+/**
+ * An element's fragment copied for writing: the levels above the pieces as sorted objects without
+ * `undefined`; the places of the token strings there (container, key or index, the string: three
+ * entries per place); the pieces whose tokens are to be checked.
  */
 export interface PreparedFragment {
   readonly data: JsonRecord;
   readonly pending: unknown[];
-  /** Its empty arrays and objects (the text needs the two-line form for them). */
-  readonly empties: readonly object[];
+  readonly pieces: JsonPiece[];
 }
 
 class FragmentCopier {
   readonly pending: unknown[] = [];
-  readonly empties: object[] = [];
+  readonly pieces: JsonPiece[] = [];
+  /** While copying a piece's value: its tokens with their resolutions, and its empty containers. */
+  private pieceTokens: Array<readonly [string, string | number]> | undefined;
+  private pieceEmpties: object[] | undefined;
 
-  constructor(private readonly onTokenString: (value: string) => void) {}
+  constructor(
+    private readonly resolveToken: (value: string) => unknown,
+    private readonly arena: ByteBuffer,
+  ) {}
 
-  /** A string, number, boolean or null as written; `undefined` to leave out; a container to copy. */
-  private scalar(value: unknown, container: object, key: string | number): unknown {
+  /** A value at `level`: a string, number, boolean or null as written; `undefined` to leave out; a copy or a piece. */
+  private value(value: unknown, container: object, key: string | number, level: number): unknown {
     switch (typeof value) {
-      case 'string':
+      case 'string': {
         if (!stringNeedsResolver(value)) return value;
         // Only string tokens resolve to plain text in place; list and map tokens take the general path.
         if (MAP_TOKEN_STRINGS.has(value) || !onlyStringTokens(value)) throw new NeedsGeneralPath();
-        this.onTokenString(value);
-        this.pending.push(container, key, value);
-        return value;
+        const resolved = this.resolveToken(value);
+        if (!this.pieceTokens) {
+          this.pending.push(container, key, value);
+          return value;
+        }
+        if (!isScalarResolution(resolved)) throw new NeedsGeneralPath();
+        if (!this.pieceTokens.some(([token]) => token === value)) this.pieceTokens.push([value, resolved]);
+        return resolved;
+      }
       case 'number':
         if (mayBeTokenNumber(value)) throw new NeedsGeneralPath();
         return value;
@@ -118,24 +153,33 @@ class FragmentCopier {
         return value;
       case 'object':
         if (value === null) return null;
-        return Array.isArray(value) ? this.array(value) : this.record(value);
+        if (value instanceof JsonPiece) {
+          // A piece already written (merged stack content copied again): only where it was made, checked.
+          if (level !== PIECE_LEVEL || value.tokens.length > 0 || this.pieceTokens) throw new NeedsGeneralPath();
+          return value;
+        }
+        return level === PIECE_LEVEL && !this.pieceTokens ? this.piece(value) : this.container(value, level);
       default:
         // Functions, symbols, bigints: the general path passes them to cdktf, which refuses or keeps them.
         throw new NeedsGeneralPath();
     }
   }
 
-  array(values: readonly unknown[]): unknown[] {
+  private container(value: object, level: number): unknown[] | JsonRecord {
+    return Array.isArray(value) ? this.array(value, level) : this.record(value, level);
+  }
+
+  private array(values: readonly unknown[], level: number): unknown[] {
     const out: unknown[] = [];
     for (let i = 0; i < values.length; i++) {
-      const copied = this.scalar(values[i], out, out.length);
+      const copied = this.value(values[i], out, out.length, level + 1);
       if (copied !== undefined) out.push(copied);
     }
-    if (out.length === 0) this.empties.push(out);
+    if (out.length === 0) this.pieceEmpties?.push(out);
     return out;
   }
 
-  record(value: object): JsonRecord {
+  record(value: object, level: number): JsonRecord {
     if (!isPlainObject(value)) throw new NeedsGeneralPath();
     const source = value as JsonRecord;
     const keys = Object.keys(source).sort();
@@ -143,61 +187,112 @@ class FragmentCopier {
     let written = 0;
     for (const key of keys) {
       if (stringNeedsResolver(key) || isArrayIndexKey(key)) throw new NeedsGeneralPath();
-      const copied = this.scalar(source[key], out, key);
+      const copied = this.value(source[key], out, key, level + 1);
       if (copied === undefined) continue;
       out[key] = copied;
       written++;
     }
-    if (written === 0) this.empties.push(out);
+    if (written === 0) this.pieceEmpties?.push(out);
     return out;
+  }
+
+  /** A value at the piece level, copied and written into the arena (an empty one stays a container). */
+  private piece(value: object): unknown {
+    const tokens: Array<readonly [string, string | number]> = [];
+    const empties: object[] = [];
+    this.pieceTokens = tokens;
+    this.pieceEmpties = empties;
+    let copy: unknown[] | JsonRecord;
+    try {
+      copy = this.container(value, PIECE_LEVEL);
+    } finally {
+      this.pieceTokens = undefined;
+      this.pieceEmpties = undefined;
+    }
+    // An empty value is written by hand with the levels above.
+    if (empties.includes(copy)) return copy;
+    const offset = this.arena.length;
+    this.arena.write(nativeText(copy, PIECE_LEVEL, empties));
+    const piece = new JsonPiece(this.arena, offset, this.arena.length - offset, tokens);
+    if (tokens.length > 0) this.pieces.push(piece);
+    return piece;
   }
 }
 
 /**
- * Copies a fragment for writing, calling `onTokenString` for every string that needs cdktf's resolver
- * (the preparing pass resolves it there). `undefined` when the fragment needs the general path.
+ * Copies a fragment for writing, its pieces into `arena`. `resolveToken` resolves each string that
+ * needs cdktf's resolver (in the preparing pass, the preparing resolver: its effects are what the pass
+ * is for; its results are written into the pieces and checked in the writing pass). `undefined` when
+ * the fragment needs the general path.
  */
-export function prepareFragment(fragment: unknown, onTokenString: (value: string) => void): PreparedFragment | undefined {
+export function prepareFragment(fragment: unknown, resolveToken: (value: string) => unknown, arena: ByteBuffer): PreparedFragment | undefined {
   if (typeof fragment !== 'object' || fragment === null || Array.isArray(fragment)) return undefined;
-  const copier = new FragmentCopier(onTokenString);
+  const copier = new FragmentCopier(resolveToken, arena);
   try {
-    const data = copier.record(fragment);
-    return { data, pending: copier.pending, empties: copier.empties };
+    const data = copier.record(fragment, 0);
+    return { data, pending: copier.pending, pieces: copier.pieces };
   } catch (error) {
     if (error instanceof NeedsGeneralPath) return undefined;
     throw error;
   }
 }
 
+/** cdktf's resolver may turn a string token into text or a number; anything else takes the general path. */
+function isScalarResolution(resolved: unknown): resolved is string | number {
+  return typeof resolved === 'string' || (typeof resolved === 'number' && !mayBeTokenNumber(resolved));
+}
+
 /**
- * Resolves the remembered strings into their places. False (with nothing half-done that matters: the
- * caller drops the copy) when one resolves to anything but text or a number.
+ * Resolves the remembered strings above the pieces in place, and checks that each token in a piece
+ * resolves now to what was written there. False when one resolves to anything but text or a number,
+ * or to something else than was written (the caller then takes the general path).
  */
 export function resolvePrepared(prepared: PreparedFragment, resolver: LeafResolver): boolean {
   const pending = prepared.pending;
   for (let i = 0; i < pending.length; i += 3) {
     const resolved = resolver.resolveString(pending[i + 2] as string);
-    if (typeof resolved !== 'string' && (typeof resolved !== 'number' || mayBeTokenNumber(resolved))) return false;
+    if (!isScalarResolution(resolved)) return false;
     (pending[i] as Record<string | number, unknown>)[pending[i + 1] as string | number] = resolved;
   }
   pending.length = 0;
+  for (const piece of prepared.pieces) {
+    for (const [token, written] of piece.tokens) {
+      if (resolver.resolveString(token) !== written) return false;
+    }
+    piece.tokens = [];
+  }
+  prepared.pieces.length = 0;
   return true;
 }
 
 /**
+ * The prepared fragment as plain data (pieces parsed back), resolved: what the element contributes to
+ * the synthesized stack, for readers such as the compliance rules.
+ */
+export function preparedData(prepared: PreparedFragment): JsonRecord {
+  return plainCopy(prepared.data) as JsonRecord;
+}
+
+function plainCopy(value: unknown): unknown {
+  if (value instanceof JsonPiece) return JSON.parse(value.text()) as unknown;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(plainCopy);
+  const out: JsonRecord = {};
+  for (const key of Object.keys(value)) out[key] = plainCopy((value as JsonRecord)[key]);
+  return out;
+}
+
+/**
  * Merges resolved copies into one stack document and writes it. `add` them in cdktf's element order,
- * then `bytes()`.
+ * then `writeInto()`.
  */
 export class StackDocumentWriter {
   readonly root: JsonRecord = {};
   /** Objects that received keys after they were built sorted: sorted again before writing. */
   private readonly unsorted = new Set<JsonRecord>([this.root]);
-  /** Empty arrays and objects that may be in the document. */
-  private readonly empties: object[] = [];
 
   /** cdktf: `deepMerge(tf, resolve(fragment))`, for a resolved copy. False when only the general path can merge it. */
   add(prepared: PreparedFragment): boolean {
-    for (const empty of prepared.empties) this.empties.push(empty);
     try {
       this.merge(this.root, prepared.data);
       return true;
@@ -209,13 +304,21 @@ export class StackDocumentWriter {
 
   /**
    * cdktf's deepMerge of a resolved, plain source. Where the target has no value yet, deepMerge copies
-   * the source's object: taking the fresh copy itself gives the same text.
+   * the source's object: taking the fresh copy itself gives the same text. Merging into a piece (two
+   * elements writing one resource body) is left to the general path.
    */
   private merge(target: JsonRecord, source: JsonRecord): void {
     for (const key of Object.keys(source)) {
       const value = source[key];
       const existing = target[key];
-      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      if (existing instanceof JsonPiece) {
+        if (typeof value === 'object' && value !== null && !Array.isArray(value)) throw new NeedsGeneralPath();
+        target[key] = value;
+      } else if (value instanceof JsonPiece) {
+        if (existing !== undefined) throw new NeedsGeneralPath();
+        target[key] = value;
+        this.unsorted.add(target);
+      } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
         if (existing === undefined) {
           target[key] = value;
           this.unsorted.add(target);
@@ -229,9 +332,7 @@ export class StackDocumentWriter {
           throw new NeedsGeneralPath();
         }
       } else if (Array.isArray(value) && Array.isArray(existing)) {
-        const joined = [...(existing as unknown[]), ...value];
-        if (joined.length === 0) this.empties.push(joined);
-        target[key] = joined;
+        target[key] = [...(existing as unknown[]), ...value];
       } else {
         if (existing === undefined) this.unsorted.add(target);
         target[key] = value;
@@ -239,44 +340,57 @@ export class StackDocumentWriter {
     }
   }
 
+  /**
+   * Merges the stack's own raw overrides as cdktf does (its deepMerge), unless one reaches into a piece.
+   * Returns false then: the general path handles it.
+   */
+  mergeOverrides(overrides: JsonRecord, deepMerge: (target: unknown, source: unknown) => unknown): boolean {
+    if (reachesIntoPiece(this.root, overrides)) return false;
+    deepMerge(this.root, overrides);
+    return true;
+  }
+
   /** Replaces a top-level entry (resolved again after the stack's overrides were merged into it). */
-  replace(key: string, prepared: PreparedFragment | undefined): void {
-    if (prepared === undefined) {
-      delete this.root[key];
-      return;
-    }
-    for (const empty of prepared.empties) this.empties.push(empty);
-    this.root[key] = prepared.data;
+  replace(key: string, value: unknown): void {
+    if (value === undefined) delete this.root[key];
+    else this.root[key] = value;
   }
 
   /**
-   * The stack's JSON as json-stable-stringify writes it with `space: 2`, in UTF-8, in `output` (from its
-   * start; returns the length). The top levels are written here; each value below them (a resource's
-   * body, say) is one native JSON.stringify call, so no string grows to megabytes: V8 would build such
-   * a string as a rope and copy it whole into fresh memory before encoding it.
+   * The stack's JSON as json-stable-stringify writes it with `space: 2`, in UTF-8, into `output` (from
+   * its start; returns the length). The levels above the pieces are written here; no string grows to
+   * megabytes: V8 builds such a string as a rope and copies it whole into fresh memory to encode it.
    */
-  writeInto(output: OutputBuffer): number {
+  writeInto(output: ByteBuffer): number {
     for (const record of this.unsorted) sortInPlace(record);
-    // Each empty container below the top levels writes itself as a marker string, replaced afterwards.
-    for (const empty of this.empties) {
-      if (Array.isArray(empty) ? empty.length > 0 : Object.keys(empty).length > 0) continue;
-      Object.defineProperty(empty, 'toJSON', { value: Array.isArray(empty) ? emptyArrayMarker : emptyObjectMarker, configurable: true });
-    }
-    try {
-      output.reset();
-      writeObject(this.root, 0, output);
-      return output.length;
-    } finally {
-      for (const empty of this.empties) delete (empty as { toJSON?: unknown }).toJSON;
-    }
+    output.reset();
+    writeValue(this.root, 0, output);
+    return output.length;
   }
 
   /** The same bytes in a buffer of their own. */
   bytes(): Buffer {
-    const output = new OutputBuffer();
+    const output = new ByteBuffer();
     const length = this.writeInto(output);
-    return Buffer.from(output.view(length));
+    return Buffer.from(output.view(0, length));
   }
+
+  /** The document as plain data (what `TerraformStack.toTerraform` returns). */
+  plain(): JsonRecord {
+    for (const record of this.unsorted) sortInPlace(record);
+    return plainCopy(this.root) as JsonRecord;
+  }
+}
+
+/** True when deepMerge(target, source) would descend into a piece (an override below a resource's body). */
+function reachesIntoPiece(target: unknown, source: unknown): boolean {
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) return false;
+  if (target instanceof JsonPiece) return true;
+  if (typeof target !== 'object' || target === null || Array.isArray(target)) return false;
+  for (const key of Object.keys(source)) {
+    if (reachesIntoPiece((target as JsonRecord)[key], (source as JsonRecord)[key])) return true;
+  }
+  return false;
 }
 
 function sortInPlace(record: JsonRecord): void {
@@ -296,10 +410,10 @@ function sortInPlace(record: JsonRecord): void {
 }
 
 /**
- * A growable UTF-8 buffer, reused from stack to stack: writing into memory already touched is much
- * cheaper than into fresh megabytes. What `view` returns is valid until the next write.
+ * A growable UTF-8 byte buffer, meant to be reused: writing into memory already touched is much cheaper
+ * than into fresh megabytes. What `view` returns is valid until the next write.
  */
-export class OutputBuffer {
+export class ByteBuffer {
   private buffer = Buffer.allocUnsafe(1 << 20);
   length = 0;
 
@@ -313,13 +427,13 @@ export class OutputBuffer {
     this.length += this.buffer.write(text, this.length, 'utf8');
   }
 
-  writeByte(byte: number): void {
-    this.reserve(1);
-    this.buffer[this.length++] = byte;
+  writeBytes(source: ByteBuffer, offset: number, length: number): void {
+    this.reserve(length);
+    this.length += source.buffer.copy(this.buffer, this.length, offset, offset + length);
   }
 
-  view(length: number = this.length): Buffer {
-    return this.buffer.subarray(0, length);
+  view(offset = 0, length: number = this.length - offset): Buffer {
+    return this.buffer.subarray(offset, offset + length);
   }
 
   private reserve(bytes: number): void {
@@ -330,45 +444,62 @@ export class OutputBuffer {
   }
 }
 
-/** Levels written here; values below are written natively. Resource bodies sit at level 3. */
-const NATIVE_LEVEL = 3;
 const INDENTS: string[] = [];
 function newlineIndent(level: number): string {
   return (INDENTS[level] ??= `\n${'  '.repeat(level)}`);
 }
 
-/** json-stable-stringify's object at a top level (keys already sorted): `{`, entries, `}` on its own line. */
-function writeObject(record: JsonRecord, level: number, output: OutputBuffer): void {
-  const keys = Object.keys(record);
-  output.write('{');
-  keys.forEach((key, i) => {
-    output.write(`${i === 0 ? '' : ','}${newlineIndent(level + 1)}${JSON.stringify(key)}: `);
-    writeValue(record[key], level + 1, output);
-  });
-  output.write(`${newlineIndent(level)}}`);
-}
-
-function writeValue(value: unknown, level: number, output: OutputBuffer): void {
+/** json-stable-stringify's text around the pieces: the levels above them and empty containers (keys already sorted). */
+function writeValue(value: unknown, level: number, output: ByteBuffer): void {
+  if (value instanceof JsonPiece) {
+    output.writeBytes(value.arena, value.offset, value.length);
+    return;
+  }
   if (typeof value !== 'object' || value === null) {
     output.write(JSON.stringify(value));
     return;
   }
   const isArray = Array.isArray(value);
-  if (isArray ? value.length === 0 : Object.keys(value).length === 0) {
-    output.write(isArray ? `[${newlineIndent(level)}]` : `{${newlineIndent(level)}}`);
-    return;
+  const keys = isArray ? undefined : Object.keys(value);
+  const count = isArray ? value.length : keys!.length;
+  output.write(isArray ? '[' : '{');
+  for (let i = 0; i < count; i++) {
+    const prefix = `${i === 0 ? '' : ','}${newlineIndent(level + 1)}`;
+    if (isArray) {
+      output.write(prefix);
+      writeValue(value[i], level + 1, output);
+    } else {
+      const key = keys![i]!;
+      output.write(`${prefix}${JSON.stringify(key)}: `);
+      writeValue((value as JsonRecord)[key], level + 1, output);
+    }
   }
-  if (!isArray && level < NATIVE_LEVEL) {
-    writeObject(value as JsonRecord, level, output);
-    return;
-  }
-  writeNative(value, level, output);
+  // An empty array or object still breaks over two lines.
+  output.write(`${newlineIndent(level)}${isArray ? ']' : '}'}`);
 }
 
 /**
  * JSON.stringify indents relative to its root: a value nested `level` deep in single-key objects comes
- * out indented as it stands in the stack. The wrapper's own text before and after it is cut off.
+ * out indented as it stands in the stack; the wrapper's own text before and after it is cut off.
+ * `empties` are the value's empty containers, which json-stable-stringify breaks over two lines.
  */
+function nativeText(value: unknown, level: number, empties: readonly object[]): string {
+  for (const empty of empties) Object.defineProperty(empty, 'toJSON', { value: Array.isArray(empty) ? emptyArrayMarker : emptyObjectMarker, configurable: true });
+  markersWritten = 0;
+  let text: string;
+  try {
+    text = wrappedText(value, level);
+  } finally {
+    for (const empty of empties) delete (empty as { toJSON?: unknown }).toJSON;
+  }
+  if (markersWritten === 0) return text;
+  const edits = markerEdits(text, markersWritten);
+  if (edits) return applyEdits(text, edits);
+  // A data string held a NUL character: the plain text (markers removed above), edited by its shape.
+  const plain = wrappedText(value, level);
+  return applyEdits(plain, emptyContainerEdits(plain));
+}
+
 const WRAPPERS: Array<{ prefix: number; suffix: number }> = [];
 function wrapperAt(level: number): { prefix: number; suffix: number } {
   let wrapper = WRAPPERS[level];
@@ -382,34 +513,12 @@ function wrapperAt(level: number): { prefix: number; suffix: number } {
   return wrapper;
 }
 
-function nativeText(value: unknown, level: number): string {
+function wrappedText(value: unknown, level: number): string {
   let wrapped = value;
   for (let i = 0; i < level; i++) wrapped = { '': wrapped };
   const text = JSON.stringify(wrapped, null, 2);
   const wrapper = wrapperAt(level);
   return text.slice(wrapper.prefix, text.length - wrapper.suffix);
-}
-
-function writeNative(value: unknown, level: number, output: OutputBuffer): void {
-  markersWritten = 0;
-  const text = nativeText(value, level);
-  if (markersWritten === 0) {
-    output.write(text);
-    return;
-  }
-  const edits = markerEdits(text, markersWritten);
-  if (edits) {
-    writeEdited(text, edits, output);
-    return;
-  }
-  // A data string held a NUL character: write without markers, finding empties by the text's shape.
-  markersEnabled = false;
-  try {
-    const plain = nativeText(value, level);
-    writeEdited(plain, emptyContainerEdits(plain), output);
-  } finally {
-    markersEnabled = true;
-  }
 }
 
 /**
@@ -418,33 +527,30 @@ function writeNative(value: unknown, level: number, output: OutputBuffer): void 
  * by holding a NUL character; then more markers are found than were written.
  */
 let markersWritten = 0;
-let markersEnabled = true;
-function emptyArrayMarker(this: unknown[]): unknown {
-  if (!markersEnabled) return this;
+function emptyArrayMarker(): string {
   markersWritten++;
   return '\u0000[]';
 }
-function emptyObjectMarker(this: object): unknown {
-  if (!markersEnabled) return this;
+function emptyObjectMarker(): string {
   markersWritten++;
   return '\u0000{}';
 }
 const MARKER_TEXTS = ['"\\u0000[]"', '"\\u0000{}"'];
 const MARKER_LENGTH = MARKER_TEXTS[0]!.length;
 
-/** A change to native text: `remove` characters at `at` replaced by the two-line empty container. */
-interface EmptyContainerEdit {
+/** A change to native text: `remove` characters at `at` replaced by `insert`. */
+interface TextEdit {
   readonly at: number;
   readonly remove: number;
-  readonly replacement: string;
+  readonly insert: string;
 }
 
 /** The edits turning the `written` markers into empty containers, or `undefined` if more are found. */
-function markerEdits(text: string, written: number): EmptyContainerEdit[] | undefined {
-  const edits: EmptyContainerEdit[] = [];
+function markerEdits(text: string, written: number): TextEdit[] | undefined {
+  const edits: TextEdit[] = [];
   for (const marker of MARKER_TEXTS) {
     for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + MARKER_LENGTH)) {
-      edits.push({ at, remove: MARKER_LENGTH, replacement: `${text[at + 7]!}${newlineIndent(0)}${lineIndent(text, at)}${text[at + 8]!}` });
+      edits.push({ at, remove: MARKER_LENGTH, insert: `${text[at + 7]!}${newlineIndent(0)}${lineIndent(text, at)}${text[at + 8]!}` });
     }
   }
   if (edits.length !== written) return undefined;
@@ -458,29 +564,30 @@ function lineIndent(text: string, at: number): string {
   return text.slice(lineStart, end);
 }
 
-function writeEdited(text: string, edits: readonly EmptyContainerEdit[], output: OutputBuffer): void {
+function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  if (edits.length === 0) return text;
+  let result = '';
   let copied = 0;
   for (const edit of edits) {
-    output.write(text.slice(copied, edit.at));
-    output.write(edit.replacement);
+    result += text.slice(copied, edit.at) + edit.insert;
     copied = edit.at + edit.remove;
   }
-  output.write(text.slice(copied));
+  return result + text.slice(copied);
 }
 
 /**
- * Empty containers found by the shape of native text (used when markers cannot be): in the native text
- * an empty container is `[]` or `{}` right after its line's indentation and, in an object, its key. A
- * raw newline never occurs inside a JSON string, so a line holds an empty container exactly when it
- * starts with spaces, at most one key (the pattern consumes escapes pairwise, so text inside strings
- * never passes) and `[]` or `{}`. Each line with a candidate is examined once: linear time. Text before
- * the first newline is not examined (a value that is itself empty is written by the caller).
+ * Empty containers found by the shape of native text written without markers: in native text an empty
+ * container is `[]` or `{}` right after its line's indentation and, in an object, its key. A raw newline
+ * never occurs inside a JSON string, so a line holds an empty container exactly when it starts with
+ * spaces, at most one key (the pattern consumes escapes pairwise, so text inside strings never passes)
+ * and `[]` or `{}`. Each line with a candidate is examined once: linear time. Text before the first
+ * newline is not examined (a value that is itself empty is written by the caller).
  */
 const EMPTY_CANDIDATE = /\[\]|\{\}/g;
 const EMPTY_CONTAINER_LINE = /( *)(?:"(?:[^"\\]|\\.)*": )?(?:\[\]|\{\})/y;
 
-function emptyContainerEdits(text: string): EmptyContainerEdit[] {
-  const edits: EmptyContainerEdit[] = [];
+function emptyContainerEdits(text: string): TextEdit[] {
+  const edits: TextEdit[] = [];
   EMPTY_CANDIDATE.lastIndex = 0;
   for (let match = EMPTY_CANDIDATE.exec(text); match !== null; match = EMPTY_CANDIDATE.exec(text)) {
     const lineStart = text.lastIndexOf('\n', match.index) + 1;
@@ -491,7 +598,7 @@ function emptyContainerEdits(text: string): EmptyContainerEdit[] {
     const line = EMPTY_CONTAINER_LINE.exec(text);
     if (line === null) continue;
     // Break before the closing bracket: `[`, newline, the line's indentation, `]`.
-    edits.push({ at: lineStart + line[0].length - 1, remove: 0, replacement: `\n${line[1]!}` });
+    edits.push({ at: lineStart + line[0].length - 1, remove: 0, insert: `\n${line[1]!}` });
   }
   return edits;
 }
@@ -499,7 +606,5 @@ function emptyContainerEdits(text: string): EmptyContainerEdit[] {
 /** `[]` and `{}` in native JSON text written as json-stable-stringify writes them (see emptyContainerEdits). */
 export function expandEmptyContainers(text: string): string {
   if (text === '[]' || text === '{}') return `${text[0]}\n${text[1]}`;
-  const output = new OutputBuffer();
-  writeEdited(text, emptyContainerEdits(text), output);
-  return output.view().toString('utf8');
+  return applyEdits(text, emptyContainerEdits(text));
 }
