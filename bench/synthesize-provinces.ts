@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { useProviderClasses } from '../constructs/l1/light-resource';
 import { loadEnvironmentFile } from '../model/load-environment';
 import { addProvinceStacks } from '../stacks/province';
+import { forgetTokensSince, tokensMark } from '../stacks/token-registry';
 import { projectRoot } from '../bin/options';
 import { cacheKey, synthCacheSettings, synthesisProcessEnvironment, type CacheEntry, type SynthCacheSettings } from '../bin/synth-cache';
 import type { Environment } from '../model/environment-schema';
@@ -78,6 +79,7 @@ export function synthesizeFleetProvince(index: number, revision: number, service
   const cached = cacheSettings?.store.restore<null>(key, outdir);
   if (cached) return provinceResult(cached, outdir, started, 1);
   mkdirSync(outdir, { recursive: true });
+  const mark = tokensMark();
   const app = new App({ outdir, stackTraces: false });
   const stackNames = addProvinceStacks(app, fleetProvince(name, environment, servicesPerStack)).map((stack) => stack.node.id);
   app.synth();
@@ -88,6 +90,8 @@ export function synthesizeFleetProvince(index: number, revision: number, service
     extra: null,
   };
   cacheSettings?.store.store(key, entry, outdir);
+  // A worker builds one App after another: let this one's construct tree go (stacks/token-registry.ts).
+  forgetTokensSince(mark);
   return provinceResult(entry, outdir, started, 0);
 }
 
