@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { helmRelease } from '../constructs/l1/helm';
 import * as k8s from '../constructs/l1/kubernetes';
 import { useProviderClasses, type ProviderClassMode } from '../constructs/l1/light-resource';
-import { listEnvironments, loadEnvironments } from '../model/load-environment';
+import { listEnvironments, loadEnvironmentFile, loadEnvironments } from '../model/load-environment';
+import { addProvinceStacks } from '../stacks/province';
+import { fleetEnvironment, fleetProvince } from '../bench/fleet';
 import { buildPlatformApp } from '../stacks/platform-app';
 
 const ENVIRONMENTS = join(__dirname, '..', 'environments');
@@ -39,6 +41,21 @@ test('every environment synthesizes byte-identically with light resources and wi
   const light = synthWith('light', (outdir) => buildPlatformApp(outdir, environments));
   const generated = synthWith('generated', (outdir) => buildPlatformApp(outdir, environments));
   expect([...light.keys()].sort()).toEqual([...generated.keys()].sort());
+  for (const [file, text] of generated) expect({ file, text: light.get(file) }).toEqual({ file, text });
+});
+
+test('a benchmark fleet province synthesizes byte-identically with light resources and with the generated provider classes', () => {
+  const demo = loadEnvironmentFile(join(ENVIRONMENTS, 'demo.json')).environment;
+  const { name, environment } = fleetEnvironment(7, demo);
+  const build = (outdir: string) => {
+    const app = new App({ outdir, stackTraces: false });
+    addProvinceStacks(app, fleetProvince(name, environment, 40));
+    return app;
+  };
+  const light = synthWith('light', build);
+  const generated = synthWith('generated', build);
+  expect([...light.keys()].sort()).toEqual([...generated.keys()].sort());
+  expect(light.size).toBeGreaterThan(4);
   for (const [file, text] of generated) expect({ file, text: light.get(file) }).toEqual({ file, text });
 });
 
