@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './support/fixtures';
@@ -30,3 +31,20 @@ test('any changed byte of a source, or of tsconfig.json, gives a new build key (
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a command runs the same with its V8 code cache, without one, and with a damaged one (which is replaced)', () => {
+  const launch = () => spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'run.js'), 'runbook', '--env', 'demo', '--to', 'B'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
+  const cacheFile = join(PROJECT_ROOT, '.build', 'bin', 'runbook.js.v8-cache');
+  const first = launch();
+  expect(first.status).toBe(0);
+  rmSync(cacheFile, { force: true });
+  const withoutCache = launch();
+  expect(withoutCache.stdout).toEqual(first.stdout);
+  expect(existsSync(cacheFile)).toBe(true);
+  expect(launch().stdout).toEqual(first.stdout);
+  writeFileSync(cacheFile, 'not a code cache');
+  const withDamagedCache = launch();
+  expect(withDamagedCache.status).toBe(0);
+  expect(withDamagedCache.stdout).toEqual(first.stdout);
+  expect(readFileSync(cacheFile, 'utf8')).not.toBe('not a code cache');
+}, 180_000);
