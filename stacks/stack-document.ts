@@ -25,7 +25,7 @@
  */
 
 /** Every encoded cdktf token (string `${TfToken[...]}`, list `#{TfToken[...]}`, map `&{TfToken[...]}`). */
-export const TOKEN_MARKER = 'TfToken[';
+const TOKEN_MARKER = 'TfToken[';
 const STRING_TOKEN_MARKER = '${TfToken[';
 
 /**
@@ -366,13 +366,6 @@ export class StackDocumentWriter {
     output.reset();
     writeValue(this.root, 0, output);
     return output.length;
-  }
-
-  /** The same bytes in a buffer of their own. */
-  bytes(): Buffer {
-    const output = new ByteBuffer();
-    const length = this.writeInto(output);
-    return Buffer.from(output.view(0, length));
   }
 
   /** The document as plain data (what `TerraformStack.toTerraform` returns). */
