@@ -30,7 +30,7 @@ import { ConstructOrder, type IConstruct } from 'constructs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCopyableElement } from '../constructs/l1/light-resource';
-import { ByteBuffer, mayBeTokenNumber, preparedData, prepareFragment, resolvePrepared, StackDocumentWriter, stringNeedsResolver, type LeafResolver, type PreparedFragment } from './stack-document';
+import { ByteBuffer, isPlainObject, mayBeTokenNumber, preparedData, prepareFragment, resolvePrepared, StackDocumentWriter, stringNeedsResolver, type LeafResolver, type PreparedFragment } from './stack-document';
 import { stableJsonBytes } from './stable-json';
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
@@ -69,11 +69,6 @@ class StackPassResolver implements LeafResolver {
   resolveValue(value: unknown): unknown {
     return resolveWithCdktf(this.stack, value, this.preparing);
   }
-}
-
-function isPlainObject(value: object): boolean {
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return prototype === Object.prototype || prototype === null;
 }
 
 /** cdktf resolves an array holding an encoded list token (string or number) as a whole list. */
@@ -300,6 +295,7 @@ function writeFast(stack: TerraformStack, elements: readonly TerraformElement[],
   const comment = preparedNow(stack, { '//': stackComment(stack, elements, resolver) }, resolver);
   if (!comment || !writer.add(comment)) return undefined;
   for (const element of elements) {
+    // A copy whose tokens resolve differently now than while preparing is made again with the final values.
     const copy = preparedCopies.get(element);
     const prepared = copy && resolvePrepared(copy, resolver) ? copy : preparedNow(stack, terraformFragment(element), resolver);
     if (!prepared || !writer.add(prepared)) return undefined;

@@ -69,7 +69,8 @@ function onlyStringTokens(value: string): boolean {
   }
 }
 
-function isPlainObject(value: object): boolean {
+/** An object literal or `Object.create(null)`: what cdktf's resolver copies key by key as data. */
+export function isPlainObject(value: object): boolean {
   const prototype = Object.getPrototypeOf(value) as unknown;
   return prototype === Object.prototype || prototype === null;
 }

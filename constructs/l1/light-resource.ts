@@ -77,8 +77,7 @@ class LightResource<C extends TerraformMetaArguments> extends TerraformResource 
    * back to `toTerraform()`.
    */
   toTerraformForCopy(): Record<string, unknown> | undefined {
-    const internals = this as unknown as ResourceInternals;
-    if (internals._hasMoved || this.hasResourceMove() || internals._imported || (this.provisioners?.length ?? 0) > 0) return undefined;
+    if (this.hasResourceMove() || (this as unknown as ResourceInternals)._imported || (this.provisioners?.length ?? 0) > 0) return undefined;
     const attributes = deepMerge(this.definition.attributes(this.config), keysToSnakeCaseCached(this.terraformMetaArguments), { provisioner: undefined }, this.rawOverrides) as Record<string, unknown>;
     attributes['//'] = { ...((attributes['//'] as object | undefined) ?? {}), ...this.constructNodeMetadata };
     return { resource: { [this.terraformResourceType]: { [this.friendlyUniqueId]: attributes } } };
@@ -115,7 +114,6 @@ function keysToSnakeCaseCached(object: unknown): unknown {
 
 /** What cdktf's TerraformResource keeps private but its own toTerraform reads. */
 interface ResourceInternals {
-  readonly _hasMoved?: boolean;
   readonly _imported?: unknown;
 }
 
