@@ -1,0 +1,267 @@
+/**
+ * `npm run conformance -- --sources <dir> [--env demo] [--helm <path>] [--write-doc]`
+ *
+ * The conformance procedure against the real components (docs/conformance.md): synthesizes the
+ * environment with each datacenter active, renders every helm release with the real Helm against the
+ * real upstream chart at the pinned version (values.schema.json applied by Helm), finds value keys the
+ * chart never reads, validates every custom resource against the real CRD's openAPIV3Schema, and lists
+ * every image the renders pull. Exits 1 on any render failure, ignored key, invalid custom resource or
+ * image outside `registry.images`.
+ *
+ * `--sources` holds git copies of the upstream repositories as `<owner>+<name>/repo`: bitnami/charts,
+ * strimzi/strimzi-kafka-operator, Kong/charts, coredns/helm. Nothing from them is written to the project.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crdVersionsOf, validateCustomResource } from '../conformance/crd-schema';
+import { helmTemplate, helmVersion, locateHelm, type RenderResult } from '../conformance/helm';
+import { imagesOfRender } from '../conformance/rendered-images';
+import { gitDirOf, layOutChart, SourceError, listAtTag, readAtTag, STRIMZI_CRDS, UPSTREAM_CHARTS } from '../conformance/upstream-charts';
+import { findUnreadKeys, isObject, leafPaths, normalizeRender, type Json, type KeyFinding } from '../conformance/value-keys';
+import { loadEnvironments } from '../model/load-environment';
+import { SITES, type Site } from '../model/topology';
+import { imagesOfOutput } from '../review/image-inventory';
+import { projectRoot, readFlags, UsageError } from './options';
+import { synthesizeWithReport } from './synth';
+
+const ROOT = projectRoot();
+const DOC = join(ROOT, 'docs', 'conformance.md');
+const TABLE_START = '<!-- conformance:results:start -->';
+const TABLE_END = '<!-- conformance:results:end -->';
+
+interface ReleaseRow {
+  readonly stack: string;
+  readonly activeSite: Site;
+  readonly release: string;
+  readonly chart: string;
+  readonly renders: string;
+  readonly schema: string;
+  readonly keys: readonly KeyFinding[];
+  readonly images: readonly string[];
+  readonly operatorImages: readonly string[];
+}
+
+interface CustomResourceRow {
+  readonly stack: string;
+  readonly activeSite: Site;
+  readonly kind: string;
+  readonly name: string;
+  readonly errors: readonly string[];
+}
+
+interface HelmReleaseJson {
+  readonly name: string;
+  readonly namespace: string;
+  readonly chart: string;
+  readonly version: string;
+  readonly values?: readonly string[];
+  readonly set?: unknown;
+}
+
+function main(): number {
+  const flags = readFlags(process.argv.slice(2), ['env', 'sources', 'helm', 'write-doc']);
+  const envName = flags.get('env') ?? 'demo';
+  const sources = flags.get('sources') ?? process.env.HSA_UPSTREAM_SOURCES;
+  if (!sources) throw new UsageError('--sources <dir> is required: the directory holding <owner>+<name>/repo git copies of the upstream chart repositories (docs/conformance.md)');
+  const helm = locateHelm(join(ROOT, '.cache', 'tools'), flags.get('helm'));
+  const [loaded] = loadEnvironments(join(ROOT, 'environments'), [envName]);
+  const mirror = `${loaded!.environment.registry.images}/`;
+  const work = mkdtempSync(join(tmpdir(), 'hsa-conformance-'));
+  const started = Date.now();
+  let renders = 0;
+  try {
+    const charts = new Map<string, string>();
+    const chartDir = (chart: string, version: string) => {
+      const key = `${chart}@${version}`;
+      if (!charts.has(key)) charts.set(key, layOutChart(sources, chart, version, join(work, 'charts', key)));
+      return charts.get(key)!;
+    };
+    const render = (release: HelmReleaseJson, values: readonly string[]): RenderResult => {
+      renders++;
+      const scratch = mkdtempSync(join(work, 'render-'));
+      try {
+        return helmTemplate(helm, { releaseName: release.name, namespace: release.namespace, chartDir: chartDir(release.chart, release.version), values }, scratch);
+      } catch (error) {
+        // No upstream chart at that version is a finding, not a crash of the procedure.
+        if (error instanceof SourceError) return { ok: false, error: error.message };
+        throw error;
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    };
+
+    const releaseRows: ReleaseRow[] = [];
+    const crRows: CustomResourceRow[] = [];
+    const listed = new Set<string>();
+    const inventoryErrors: string[] = [];
+    const keyChecks = new Map<string, KeyFinding[]>();
+    let strimziVersion: string | undefined;
+    const customResources: { stack: string; activeSite: Site; manifest: Json }[] = [];
+
+    for (const activeSite of SITES) {
+      const outdir = join(work, `out-${activeSite}`);
+      synthesizeWithReport({ envs: [envName], activeSite, outdir, environmentsDir: join(ROOT, 'environments') }, join(work, `reports-${activeSite}`));
+      try {
+        for (const image of imagesOfOutput(outdir).images) listed.add(image);
+      } catch (error) {
+        inventoryErrors.push((error as Error).message);
+      }
+      for (const stack of readdirSync(join(outdir, 'stacks')).sort()) {
+        const document = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as { resource?: Record<string, Record<string, Json>> };
+        for (const manifest of Object.values(document.resource?.kubernetes_manifest ?? {})) {
+          if (isObject(manifest)) customResources.push({ stack, activeSite, manifest: manifest.manifest ?? null });
+        }
+        for (const resource of Object.values(document.resource?.helm_release ?? {})) {
+          const release = resource as unknown as HelmReleaseJson;
+          if (release.chart === 'strimzi-kafka-operator') strimziVersion = release.version;
+          const values = release.values ?? [];
+          const row = { stack, activeSite, release: release.name, chart: `${release.chart}@${release.version}` };
+          if (release.set !== undefined) {
+            releaseRows.push({ ...row, renders: 'no: `set` entries are not checked by this procedure', schema: '-', keys: [], images: [], operatorImages: [] });
+            continue;
+          }
+          const baseline = render(release, values);
+          if (!baseline.ok) {
+            releaseRows.push({ ...row, renders: `no: ${baseline.error.split('\n').slice(0, 3).join(' ')}`, schema: '-', keys: [], images: [], operatorImages: [] });
+            continue;
+          }
+          const again = render(release, values);
+          const deterministic = again.ok && normalizeRender(again.manifests) === normalizeRender(baseline.manifests);
+          const merged = mergeValues(values);
+          const keyKey = `${row.chart} ${leafPaths(merged).map((p) => p.join('.')).sort().join(',')}`;
+          if (!keyChecks.has(keyKey)) {
+            const normalizedBaseline = normalizeRender(baseline.manifests);
+            keyChecks.set(
+              keyKey,
+              deterministic
+                ? findUnreadKeys(merged, normalizedBaseline, (v) => {
+                    const result = render(release, [JSON.stringify(v)]);
+                    return result.ok ? normalizeRender(result.manifests) : undefined;
+                  })
+                : [{ path: '(render is not deterministic after masking: keys not checked)', kind: 'ignored' }],
+            );
+          }
+          const images = imagesOfRender(baseline.manifests);
+          const hasSchema = existsSync(join(chartDir(release.chart, release.version), 'values.schema.json'));
+          releaseRows.push({ ...row, renders: 'yes', schema: hasSchema ? 'valid' : 'no schema in chart', keys: keyChecks.get(keyKey)!, images: images.containers, operatorImages: images.operatorManaged });
+        }
+      }
+    }
+
+    if (customResources.length > 0) {
+      if (!strimziVersion) throw new Error('custom resources without a Strimzi operator release: no CRDs to check them against');
+      const gitDir = gitDirOf(sources, STRIMZI_CRDS.repository);
+      const crdFiles = listAtTag(gitDir, strimziVersion, STRIMZI_CRDS.path).filter((f) => /Crd-.*\.yaml$/.test(f));
+      const crds = crdVersionsOf(crdFiles.map((f) => readAtTag(gitDir, strimziVersion!, f)));
+      for (const { stack, activeSite, manifest } of customResources) {
+        const meta = isObject(manifest) && isObject(manifest.metadata) ? manifest.metadata : {};
+        const result = validateCustomResource(manifest, crds);
+        crRows.push({ stack, activeSite, kind: isObject(manifest) ? String(manifest.kind) : '?', name: String(meta.name), errors: result.errors });
+      }
+    }
+
+    // Every image a workload runs must be listed; what the operators may pull must be under the mirror
+    // (they pull only the ones the toolkit's custom resources ask for, and the list names those).
+    const rendered = new Set(releaseRows.flatMap((r) => [...r.images, ...r.operatorImages]));
+    const running = new Set(releaseRows.flatMap((r) => r.images));
+    const outside = [...rendered, ...listed].filter((image) => !image.startsWith(mirror)).sort();
+    const unlisted = [...running].filter((image) => !listed.has(image)).sort();
+    const failures =
+      releaseRows.filter((r) => r.renders !== 'yes').length +
+      releaseRows.filter((r) => r.keys.some((k) => k.kind === 'ignored')).length +
+      crRows.filter((r) => r.errors.length > 0).length +
+      outside.length +
+      unlisted.length +
+      inventoryErrors.length;
+    for (const error of inventoryErrors) process.stderr.write(`npm run images: ${error}\n`);
+
+    const report = renderReport({
+      envName,
+      helm: helmVersion(helm),
+      sources: [...new Set([...charts.keys()].map((k) => `${UPSTREAM_CHARTS[k.split('@')[0]!]!.repository} ${k}`))].sort(),
+      strimziVersion,
+      releaseRows,
+      crRows,
+      rendered: [...rendered].sort(),
+      outside,
+      unlisted,
+      renders,
+      seconds: (Date.now() - started) / 1000,
+    });
+    process.stdout.write(report);
+    if (flags.has('write-doc')) {
+      const doc = readFileSync(DOC, 'utf8');
+      const start = doc.indexOf(TABLE_START);
+      const end = doc.indexOf(TABLE_END);
+      if (start < 0 || end < start) throw new Error(`${DOC}: markers ${TABLE_START} / ${TABLE_END} not found`);
+      writeFileSync(DOC, `${doc.slice(0, start + TABLE_START.length)}\n${report}${doc.slice(end)}`);
+    }
+    process.stdout.write(failures === 0 ? '\nconformance: passed\n' : `\nconformance: ${failures} failure(s)\n`);
+    return failures === 0 ? 0 : 1;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The values documents merged as Helm merges `--values` files (later wins, objects merged deeply). */
+function mergeValues(documents: readonly string[]): Json {
+  const merge = (a: Json, b: Json): Json => {
+    if (!isObject(a) || !isObject(b)) return b;
+    const out: { [key: string]: Json } = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = k in out ? merge(out[k]!, v) : v;
+    return out;
+  };
+  return documents.map((d) => JSON.parse(d) as Json).reduce<Json>((acc, d) => merge(acc, d), {});
+}
+
+interface ReportInput {
+  readonly envName: string;
+  readonly helm: string;
+  readonly sources: readonly string[];
+  readonly strimziVersion: string | undefined;
+  readonly releaseRows: readonly ReleaseRow[];
+  readonly crRows: readonly CustomResourceRow[];
+  readonly rendered: readonly string[];
+  readonly outside: readonly string[];
+  readonly unlisted: readonly string[];
+  readonly renders: number;
+  readonly seconds: number;
+}
+
+function renderReport(input: ReportInput): string {
+  const date = new Date().toISOString().slice(0, 10);
+  const lines = [
+    '',
+    `Run ${date} on \`${input.envName}\` (activeSite A and B), ${input.helm}, ${input.renders} renders in ${input.seconds.toFixed(0)} s.`,
+    `Upstream sources: ${input.sources.map((s) => `\`${s}\``).join(', ')}${input.strimziVersion ? `; CRDs: \`strimzi/strimzi-kafka-operator ${input.strimziVersion} install/cluster-operator\`` : ''}.`,
+    '',
+    '| stack | active | release | chart@version | renders | values schema | unread keys | images |',
+    '|---|---|---|---|---|---|---|---|',
+    ...input.releaseRows.map((r) => {
+      const ignored = r.keys.filter((k) => k.kind === 'ignored').map((k) => `\`${k.path}\``);
+      const defaults = r.keys.filter((k) => k.kind === 'default').length;
+      const keys = `${ignored.length === 0 ? '0 ignored' : `ignored: ${ignored.join(', ')}`}${defaults > 0 ? ` (${defaults} equal the chart default)` : ''}`;
+      const images = [...r.images, ...r.operatorImages.map((i) => `${i} (operator)`)].map((i) => `\`${i}\``).join('<br>');
+      return `| ${r.stack} | ${r.activeSite} | ${r.release} | ${r.chart} | ${r.renders.replace(/\|/g, '\\|')} | ${r.schema} | ${keys} | ${images} |`;
+    }),
+    '',
+    '| stack | active | custom resource | valid against the CRD |',
+    '|---|---|---|---|',
+    ...input.crRows.map((r) => `| ${r.stack} | ${r.activeSite} | ${r.kind} ${r.name} | ${r.errors.length === 0 ? 'yes' : `no: ${r.errors.join('; ')}`} |`),
+    '',
+    `Images the renders pull: ${input.rendered.length}; outside \`registry.images\`: ${input.outside.length}${input.outside.length ? ` (${input.outside.join(', ')})` : ''}; not listed by \`npm run images\`: ${input.unlisted.length}${input.unlisted.length ? ` (${input.unlisted.join(', ')})` : ''}.`,
+    '',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+try {
+  mkdirSync(join(ROOT, '.cache'), { recursive: true });
+  process.exitCode = main();
+} catch (error) {
+  if (error instanceof UsageError) {
+    process.stderr.write(`conformance: ${error.message}\n`);
+    process.exitCode = 2;
+  } else throw error;
+}
