@@ -28,3 +28,12 @@ export const ANNOTATION_KEY = 'hsa';
 export function annotateResource(resource: TerraformElement, annotation: HsaAnnotation): void {
   resource.addOverride(`//.${ANNOTATION_KEY}`, annotation);
 }
+
+/**
+ * The images a helm release pulls (its containers and what its operator pulls for the resources the
+ * toolkit declares), written into its "//" block: `npm run images` lists them for the air-gap mirror,
+ * and the conformance procedure checks them against the real chart's render.
+ */
+export function declareImages(resource: TerraformElement, images: readonly string[]): void {
+  resource.addOverride('//.images', [...new Set(images)].sort());
+}

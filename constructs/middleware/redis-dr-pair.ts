@@ -2,7 +2,8 @@ import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { redisCommonConfiguration, redisPrimaryConfiguration, REDIS_PASSWORD_KEY, type RedisPlan } from '../../model/middleware-model';
 import type { Zone } from '../../model/topology';
-import { annotateResource } from '../annotations';
+import { IMAGES, imageReference } from '../../model/images';
+import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
 import { helmValues, type ChartSource } from './chart-source';
 
@@ -21,8 +22,8 @@ export interface RedisDrPairProps {
 interface RedisChartValues {
   readonly architecture: 'replication';
   readonly global: { readonly imageRegistry: string; readonly security: { readonly allowInsecureImages: boolean } };
-  readonly image: { readonly repository: string };
-  readonly auth: { readonly enabled: true; readonly sentinel: false; readonly existingSecret: string; readonly existingSecretPasswordKey: string };
+  readonly image: ChartImage;
+  readonly auth: { readonly enabled: true; readonly existingSecret: string; readonly existingSecretPasswordKey: string };
   readonly commonConfiguration: string;
   readonly master: {
     readonly count: 1;
@@ -36,7 +37,14 @@ interface RedisChartValues {
     readonly persistence: { readonly enabled: true; readonly size: string };
     readonly resources: ResourceValues;
   };
-  readonly metrics: { readonly enabled: true };
+  /** The exporter sidecar is a second image: it must come from the mirror too. */
+  readonly metrics: { readonly enabled: true; readonly image: ChartImage };
+}
+
+/** A bitnami image block: the registry is `global.imageRegistry`. */
+interface ChartImage {
+  readonly repository: string;
+  readonly tag: string;
 }
 
 interface ResourceValues {
@@ -67,8 +75,8 @@ export class RedisDrPair extends Construct {
       architecture: 'replication',
       // Mirrored images live under another repository name, which bitnami charts accept only with this flag.
       global: { imageRegistry: props.source.imageRegistry, security: { allowInsecureImages: true } },
-      image: { repository: `${props.source.imagePath}/redis` },
-      auth: { enabled: true, sentinel: false, existingSecret: plan.authSecret, existingSecretPasswordKey: REDIS_PASSWORD_KEY },
+      image: { repository: `${props.source.imagePath}/${IMAGES.redis.name}`, tag: IMAGES.redis.tag },
+      auth: { enabled: true, existingSecret: plan.authSecret, existingSecretPasswordKey: REDIS_PASSWORD_KEY },
       commonConfiguration: redisCommonConfiguration(plan),
       master: {
         count: 1,
@@ -78,7 +86,7 @@ export class RedisDrPair extends Construct {
         service: { type: 'LoadBalancer', loadBalancerIP: plan.address.host, ports: { redis: plan.address.port } },
       },
       replica: { replicaCount: plan.replicas, persistence: { enabled: true, size: `${plan.storageGiB}Gi` }, resources },
-      metrics: { enabled: true },
+      metrics: { enabled: true, image: { repository: `${props.source.imagePath}/${IMAGES.redisExporter.name}`, tag: IMAGES.redisExporter.tag } },
     };
     this.release = helmRelease(this, 'Resource', {
       name: plan.releaseName,
@@ -91,6 +99,7 @@ export class RedisDrPair extends Construct {
       timeout: 900,
       lifecycle: { preventDestroy: props.preventDestroy ?? true },
     });
+    declareImages(this.release, [imageReference(props.source.imageRegistry, props.source.imagePath, 'redis'), imageReference(props.source.imageRegistry, props.source.imagePath, 'redisExporter')]);
     annotateResource(this.release, {
       component: 'dr-pair',
       role: plan.role,

@@ -2,7 +2,8 @@ import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { LISTENER_PORT, PEER_LISTENER_PORT, renderNginxConfig, SERVICE_PORTS, type LoadBalancerPlan } from '../../model/load-balancer';
 import type { Zone } from '../../model/topology';
-import { annotateResource } from '../annotations';
+import { IMAGES, imageReference } from '../../model/images';
+import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
 import { helmValues, type ChartSource } from '../middleware/chart-source';
 
@@ -30,7 +31,7 @@ export class SiteLoadBalancer extends Construct {
     super(scope, id);
     const values = {
       global: { imageRegistry: props.source.imageRegistry, security: { allowInsecureImages: true } },
-      image: { repository: `${props.source.imagePath}/nginx` },
+      image: { repository: `${props.source.imagePath}/${IMAGES.nginx.name}`, tag: IMAGES.nginx.tag },
       replicaCount: props.replicas ?? 2,
       containerPorts: { http: LISTENER_PORT },
       extraContainerPorts: [{ name: 'peer', containerPort: PEER_LISTENER_PORT }],
@@ -55,6 +56,7 @@ export class SiteLoadBalancer extends Construct {
       values: [helmValues(values)],
       atomic: true,
     });
+    declareImages(this.release, [imageReference(props.source.imageRegistry, props.source.imagePath, 'nginx')]);
     annotateResource(this.release, { component: 'site-load-balancer', zone: props.zone, site: props.plan.site });
   }
 }

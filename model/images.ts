@@ -1,0 +1,50 @@
+/**
+ * Every image the toolkit deploys, pinned. Charts pull helper images besides their main one (metrics
+ * exporters, init containers); an air-gapped datacenter needs each of them under its mirror path
+ * (`registry.images`), so the constructs set every image a release renders explicitly from this table,
+ * declare the list on the release (`npm run images` reads it), and the conformance procedure
+ * (docs/conformance.md) checks the list against what the real charts render.
+ *
+ * Tags of chart images are the chart's own defaults at the pinned chart version (read from the chart's
+ * values.yaml at its release tag); a mirror copies them from upstream under the same tag.
+ */
+
+/** Image names (the last path segments under `registry.images`) and their pinned tags. */
+export const IMAGES = {
+  /** bitnami/redis 20.6.2 */
+  redis: { name: 'redis', tag: '7.4.2-debian-12-r0' },
+  redisExporter: { name: 'redis-exporter', tag: '1.67.0-debian-12-r0' },
+  /** bitnami/elasticsearch 21.4.0 */
+  elasticsearch: { name: 'elasticsearch', tag: '8.16.1-debian-12-r0' },
+  /** The init container that copies the generated TLS certificates (elasticsearch 21.4.0 `copyTlsCerts.image`). */
+  osShell: { name: 'os-shell', tag: '12-debian-12-r33' },
+  /** bitnami/nginx 19.0.4 */
+  nginx: { name: 'nginx', tag: '1.27.4-debian-12-r6' },
+  /** coredns/coredns chart 1.43.0 (its appVersion) */
+  coredns: { name: 'coredns', tag: '1.12.2' },
+  /** kong/kong chart 2.52.0 */
+  kong: { name: 'kong', tag: '3.9' },
+  /** Nacos server (written by the toolkit: no usable upstream chart). */
+  nacos: { name: 'nacos-server', tag: 'v2.4.3' },
+  /** XXL-JOB admin (written by the toolkit: no upstream chart). */
+  xxlJobAdmin: { name: 'xxl-job-admin', tag: '2.4.2' },
+  /** FastDFS tracker and storage (written by the toolkit: no official chart). */
+  fastdfs: { name: 'fastdfs', tag: 'V6.13.0' },
+} as const;
+
+export type ImageId = keyof typeof IMAGES;
+
+/** Strimzi's images live under `<registry.images>/strimzi/`; the operator pulls the Kafka image itself. */
+export const STRIMZI_IMAGE_PATH = 'strimzi';
+
+/** A full image reference under the mirror: `<registry host>/<path>/<name>:<tag>`. */
+export function imageReference(imageRegistry: string, imagePath: string, id: ImageId): string {
+  const image = IMAGES[id];
+  return `${imageRegistry}/${imagePath}/${image.name}:${image.tag}`;
+}
+
+/** Images the Strimzi operator (chart `version`) runs and pulls for a Kafka cluster of `kafkaVersion`. */
+export function strimziImages(imageRegistry: string, imagePath: string, operatorVersion: string, kafkaVersion: string): string[] {
+  const base = `${imageRegistry}/${imagePath}/${STRIMZI_IMAGE_PATH}`;
+  return [`${base}/operator:${operatorVersion}`, `${base}/kafka:${operatorVersion}-kafka-${kafkaVersion}`];
+}
