@@ -25,7 +25,10 @@ export function fleetEnvironment(index: number, demo: Environment, revision = 0)
   const environment = JSON.parse(JSON.stringify(demo)) as Environment;
   for (const [site, first] of [['A', 10], ['B', 20]] as const) {
     for (const [zone, third] of [['public', 1], ['core', 2]] as const) {
-      environment.sites[site].zones[zone].middlewareVips = vips(`${first}.${second}.${third}`);
+      const net = `${first}.${second}.${third}`;
+      const zoneSite = environment.sites[site].zones[zone];
+      zoneSite.middlewareVips = vips(net);
+      zoneSite.kafkaBrokerVips = [`${net}.31`, `${net}.32`, `${net}.33`];
     }
   }
   environment.applications = applications as Environment['applications'];

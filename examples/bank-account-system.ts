@@ -27,6 +27,11 @@ const MIDDLEWARE_VIPS = {
   A: { 'redis-cache': '172.20.1.21', kafka: '172.20.1.23' },
   B: { 'redis-cache': '172.21.1.21', kafka: '172.21.1.23' },
 } as const;
+/** One address per Kafka broker in each datacenter (clients and the other site connect to each). */
+const KAFKA_BROKER_VIPS = {
+  A: ['172.20.1.31', '172.20.1.32', '172.20.1.33'],
+  B: ['172.21.1.31', '172.21.1.32', '172.21.1.33'],
+} as const;
 
 export interface BankSiteProps {
   readonly site: Site;
@@ -45,7 +50,7 @@ export class BankAccountSiteStack extends TerraformStack {
     // Redis (idempotency store) and Kafka (transaction flow), paired across the datacenters: the
     // active site is primary, the other follows it; changing activeSite reverses both pairs.
     const middleware = new PlatformNamespace(this, 'Middleware', { name: 'bank-middleware' });
-    const plan = planMiddleware({ zone: 'core', site: props.site, activeSite: props.activeSite, middleware: ['redis-cache', 'kafka'], vips: MIDDLEWARE_VIPS });
+    const plan = planMiddleware({ zone: 'core', site: props.site, activeSite: props.activeSite, middleware: ['redis-cache', 'kafka'], vips: MIDDLEWARE_VIPS, kafkaBrokerVips: KAFKA_BROKER_VIPS });
     const source = chartSourceOf('https://charts.bank.example.internal', props.imageRegistry);
     const common = { zone: 'core' as const, site: props.site, namespace: middleware.namespaceName, source };
     new RedisDrPair(this, 'Redis', { ...common, plan: plan.redis[0]! });

@@ -5,7 +5,7 @@
  * never application configuration. Standard RFC 1035 master-file text: any DNS server can check it.
  */
 import { createHash } from 'node:crypto';
-import type { DeploymentUnit, ProvinceModel } from './platform-model';
+import type { ProvinceModel } from './platform-model';
 import type { Zone } from './topology';
 
 /** Short TTL so clients follow a switchover within half a minute (as k8gb does). */
@@ -49,21 +49,19 @@ export function renderZoneFile(province: ProvinceModel, zone: Zone): string {
   const records = zoneRecords(province, zone);
   const body = records.map((r) => `${relative(r.name, origin).padEnd(28)} IN ${r.type.padEnd(5)} ${r.address.padEnd(15)} ; ${r.comment}`);
   const serial = (parseInt(createHash('sha256').update(body.join('\n')).digest('hex').slice(0, 8), 16) % 2_000_000_000) + 1;
-  const controller = unitAddress(province.units.find((u) => u.zone === zone && u.active)!);
+  // Both datacenters' DNS controllers serve this zone: each is a name server of it.
+  const controllers = province.units.filter((u) => u.zone === zone).map((u) => ({ name: `ns-${u.site.toLowerCase()}`, unit: u }));
+  const primary = controllers.find((c) => c.unit.active)!;
   return [
     `; ${origin}: stable names of the ${zone} zone, answered with the active site (${province.activeSite})`,
     `$ORIGIN ${origin}.`,
     `$TTL ${RECORD_TTL_SECONDS}`,
-    `@ IN SOA ns.${origin}. hostmaster.${origin}. ( ${serial} 300 60 86400 ${RECORD_TTL_SECONDS} )`,
-    `@ IN NS ns.${origin}.`,
-    `${'ns'.padEnd(28)} IN A     ${controller.padEnd(15)} ; DNS controller (DNS控制器)`,
+    `@ IN SOA ${primary.name}.${origin}. hostmaster.${origin}. ( ${serial} 300 60 86400 ${RECORD_TTL_SECONDS} )`,
+    ...controllers.map((c) => `@ IN NS ${c.name}.${origin}.`),
+    ...controllers.map((c) => `${c.name.padEnd(28)} IN A     ${c.unit.dnsVip.padEnd(15)} ; DNS controller (DNS控制器) of site ${c.unit.site}`),
     ...body,
     '',
   ].join('\n');
-}
-
-function unitAddress(unit: DeploymentUnit): string {
-  return unit.ingressVip;
 }
 
 function relative(name: string, origin: string): string {

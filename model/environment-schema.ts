@@ -61,6 +61,25 @@ const zoneSite = z.strictObject({
    * active site's address; stable DNS names resolve to the active site's address.
    */
   middlewareVips: z.partialRecord(middlewareRole, ipv4),
+  /**
+   * The cluster's Kubernetes API server as pods reach it (the `kubernetes` Service's endpoint): the
+   * operators in the middleware namespace (Strimzi) talk to it, and the namespace's default-deny egress
+   * allows exactly this address and port.
+   */
+  apiServer: z.strictObject({
+    address: ipv4,
+    /** @default 6443 */
+    port: z.number().int().min(1).max(65535).optional(),
+  }),
+  /** Address of this cluster's DNS controller (DNS控制器): UDP and TCP 53, named by the zone's NS records. */
+  dnsVip: ipv4,
+  /**
+   * One address per Kafka broker (node ids 0, 1, 2, ... of the node pool), pinned on each broker's
+   * LoadBalancer Service and advertised to clients: MirrorMaker 2 and clients at the other site connect
+   * to every broker, not only to the bootstrap address (`middlewareVips.kafka`). Required where the zone
+   * runs Kafka, one per broker (`middleware.kafka.brokers`, default 3).
+   */
+  kafkaBrokerVips: z.array(ipv4).optional(),
 });
 
 const site = z.strictObject({
@@ -245,7 +264,21 @@ export const environmentSchema = z
     for (const zone of ['public', 'core'] as const) {
       const needed = middlewareUsedInZone(env, zone);
       for (const siteName of ['A', 'B'] as const) {
-        const vips = env.sites[siteName].zones[zone].middlewareVips;
+        const zoneConfig = env.sites[siteName].zones[zone];
+        const vips = zoneConfig.middlewareVips;
+        if (needed.includes('kafka')) {
+          const brokers = env.middleware?.kafka?.brokers ?? 3;
+          const declared = zoneConfig.kafkaBrokerVips ?? [];
+          if (declared.length !== brokers) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sites', siteName, 'zones', zone, 'kafkaBrokerVips'],
+              message: `expected ${brokers} broker addresses (one per Kafka broker, middleware.kafka.brokers), received ${declared.length}`,
+            });
+          }
+        } else if (zoneConfig.kafkaBrokerVips) {
+          ctx.addIssue({ code: 'custom', path: ['sites', siteName, 'zones', zone, 'kafkaBrokerVips'], message: `expected no broker addresses: no application of the ${zone} zone uses kafka; remove the field` });
+        }
         for (const role of needed) {
           if (!vips[role]) {
             ctx.addIssue({

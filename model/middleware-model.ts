@@ -17,10 +17,6 @@ export const CHART_VERSIONS = {
   redis: '20.6.2',
   /** strimzi/strimzi-kafka-operator: 1.0 serves only kafka.strimzi.io/v1 */
   strimzi: '1.0.0',
-  /** nacos-group/nacos */
-  nacos: '2.4.3',
-  /** xxl-job-admin */
-  xxlJob: '2.4.2',
   /** bitnami/elasticsearch (log service) */
   log: '21.4.0',
 } as const;
@@ -75,6 +71,13 @@ export interface KafkaPlan {
   readonly address: Endpoint;
   /** The active site's external listener, mirrored by MirrorMaker 2 at the standby site. */
   readonly mirrorSource?: Endpoint;
+  /**
+   * This site's broker addresses, one per broker (node id = index): pinned on each broker's Service and
+   * advertised, so clients and the other site's MirrorMaker 2 reach every broker.
+   */
+  readonly brokerAddresses: readonly string[];
+  /** The other site's broker addresses (replication in both directions crosses to them). */
+  readonly peerBrokerAddresses: readonly string[];
   /** Alias of each site's cluster in MirrorMaker 2 (`<zone>-a`, `<zone>-b`). */
   readonly localAlias: string;
   readonly sourceAlias: string;
@@ -96,13 +99,15 @@ export interface FastdfsPlan {
   readonly storageGiB: number;
 }
 
-export interface SupportingServicePlan {
-  readonly role: 'nacos' | 'xxl-job' | 'log';
-  readonly releaseName: string;
-  readonly chart: string;
-  readonly chartVersion: string;
-  readonly address: Endpoint;
-}
+/**
+ * A middleware that is not DR-paired because its state lives elsewhere. The log service is a chart
+ * release (bitnami/elasticsearch); Nacos and XXL-JOB keep their state in the external database and are
+ * written as Kubernetes objects by the toolkit: no upstream chart exists at a version a mirror could
+ * hold (XXL-JOB has none; nacos-group's only chart, 1.0.0, speaks MySQL only and pulls a Docker Hub image).
+ */
+export type SupportingServicePlan =
+  | { readonly role: 'log'; readonly releaseName: string; readonly chart: 'elasticsearch'; readonly chartVersion: string; readonly address: Endpoint }
+  | { readonly role: 'nacos' | 'xxl-job'; readonly name: string; readonly address: Endpoint };
 
 export interface MiddlewarePlan {
   readonly zone: Zone;
@@ -123,6 +128,8 @@ export interface MiddlewarePlanInput {
   readonly middleware: readonly MiddlewareRole[];
   /** Addresses of this zone's middleware, per datacenter. */
   readonly vips: Readonly<Record<Site, Readonly<Partial<Record<MiddlewareRole, string>>>>>;
+  /** Kafka broker addresses per datacenter, one per broker. Required when the zone runs Kafka. */
+  readonly kafkaBrokerVips?: Readonly<Record<Site, readonly string[]>>;
   readonly settings?: MiddlewareSettings;
 }
 
@@ -159,6 +166,13 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
     };
   });
 
+  const brokers = settings?.kafka?.brokers ?? 3;
+  const brokerVips = (at: Site): readonly string[] => {
+    const addresses = input.kafkaBrokerVips?.[at] ?? [];
+    // The schema requires one address per broker; reaching here is a toolkit bug.
+    if (addresses.length !== brokers) throw new Error(`expected ${brokers} kafkaBrokerVips for site ${at}, zone ${zone}; received ${addresses.length}`);
+    return addresses;
+  };
   const kafka: KafkaPlan | undefined = uses('kafka')
     ? {
         clusterName: 'hsa-kafka',
@@ -167,7 +181,9 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
         ...(modeOf('kafka') === 'standby' ? { mirrorSource: { host: vip('kafka', activeSite), port: PORTS.kafkaExternal } } : {}),
         localAlias: `${zone}-${site.toLowerCase()}`,
         sourceAlias: `${zone}-${activeSite.toLowerCase()}`,
-        brokers: settings?.kafka?.brokers ?? 3,
+        brokerAddresses: brokerVips(site),
+        peerBrokerAddresses: brokerVips(site === 'A' ? 'B' : 'A'),
+        brokers,
         storageGiB: settings?.kafka?.storageGiB ?? 100,
         operatorChartVersion: versions.strimzi,
       }
@@ -189,8 +205,8 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
     : undefined;
 
   const supporting: SupportingServicePlan[] = [];
-  if (uses('nacos')) supporting.push({ role: 'nacos', releaseName: 'nacos', chart: 'nacos', chartVersion: versions.nacos, address: { host: vip('nacos', site), port: PORTS.nacos } });
-  if (uses('xxl-job')) supporting.push({ role: 'xxl-job', releaseName: 'xxl-job', chart: 'xxl-job-admin', chartVersion: versions.xxlJob, address: { host: vip('xxl-job', site), port: PORTS.xxlJob } });
+  if (uses('nacos')) supporting.push({ role: 'nacos', name: 'nacos', address: { host: vip('nacos', site), port: PORTS.nacos } });
+  if (uses('xxl-job')) supporting.push({ role: 'xxl-job', name: 'xxl-job-admin', address: { host: vip('xxl-job', site), port: PORTS.xxlJob } });
   if (uses('log')) supporting.push({ role: 'log', releaseName: 'log', chart: 'elasticsearch', chartVersion: versions.log, address: { host: vip('log', site), port: PORTS.log } });
 
   return {

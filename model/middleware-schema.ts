@@ -33,7 +33,7 @@ export const middlewareSchema = z.strictObject({
     .strictObject({
       /** Key `redis-password`: requirepass and masterauth of both Redis pairs. @default "hsa-redis-auth" */
       redis: dnsLabel.optional(),
-      /** Keys `username`/`password` of the log service. @default "hsa-log-auth" */
+      /** Key `elasticsearch-password` (the `elastic` user) of the log service. @default "hsa-log-auth" */
       log: dnsLabel.optional(),
       /** Keys `db-username`/`db-password` used by Nacos and XXL-JOB for the external database. @default "hsa-db-auth" */
       database: dnsLabel.optional(),
@@ -41,7 +41,7 @@ export const middlewareSchema = z.strictObject({
     .optional(),
   /** Chart versions pinned by the toolkit can be overridden per province (e.g. a mirror holds another). */
   chartVersions: z
-    .strictObject({ redis: version.optional(), strimzi: version.optional(), nacos: version.optional(), xxlJob: version.optional(), log: version.optional() })
+    .strictObject({ redis: version.optional(), strimzi: version.optional(), log: version.optional() })
     .optional(),
   redisCache: redisSize.optional(),
   redisSession: redisSize.optional(),

@@ -34,6 +34,9 @@ export const MIDDLEWARE_PORTS: Readonly<Record<MiddlewareRole, number>> = {
   database: 5432,
 };
 
+/** Port of the Kubernetes API server when the environment does not name one. */
+export const DEFAULT_API_SERVER_PORT = 6443;
+
 export interface ResolveOptions {
   /** Preview a switchover without editing the file (`--active-site B`). @default the environment's activeSite */
   readonly activeSite?: Site;
@@ -67,6 +70,10 @@ export interface DeploymentUnit {
   readonly backend: ResolvedBackend;
   readonly ingressVip: string;
   readonly gatekeeper: string;
+  /** The cluster's API server as pods reach it: the operators' egress goes there. */
+  readonly apiServer: { readonly host: string; readonly port: number };
+  /** This cluster's DNS controller (DNS控制器) address, named by the zone's NS records. */
+  readonly dnsVip: string;
   readonly tenants: readonly TenantModel[];
   readonly applications: readonly ApplicationModel[];
   /** Middleware this zone runs (what its applications use), in catalog order. */
@@ -164,6 +171,8 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
     backend: resolveBackend(envName, name, env.backend),
     ingressVip: zoneSite.ingressVip,
     gatekeeper: zoneSite.gatekeeper,
+    apiServer: { host: zoneSite.apiServer.address, port: zoneSite.apiServer.port ?? DEFAULT_API_SERVER_PORT },
+    dnsVip: zoneSite.dnsVip,
     tenants: resolveTenants(env, zone),
     applications: resolveApplications(envName, env, zone, site),
     middleware: middlewareUsedInZone(env, zone),
@@ -178,6 +187,7 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
       activeSite,
       middleware: middlewareUsedInZone(env, zone),
       vips: { A: env.sites.A.zones[zone].middlewareVips, B: env.sites.B.zones[zone].middlewareVips },
+      kafkaBrokerVips: { A: env.sites.A.zones[zone].kafkaBrokerVips ?? [], B: env.sites.B.zones[zone].kafkaBrokerVips ?? [] },
       ...(env.middleware ? { settings: env.middleware } : {}),
     }),
   };

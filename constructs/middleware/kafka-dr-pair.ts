@@ -2,7 +2,8 @@ import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { KAFKA_VERSION, PORTS, type KafkaPlan } from '../../model/middleware-model';
 import type { Site, Zone } from '../../model/topology';
-import { annotateResource } from '../annotations';
+import { STRIMZI_IMAGE_PATH, strimziImages } from '../../model/images';
+import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
 import { manifest } from '../l1/kubernetes';
 import { helmValues, type ChartSource } from './chart-source';
@@ -43,9 +44,12 @@ export class KafkaDrPair extends Construct {
       repository: props.source.repository,
       chart: 'strimzi-kafka-operator',
       version: plan.operatorChartVersion,
-      values: [helmValues({ defaultImageRegistry: props.source.imageRegistry, defaultImageRepository: `${props.source.imagePath}/strimzi`, watchNamespaces: [] })],
+      values: [helmValues({ defaultImageRegistry: props.source.imageRegistry, defaultImageRepository: `${props.source.imagePath}/${STRIMZI_IMAGE_PATH}`, watchNamespaces: [] })],
       atomic: true,
     });
+    // The operator runs its own image and pulls the Kafka image for the brokers, MirrorMaker 2 and the
+    // entity operator's sidecars.
+    declareImages(operator, strimziImages(props.source.imageRegistry, props.source.imagePath, plan.operatorChartVersion, KAFKA_VERSION));
 
     const nodePool = manifest(this, 'NodePool', {
       manifest: {
@@ -77,7 +81,12 @@ export class KafkaDrPair extends Construct {
                 port: PORTS.kafkaExternal,
                 type: 'loadbalancer',
                 tls: false,
-                configuration: { bootstrap: { loadBalancerIP: plan.address.host } },
+                // Every broker at its own pinned address, advertised as such: clients and the other
+                // site's MirrorMaker 2 connect to each broker after the bootstrap.
+                configuration: {
+                  bootstrap: { loadBalancerIP: plan.address.host },
+                  brokers: plan.brokerAddresses.map((address, broker) => ({ broker, loadBalancerIP: address, advertisedHost: address, advertisedPort: PORTS.kafkaExternal })),
+                },
               },
             ],
             config: {
@@ -114,9 +123,15 @@ export class KafkaDrPair extends Construct {
           spec: {
             version: KAFKA_VERSION,
             replicas: 2,
+            // The target is also MirrorMaker 2's own Connect cluster: Strimzi 1.0 requires its group and
+            // its three internal topics here (named per source, so a later reverse mirror never shares them).
             target: {
               alias: plan.localAlias,
               bootstrapServers: `${plan.clusterName}-kafka-bootstrap:${PORTS.kafkaInternal}`,
+              groupId: `mirrormaker2-${plan.sourceAlias}`,
+              configStorageTopic: `mirrormaker2-${plan.sourceAlias}-configs`,
+              statusStorageTopic: `mirrormaker2-${plan.sourceAlias}-status`,
+              offsetStorageTopic: `mirrormaker2-${plan.sourceAlias}-offsets`,
               config: { 'config.storage.replication.factor': -1, 'offset.storage.replication.factor': -1, 'status.storage.replication.factor': -1 },
             },
             mirrors: [

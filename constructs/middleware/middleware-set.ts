@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import type { MiddlewarePlan } from '../../model/middleware-model';
+import { imageReference } from '../../model/images';
+import { PORTS, type MiddlewarePlan } from '../../model/middleware-model';
 import { PLATFORM_NAMESPACES, type Site, type Zone } from '../../model/topology';
 import { MIDDLEWARE_PORTS } from '../../model/platform-model';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
@@ -7,7 +8,8 @@ import type { ChartSource } from './chart-source';
 import { FastdfsDrPair } from './fastdfs-dr-pair';
 import { KafkaDrPair } from './kafka-dr-pair';
 import { RedisDrPair } from './redis-dr-pair';
-import { SupportingRelease } from './supporting-release';
+import { DatabaseBackedService, type DatabaseBackedServiceProps } from './database-backed-service';
+import { LogService } from './log-service';
 
 export interface MiddlewareSetProps {
   readonly plan: MiddlewarePlan;
@@ -22,6 +24,8 @@ export interface MiddlewareSetProps {
   readonly databaseAddresses: readonly string[];
   /** Stable name of the external database. */
   readonly databaseHost: string;
+  /** The cluster's API server as pods reach it; the Strimzi operators need it. */
+  readonly apiServer: { readonly host: string; readonly port: number };
 }
 
 /**
@@ -54,19 +58,82 @@ export class MiddlewareSet extends Construct {
       namespace.policies.allowToAddresses('AllowToDatabase', 'allow-to-database', props.databaseAddresses, [MIDDLEWARE_PORTS.database]);
     }
 
+    // The Strimzi cluster operator and entity operator watch and write Kubernetes objects.
+    if (plan.kafka) {
+      namespace.policies.allowToAddresses('AllowToApiServer', 'allow-to-api-server', [props.apiServer.host], [props.apiServer.port]);
+    }
+
     const redis = new Construct(this, 'Redis');
     for (const redisPlan of plan.redis) new RedisDrPair(redis, redisPlan.role, { ...common, plan: redisPlan });
     if (plan.kafka) new KafkaDrPair(this, 'Kafka', { ...common, plan: plan.kafka });
     if (plan.fastdfs) new FastdfsDrPair(this, 'FastDFS', { ...common, plan: plan.fastdfs });
     for (const supporting of plan.supporting) {
-      new SupportingRelease(this, supporting.role, {
-        plan: supporting,
-        namespace: this.namespaceName,
-        source: props.source,
-        credentialsSecret: supporting.role === 'log' ? plan.secrets.log : plan.secrets.database,
-        databaseHost: props.databaseHost,
-        ...(supporting.role === 'log' ? { preventDestroy: plan.preventDestroy } : {}),
-      });
+      if (supporting.role === 'log') {
+        new LogService(this, supporting.role, {
+          releaseName: supporting.releaseName,
+          chartVersion: supporting.chartVersion,
+          address: supporting.address,
+          namespace: this.namespaceName,
+          source: props.source,
+          credentialsSecret: plan.secrets.log,
+          preventDestroy: plan.preventDestroy,
+        });
+      } else {
+        const image = imageReference(props.source.imageRegistry, props.source.imagePath, supporting.role === 'nacos' ? 'nacos' : 'xxlJobAdmin');
+        const common = { name: supporting.name, namespace: this.namespaceName, image, address: supporting.address, credentialsSecret: plan.secrets.database };
+        new DatabaseBackedService(this, supporting.role, supporting.role === 'nacos' ? nacosServer(common, props.databaseHost) : xxlJobAdmin(common, props.databaseHost));
+      }
     }
   }
+}
+
+type ServerBasics = Pick<DatabaseBackedServiceProps, 'name' | 'namespace' | 'image' | 'address' | 'credentialsSecret'>;
+
+/**
+ * Nacos in cluster mode (3 members found by their stable names), its configuration in the external
+ * PostgreSQL-protocol database. The Nacos image reads `/home/nacos/init.d/custom.properties` after its own
+ * configuration; the mirrored image must carry Nacos's PostgreSQL datasource plugin (docs/conformance.md).
+ */
+function nacosServer(basics: ServerBasics, databaseHost: string): DatabaseBackedServiceProps {
+  const replicas = 3;
+  const members = Array.from({ length: replicas }, (_, i) => `${basics.name}-${i}.${basics.name}-headless.${basics.namespace}.svc.cluster.local:${PORTS.nacos}`);
+  return {
+    ...basics,
+    replicas,
+    // Nacos 2 clients also use gRPC at the client port + 1000; members talk Raft at - 1000 and gRPC at + 1001.
+    extraPorts: [{ name: 'grpc', port: PORTS.nacos + 1000 }],
+    peerPorts: [{ name: 'raft', port: PORTS.nacos - 1000 }, { name: 'peer-grpc', port: PORTS.nacos + 1001 }],
+    env: { MODE: 'cluster', NACOS_SERVERS: members.join(' '), PREFER_HOST_MODE: 'hostname', NACOS_APPLICATION_PORT: String(PORTS.nacos) },
+    configFiles: {
+      'custom.properties': [
+        'spring.sql.init.platform=postgresql',
+        'db.num=1',
+        `db.url.0=jdbc:postgresql://${databaseHost}:${MIDDLEWARE_PORTS.database}/nacos`,
+        'db.user.0=${DB_USERNAME}',
+        'db.password.0=${DB_PASSWORD}',
+        'db.pool.config.driverClassName=org.postgresql.Driver',
+        '',
+      ].join('\n'),
+    },
+    configMountPath: '/home/nacos/init.d',
+    writablePaths: ['/tmp', '/home/nacos/logs', '/home/nacos/data'],
+    readinessPath: '/nacos/v1/console/health/readiness',
+  };
+}
+
+/** XXL-JOB admin (2 members, coordinated through the database), configured through Spring's environment. */
+function xxlJobAdmin(basics: ServerBasics, databaseHost: string): DatabaseBackedServiceProps {
+  return {
+    ...basics,
+    replicas: 2,
+    env: {
+      SPRING_DATASOURCE_URL: `jdbc:postgresql://${databaseHost}:${MIDDLEWARE_PORTS.database}/xxl_job`,
+      SPRING_DATASOURCE_DRIVER_CLASS_NAME: 'org.postgresql.Driver',
+      // Spring resolves these from the Secret-backed variables the construct sets.
+      SPRING_DATASOURCE_USERNAME: '${DB_USERNAME}',
+      SPRING_DATASOURCE_PASSWORD: '${DB_PASSWORD}',
+    },
+    writablePaths: ['/tmp', '/data/applogs'],
+    readinessPath: '/xxl-job-admin/actuator/health',
+  };
 }

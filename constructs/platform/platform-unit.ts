@@ -62,7 +62,12 @@ export class PlatformUnit extends Construct {
       zone: unit.zone,
       site: unit.site,
       source,
-      peerAddresses: unit.middleware.filter((role) => DR_PAIRED_MIDDLEWARE.includes(role)).map((role) => unit.peerMiddlewareVips[role]!),
+      // The peer's bootstrap addresses and, for Kafka, each of its brokers (clients connect to every broker).
+      peerAddresses: [
+        ...unit.middleware.filter((role) => DR_PAIRED_MIDDLEWARE.includes(role)).map((role) => unit.peerMiddlewareVips[role]!),
+        ...(unit.middlewarePlan.kafka?.peerBrokerAddresses ?? []),
+      ],
+      apiServer: unit.apiServer,
       replicationPorts: [PORTS.redis, PORTS.kafkaExternal, PORTS.fastdfsTracker, PORTS.fastdfsStorage],
       databaseAddresses: [unit.middlewareVips.database, unit.peerMiddlewareVips.database].filter((a): a is string => a !== undefined),
       databaseHost: serviceDnsName('database', unit.zone, province.envName, province.dnsDomain),
@@ -84,6 +89,8 @@ export class PlatformUnit extends Construct {
     const traffic = new Construct(this, 'Traffic');
     const dnsNamespace = new PlatformNamespace(traffic, 'DnsNamespace', { name: PLATFORM_NAMESPACES.dns });
     dnsNamespace.policies.allowFromNamespace('AllowClusterDns', 'kube-system', [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+    // The controller is a name server of the zone (its NS record): resolvers outside the cluster ask it.
+    dnsNamespace.policies.allowFromAnywhere('AllowResolvers', 'allow-resolvers', [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
     new DnsController(traffic, 'Dns', {
       zone: unit.zone,
       site: unit.site,
@@ -91,6 +98,7 @@ export class PlatformUnit extends Construct {
       zoneName: platformZoneName(province, unit.zone),
       zoneFile: renderZoneFile(province, unit.zone),
       source,
+      address: unit.dnsVip,
     });
 
     const ingress = new PlatformNamespace(traffic, 'IngressNamespace', { name: PLATFORM_NAMESPACES.ingress });

@@ -1,7 +1,8 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Site, Zone } from '../../model/topology';
-import { annotateResource } from '../annotations';
+import { IMAGES, imageReference } from '../../model/images';
+import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
 import { helmValues, type ChartSource } from '../middleware/chart-source';
 
@@ -18,6 +19,8 @@ export interface DnsControllerProps {
   /** RFC 1035 zone file (model/dns-zone.ts). */
   readonly zoneFile: string;
   readonly source: ChartSource;
+  /** Address of the controller's LoadBalancer Service (UDP and TCP 53), named by the zone's NS records. */
+  readonly address: string;
   /** @default 2 */
   readonly replicas?: number;
 }
@@ -35,15 +38,17 @@ export class DnsController extends Construct {
     super(scope, id);
     const fileName = `db.${props.zoneName}`;
     const values = {
-      image: { repository: `${props.source.imageRegistry}/${props.source.imagePath}/coredns` },
+      image: { repository: `${props.source.imageRegistry}/${props.source.imagePath}/${IMAGES.coredns.name}`, tag: IMAGES.coredns.tag },
       replicaCount: props.replicas ?? 2,
       isClusterService: false,
-      serviceType: 'ClusterIP',
+      serviceType: 'LoadBalancer',
+      service: { loadBalancerIP: props.address },
       securityContext: { capabilities: { add: ['NET_BIND_SERVICE'] } },
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
       servers: [
         {
-          zones: [{ zone: `${props.zoneName}.` }],
+          // DNS answers larger than a UDP datagram, and resolvers that retry over TCP, need TCP 53 too.
+          zones: [{ zone: `${props.zoneName}.`, use_tcp: true }],
           port: 53,
           plugins: [
             { name: 'errors' },
@@ -66,6 +71,7 @@ export class DnsController extends Construct {
       values: [helmValues(values)],
       atomic: true,
     });
+    declareImages(this.release, [imageReference(props.source.imageRegistry, props.source.imagePath, 'coredns')]);
     annotateResource(this.release, { component: 'dns-controller', zone: props.zone, site: props.site });
   }
 }

@@ -5,7 +5,8 @@ import { kongConfig, type CredentialField } from '../../model/gateway-config';
 import type { GatewaySettings } from '../../model/gateway-schema';
 import type { DeploymentUnit, ProvinceModel } from '../../model/platform-model';
 import { suppressRule } from '../../compliance/suppressions';
-import { annotateResource } from '../annotations';
+import { IMAGES, imageReference } from '../../model/images';
+import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
 import { configMapV1, secretV1 } from '../l1/kubernetes';
 import { helmValues, type ChartSource } from '../middleware/chart-source';
@@ -63,12 +64,14 @@ export class ServiceGateway extends Construct {
     }
 
     const values = {
-      image: { repository: `${props.source.imageRegistry}/${props.source.imagePath}/kong` },
+      image: { repository: `${props.source.imageRegistry}/${props.source.imagePath}/${IMAGES.kong.name}`, tag: IMAGES.kong.tag },
       replicaCount: props.replicas ?? 2,
       env: { database: 'off', nginx_worker_processes: '2', proxy_access_log: '/dev/stdout', proxy_error_log: '/dev/stderr' },
       dblessConfig,
       ingressController: { enabled: false },
       admin: { enabled: false },
+      // The chart exposes Kong Manager on a NodePort by default; DB-less Kong OSS has no use for it.
+      manager: { enabled: false },
       proxy: { type: 'ClusterIP', http: { enabled: true, servicePort: 80, containerPort: 8000 }, tls: { enabled: false } },
       status: { enabled: true },
       resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } },
@@ -84,6 +87,7 @@ export class ServiceGateway extends Construct {
       values: [helmValues(values)],
       atomic: true,
     });
+    declareImages(this.release, [imageReference(props.source.imageRegistry, props.source.imagePath, 'kong')]);
     annotateResource(this.release, { component: 'service-gateway', zone: unit.zone, site: unit.site });
     if (isPublic) {
       suppressRule(this.release, 'SEC-NoPlaintextSecrets', 'dblessConfig.secret is the name of the Secret holding kong.yml, not a credential; the credentials themselves are read at deploy time');
