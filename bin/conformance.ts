@@ -29,6 +29,8 @@ const ROOT = projectRoot();
 const DOC = join(ROOT, 'docs', 'conformance.md');
 const TABLE_START = '<!-- conformance:results:start -->';
 const TABLE_END = '<!-- conformance:results:end -->';
+/** Value keys the last run found read by each chart: `npm test` refuses a release that sets any other. */
+const READ_KEYS_FIXTURE = join(ROOT, 'test', 'fixtures', 'conformance-read-keys.json');
 
 interface ReleaseRow {
   readonly stack: string;
@@ -60,7 +62,10 @@ interface HelmReleaseJson {
 }
 
 function main(): number {
-  const flags = readFlags(process.argv.slice(2), ['env', 'sources', 'helm', 'write-doc']);
+  const argv = process.argv.slice(2);
+  // `--write-doc` is a switch; the other flags take values.
+  const writeDoc = argv.includes('--write-doc');
+  const flags = readFlags(argv.filter((a) => a !== '--write-doc'), ['env', 'sources', 'helm']);
   const envName = flags.get('env') ?? 'demo';
   const sources = flags.get('sources') ?? process.env.HSA_UPSTREAM_SOURCES;
   if (!sources) throw new UsageError('--sources <dir> is required: the directory holding <owner>+<name>/repo git copies of the upstream chart repositories (docs/conformance.md)');
@@ -96,6 +101,7 @@ function main(): number {
     const listed = new Set<string>();
     const inventoryErrors: string[] = [];
     const keyChecks = new Map<string, KeyFinding[]>();
+    const readKeys = new Map<string, Set<string>>();
     let strimziVersion: string | undefined;
     const customResources: { stack: string; activeSite: Site; manifest: Json }[] = [];
 
@@ -142,6 +148,10 @@ function main(): number {
                 : [{ path: '(render is not deterministic after masking: keys not checked)', kind: 'ignored' }],
             );
           }
+          const ignoredHere = new Set(keyChecks.get(keyKey)!.filter((k) => k.kind === 'ignored').map((k) => k.path));
+          const chartKeys = readKeys.get(row.chart) ?? new Set<string>();
+          for (const path of leafPaths(merged)) if (!ignoredHere.has(path.join('.'))) chartKeys.add(path.join('.'));
+          readKeys.set(row.chart, chartKeys);
           const images = imagesOfRender(baseline.manifests);
           const hasSchema = existsSync(join(chartDir(release.chart, release.version), 'values.schema.json'));
           releaseRows.push({ ...row, renders: 'yes', schema: hasSchema ? 'valid' : 'no schema in chart', keys: keyChecks.get(keyKey)!, images: images.containers, operatorImages: images.operatorManaged });
@@ -190,12 +200,16 @@ function main(): number {
       seconds: (Date.now() - started) / 1000,
     });
     process.stdout.write(report);
-    if (flags.has('write-doc')) {
+    if (writeDoc) {
       const doc = readFileSync(DOC, 'utf8');
       const start = doc.indexOf(TABLE_START);
       const end = doc.indexOf(TABLE_END);
       if (start < 0 || end < start) throw new Error(`${DOC}: markers ${TABLE_START} / ${TABLE_END} not found`);
       writeFileSync(DOC, `${doc.slice(0, start + TABLE_START.length)}\n${report}${doc.slice(end)}`);
+      if (failures === 0) {
+        const fixture = Object.fromEntries([...readKeys.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([chart, keys]) => [chart, [...keys].sort()]));
+        writeFileSync(READ_KEYS_FIXTURE, `${JSON.stringify(fixture, null, 2)}\n`);
+      }
     }
     process.stdout.write(failures === 0 ? '\nconformance: passed\n' : `\nconformance: ${failures} failure(s)\n`);
     return failures === 0 ? 0 : 1;
