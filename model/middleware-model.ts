@@ -233,6 +233,11 @@ export function redisPrimaryConfiguration(plan: RedisPlan): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Seconds between the primary's pings to its replicas (redis.conf `repl-ping-replica-period`). */
+export const REDIS_REPLICATION_PING_SECONDS = 2;
+/** Seconds without data after which either side drops the replication link (`repl-timeout`). */
+export const REDIS_REPLICATION_TIMEOUT_SECONDS = 10;
+
 /** redis.conf lines shared by every Redis server of a pair (bitnami `commonConfiguration`). */
 export function redisCommonConfiguration(plan: RedisPlan): string {
   return [
@@ -243,6 +248,13 @@ export function redisCommonConfiguration(plan: RedisPlan): string {
     // Replication of the large cross-site link: a generous backlog avoids full resyncs after short cuts.
     'repl-backlog-size 256mb',
     'repl-diskless-sync yes',
+    // A dead cross-site link must show within seconds: by default a replica reports
+    // master_link_status:up for repl-timeout (60 s) after the link dies. The primary pings its replicas
+    // every 2 s, and either side drops the link after 10 s without data; TCP keepalive every 10 s
+    // finds half-open connections.
+    `repl-ping-replica-period ${REDIS_REPLICATION_PING_SECONDS}`,
+    `repl-timeout ${REDIS_REPLICATION_TIMEOUT_SECONDS}`,
+    'tcp-keepalive 10',
     '',
   ].join('\n');
 }

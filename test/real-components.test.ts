@@ -197,3 +197,16 @@ describe('DNS controller against the CoreDNS chart', () => {
     expect(contents).not.toContain(demo.environment.sites.A.zones.core.ingressVip + ' '.repeat(5) + '; DNS controller');
   });
 });
+
+describe('Redis DR pair against redis-server', () => {
+  test('replication settings make a dead cross-site link visible within seconds (not after the 60 s default)', () => {
+    for (const stack of stacksOf('demo', 'A').values()) {
+      for (const r of releases(stack).filter((x) => x.chart === 'redis')) {
+        const common = String(valuesOf(r).commonConfiguration);
+        expect(common).toMatch(/^repl-timeout 10$/m);
+        expect(common).toMatch(/^repl-ping-replica-period 2$/m);
+        expect(common).toMatch(/^tcp-keepalive 10$/m);
+      }
+    }
+  });
+});
