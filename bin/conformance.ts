@@ -132,12 +132,12 @@ function main(): number {
             releaseRows.push({ ...row, renders: `no: ${baseline.error.split('\n').slice(0, 3).join(' ')}`, schema: '-', keys: [], images: [], operatorImages: [] });
             continue;
           }
+          const normalizedBaseline = normalizeRender(baseline.manifests);
           const again = render(release, values);
-          const deterministic = again.ok && normalizeRender(again.manifests) === normalizeRender(baseline.manifests);
+          const deterministic = again.ok && normalizeRender(again.manifests) === normalizedBaseline;
           const merged = mergeValues(values);
           const keyKey = `${row.chart} ${leafPaths(merged).map((p) => p.join('.')).sort().join(',')}`;
           if (!keyChecks.has(keyKey)) {
-            const normalizedBaseline = normalizeRender(baseline.manifests);
             keyChecks.set(
               keyKey,
               deterministic

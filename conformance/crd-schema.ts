@@ -4,7 +4,7 @@
  * prunes such a field without a word (Terraform's kubernetes_manifest applies what is left), so a
  * misspelled or misplaced setting would be lost silently.
  */
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { isObject, type Json } from './value-keys';
 
@@ -60,6 +60,8 @@ function strictSchema(schema: Json, atRoot = true): Json {
       out[key] = strictSchema(value, false);
     }
   }
+  // apiVersion, kind and metadata are the API server's own, declared by the CRD or not.
+  if (atRoot && isObject(out.properties)) out.properties = { apiVersion: {}, kind: {}, metadata: {}, ...out.properties };
   if (isObject(out.properties) && schema['x-kubernetes-preserve-unknown-fields'] !== true && out.additionalProperties === undefined) {
     out.additionalProperties = false;
   }
@@ -81,10 +83,22 @@ export function validateCustomResource(resource: Json, crds: readonly CrdVersion
     return { valid: false, errors: [`no CRD serves ${String(resource.apiVersion)} ${String(resource.kind)} (known: ${known.join(', ') || 'none'})`] };
   }
   if (!crd.served) return { valid: false, errors: [`${crd.group}/${crd.version} ${crd.kind} is not served`] };
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const validate = ajv.compile(strictSchema(crd.schema) as object);
+  const validate = compiled(crd);
   if (validate(resource)) return { valid: true, errors: [] };
   return { valid: false, errors: (validate.errors ?? []).map(describeError) };
+}
+
+const validators = new WeakMap<CrdVersion, ValidateFunction>();
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+/** One compiled validator per CRD version, however many resources use it. */
+function compiled(crd: CrdVersion): ValidateFunction {
+  let validate = validators.get(crd);
+  if (!validate) {
+    validate = ajv.compile(strictSchema(crd.schema) as object);
+    validators.set(crd, validate);
+  }
+  return validate;
 }
 
 function describeError(error: ErrorObject): string {

@@ -6,8 +6,9 @@
  * generates at random (certificates, generated passwords and their checksums).
  */
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+import type { JsonObject, JsonValue } from '../compliance/types';
+
+export type Json = JsonValue;
 
 export function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -23,24 +24,28 @@ function clone(values: Json): Json {
   return JSON.parse(JSON.stringify(values)) as Json;
 }
 
+/** The object holding the leaf at `path` inside `root`, or undefined when the path leaves the objects. */
+function parentOf(root: Json, path: readonly string[]): JsonObject | undefined {
+  let node: Json = root;
+  for (const key of path.slice(0, -1)) {
+    if (!isObject(node)) return undefined;
+    node = node[key] ?? null;
+  }
+  return isObject(node) ? node : undefined;
+}
+
 /** A copy without the leaf at `path` (and without objects the removal leaves empty). */
 export function withoutLeaf(values: Json, path: readonly string[]): Json {
   const copy = clone(values);
-  const parents: JsonObject[] = [];
-  let node: Json = copy;
-  for (const key of path.slice(0, -1)) {
-    if (!isObject(node)) return copy;
-    parents.push(node);
-    node = node[key] ?? null;
-  }
-  if (!isObject(node)) return copy;
-  delete node[path[path.length - 1]!];
+  const parent = parentOf(copy, path);
+  if (!parent) return copy;
+  delete parent[path[path.length - 1]!];
   // Drop objects emptied by the removal, innermost first.
-  for (let i = path.length - 2; i >= 0; i--) {
-    const parent = parents[i]!;
-    const child = parent[path[i]!];
-    if (isObject(child) && Object.keys(child).length === 0) delete parent[path[i]!];
-    else break;
+  for (let depth = path.length - 1; depth > 0; depth--) {
+    const holder = parentOf(copy, path.slice(0, depth));
+    const child = holder?.[path[depth - 1]!];
+    if (!holder || !isObject(child) || Object.keys(child).length > 0) break;
+    delete holder[path[depth - 1]!];
   }
   return copy;
 }
@@ -48,18 +53,14 @@ export function withoutLeaf(values: Json, path: readonly string[]): Json {
 /** A copy with the leaf at `path` changed to another value of the same kind, or undefined if it cannot be. */
 export function withChangedLeaf(values: Json, path: readonly string[]): Json | undefined {
   const copy = clone(values);
-  let node: Json = copy;
-  for (const key of path.slice(0, -1)) {
-    if (!isObject(node)) return undefined;
-    node = node[key] ?? null;
-  }
-  if (!isObject(node)) return undefined;
+  const parent = parentOf(copy, path);
+  if (!parent) return undefined;
   const key = path[path.length - 1]!;
-  const value = node[key];
-  if (typeof value === 'boolean') node[key] = !value;
-  else if (typeof value === 'number') node[key] = value + 1;
-  else if (typeof value === 'string') node[key] = /^\d+(\.\d+)?[a-zA-Z]*$/.test(value) ? value.replace(/^\d+/, (n) => String(Number(n) + 1)) : `${value}x`;
-  else if (Array.isArray(value)) node[key] = value.length > 0 ? value.slice(1) : ['conformance-probe'];
+  const value = parent[key];
+  if (typeof value === 'boolean') parent[key] = !value;
+  else if (typeof value === 'number') parent[key] = value + 1;
+  else if (typeof value === 'string') parent[key] = /^\d+(\.\d+)?[a-zA-Z]*$/.test(value) ? value.replace(/^\d+/, (n) => String(Number(n) + 1)) : `${value}x`;
+  else if (Array.isArray(value)) parent[key] = value.length > 0 ? value.slice(1) : ['conformance-probe'];
   else return undefined;
   return copy;
 }

@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JsonObject, JsonValue as Json } from '../compliance/types';
 
 export interface ImageInventory {
   /** Sorted, without duplicates. */
@@ -14,7 +15,6 @@ export interface ImageInventory {
   readonly charts: readonly string[];
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 function containerImages(node: Json, into: Set<string>): void {
   if (Array.isArray(node)) return node.forEach((n) => containerImages(n, into));
@@ -36,7 +36,7 @@ export function imagesOfOutput(outdir: string): ImageInventory {
   const stacksDir = join(outdir, 'stacks');
   if (!existsSync(stacksDir)) throw new Error(`${outdir}: no synthesized stacks (run npm run synth first)`);
   for (const stack of readdirSync(stacksDir)) {
-    const document = JSON.parse(readFileSync(join(stacksDir, stack, 'cdk.tf.json'), 'utf8')) as { resource?: Record<string, Record<string, { [key: string]: Json }>> };
+    const document = JSON.parse(readFileSync(join(stacksDir, stack, 'cdk.tf.json'), 'utf8')) as { resource?: Record<string, Record<string, JsonObject>> };
     for (const [type, resources] of Object.entries(document.resource ?? {})) {
       for (const resource of Object.values(resources)) {
         if (type === 'helm_release') {

@@ -1,7 +1,7 @@
 import { provinceInventory } from '../bin/images';
 import { imagesOfOutput } from '../review/image-inventory';
 import { ENVIRONMENTS_DIR, loadEnvironment } from './support/fixtures';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPlatformApp } from '../stacks/platform-app';
@@ -38,10 +38,9 @@ test('fails when a helm release declares no images', () => {
   try {
     buildPlatformApp(outdir, [loadEnvironment('demo')]).synth();
     const stackFile = join(outdir, 'stacks', 'demo-core-a', 'cdk.tf.json');
-    const fs = require('node:fs') as typeof import('node:fs');
-    const json = JSON.parse(fs.readFileSync(stackFile, 'utf8')) as { resource: { helm_release: Record<string, { '//': { images?: string[] } }> } };
+    const json = JSON.parse(readFileSync(stackFile, 'utf8')) as { resource: { helm_release: Record<string, { '//': { images?: string[] } }> } };
     delete Object.values(json.resource.helm_release)[0]!['//'].images;
-    fs.writeFileSync(stackFile, JSON.stringify(json));
+    writeFileSync(stackFile, JSON.stringify(json));
     expect(() => imagesOfOutput(outdir)).toThrow('declares no images');
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -194,7 +194,10 @@ describe('DNS controller against the CoreDNS chart', () => {
     expect(contents).toMatch(/^@ IN NS ns-b\.core\.demo\.hsa\.demo\.internal\.$/m);
     expect(contents).toMatch(new RegExp(`^ns-a +IN A +${demo.environment.sites.A.zones.core.dnsVip.replace(/\./g, '\\.')} `, 'm'));
     expect(contents).toMatch(new RegExp(`^ns-b +IN A +${demo.environment.sites.B.zones.core.dnsVip.replace(/\./g, '\\.')} `, 'm'));
-    expect(contents).not.toContain(demo.environment.sites.A.zones.core.ingressVip + ' '.repeat(5) + '; DNS controller');
+    // No name server resolves to a load balancer (the old NS record named the ingress address).
+    const nameServerAddresses = [...contents.matchAll(/^ns-[ab] +IN A +(\S+)/gm)].map((m) => m[1]);
+    expect(nameServerAddresses).toHaveLength(2);
+    for (const site of ['A', 'B'] as const) expect(nameServerAddresses).not.toContain(demo.environment.sites[site].zones.core.ingressVip);
   });
 });
 

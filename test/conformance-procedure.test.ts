@@ -1,0 +1,96 @@
+/** The conformance procedure's own logic (docs/conformance.md), on small hand-written inputs. */
+import { crdVersionsOf, validateCustomResource } from '../conformance/crd-schema';
+import { imagesOfRender } from '../conformance/rendered-images';
+import { findUnreadKeys, leafPaths, normalizeRender, withChangedLeaf, withoutLeaf } from '../conformance/value-keys';
+
+const values = { a: { b: { c: 1 }, d: 'x' }, list: [1, 2], empty: {} };
+
+test('leaves are scalars, whole arrays and empty objects', () => {
+  expect(leafPaths(values).map((p) => p.join('.'))).toEqual(['a.b.c', 'a.d', 'list', 'empty']);
+});
+
+test('removing a leaf drops the objects it leaves empty, and nothing else', () => {
+  expect(withoutLeaf(values, ['a', 'b', 'c'])).toEqual({ a: { d: 'x' }, list: [1, 2], empty: {} });
+  expect(withoutLeaf(values, ['a', 'd'])).toEqual({ a: { b: { c: 1 } }, list: [1, 2], empty: {} });
+  expect(values.a.b.c).toBe(1);
+});
+
+test('changing a leaf keeps its kind', () => {
+  expect(withChangedLeaf({ n: 1, s: '2Gi', t: true, w: 'on' }, ['n'])).toEqual({ n: 2, s: '2Gi', t: true, w: 'on' });
+  expect(withChangedLeaf({ s: '2Gi' }, ['s'])).toEqual({ s: '3Gi' });
+  expect(withChangedLeaf({ t: true }, ['t'])).toEqual({ t: false });
+  expect(withChangedLeaf({ w: 'on' }, ['w'])).toEqual({ w: 'onx' });
+});
+
+test('a key whose removal and change leave the render alone is ignored; one equal to the default is not', () => {
+  // A chart that reads only `read`, with a default of 1.
+  const render = (v: unknown) => `value: ${String((v as { read?: number }).read ?? 1)}`;
+  const findings = findUnreadKeys({ read: 1, unread: 'x' }, render({ read: 1 }), render);
+  expect(findings).toEqual([
+    { path: 'read', kind: 'default' },
+    { path: 'unread', kind: 'ignored' },
+  ]);
+});
+
+test('generated certificates and checksums are masked, other differences are not', () => {
+  const a = `checksum/secret: ${'a'.repeat(64)}\ntls.crt: ${'QUJD'.repeat(20)}\nport: 1`;
+  const b = `checksum/secret: ${'b'.repeat(64)}\ntls.crt: ${'REVG'.repeat(20)}\nport: 1`;
+  expect(normalizeRender(a)).toBe(normalizeRender(b));
+  expect(normalizeRender(a)).not.toBe(normalizeRender(a.replace('port: 1', 'port: 2')));
+});
+
+const crd = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+spec:
+  group: example.io
+  names: { kind: Widget }
+  versions:
+    - name: v1
+      served: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [size]
+              properties:
+                size: { type: integer }
+                port: { x-kubernetes-int-or-string: true }
+                free: { type: object, x-kubernetes-preserve-unknown-fields: true }
+`;
+
+test('a custom resource valid against the CRD passes', () => {
+  const resource = { apiVersion: 'example.io/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1, port: 'http', free: { anything: true } } };
+  expect(validateCustomResource(resource, crdVersionsOf([crd]))).toEqual({ valid: true, errors: [] });
+});
+
+test('fails on a missing required field, an undeclared field, or an apiVersion no CRD serves', () => {
+  const crds = crdVersionsOf([crd]);
+  expect(validateCustomResource({ apiVersion: 'example.io/v1', kind: 'Widget', spec: { sizee: 1 } }, crds).errors).toEqual([
+    '/spec: missing required field "size"',
+    '/spec: unknown field "sizee"',
+  ]);
+  expect(validateCustomResource({ apiVersion: 'example.io/v1beta2', kind: 'Widget', spec: { size: 1 } }, crds).errors[0]).toContain('no CRD serves example.io/v1beta2 Widget');
+});
+
+test('images of a render: containers and init containers, and the images an operator is told to pull', () => {
+  const manifests = `
+kind: Deployment
+spec:
+  template:
+    spec:
+      initContainers: [{ name: init, image: "r.example/hsa/os-shell:1" }]
+      containers:
+        - name: operator
+          image: r.example/hsa/operator:1
+          env:
+            - { name: STRIMZI_KAFKA_IMAGES, value: "4.1.0=r.example/hsa/kafka:1-4.1.0\\n4.2.0=r.example/hsa/kafka:1-4.2.0" }
+            - { name: OTHER, value: "r.example/not/an-image-variable:1" }
+`;
+  expect(imagesOfRender(manifests)).toEqual({
+    containers: ['r.example/hsa/operator:1', 'r.example/hsa/os-shell:1'],
+    operatorManaged: ['r.example/hsa/kafka:1-4.1.0', 'r.example/hsa/kafka:1-4.2.0'],
+  });
+});
