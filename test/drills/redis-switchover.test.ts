@@ -16,7 +16,7 @@ import { resolveProvince } from '../../model/platform-model';
 import { planSwitchover, type PairRef } from '../../model/switchover';
 import type { Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
-import { replicationInfo, type RespClient } from './support/resp';
+import { replicationInfo, type RespClient } from '../../switchover/resp-client';
 import { startRedis, stopAll, stopRedis, waitUntil, type RedisServer } from './support/redis-server';
 
 const ENVIRONMENTS = join(__dirname, '..', '..', 'environments');

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RespClient } from './resp';
+import { RespClient } from '../../../switchover/resp-client';
 
 const running = new Set<ChildProcess>();
 
