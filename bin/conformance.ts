@@ -119,7 +119,7 @@ function main(): number {
           if (isObject(manifest)) customResources.push({ stack, activeSite, manifest: manifest.manifest ?? null });
         }
         for (const resource of Object.values(document.resource?.helm_release ?? {})) {
-          const release = resource as unknown as HelmReleaseJson;
+          const release = withResolvedNamespace(resource as unknown as HelmReleaseJson, document.resource?.kubernetes_namespace_v1 ?? {});
           if (release.chart === 'strimzi-kafka-operator') strimziVersion = release.version;
           const values = release.values ?? [];
           const row = { stack, activeSite, release: release.name, chart: `${release.chart}@${release.version}` };
@@ -216,6 +216,16 @@ function main(): number {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** A release whose namespace is a reference to a namespace resource of the stack gets that name. */
+function withResolvedNamespace(release: HelmReleaseJson, namespaces: Record<string, Json>): HelmReleaseJson {
+  const reference = /^\$\{kubernetes_namespace_v1\.([^.]+)\.metadata\[0\]\.name\}$/.exec(release.namespace);
+  if (!reference) return release;
+  const namespace = namespaces[reference[1]!];
+  const name = isObject(namespace) && isObject(namespace.metadata) ? namespace.metadata.name : undefined;
+  if (typeof name !== 'string') throw new Error(`helm_release ${release.name}: namespace ${release.namespace} is not a namespace of the stack`);
+  return { ...release, namespace: name };
 }
 
 /** The values documents merged as Helm merges `--values` files (later wins, objects merged deeply). */
