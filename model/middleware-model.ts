@@ -56,6 +56,8 @@ export interface RedisPlan {
   readonly address: Endpoint;
   /** The active site's address, which a standby's primary replicates from. */
   readonly replicationSource?: Endpoint;
+  /** The other datacenter's address of the same pair; absent when the pair is unpaired. */
+  readonly peerAddress?: Endpoint;
   readonly replicas: number;
   readonly memoryMiB: number;
   readonly storageGiB: number;
@@ -157,6 +159,7 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
       mode,
       address: { host: vip(role, site), port: PORTS.redis },
       ...(mode === 'standby' ? { replicationSource: { host: vip(role, activeSite), port: PORTS.redis } } : {}),
+      ...(unpaired.has(role) ? {} : { peerAddress: { host: vip(role, site === 'A' ? 'B' : 'A'), port: PORTS.redis } }),
       replicas: size?.replicas ?? 2,
       memoryMiB: size?.memoryMiB ?? 2048,
       storageGiB: size?.storageGiB ?? 20,
@@ -257,4 +260,36 @@ export function redisCommonConfiguration(plan: RedisPlan): string {
     'tcp-keepalive 10',
     '',
   ].join('\n');
+}
+
+/**
+ * More replicas than any pair has: a primary told to wait for this many refuses every write with
+ * `NOREPLICAS` and still serves reads. That is the fence (隔离) of an old primary: its data stays
+ * readable for the divergence report, and no client can write to it.
+ */
+export const REDIS_FENCE_MIN_REPLICAS = 1000;
+
+/**
+ * Start-up gate of a primary (bitnami `master.preExecCmds`, run by the chart's start script just before
+ * `exec redis-server "${ARGS[@]}"`): when the other datacenter's server of the pair answers as a primary
+ * itself, this site was failed over while it was away, so it starts fenced, its writes refused, until
+ * the switchover has saved what only it holds and re-pointed it. Whatever restarts it (a crash, a node
+ * reboot, the datacenter coming back) goes through this gate.
+ *
+ * When the other datacenter does not answer within 3 s, the primary starts writable: the standby
+ * site's outage must not stop the active site. A restart while the link is still down is the one case
+ * the gate cannot fence; the switchover's runtime fence covers the running server
+ * (docs/disaster-recovery.md).
+ */
+export function redisStartupGate(plan: RedisPlan): string[] {
+  if (plan.mode !== 'primary' || !plan.peerAddress) return [];
+  const { host, port } = plan.peerAddress;
+  return [
+    [
+      `if [ "$(timeout 3 redis-cli -h ${host} -p ${port} --no-auth-warning -a "$REDIS_PASSWORD" ROLE 2>/dev/null | head -n 1)" = "master" ]; then`,
+      `  echo "hsa-dr: ${plan.role} at ${host}:${port} (the other datacenter) is a primary: starting fenced, writes refused until the switchover re-points this server" >&2`,
+      `  ARGS+=("--min-replicas-to-write" "${REDIS_FENCE_MIN_REPLICAS}")`,
+      'fi',
+    ].join('\n'),
+  ];
 }

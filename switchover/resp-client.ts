@@ -9,6 +9,8 @@ import { Socket } from 'node:net';
 export type Reply = string | number | null | Reply[] | Error;
 /** A reply whose bulk strings are kept as bytes (DUMP payloads are binary). */
 export type BinaryReply = Buffer | number | null | BinaryReply[] | Error;
+/** A command argument: text, or bytes (binary keys and DUMP payloads). */
+export type Argument = string | Buffer;
 
 interface Waiter {
   readonly resolve: (reply: BinaryReply) => void;
@@ -55,7 +57,7 @@ export class RespClient {
   }
 
   /** Sends commands in one write and resolves with their replies (bulk strings as bytes), in order. */
-  pipelineBinary(commands: readonly (readonly string[])[]): Promise<BinaryReply[]> {
+  pipelineBinary(commands: readonly (readonly Argument[])[]): Promise<BinaryReply[]> {
     if (this.closedBecause) return Promise.resolve(commands.map(() => this.closedBecause!));
     const replies = commands.map(() => new Promise<BinaryReply>((resolve) => this.waiting.push({ resolve })));
     this.socket.write(Buffer.concat(commands.map(encode)));
@@ -86,7 +88,14 @@ export class RespClient {
 
   private drain(): void {
     for (;;) {
-      const parsed = parse(this.buffer, 0);
+      let parsed;
+      try {
+        parsed = parse(this.buffer, 0);
+      } catch (error) {
+        // Not RESP: fail every waiting command with what came, and drop the connection.
+        this.socket.destroy(new Error(`${(error as Error).message} in ${JSON.stringify(this.buffer.subarray(0, 80).toString('latin1'))}`));
+        return;
+      }
       if (!parsed) return;
       this.buffer = this.buffer.subarray(parsed.next);
       this.waiting.shift()?.resolve(parsed.value);
@@ -100,10 +109,13 @@ function asText(reply: BinaryReply): Reply {
   return reply;
 }
 
-function encode(command: readonly string[]): Buffer {
-  const parts = [`*${command.length}\r\n`];
-  for (const arg of command) parts.push(`$${Buffer.byteLength(arg)}\r\n${arg}\r\n`);
-  return Buffer.from(parts.join(''));
+function encode(command: readonly Argument[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${command.length}\r\n`)];
+  for (const arg of command) {
+    const bytes = typeof arg === 'string' ? Buffer.from(arg, 'utf8') : arg;
+    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
+  }
+  return Buffer.concat(parts);
 }
 
 function parse(buffer: Buffer, start: number): { value: BinaryReply; next: number } | undefined {

@@ -1,6 +1,6 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { redisCommonConfiguration, redisPrimaryConfiguration, REDIS_PASSWORD_KEY, type RedisPlan } from '../../model/middleware-model';
+import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, type RedisPlan } from '../../model/middleware-model';
 import type { Zone } from '../../model/topology';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
@@ -28,6 +28,8 @@ interface RedisChartValues {
   readonly master: {
     readonly count: 1;
     readonly configuration: string;
+    /** The fencing start-up gate of an active site's primary (model/middleware-model.ts). */
+    readonly preExecCmds?: readonly string[];
     readonly persistence: { readonly enabled: true; readonly size: string };
     readonly resources: ResourceValues;
     readonly service: { readonly type: 'LoadBalancer'; readonly loadBalancerIP: string; readonly ports: { readonly redis: number } };
@@ -71,6 +73,7 @@ export class RedisDrPair extends Construct {
       requests: { cpu: '500m', memory: `${containerMemoryMiB}Mi` },
       limits: { cpu: '2', memory: `${containerMemoryMiB}Mi` },
     };
+    const gate = redisStartupGate(plan);
     const values: RedisChartValues = {
       architecture: 'replication',
       // Mirrored images live under another repository name, which bitnami charts accept only with this flag.
@@ -81,6 +84,7 @@ export class RedisDrPair extends Construct {
       master: {
         count: 1,
         configuration: redisPrimaryConfiguration(plan),
+        ...(gate.length > 0 ? { preExecCmds: gate } : {}),
         persistence: { enabled: true, size: `${plan.storageGiB}Gi` },
         resources,
         service: { type: 'LoadBalancer', loadBalancerIP: plan.address.host, ports: { redis: plan.address.port } },

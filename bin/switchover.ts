@@ -1,0 +1,91 @@
+/**
+ * `npm run switchover -- --env <name> --to A|B --journal <dir> [--site-lost A|B] [--execute]
+ *   [--redis-password-file <file>] [--discard-divergent] [--pairs redis]`
+ *
+ * Executes the DR plan (model: switchover/execute-switchover.ts). Dry run by default. The Redis password
+ * comes from `--redis-password-file` or the variable HSA_REDIS_PASSWORD, never from the command line.
+ * Exit codes: 0 done (or dry run), 3 waiting for the lost site to come back (run again), 4 refused (a
+ * precondition failed or divergent writes are not acknowledged; the journal says why), 1 failed, 2 usage.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EnvironmentError, loadEnvironments } from '../model/load-environment';
+import { resolveProvince } from '../model/platform-model';
+import { CdktfDeployer } from '../switchover/cdktf-deployer';
+import { executeSwitchover, SwitchoverError, uncheckedPairsOf, type Deployer } from '../switchover/execute-switchover';
+import { JournalError } from '../switchover/journal';
+import { parseActiveSite, projectRoot, readFlags, UsageError } from './options';
+
+const SWITCHES = ['--execute', '--discard-divergent'];
+
+export async function main(argv: readonly string[], deployerFor?: (envName: string) => Deployer): Promise<number> {
+  try {
+    const flags = readFlags(argv.filter((a) => !SWITCHES.includes(a)), ['env', 'to', 'site-lost', 'journal', 'redis-password-file', 'pairs']);
+    const envName = flags.get('env');
+    if (!envName || !/^[a-z][a-z0-9]{1,15}$/.test(envName)) throw new UsageError('--env <name>: the environment to switch (2-16 lowercase letters or digits)');
+    const to = parseActiveSite(flags.get('to'), '--to');
+    if (!to) throw new UsageError('--to A|B: the site that becomes active');
+    const siteLost = parseActiveSite(flags.get('site-lost'), '--site-lost');
+    const journal = flags.get('journal');
+    if (!journal) throw new UsageError('--journal <dir>: where the append-only journal and the saved divergent writes go (the same directory resumes an interrupted run)');
+    const execute = argv.includes('--execute');
+    const [loaded] = loadEnvironments(join(projectRoot(), 'environments'), [envName]);
+    const province = resolveProvince(envName, loaded!.environment);
+
+    // Pairs this executor cannot check yet are never switched silently: the operator names the scope.
+    const unchecked = uncheckedPairsOf(province);
+    if (unchecked.length > 0 && flags.get('pairs') !== 'redis') {
+      throw new UsageError(
+        `the switchover checks and switches Redis pairs only; ${unchecked.join(', ')} have no automated check yet. Check them by hand (npm run runbook -- --env ${envName} --to ${to}) and run with --pairs redis`,
+      );
+    }
+    const password = execute ? readPassword(flags.get('redis-password-file')) : '';
+    const outcome = await executeSwitchover({
+      province,
+      to,
+      ...(siteLost ? { siteLost } : {}),
+      execute,
+      journalDir: resolve(journal),
+      redisPassword: password,
+      discardDivergent: argv.includes('--discard-divergent'),
+      deployer: deployerFor ? deployerFor(envName) : new CdktfDeployer(envName, projectRoot()),
+      print: (line) => process.stdout.write(`${line}\n`),
+    });
+    switch (outcome.status) {
+      case 'completed':
+        process.stdout.write(`switchover to ${to} completed; set "activeSite": "${to}" in environments/${envName}.json and commit it\n`);
+        return 0;
+      case 'dry-run':
+        return 0;
+      case 'waiting':
+        process.stderr.write(`switchover: waiting: ${outcome.reason}\n`);
+        return 3;
+      case 'refused':
+        process.stderr.write(`switchover: refused: ${outcome.reason}\n`);
+        return 4;
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof EnvironmentError || error instanceof JournalError) {
+      process.stderr.write(`switchover: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof SwitchoverError) {
+      process.stderr.write(`switchover: failed: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function readPassword(file: string | undefined): string {
+  if (file) return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  const fromEnvironment = process.env.HSA_REDIS_PASSWORD;
+  if (!fromEnvironment) throw new UsageError('the Redis password: --redis-password-file <file> or the variable HSA_REDIS_PASSWORD (the value of the redis-password key of the Redis Secret)');
+  return fromEnvironment;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * What the switchover does to one Redis server of a DR pair: read its replication state, fence it,
+ * promote it, and find the writes only it holds. Every call opens its own connection with short
+ * timeouts: an unreachable site answers "unreachable", it does not hang the switchover.
+ */
+import { REDIS_FENCE_MIN_REPLICAS } from '../model/middleware-model';
+import { replicationInfo, RespClient, type BinaryReply } from './resp-client';
+
+export interface RedisTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly password: string;
+}
+
+export interface ReplicationState {
+  readonly role: 'master' | 'slave';
+  /** master_repl_offset: the end of this server's replication stream. */
+  readonly offset: number;
+  /** As a replica: the primary it follows, its link, the offset it has received, seconds since the link went down. */
+  readonly masterHost?: string;
+  readonly linkUp?: boolean;
+  readonly receivedOffset?: number;
+  readonly linkDownSeconds?: number;
+  readonly lastIoSeconds?: number;
+  /** Writes refused: the fence is in place (min-replicas-to-write beyond any pair). */
+  readonly fenced: boolean;
+}
+
+const CONNECT_TIMEOUT_MS = 3000;
+
+export async function withRedis<T>(target: RedisTarget, use: (client: RespClient) => Promise<T>): Promise<T> {
+  const client = await RespClient.connect(target.port, target.host, CONNECT_TIMEOUT_MS);
+  try {
+    await client.call('AUTH', target.password);
+    return await use(client);
+  } finally {
+    client.close();
+  }
+}
+
+export async function reachable(target: RedisTarget): Promise<boolean> {
+  try {
+    return (await withRedis(target, (c) => c.call('PING'))) === 'PONG';
+  } catch {
+    return false;
+  }
+}
+
+export async function replicationState(target: RedisTarget): Promise<ReplicationState> {
+  return withRedis(target, async (client) => {
+    const info = await replicationInfo(client);
+    const minReplicas = (await client.call('CONFIG', 'GET', 'min-replicas-to-write')) as string[];
+    const number = (key: string) => (info[key] === undefined ? undefined : Number(info[key]));
+    const role = info.role === 'slave' ? 'slave' : 'master';
+    return {
+      role,
+      offset: Number(info.master_repl_offset ?? 0),
+      ...(role === 'slave'
+        ? {
+            masterHost: info.master_host!,
+            linkUp: info.master_link_status === 'up',
+            receivedOffset: number('slave_repl_offset')!,
+            ...(info.master_link_down_since_seconds !== undefined && info.master_link_down_since_seconds !== '-1' ? { linkDownSeconds: number('master_link_down_since_seconds')! } : {}),
+            ...(info.master_last_io_seconds_ago !== undefined && info.master_last_io_seconds_ago !== '-1' ? { lastIoSeconds: number('master_last_io_seconds_ago')! } : {}),
+          }
+        : {}),
+      fenced: Number(minReplicas[1] ?? 0) >= REDIS_FENCE_MIN_REPLICAS,
+    };
+  });
+}
+
+/** Refuses every write from now on (reads still served); survives until the server restarts or is re-pointed. */
+export async function fence(target: RedisTarget): Promise<void> {
+  await withRedis(target, (c) => c.call('CONFIG', 'SET', 'min-replicas-to-write', String(REDIS_FENCE_MIN_REPLICAS)));
+}
+
+/** Lifts the fence (a promoted server that came up fenced by its start-up gate). */
+export async function unfence(target: RedisTarget): Promise<void> {
+  await withRedis(target, (c) => c.call('CONFIG', 'SET', 'min-replicas-to-write', '0'));
+}
+
+/** REPLICAOF NO ONE: stops following and keeps the data; returns the offset it was promoted at. */
+export async function promote(target: RedisTarget): Promise<number> {
+  return withRedis(target, async (client) => {
+    await client.call('REPLICAOF', 'NO', 'ONE');
+    return Number((await replicationInfo(client)).master_repl_offset ?? 0);
+  });
+}
+
+export interface Divergence {
+  /** Keys whose value at the old primary is missing or different at the new one. */
+  readonly keys: number;
+  /** Keys read at the old primary. */
+  readonly scanned: number;
+}
+
+/**
+ * Writes only the old primary holds: every key of `old` whose DUMP differs from the same key's DUMP at
+ * `current` (missing there included). Each is passed to `save` with its DUMP payload and remaining
+ * time to live, so it can be restored with RESTORE. SCAN walks the old primary without blocking it.
+ */
+export async function findDivergentKeys(old: RedisTarget, current: RedisTarget, save: (key: Buffer, dump: Buffer, ttlMs: number) => void): Promise<Divergence> {
+  return withRedis(old, (oldClient) =>
+    withRedis(current, async (currentClient) => {
+      let cursor = '0';
+      let keys = 0;
+      let scanned = 0;
+      do {
+        const [scanReply] = await oldClient.pipelineBinary([['SCAN', cursor, 'COUNT', '1000']]);
+        if (!Array.isArray(scanReply)) throw scanReply instanceof Error ? scanReply : new Error('SCAN: unexpected reply');
+        const [next, keysReply] = scanReply as [Buffer, Buffer[]];
+        cursor = next.toString('utf8');
+        const batch = keysReply;
+        if (batch.length === 0) continue;
+        scanned += batch.length;
+        const oldDumps = await oldClient.pipelineBinary(batch.flatMap((k) => [['DUMP', k], ['PTTL', k]]));
+        const currentDumps = await currentClient.pipelineBinary(batch.map((k) => ['DUMP', k]));
+        batch.forEach((key, i) => {
+          const dump = oldDumps[2 * i];
+          if (!Buffer.isBuffer(dump)) return; // expired between SCAN and DUMP
+          const there = currentDumps[i];
+          if (Buffer.isBuffer(there) && there.equals(dump)) return;
+          keys++;
+          save(key, dump, numberOf(oldDumps[2 * i + 1]));
+        });
+      } while (cursor !== '0');
+      return { keys, scanned };
+    }),
+  );
+}
+
+function numberOf(reply: BinaryReply | undefined): number {
+  return typeof reply === 'number' ? reply : -1;
+}

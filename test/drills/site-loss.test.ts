@@ -1,0 +1,369 @@
+/**
+ * Losing a datacenter, with real redis-server in two network namespaces (datacenter A and B, joined by a
+ * veth link the drill cuts), every Redis pair of the demo province started as bitnami/redis starts it
+ * from exactly the synthesized values (support/chart-redis.ts), and the switchover executed by
+ * `executeSwitchover` (what `npm run switchover -- --execute` runs) with a deployer that applies the
+ * synthesized values of the stacks it deploys to these servers.
+ *
+ *   (a) planned switchover A -> B under a steady writer at A: 0 acknowledged writes lost;
+ *   (c) failback B -> A under a writer at B: 0 lost;
+ *   (b) site loss: the link to A is cut mid-write; B notices within the replication timeout; failover
+ *       to B with --site-lost A; A keeps acknowledging writes (split brain) until it crashes (kill -9);
+ *       it comes back with its old configuration and takes no write (its start-up gate fences it); the
+ *       resumed switchover finds exactly the writes only A holds, saves them, refuses to re-point A
+ *       until they are acknowledged, then re-points it.
+ * Each broken configuration (no append-only file, a writable standby, no fencing gate, the default
+ * replication timeout) runs the site-loss drill again, and the drill must fail.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEnvironments } from '../../model/load-environment';
+import { resolveProvince, type ProvinceModel } from '../../model/platform-model';
+import type { Site } from '../../model/topology';
+import { buildPlatformApp } from '../../stacks/platform-app';
+import { executeSwitchover, redisPairsOf, type Deployer, type RedisPairRef, type SwitchoverOutcome } from '../../switchover/execute-switchover';
+import { replicationState, withRedis, type RedisTarget } from '../../switchover/redis-member';
+import { startChartRedis, stopChartRedis, type ChartRedis, type RedisReleaseValues } from './support/chart-redis';
+import { sleep, waitFor } from './support/timing';
+import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, tearDownAll } from './support/two-datacenters';
+
+jest.setTimeout(600_000);
+
+const ENVIRONMENTS = join(__dirname, '..', '..', 'environments');
+const PASSWORD = 'drill-only-password';
+const WRITES_PER_SECOND = 100;
+
+type Mutation = 'none' | 'no-aof' | 'writable-standby' | 'no-fencing' | 'default-repl-timeout';
+
+/** A test helper that breaks the synthesized values on purpose: each drill must then fail. */
+function perturb(values: RedisReleaseValues, mutation: Mutation): RedisReleaseValues {
+  switch (mutation) {
+    case 'none':
+      return values;
+    case 'no-aof':
+      return { ...values, commonConfiguration: values.commonConfiguration.replace('appendonly yes', 'appendonly no') };
+    case 'writable-standby':
+      return { ...values, master: { ...values.master, configuration: values.master.configuration.replace('replica-read-only yes', 'replica-read-only no') } };
+    case 'no-fencing':
+      return { ...values, master: { configuration: values.master.configuration } };
+    case 'default-repl-timeout':
+      return { ...values, commonConfiguration: values.commonConfiguration.replace(/^repl-(timeout|ping-replica-period) .*\n/gm, '') };
+  }
+}
+
+/** The synthesized values of every Redis release, by active site and `<site>/<address>`. */
+function synthesizedRedisValues(work: string): Map<string, RedisReleaseValues> {
+  const values = new Map<string, RedisReleaseValues>();
+  for (const activeSite of ['A', 'B'] as const) {
+    const outdir = join(work, `synth-${activeSite}`);
+    buildPlatformApp(outdir, loadEnvironments(ENVIRONMENTS, ['demo']), { activeSite }).synth();
+    for (const stack of readdirSync(join(outdir, 'stacks'))) {
+      const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as { resource: { helm_release: Record<string, { chart: string; values: string[] }> } };
+      for (const release of Object.values(json.resource.helm_release).filter((r) => r.chart === 'redis')) {
+        const v = JSON.parse(release.values[0]!) as RedisReleaseValues & { master: { service: { loadBalancerIP: string } } };
+        values.set(`${activeSite}/${v.master.service.loadBalancerIP}`, { commonConfiguration: v.commonConfiguration, master: { configuration: v.master.configuration, ...(v.master.preExecCmds ? { preExecCmds: v.master.preExecCmds } : {}) } });
+      }
+    }
+  }
+  return values;
+}
+
+class Datacenters {
+  readonly servers = new Map<string, { server: ChartRedis; values: RedisReleaseValues }>();
+  constructor(
+    readonly work: string,
+    readonly province: ProvinceModel,
+    readonly pairs: readonly RedisPairRef[],
+    readonly synthesized: Map<string, RedisReleaseValues>,
+    readonly mutation: Mutation,
+  ) {}
+
+  target(address: string): RedisTarget {
+    return { host: address, port: 6379, password: PASSWORD };
+  }
+
+  /** Starts (or restarts, if its values changed) the server at `address` with the values for `activeSite`. */
+  async apply(site: Site, address: string, activeSite: Site, always = false): Promise<void> {
+    const values = perturb(this.synthesized.get(`${activeSite}/${address}`)!, this.mutation);
+    const running = this.servers.get(address);
+    if (running && !always && JSON.stringify(running.values) === JSON.stringify(values)) return;
+    if (running) await stopChartRedis(running.server, 'SIGTERM');
+    const server = startChartRedis(site, address, join(this.work, 'data', address), values, PASSWORD);
+    this.servers.set(address, { server, values });
+    try {
+      await waitFor(async () => (await withRedis(this.target(address), (c) => c.call('PING')).catch(() => '')) === 'PONG', 15, `redis at ${address} (site ${site}) did not start`);
+    } catch (error) {
+      const log = (() => {
+        try {
+          return readFileSync(join(this.work, 'data', address, 'redis.log'), 'utf8').split('\n').slice(-8).join('\n');
+        } catch {
+          return '(no log)';
+        }
+      })();
+      throw new Error(`${(error as Error).message}\nstart output: ${server.startOutput()}\nlog:\n${log}`);
+    }
+  }
+
+  async crash(address: string): Promise<void> {
+    await stopChartRedis(this.servers.get(address)!.server, 'SIGKILL');
+  }
+
+  /** The deployer the switchover uses: each stack's synthesized Redis values applied to its servers. */
+  deployer(): Deployer {
+    return {
+      describe: (stacks, activeSite) => `apply the synthesized Redis values of ${stacks.join(', ')} (active site ${activeSite}) to the drill's servers`,
+      deploy: async (stacks, activeSite) => {
+        for (const stack of stacks) {
+          const site = stack.endsWith('-a') ? 'A' : 'B';
+          const zone = stack.includes('-core-') ? 'core' : 'public';
+          for (const pair of this.pairs.filter((p) => p.zone === zone)) await this.apply(site, pair.address[site], activeSite);
+        }
+      },
+    };
+  }
+}
+
+interface WriterRun {
+  readonly stop: () => Promise<void>;
+  /** Acknowledged writes per server address, with their times. */
+  readonly acknowledged: () => Map<string, { n: number; at: number }[]>;
+}
+
+function startWriter(work: string, site: Site, addresses: readonly string[], prefix: string): WriterRun {
+  const log = join(work, `writer-${prefix}.log`);
+  const stopFile = join(work, `writer-${prefix}.stop`);
+  writeFileSync(log, '');
+  const child = spawnIn(site, process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'support', 'steady-writer.ts'), log, stopFile, PASSWORD, String(WRITES_PER_SECOND), '120', prefix, ...addresses.map((a) => `${a}:6379`)]);
+  child.stdout?.resume();
+  child.stderr?.resume();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    stop: async () => {
+      writeFileSync(stopFile, '');
+      await exited;
+    },
+    acknowledged: () => {
+      const byServer = new Map<string, { n: number; at: number }[]>();
+      for (const line of readFileSync(log, 'utf8').split('\n')) {
+        const [server, n, status, at] = line.split(' ');
+        if (status !== 'ok') continue;
+        const address = server!.split(':')[0]!;
+        if (!byServer.has(address)) byServer.set(address, []);
+        byServer.get(address)!.push({ n: Number(n), at: Number(at) });
+      }
+      return byServer;
+    },
+  };
+}
+
+/** Of the keys `<prefix>:<n>` given, how many a server does not hold. */
+async function missingAt(target: RedisTarget, prefix: string, ns: readonly number[]): Promise<number> {
+  return withRedis(target, async (client) => {
+    let missing = 0;
+    for (let i = 0; i < ns.length; i += 1000) {
+      const batch = ns.slice(i, i + 1000);
+      const values = (await client.call('MGET', ...batch.map((n) => `${prefix}:${n}`))) as (string | null)[];
+      values.forEach((v, j) => {
+        if (v !== String(batch[j])) missing++;
+      });
+    }
+    return missing;
+  });
+}
+
+async function writeRefused(target: RedisTarget): Promise<string | undefined> {
+  return withRedis(target, async (client) => {
+    const [reply] = await client.pipeline([['SET', 'hsa-drill:probe', '1']]);
+    return reply instanceof Error ? reply.message : undefined;
+  });
+}
+
+function expectCompleted(outcome: SwitchoverOutcome): Extract<SwitchoverOutcome, { status: 'completed' }> {
+  if (outcome.status !== 'completed') throw new Error(`switchover ${outcome.status}: ${'reason' in outcome ? outcome.reason : ''}`);
+  return outcome;
+}
+
+/** Builds both datacenters with every Redis pair running as synthesized for site A active. */
+async function setUp(mutation: Mutation): Promise<Datacenters> {
+  const work = mkdtempSync(join(tmpdir(), `hsa-site-loss-${mutation}-`));
+  const [loaded] = loadEnvironments(ENVIRONMENTS, ['demo']);
+  const province = resolveProvince('demo', loaded!.environment);
+  const pairs = redisPairsOf(province);
+  buildTwoDatacenters({ A: pairs.map((p) => p.address.A), B: pairs.map((p) => p.address.B) });
+  const dc = new Datacenters(work, province, pairs, synthesizedRedisValues(work), mutation);
+  for (const pair of pairs) await dc.apply('A', pair.address.A, 'A');
+  for (const pair of pairs) await dc.apply('B', pair.address.B, 'A');
+  for (const pair of pairs) {
+    await waitFor(async () => (await replicationState(dc.target(pair.address.B))).linkUp === true, 20, `${pair.role}@${pair.zone} at B did not start replicating`);
+  }
+  return dc;
+}
+
+async function switchover(dc: Datacenters, activeSite: Site, to: Site, journal: string, extra: { siteLost?: Site; discardDivergent?: boolean } = {}): Promise<SwitchoverOutcome> {
+  const lines: string[] = [];
+  const outcome = await executeSwitchover({
+    province: { ...dc.province, activeSite },
+    to,
+    ...(extra.siteLost ? { siteLost: extra.siteLost } : {}),
+    execute: true,
+    journalDir: journal,
+    redisPassword: PASSWORD,
+    discardDivergent: extra.discardDivergent ?? false,
+    deployer: dc.deployer(),
+    print: (line) => lines.push(line),
+  });
+  console.log(`switchover ${activeSite} -> ${to}${extra.siteLost ? ` (site ${extra.siteLost} lost)` : ''}: ${outcome.status}\n${lines.join('\n')}`);
+  return outcome;
+}
+
+/** Planned switchover under a steady writer at the old site: returns acknowledged writes lost. */
+async function plannedSwitchover(dc: Datacenters, from: Site, to: Site): Promise<number> {
+  const prefix = `planned-${from}${to}`;
+  const writer = startWriter(dc.work, from, dc.pairs.map((p) => p.address[from]), prefix);
+  await sleep(2000);
+  const outcome = expectCompleted(await switchover(dc, from, to, join(dc.work, `journal-${prefix}`)));
+  await writer.stop();
+  let lost = 0;
+  for (const pair of dc.pairs) {
+    const acked = writer.acknowledged().get(pair.address[from]) ?? [];
+    expect(acked.length).toBeGreaterThan(WRITES_PER_SECOND);
+    lost += await missingAt(dc.target(pair.address[to]), prefix, acked.map((a) => a.n));
+  }
+  console.log(`planned ${from} -> ${to}: RTO ${outcome.report.rtoSeconds.toFixed(1)} s, acknowledged writes lost: ${lost}`);
+  return lost;
+}
+
+/** (b): site A lost mid-write, failover to B, A back. Throws where a broken configuration shows. */
+async function siteLoss(dc: Datacenters): Promise<void> {
+  // The standby takes no write of its own.
+  for (const pair of dc.pairs) {
+    const refused = await writeRefused(dc.target(pair.address.B));
+    if (!refused) throw new Error(`${pair.role}@${pair.zone}: the standby at B accepted a write (not read-only)`);
+    expect(refused).toMatch(/^READONLY/);
+  }
+
+  const prefix = 'site-loss';
+  const writer = startWriter(dc.work, 'A', dc.pairs.map((p) => p.address.A), prefix);
+  await sleep(2000);
+  const cutAt = Date.now();
+  cutLink();
+  setSeatReachable('A', false);
+  // Detection bound: B sees the link down within repl-timeout (10 s), not the default 60 s.
+  for (const pair of dc.pairs) {
+    await waitFor(async () => (await replicationState(dc.target(pair.address.B))).linkUp === false, 15, `${pair.role}@${pair.zone} at B did not notice the cut`);
+  }
+  const detectedSeconds = (Date.now() - cutAt) / 1000;
+
+  const journal = join(dc.work, 'journal-site-loss');
+  const first = await switchover(dc, 'A', 'B', journal, { siteLost: 'A' });
+  expect(first.status).toBe('waiting');
+  const promotedAt = Date.now();
+  // B takes writes now.
+  for (const pair of dc.pairs) expect(await writeRefused(dc.target(pair.address.B))).toBeUndefined();
+  await sleep(1500); // A, cut off, still acknowledges writes: split brain, bounded by what follows
+  await writer.stop();
+
+  const acked = writer.acknowledged();
+  const expectedDivergent = new Map<string, number>();
+  let lostBeforePromotion = 0;
+  for (const pair of dc.pairs) {
+    const ackedAtA = acked.get(pair.address.A) ?? [];
+    const missing = await missingAt(dc.target(pair.address.B), prefix, ackedAtA.map((a) => a.n));
+    const missingBefore = await missingAt(dc.target(pair.address.B), prefix, ackedAtA.filter((a) => a.at < promotedAt).map((a) => a.n));
+    expectedDivergent.set(`${pair.role}@${pair.zone}`, missing);
+    lostBeforePromotion += missingBefore;
+  }
+
+  // A comes back as a datacenter does after a crash: its servers restart with their deployed values.
+  for (const pair of dc.pairs) await dc.crash(pair.address.A);
+  restoreLink();
+  setSeatReachable('A', true);
+  for (const pair of dc.pairs) await dc.apply('A', pair.address.A, 'A', true);
+  // What A acknowledged survives its crash (append-only file): the divergence below depends on it.
+  for (const pair of dc.pairs) {
+    const ackedAtA = (acked.get(pair.address.A) ?? []).map((a) => a.n);
+    const lostAtA = await missingAt(dc.target(pair.address.A), prefix, ackedAtA);
+    if (lostAtA > 0) throw new Error(`${pair.role}@${pair.zone}: site A lost ${lostAtA} of the ${ackedAtA.length} writes it acknowledged when it crashed`);
+  }
+  for (const pair of dc.pairs) {
+    const refused = await writeRefused(dc.target(pair.address.A));
+    if (!refused) throw new Error(`${pair.role}@${pair.zone} at A accepted a write after coming back while B is primary (not fenced)`);
+    expect(refused).toMatch(/^NOREPLICAS/);
+  }
+
+  const second = await switchover(dc, 'A', 'B', journal, { siteLost: 'A' });
+  expect(second.status).toBe('refused');
+  const divergence = readFileSync(join(journal, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { step: string; data?: { divergentKeys?: number; file?: string } })
+    .filter((l) => l.step?.startsWith('divergence:'));
+  let divergentTotal = 0;
+  for (const entry of divergence) {
+    const pair = entry.step.slice('divergence:'.length);
+    const saved = readFileSync(entry.data!.file!, 'utf8').split('\n').filter(Boolean).length;
+    // Exactly the writes only A holds: acknowledged at A, missing at B.
+    expect({ pair, divergent: entry.data!.divergentKeys, saved }).toEqual({ pair, divergent: expectedDivergent.get(pair), saved: expectedDivergent.get(pair) });
+    divergentTotal += saved;
+  }
+  expect(divergence).toHaveLength(dc.pairs.length);
+
+  const third = expectCompleted(await switchover(dc, 'A', 'B', journal, { siteLost: 'A', discardDivergent: true }));
+  for (const pair of dc.pairs) {
+    const state = await replicationState(dc.target(pair.address.A));
+    expect({ role: state.role, master: state.masterHost }).toEqual({ role: 'slave', master: pair.address.B });
+  }
+  console.log(
+    `site loss A -> B: B noticed the cut in ${detectedSeconds.toFixed(1)} s; RTO ${third.report.rtoSeconds.toFixed(1)} s; ` +
+      `acknowledged at A before the promotion and missing at B (RPO): ${lostBeforePromotion} writes; ` +
+      `divergent writes at A found and saved: ${divergentTotal} (${[...expectedDivergent.entries()].map(([p, n]) => `${p} ${n}`).join(', ')})`,
+  );
+}
+
+const available = namespacesAvailable();
+if (!available) {
+  test('fails: the site-loss drill needs root and ip netns', () => {
+    throw new Error('network namespaces are not available: run the drills as root on Linux with iproute2');
+  });
+}
+
+(available ? describe : describe.skip)('site loss across two network namespaces', () => {
+  afterEach(async () => {
+    await tearDownAll();
+  });
+
+  test('planned switchover A -> B and failback lose no acknowledged write; losing A is failed over, fenced, and its divergent writes saved', async () => {
+    const dc = await setUp('none');
+    try {
+      expect(await plannedSwitchover(dc, 'A', 'B')).toBe(0);
+      expect(await plannedSwitchover(dc, 'B', 'A')).toBe(0);
+      await siteLoss(dc);
+    } finally {
+      await tearDownAll();
+      rmSync(dc.work, { recursive: true, force: true });
+    }
+  });
+
+  // Each broken configuration must fail the drill at the check it breaks, not by accident.
+  test.each<[Mutation, string]>([
+    ['no-aof', 'writes it acknowledged when it crashed'],
+    ['writable-standby', 'the standby at B accepted a write'],
+    ['no-fencing', 'accepted a write after coming back'],
+    ['default-repl-timeout', 'did not notice the cut'],
+  ])('fails with a broken configuration: %s', async (mutation, failure) => {
+    const dc = await setUp(mutation);
+    try {
+      const error = await siteLoss(dc).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      console.log(`mutation ${mutation}: the drill failed: ${error?.message.split('\n').slice(0, 12).join(' | ')}`);
+      expect(error?.message).toContain(failure);
+    } finally {
+      await tearDownAll();
+      rmSync(dc.work, { recursive: true, force: true });
+    }
+  });
+});
+

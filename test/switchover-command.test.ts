@@ -1,0 +1,51 @@
+import { main } from '../bin/switchover';
+import { redisStartupGate } from '../model/middleware-model';
+import { resolveProvince } from '../model/platform-model';
+import { loadEnvironment } from './support/fixtures';
+
+function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const write = (into: string[]) => ((chunk: string | Uint8Array) => (into.push(String(chunk)), true)) as typeof process.stdout.write;
+  const [stdout, stderr] = [process.stdout.write, process.stderr.write];
+  process.stdout.write = write(out);
+  process.stderr.write = write(err);
+  return main(argv, () => ({ describe: () => 'deploy', deploy: () => Promise.reject(new Error('no deploy in a dry run')) })).finally(() => {
+    process.stdout.write = stdout;
+    process.stderr.write = stderr;
+  }).then((code) => ({ code, out: out.join(''), err: err.join('') }));
+}
+
+test('the dry run lists every step, acts on nothing and needs no password', async () => {
+  const { code, out } = await run(['--env', 'demo', '--to', 'B', '--journal', '/nonexistent/journal', '--pairs', 'redis']);
+  expect(code).toBe(0);
+  expect(out).toContain('nothing is changed');
+  expect(out).toContain('Fence redis-session@core at site A (10.10.2.22)');
+  expect(out).toContain('Promote redis-session@core at site B (10.20.2.22)');
+  // The old site is re-pointed only after its divergent writes are saved and acknowledged.
+  expect(out.indexOf('Find and save the writes only redis-session@core')).toBeLessThan(out.indexOf("Deploy site A's stacks"));
+});
+
+test('fails when pairs without an automated check would be switched without saying so', async () => {
+  const { code, err } = await run(['--env', 'demo', '--to', 'B', '--journal', '/tmp/x']);
+  expect(code).toBe(2);
+  expect(err).toContain('kafka@core, fastdfs@core have no automated check yet');
+});
+
+test('fails when the lost site is not the active one, or the target is already active', async () => {
+  expect((await run(['--env', 'demo', '--to', 'B', '--site-lost', 'B', '--journal', '/tmp/x', '--pairs', 'redis'])).code).toBe(1);
+  const already = await run(['--env', 'demo', '--to', 'A', '--journal', '/tmp/x', '--pairs', 'redis']);
+  expect(already.code).toBe(1);
+  expect(already.err).toContain('site A is already active');
+});
+
+test('the start-up gate fences an active site\'s primary when the other datacenter answers as a primary, and only there', () => {
+  const province = resolveProvince('demo', loadEnvironment('demo').environment);
+  const at = (site: 'A' | 'B') => province.units.find((u) => u.zone === 'core' && u.site === site)!.middlewarePlan.redis.find((r) => r.role === 'redis-session')!;
+  const [gate] = redisStartupGate(at('A'));
+  expect(gate).toContain('redis-cli -h 10.20.2.22 -p 6379');
+  expect(gate).toContain('= "master" ]');
+  expect(gate).toContain('ARGS+=("--min-replicas-to-write" "1000")');
+  // The standby's primary is a read-only replica already.
+  expect(redisStartupGate(at('B'))).toEqual([]);
+});
