@@ -95,7 +95,7 @@ export function planSwitchover(province: ProvinceModel, to: Site): SwitchoverPla
       stacks: stacksAt(from),
       command: deploy(from),
       title: `Deploy site ${from} as the standby site`,
-      detail: `Re-points every pair at site ${from} to follow site ${to}: Redis resynchronises from ${to} (its own late writes are discarded), MirrorMaker 2 at ${from} mirrors from ${to} (the reverse mirror), FastDFS storage at ${from} is set to rw=none.`,
+      detail: `Re-points every pair at site ${from} to follow site ${to}: Redis resynchronises from ${to} (npm run switchover saves and counts the writes only ${from} holds first), FastDFS storage at ${from} is set to rw=none. Kafka, as Strimzi's DR guidance says: rebuild the old cluster at ${from} clean before it follows (delete its KafkaNodePool volumes, then deploy), so MirrorMaker 2 at ${from} copies ${to}'s topics into an empty cluster; a reverse mirror over the old data would duplicate records.`,
     },
     ...pairs.map(
       (pair): SwitchoverStep => ({

@@ -1,78 +1,72 @@
 /**
- * DNS controller drill: the zone files the toolkit synthesizes for the demo province are loaded into a
- * real DNS server from Debian (bind9's named) on loopback, checked with named-checkzone, and every
- * stable name is queried with dig and compared with the active site's address, for A and for B active.
+ * DNS controller drill: the real CoreDNS (built from the Go module proxy at the version of the image the
+ * toolkit deploys, `go install github.com/coredns/coredns@v1.12.2`; .ci/run installs it) serves each
+ * zone's synthesized DNS controller values: the Corefile is assembled from `servers` as the coredns chart
+ * 1.43.0's configmap template assembles it, and the zone file from `zoneFiles` (the chart mounts them in
+ * /etc/coredns; the drill's only change is that directory). Each zone's controller runs in its own
+ * network namespace at its own address (`dnsVip`) on port 53, as in the cluster. The zone files are
+ * also checked with bind's named-checkzone. Every name the stacks deploy is asked over UDP and over TCP.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnvironments } from '../../model/load-environment';
 import { resolveProvince } from '../../model/platform-model';
-import type { Site } from '../../model/topology';
+import type { Site, Zone } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
 import { sleep } from './support/timing';
 
+jest.setTimeout(120_000);
+
 const ENVIRONMENTS = join(__dirname, '..', '..', 'environments');
+const COREDNS = process.env.HSA_COREDNS ?? join(process.env.GOBIN ?? join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin'), 'coredns');
 const work = mkdtempSync(join(tmpdir(), 'dns-drill-'));
-const PORT = 15353 + (process.pid % 500);
-let named: ChildProcess | undefined;
+const namespaces: string[] = [];
+const servers: ChildProcess[] = [];
+
+interface ControllerValues {
+  servers: { zones: { zone: string; use_tcp?: boolean; scheme?: string }[]; port: number; plugins: { name: string; parameters?: string; configBlock?: string }[] }[];
+  zoneFiles: { filename: string; domain: string; contents: string }[];
+  service: { loadBalancerIP: string };
+}
 
 afterAll(async () => {
-  if (named && named.exitCode === null) {
-    const exited = new Promise((resolve) => named!.once('exit', resolve));
-    named.kill('SIGTERM');
-    await exited;
-  }
+  await stopAll();
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The zone files in the synthesized DNS controller releases of every demo stack. */
-function synthesizedZones(activeSite: Site): Map<string, { domain: string; contents: string }[]> {
+async function stopAll(): Promise<void> {
+  const exits = servers.splice(0).map((s) => new Promise<void>((resolve) => (s.exitCode !== null || s.signalCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM')))));
+  await Promise.all(exits);
+  for (const ns of namespaces.splice(0)) execFileSync('ip', ['netns', 'del', ns]);
+}
+
+/** The DNS controller values of every demo stack. */
+function synthesizedControllers(activeSite: Site): Map<string, ControllerValues> {
   const outdir = mkdtempSync(join(work, `synth-${activeSite}-`));
   buildPlatformApp(outdir, loadEnvironments(ENVIRONMENTS, ['demo']), { activeSite }).synth();
-  const zones = new Map<string, { domain: string; contents: string }[]>();
+  const controllers = new Map<string, ControllerValues>();
   for (const stack of ['demo-public-a', 'demo-public-b', 'demo-core-a', 'demo-core-b']) {
     const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as { resource: { helm_release: Record<string, { name: string; values: string[] }> } };
     const release = Object.values(json.resource.helm_release).find((r) => r.name === 'dns-controller')!;
-    zones.set(stack, (JSON.parse(release.values[0]!) as { zoneFiles: { domain: string; contents: string }[] }).zoneFiles);
+    controllers.set(stack, JSON.parse(release.values[0]!) as ControllerValues);
   }
-  return zones;
+  return controllers;
 }
 
-async function startNamed(zones: { domain: string; file: string }[]): Promise<void> {
-  const conf = join(work, 'named.conf');
-  writeFileSync(
-    conf,
-    [
-      'options {',
-      `  directory "${work}";`,
-      `  listen-on port ${PORT} { 127.0.0.1; };`,
-      '  listen-on-v6 { none; };',
-      '  recursion no;',
-      `  pid-file "${join(work, 'named.pid')}";`,
-      '};',
-      ...zones.map((z) => `zone "${z.domain}" { type master; file "${z.file}"; };`),
-      '',
-    ].join('\n'),
-  );
-  named = spawn('named', ['-g', '-c', conf, '-u', process.getuid?.() === 0 ? 'root' : String(process.getuid?.())], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    try {
-      execFileSync('dig', ['+short', '+time=1', '+tries=1', '-p', String(PORT), '@127.0.0.1', `ns.${zones[0]!.domain}`], { encoding: 'utf8' });
-      return;
-    } catch {
-      await sleep(100);
-    }
-  }
-  throw new Error('named did not start');
-}
-
-async function stopNamed(): Promise<void> {
-  if (!named || named.exitCode !== null) return;
-  const exited = new Promise((resolve) => named!.once('exit', resolve));
-  named.kill('SIGTERM');
-  await exited;
+/** The Corefile the coredns chart 1.43.0 writes from `servers` (templates/configmap.yaml). */
+function corefileOf(values: ControllerValues, zoneDir: string): string {
+  return values.servers
+    .map((server) => {
+      const zones = server.zones.map((z) => `${z.scheme ?? ''}${z.zone || '.'}`).join(' ');
+      const plugins = server.plugins.map((p) => {
+        const parameters = p.parameters ? ` ${p.parameters.replace('/etc/coredns/', `${zoneDir}/`)}` : '';
+        return `    ${p.name}${parameters}${p.configBlock ? ` {\n        ${p.configBlock}\n    }` : ''}`;
+      });
+      return `${zones}:${server.port} {\n${plugins.join('\n')}\n}\n`;
+    })
+    .join('');
 }
 
 /** A broken zone on purpose (a test helper): the drill must fail with it. */
@@ -83,34 +77,58 @@ function dropRecord(contents: string, name: string): string {
     .join('\n');
 }
 
+function dig(namespace: string, server: string, name: string, tcp: boolean): string {
+  return execFileSync('ip', ['netns', 'exec', namespace, 'dig', '+short', '+time=2', '+tries=1', ...(tcp ? ['+tcp'] : []), `@${server}`, name, 'A'], { encoding: 'utf8' }).trim();
+}
+
+/** Runs one zone's controller in its own namespace at its address, port 53. */
+async function startController(zone: Zone, values: ControllerValues, perturb: (contents: string) => string): Promise<string> {
+  const namespace = `hsa-dns-${zone}-${process.pid}`;
+  execFileSync('ip', ['netns', 'add', namespace]);
+  namespaces.push(namespace);
+  execFileSync('ip', ['netns', 'exec', namespace, 'ip', 'link', 'set', 'lo', 'up']);
+  execFileSync('ip', ['netns', 'exec', namespace, 'ip', 'addr', 'add', `${values.service.loadBalancerIP}/32`, 'dev', 'lo']);
+  const dir = join(work, `${zone}-${namespaces.length}`);
+  mkdirSync(dir, { recursive: true });
+  for (const file of values.zoneFiles) {
+    const path = join(dir, file.filename);
+    writeFileSync(path, perturb(file.contents));
+    // bind's own checker: the zone is standard RFC 1035.
+    expect(execFileSync('named-checkzone', [file.domain, path], { encoding: 'utf8' })).toMatch(/OK/);
+  }
+  writeFileSync(join(dir, 'Corefile'), corefileOf(values, dir));
+  const server = spawn('ip', ['netns', 'exec', namespace, COREDNS, '-conf', join(dir, 'Corefile')], { stdio: 'ignore' });
+  servers.push(server);
+  const probe = values.zoneFiles[0]!.domain;
+  for (let i = 0; i < 100; i++) {
+    try {
+      execFileSync('ip', ['netns', 'exec', namespace, 'dig', '+time=1', '+tries=1', `@${values.service.loadBalancerIP}`, probe, 'SOA'], { encoding: 'utf8' });
+      return namespace;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`coredns for the ${zone} zone did not start`);
+}
+
 /**
- * Every stable name the deployed applications are configured with (their ConfigMaps name middleware by
- * stable DNS name) and every application, middleware and gateway name of each zone, resolved through
- * named serving the zone files; returns the names that do not resolve to the active site's address.
- * The expected names come from what the stacks deploy, not from the zone generator, so a record the
- * generator drops is caught.
+ * Every name the stacks deploy (each middleware, application and the gateway, and every stable name an
+ * application's ConfigMap is configured with), asked over UDP and over TCP; returns the wrong answers.
+ * The expected names come from what is deployed, not from the zone generator, so a dropped record shows.
  */
 async function resolveEveryName(activeSite: Site, perturb: (zoneContents: string) => string = (c) => c): Promise<{ checked: number; wrong: string[] }> {
-  const zones = synthesizedZones(activeSite);
+  if (!existsSync(COREDNS)) throw new Error(`no coredns at ${COREDNS}: go install github.com/coredns/coredns@v1.12.2 (.ci/run does)`);
+  const controllers = synthesizedControllers(activeSite);
   // Both datacenters serve the same zone data: that is what makes a switchover a change of records.
-  expect(zones.get('demo-core-a')).toEqual(zones.get('demo-core-b'));
-  expect(zones.get('demo-public-a')).toEqual(zones.get('demo-public-b'));
-
-  const files = [...zones.get('demo-public-a')!, ...zones.get('demo-core-a')!].map((z) => {
-    const file = join(work, `db.${z.domain}.${activeSite}`);
-    writeFileSync(file, perturb(z.contents));
-    // bind's own checker: the zone is standard RFC 1035.
-    const check = execFileSync('named-checkzone', [z.domain, file], { encoding: 'utf8' });
-    expect(check).toMatch(/OK/);
-    return { domain: z.domain, file };
-  });
-
-  await startNamed(files);
+  expect(controllers.get('demo-core-a')!.zoneFiles).toEqual(controllers.get('demo-core-b')!.zoneFiles);
+  expect(controllers.get('demo-public-a')!.zoneFiles).toEqual(controllers.get('demo-public-b')!.zoneFiles);
   const province = resolveProvince('demo', loadEnvironments(ENVIRONMENTS, ['demo'])[0]!.environment, { activeSite });
   let checked = 0;
   const wrong: string[] = [];
   try {
     for (const zone of ['public', 'core'] as const) {
+      const values = controllers.get(`demo-${zone}-${activeSite.toLowerCase()}`)!;
+      const namespace = await startController(zone, values, perturb);
       const active = province.units.find((u) => u.zone === zone && u.site === activeSite)!;
       const domain = `${zone}.demo.${province.dnsDomain}`;
       const expected = new Map<string, string>();
@@ -125,22 +143,24 @@ async function resolveEveryName(activeSite: Site, perturb: (zoneContents: string
       }
       expected.set(`gateway.${domain}`, active.ingressVip);
       for (const [name, address] of expected) {
-        const answer = execFileSync('dig', ['+short', '+time=2', '+tries=1', '-p', String(PORT), '@127.0.0.1', name, 'A'], { encoding: 'utf8' }).trim();
-        if (answer !== address) wrong.push(`${name}: ${answer || 'no answer'} (expected ${address})`);
-        checked++;
+        for (const tcp of [false, true]) {
+          const answer = dig(namespace, values.service.loadBalancerIP, name, tcp);
+          if (answer !== address) wrong.push(`${name} (${tcp ? 'TCP' : 'UDP'}): ${answer || 'no answer'} (expected ${address})`);
+          checked++;
+        }
       }
     }
   } finally {
-    await stopNamed();
+    await stopAll();
   }
   return { checked, wrong };
 }
 
-test.each(['A', 'B'] as const)('every stable name resolves to the site %s addresses in a real DNS server', async (activeSite) => {
+test.each(['A', 'B'] as const)('every stable name resolves to the site %s addresses in the real CoreDNS, over UDP and TCP', async (activeSite) => {
   const { checked, wrong } = await resolveEveryName(activeSite);
-  console.log(`DNS drill, site ${activeSite} active: ${checked} names checked with named-checkzone and dig, ${wrong.length} wrong`);
+  console.log(`DNS drill (CoreDNS), site ${activeSite} active: ${checked} queries (${checked / 2} names, UDP and TCP), ${wrong.length} wrong`);
   expect(wrong).toEqual([]);
-  expect(checked).toBeGreaterThan(20);
+  expect(checked).toBeGreaterThan(40);
 });
 
 test('fails with a broken zone: a dropped record is found', async () => {
