@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EnvironmentError } from '../model/load-environment';
+import { ENVIRONMENT_NAME, EnvironmentError } from '../model/load-environment';
 import { SITES } from '../model/topology';
 import { imagesOfOutput } from '../review/image-inventory';
 import { projectRoot, readFlags, UsageError } from './options';
@@ -38,7 +38,7 @@ if (require.main === module) {
   try {
     const flags = readFlags(process.argv.slice(2), ['env']);
     const envName = flags.get('env');
-    if (!envName || !/^[a-z][a-z0-9]{1,15}$/.test(envName)) throw new UsageError('--env <name> is required: the name of one environment file in environments/ (2-16 lowercase letters or digits)');
+    if (!envName || !ENVIRONMENT_NAME.test(envName)) throw new UsageError('--env <name> is required: the name of one environment file in environments/ (2-16 lowercase letters or digits)');
     const inventory = provinceInventory(envName, join(ROOT, 'environments'));
     process.stdout.write([...inventory.images, ...inventory.charts].map((line) => `${line}\n`).join(''));
   } catch (error) {

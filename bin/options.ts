@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ENVIRONMENT_NAME } from '../model/load-environment';
 import type { Site } from '../model/topology';
 import type { SynthCacheSettings } from './synth-cache';
 
@@ -43,6 +44,10 @@ export function parseActiveSite(value: string | undefined, source: string): Site
 export function parseEnvList(value: string, source: string): readonly string[] | 'all' {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new UsageError(`${source}: expected an environment name, a comma-separated list, or "all"`);
+  const notNames = names.filter((n) => n !== 'all' && !ENVIRONMENT_NAME.test(n));
+  if (notNames.length > 0) {
+    throw new UsageError(`${source}: received ${notNames.map((n) => `"${n}"`).join(', ')}; expected environment names (2-16 lowercase letters or digits, the file name in environments/ without .json), not paths`);
+  }
   return names.includes('all') ? 'all' : names;
 }
 

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EnvironmentError, loadEnvironments } from '../model/load-environment';
+import { ENVIRONMENT_NAME, EnvironmentError, loadEnvironments } from '../model/load-environment';
 import { resolveProvince } from '../model/platform-model';
 import { CdktfDeployer } from '../switchover/cdktf-deployer';
 import { executeSwitchover, SwitchoverError, uncheckedPairsOf, type Deployer } from '../switchover/execute-switchover';
@@ -22,7 +22,7 @@ export async function main(argv: readonly string[], deployerFor?: (envName: stri
   try {
     const flags = readFlags(argv.filter((a) => !SWITCHES.includes(a)), ['env', 'to', 'site-lost', 'journal', 'redis-password-file', 'pairs']);
     const envName = flags.get('env');
-    if (!envName || !/^[a-z][a-z0-9]{1,15}$/.test(envName)) throw new UsageError('--env <name>: the environment to switch (2-16 lowercase letters or digits)');
+    if (!envName || !ENVIRONMENT_NAME.test(envName)) throw new UsageError('--env <name>: the environment to switch (2-16 lowercase letters or digits)');
     const to = parseActiveSite(flags.get('to'), '--to');
     if (!to) throw new UsageError('--to A|B: the site that becomes active');
     const siteLost = parseActiveSite(flags.get('site-lost'), '--site-lost');

@@ -40,6 +40,8 @@ export interface SynthResult {
   readonly compliance: ProvinceCompliance[];
   /** Environments copied from the synthesis cache instead of synthesized. */
   readonly fromCache: string[];
+  /** Opt-ins the operator chose that weaken the output, to say at every synthesis. */
+  readonly notices: string[];
 }
 
 /**
@@ -94,7 +96,10 @@ export function synthesizeWithReport(options: SynthOptions, reportsDir?: string,
       .flatMap((entry) => entry.stacks.map((stack) => ({ stack: stack.name, resources: stack.resources })))
       .sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
     replaceDirectory(outdir, scratch);
-    return { stacks, compliance, fromCache };
+    const notices = environments
+      .filter((loaded) => loaded.environment.registry.allowInsecureChartRepository === true && loaded.environment.registry.charts.startsWith('http://'))
+      .map((loaded) => `warning: ${loaded.file}: charts come from ${loaded.environment.registry.charts} over plain http (registry.allowInsecureChartRepository): unencrypted and unauthenticated, for a lab only`);
+    return { stacks, compliance, fromCache, notices };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -186,7 +191,7 @@ function main(): void {
     const reportsDir = flags.get('reports') ?? 'reports';
     const gate = flags.get('compliance') ?? 'fail';
     if (gate !== 'fail' && gate !== 'report-only') throw new UsageError(`--compliance: received "${gate}"; expected fail or report-only`);
-    const { stacks, compliance, fromCache } = synthesizeWithReport(options, reportsDir, gate);
+    const { stacks, compliance, fromCache, notices } = synthesizeWithReport(options, reportsDir, gate);
     const width = Math.max(...stacks.map((s) => s.stack.length), 5);
     console.log(`${'stack'.padEnd(width)}  resources`);
     for (const s of stacks) console.log(`${s.stack.padEnd(width)}  ${String(s.resources).padStart(9)}`);
@@ -201,6 +206,7 @@ function main(): void {
         `${result.envName}: GB/T 20988 level ${level.achievedLevel} (required ${level.requiredLevel}), ${result.errors} error(s), ${result.warnings} warning(s); report: ${reportsDir}/${result.envName}.compliance.md`,
       );
     }
+    for (const notice of notices) console.error(notice);
   } catch (error) {
     if (error instanceof EnvironmentError || error instanceof UsageError || error instanceof ComplianceError) {
       console.error(error.message);

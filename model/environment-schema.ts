@@ -188,7 +188,7 @@ const backend = z.discriminatedUnion('type', [
   }),
 ]);
 
-export const environmentSchema = z
+const environmentShape = z
   .strictObject({
     /** Path of the JSON Schema for editors; ignored by the toolkit. */
     $schema: z.string().optional(),
@@ -206,8 +206,13 @@ export const environmentSchema = z
     registry: z.strictObject({
       /** Image registry mirror (air-gapped), e.g. "registry.gd.hsa.internal/hsa". */
       images: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'expected a registry host with an optional path' }),
-      /** Helm chart repository mirror. */
+      /** Helm chart repository mirror: https:// or oci:// (http:// only with `allowInsecureChartRepository`). */
       charts: z.string().regex(/^(https?|oci):\/\/\S+$/, { message: 'expected an https:// or oci:// chart repository URL' }),
+      /**
+       * Accept an http:// chart repository: charts then travel unencrypted and unauthenticated, so only
+       * for a lab without TLS. Synthesis reports it every time. @default false
+       */
+      allowInsecureChartRepository: z.boolean().optional(),
     }),
     backend: backend.optional(),
     sites: z.strictObject({ A: site, B: site }),
@@ -231,85 +236,94 @@ export const environmentSchema = z
       .optional(),
     /** Compliance rule packs: GB/T 20988 edition, attested facts, suppressions. @default edition 2025, nothing attested */
     compliance: complianceSchema.optional(),
-  })
-  .superRefine((env, ctx) => {
-    const projects = new Map(env.tenants.projects.map((p) => [p.id, p]));
-    reportDuplicates(env.tenants.projects.map((p) => p.id), ['tenants', 'projects'], ctx);
-    reportDuplicates(env.tenants.teams.map((t) => t.id), ['tenants', 'teams'], ctx);
-    for (const catalogEntry of APPLICATION_CATALOG) {
-      const declared = env.applications[catalogEntry.id];
-      if (!declared) continue;
-      const path = ['applications', catalogEntry.id, 'project'];
-      const owner = projects.get(declared.project);
-      if (!owner) {
-        ctx.addIssue({ code: 'custom', path, message: `expected one of the projects in tenants.projects (${[...projects.keys()].join(', ')})` });
-      } else if (owner.zone !== catalogEntry.zone) {
-        ctx.addIssue({
-          code: 'custom',
-          path,
-          message: `"${catalogEntry.id}" runs in the ${catalogEntry.zone} zone, but project "${owner.id}" is in the ${owner.zone} zone; choose a ${catalogEntry.zone}-zone project`,
-        });
-      }
-      const replicas = declared.replicas ?? 2;
-      const maxReplicas = declared.maxReplicas ?? replicas * 2;
-      if (maxReplicas < replicas) {
-        ctx.addIssue({ code: 'custom', path: ['applications', catalogEntry.id, 'maxReplicas'], message: `expected at least replicas (${replicas})` });
-      }
-      const requests = declared.requests;
-      const limits = declared.limits;
-      if (requests && limits && (limits.cpuMilli < requests.cpuMilli || limits.memoryMiB < requests.memoryMiB)) {
-        ctx.addIssue({ code: 'custom', path: ['applications', catalogEntry.id, 'limits'], message: 'expected limits at least as large as requests' });
-      }
-    }
-    for (const zone of ['public', 'core'] as const) {
-      const needed = middlewareUsedInZone(env, zone);
-      for (const siteName of ['A', 'B'] as const) {
-        const zoneConfig = env.sites[siteName].zones[zone];
-        const vips = zoneConfig.middlewareVips;
-        if (needed.includes('kafka')) {
-          const brokers = env.middleware?.kafka?.brokers ?? 3;
-          const declared = zoneConfig.kafkaBrokerVips ?? [];
-          if (declared.length !== brokers) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['sites', siteName, 'zones', zone, 'kafkaBrokerVips'],
-              message: `expected ${brokers} broker addresses (one per Kafka broker, middleware.kafka.brokers), received ${declared.length}`,
-            });
-          }
-        } else if (zoneConfig.kafkaBrokerVips) {
-          ctx.addIssue({ code: 'custom', path: ['sites', siteName, 'zones', zone, 'kafkaBrokerVips'], message: `expected no broker addresses: no application of the ${zone} zone uses kafka; remove the field` });
-        }
-        for (const role of needed) {
-          if (!vips[role]) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['sites', siteName, 'zones', zone, 'middlewareVips', role],
-              message: `expected the address of ${role} in this zone and datacenter: an application of the ${zone} zone uses it`,
-            });
-          }
-        }
-      }
-    }
-    if (env.gateway) {
-      const routeIds = new Set(env.gateway.routes.map((r) => r.id));
-      reportDuplicates(env.gateway.routes.map((r) => r.id), ['gateway', 'routes'], ctx);
-      reportDuplicates(env.gateway.institutions.map((i) => i.id), ['gateway', 'institutions'], ctx);
-      env.gateway.routes.forEach((route, index) => {
-        const app = APPLICATION_CATALOG.find((a) => a.id === route.application);
-        if (!app || app.zone !== 'core' || !env.applications[route.application]) {
-          ctx.addIssue({ code: 'custom', path: ['gateway', 'routes', index, 'application'], message: 'expected a core-zone application that this environment deploys' });
-        }
-      });
-      env.gateway.institutions.forEach((institution, index) => {
-        institution.routes.forEach((route, r) => {
-          if (!routeIds.has(route)) ctx.addIssue({ code: 'custom', path: ['gateway', 'institutions', index, 'routes', r], message: `expected one of the gateway routes (${[...routeIds].join(', ')})` });
-        });
-      });
-    }
-    if (Object.keys(env.applications).length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['applications'], message: 'expected at least one application from the catalog' });
-    }
   });
+
+export const environmentSchema = environmentShape.superRefine((env, ctx) => {
+  if (env.registry.charts.startsWith('http://') && env.registry.allowInsecureChartRepository !== true) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['registry', 'charts'],
+      message: 'expected an https:// or oci:// chart repository URL; an http:// mirror needs "allowInsecureChartRepository": true in registry (a lab without TLS only)',
+    });
+  }
+  reportDuplicateAddresses(env, ctx);
+  const projects = new Map(env.tenants.projects.map((p) => [p.id, p]));
+  reportDuplicates(env.tenants.projects.map((p) => p.id), ['tenants', 'projects'], ctx);
+  reportDuplicates(env.tenants.teams.map((t) => t.id), ['tenants', 'teams'], ctx);
+  for (const catalogEntry of APPLICATION_CATALOG) {
+    const declared = env.applications[catalogEntry.id];
+    if (!declared) continue;
+    const path = ['applications', catalogEntry.id, 'project'];
+    const owner = projects.get(declared.project);
+    if (!owner) {
+      ctx.addIssue({ code: 'custom', path, message: `expected one of the projects in tenants.projects (${[...projects.keys()].join(', ')})` });
+    } else if (owner.zone !== catalogEntry.zone) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `"${catalogEntry.id}" runs in the ${catalogEntry.zone} zone, but project "${owner.id}" is in the ${owner.zone} zone; choose a ${catalogEntry.zone}-zone project`,
+      });
+    }
+    const replicas = declared.replicas ?? 2;
+    const maxReplicas = declared.maxReplicas ?? replicas * 2;
+    if (maxReplicas < replicas) {
+      ctx.addIssue({ code: 'custom', path: ['applications', catalogEntry.id, 'maxReplicas'], message: `expected at least replicas (${replicas})` });
+    }
+    const requests = declared.requests;
+    const limits = declared.limits;
+    if (requests && limits && (limits.cpuMilli < requests.cpuMilli || limits.memoryMiB < requests.memoryMiB)) {
+      ctx.addIssue({ code: 'custom', path: ['applications', catalogEntry.id, 'limits'], message: 'expected limits at least as large as requests' });
+    }
+  }
+  for (const zone of ['public', 'core'] as const) {
+    const needed = middlewareUsedInZone(env, zone);
+    for (const siteName of ['A', 'B'] as const) {
+      const zoneConfig = env.sites[siteName].zones[zone];
+      const vips = zoneConfig.middlewareVips;
+      if (needed.includes('kafka')) {
+        const brokers = env.middleware?.kafka?.brokers ?? 3;
+        const declared = zoneConfig.kafkaBrokerVips ?? [];
+        if (declared.length !== brokers) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', siteName, 'zones', zone, 'kafkaBrokerVips'],
+            message: `expected ${brokers} broker addresses (one per Kafka broker, middleware.kafka.brokers), received ${declared.length}`,
+          });
+        }
+      } else if (zoneConfig.kafkaBrokerVips) {
+        ctx.addIssue({ code: 'custom', path: ['sites', siteName, 'zones', zone, 'kafkaBrokerVips'], message: `expected no broker addresses: no application of the ${zone} zone uses kafka; remove the field` });
+      }
+      for (const role of needed) {
+        if (!vips[role]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', siteName, 'zones', zone, 'middlewareVips', role],
+            message: `expected the address of ${role} in this zone and datacenter: an application of the ${zone} zone uses it`,
+          });
+        }
+      }
+    }
+  }
+  if (env.gateway) {
+    const routeIds = new Set(env.gateway.routes.map((r) => r.id));
+    reportDuplicates(env.gateway.routes.map((r) => r.id), ['gateway', 'routes'], ctx);
+    reportDuplicates(env.gateway.institutions.map((i) => i.id), ['gateway', 'institutions'], ctx);
+    env.gateway.routes.forEach((route, index) => {
+      const app = APPLICATION_CATALOG.find((a) => a.id === route.application);
+      if (!app || app.zone !== 'core' || !env.applications[route.application]) {
+        ctx.addIssue({ code: 'custom', path: ['gateway', 'routes', index, 'application'], message: 'expected a core-zone application that this environment deploys' });
+      }
+    });
+    env.gateway.institutions.forEach((institution, index) => {
+      institution.routes.forEach((route, r) => {
+        if (!routeIds.has(route)) ctx.addIssue({ code: 'custom', path: ['gateway', 'institutions', index, 'routes', r], message: `expected one of the gateway routes (${[...routeIds].join(', ')})` });
+      });
+    });
+  }
+  if (Object.keys(env.applications).length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['applications'], message: 'expected at least one application from the catalog' });
+  }
+});
 
 /** Middleware a zone runs: what its deployed applications use (the catalog decides), in catalog order. */
 export function middlewareUsedInZone(env: { applications: Partial<Record<string, unknown>> }, zone: 'public' | 'core'): MiddlewareRoleName[] {
@@ -321,6 +335,42 @@ export function middlewareUsedInZone(env: { applications: Partial<Record<string,
 }
 
 type MiddlewareRoleName = (typeof MIDDLEWARE_ROLES)[number];
+
+/**
+ * One address, one thing: inside one zone of one datacenter no two fields may name the same address,
+ * and the two datacenters' gatekeepers (网闸) differ. Each duplicate names both field paths.
+ */
+function reportDuplicateAddresses(env: z.infer<typeof environmentShape>, ctx: z.RefinementCtx): void {
+  for (const zone of ['public', 'core'] as const) {
+    const a = env.sites.A.zones[zone].gatekeeper;
+    if (a === env.sites.B.zones[zone].gatekeeper) {
+      ctx.addIssue({ code: 'custom', path: ['sites', 'B', 'zones', zone, 'gatekeeper'], message: `expected its own address; it is the same address as sites.A.zones.${zone}.gatekeeper, and datacenter A and B have their own gatekeepers (网闸)` });
+    }
+    for (const siteName of ['A', 'B'] as const) {
+      const config = env.sites[siteName].zones[zone];
+      const fields: [string[], string][] = [
+        [['ingressVip'], config.ingressVip],
+        [['dnsVip'], config.dnsVip],
+        [['gatekeeper'], config.gatekeeper],
+        [['apiServer', 'address'], config.apiServer.address],
+        ...Object.entries(config.middlewareVips).map(([role, address]): [string[], string] => [['middlewareVips', role], address!]),
+        ...(config.kafkaBrokerVips ?? []).map((address, i): [string[], string] => [['kafkaBrokerVips', String(i)], address]),
+      ];
+      const seen = new Map<string, string[]>();
+      for (const [field, address] of fields) {
+        const earlier = seen.get(address);
+        const base = ['sites', siteName, 'zones', zone];
+        if (earlier) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...base, ...field.map((f) => (/^\d+$/.test(f) ? Number(f) : f))],
+            message: `expected an address of its own, not the same address as ${[...base, ...earlier].join('.')}: each service of a zone and datacenter needs its own`,
+          });
+        } else seen.set(address, field);
+      }
+    }
+  }
+}
 
 function reportDuplicates(ids: string[], path: (string | number)[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();

@@ -6,9 +6,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { z } from 'zod';
 import { environmentSchema, type Environment } from './environment-schema';
+import { parseJsonSource } from './json-source';
 
-/** Environment names become stack names and DNS labels. */
-const ENV_NAME = /^[a-z][a-z0-9]{1,15}$/;
+/** Environment names become stack names and DNS labels: the file name in environments/ without `.json`. */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,15}$/;
 
 export interface LoadedEnvironment {
   /** File name without `.json`, e.g. `demo`; prefixes every stack (`demo-core-a`). */
@@ -86,16 +87,13 @@ export function loadEnvironmentFile(path: string): LoadedEnvironment {
 /** Validates environment text; `file` is only used in messages. */
 export function parseEnvironment(name: string, file: string, text: string): LoadedEnvironment {
   const problems: EnvironmentProblem[] = [];
-  if (!ENV_NAME.test(name)) {
+  if (!ENVIRONMENT_NAME.test(name)) {
     problems.push({ file, field: '(file name)', message: `received "${name}"; expected 2-16 lowercase letters or digits starting with a letter (it prefixes stack names): rename the file` });
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    problems.push({ file, field: '(file)', message: `not valid JSON: ${(error as Error).message}` });
-    throw new EnvironmentError(problems);
-  }
+  const source = parseJsonSource(text);
+  problems.push(...source.problems.map((p) => ({ file, ...p })));
+  if (source.value === undefined) throw new EnvironmentError(problems);
+  const raw = source.value;
   const result = environmentSchema.safeParse(raw);
   if (!result.success) {
     for (const issue of result.error.issues) problems.push(...describeIssue(file, raw, issue, []));

@@ -12,8 +12,13 @@ import { buildPlatformApp } from '../stacks/platform-app';
 
 const DEMO = join(__dirname, '..', 'environments', 'demo.json');
 
-function subjectFor(env: Environment): ProvinceSubject {
-  const loaded = parseEnvironment('demo', 'environments/demo.json', JSON.stringify(env));
+/**
+ * The subject of a variation of demo. `validated: false` skips the environment schema, for a rule that
+ * guards the synthesized output against what the schema already refuses (a hand-edited output, another
+ * front end).
+ */
+function subjectFor(env: Environment, validated = true): ProvinceSubject {
+  const loaded = validated ? parseEnvironment('demo', 'environments/demo.json', JSON.stringify(env)) : { name: 'demo', file: 'environments/demo.json', environment: env };
   const model = resolveProvince('demo', loaded.environment);
   const outdir = mkdtempSync(join(tmpdir(), 'province-rules-'));
   try {
@@ -90,6 +95,8 @@ describe('HSAF-SessionCacheSeparate', () => {
     const env = demo();
     const vips = env.sites.B.zones.core.middlewareVips;
     vips['redis-session'] = vips['redis-cache']!;
-    expect(messages(hsafSessionCacheSeparate.check(subjectFor(env)))[0]).toContain('redis-session and redis-cache share the address 10.20.2.21');
+    // The environment schema refuses one address for two services; the rule still guards the output.
+    expect(() => subjectFor(env)).toThrow('the same address as sites.B.zones.core.middlewareVips.redis-cache');
+    expect(messages(hsafSessionCacheSeparate.check(subjectFor(env, false)))[0]).toContain('redis-session and redis-cache share the address 10.20.2.21');
   });
 });

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '../compliance/types';
-import { EnvironmentError, loadEnvironmentFile, loadEnvironments, parseEnvironment } from '../model/load-environment';
+import { EnvironmentError, listEnvironments, loadEnvironmentFile, loadEnvironments, parseEnvironment } from '../model/load-environment';
+import { parseEnvList, UsageError } from '../bin/options';
 import { resolveProvince } from '../model/platform-model';
 import { environmentJson, parseJson } from './support/fixtures';
 
@@ -45,6 +46,10 @@ describe('bad environments are rejected with the file, the field, the value rece
     ['an unknown active site', (e) => { e.activeSite = 'C'; }, 'activeSite', 'received "C"; expected one of "A", "B"'],
     ['an unknown backend type', (e) => { e.backend = { type: 'consul' }; }, 'backend.type', 'received "consul"'],
     ['a misspelled key in the s3 backend', (e) => { e.backend = { type: 's3', bucket: 'state', endpoint: 'https://minio:9000', usePathstyle: true }; }, 'backend.usePathstyle', 'did you mean "usePathStyle"?'],
+    ['an http chart repository without the lab opt-in', (e) => { at(e, 'registry').charts = 'http://charts.lab.internal/stable'; }, 'registry.charts', 'an http:// mirror needs "allowInsecureChartRepository": true'],
+    ['the same gatekeeper at both datacenters', (e) => { at(e, 'sites', 'B', 'zones', 'core').gatekeeper = at(e, 'sites', 'A', 'zones', 'core').gatekeeper!; }, 'sites.B.zones.core.gatekeeper', 'the same address as sites.A.zones.core.gatekeeper'],
+    ['two services at one address in a zone and datacenter', (e) => { at(e, 'sites', 'A', 'zones', 'core', 'middlewareVips').nacos = at(e, 'sites', 'A', 'zones', 'core', 'middlewareVips')['redis-cache']!; }, 'sites.A.zones.core.middlewareVips.nacos', 'the same address as sites.A.zones.core.middlewareVips.redis-cache'],
+    ['a broker address equal to another service', (e) => { (at(e, 'sites', 'B', 'zones', 'core').kafkaBrokerVips as unknown as string[])[2] = at(e, 'sites', 'B', 'zones', 'core').dnsVip as unknown as string; }, 'sites.B.zones.core.kafkaBrokerVips[2]', 'the same address as sites.B.zones.core.dnsVip'],
     ['a suppression without a real reason', (e) => { at(e, 'compliance').suppressions = [{ ruleId: 'K8S-RunAsNonRoot', path: '*/Platform', reason: 'legacy' }]; }, 'compliance.suppressions[0].reason', 'at least 10 characters'],
   ];
 
@@ -66,8 +71,29 @@ describe('bad environments are rejected with the file, the field, the value rece
     expect(problems.join('\n')).toMatch(/activSite[\s\S]*province\.code|province\.code[\s\S]*activSite/);
   });
 
-  test('fails for invalid JSON, naming the file', () => {
+  test('fails for invalid JSON, naming the file, the line, the column and the line itself', () => {
     expect(() => parseEnvironment('demo', 'environments/demo.json', '{ "province": ')).toThrow(/environments\/demo\.json: \(file\): not valid JSON/);
+    const text = JSON.stringify(environmentJson(), null, 2).replace('"activeSite": "A",', '"activeSite": "A"');
+    const line = text.split('\n').findIndex((l) => l.includes('"requiredDrLevel"')) + 1;
+    expect(() => parseEnvironment('demo', 'environments/demo.json', text)).toThrow(`not valid JSON at line ${line}, column 3: Expected ',' or '}' after property value; the line reads: "requiredDrLevel": 5,`);
+  });
+
+  test('fails for a key written twice, naming both places (JSON alone keeps the last silently)', () => {
+    const text = JSON.stringify(environmentJson(), null, 2).replace('"settlement": {', '"settlement": {"version": "0.0.1", "project": "hxjb"},\n    "settlement": {');
+    expect(() => parseEnvironment('demo', 'environments/demo.json', text)).toThrow(/applications\.settlement: the key "settlement" appears twice in the same object, at line \d+, column 5 and at line \d+, column 5/);
+  });
+
+  test('an http chart repository is accepted with the lab opt-in', () => {
+    const env = environmentJson();
+    at(env, 'registry').charts = 'http://charts.lab.internal/stable';
+    at(env, 'registry').allowInsecureChartRepository = true;
+    expect(parseJson(env).environment.registry.charts).toBe('http://charts.lab.internal/stable');
+  });
+
+  test('fails for an --env that is a path, not a name', () => {
+    expect(() => parseEnvList('../secrets/prod', '--env')).toThrow(UsageError);
+    expect(() => parseEnvList('demo,../x', '--env')).toThrow('received "../x"; expected environment names');
+    expect(parseEnvList('demo,guangdong', '--env')).toEqual(['demo', 'guangdong']);
   });
 
   test('fails for a file name that cannot prefix stack names', () => {
@@ -75,7 +101,8 @@ describe('bad environments are rejected with the file, the field, the value rece
   });
 
   test('fails for a missing environment, listing the available ones', () => {
-    expect(() => loadEnvironmentFile(join(__dirname, '..', 'environments', 'atlantis.json'))).toThrow(/atlantis\.json: \(file\): cannot read it \(ENOENT\); available environments: demo, guangdong, ningxia/);
+    const available = listEnvironments(join(__dirname, '..', 'environments')).join(', ');
+    expect(() => loadEnvironmentFile(join(__dirname, '..', 'environments', 'atlantis.json'))).toThrow(`atlantis.json: (file): cannot read it (ENOENT); available environments: ${available}`);
   });
 
   test('fails for problems in several files at once, naming each file', () => {

@@ -7,11 +7,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leafPaths, type Json } from '../conformance/value-keys';
 import { UPSTREAM_CHARTS } from '../conformance/upstream-charts';
-import { environmentJson, loadEnvironment, parseJson, synthesizeStacks, type SynthesizedStack } from './support/fixtures';
+import { listEnvironments } from '../model/load-environment';
+import { ENVIRONMENTS_DIR, environmentJson, loadEnvironment, parseJson, synthesizeStacks, type SynthesizedStack } from './support/fixtures';
 
 type JsonObject = { [key: string]: Json };
 
-const ENVIRONMENTS = ['demo', 'guangdong', 'ningxia'] as const;
+// Every province in environments/, so a new one is held to the same requirements.
+const ENVIRONMENTS = listEnvironments(ENVIRONMENTS_DIR);
 const demo = loadEnvironment('demo');
 const mirror = `${demo.environment.registry.images}/`;
 const synthesized = new Map<string, Map<string, SynthesizedStack>>();
