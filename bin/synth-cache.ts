@@ -15,13 +15,13 @@
  * no half-written entry; an entry missing a file is treated as absent.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stableStringify } from '../stacks/stable-json';
 import { projectRoot } from './options';
 
 /** Bump when the layout of an entry changes. */
-const ENTRY_FORMAT = 1;
+const ENTRY_FORMAT = 2;
 /** Entries kept per environment name (older ones are removed when a new one is stored). */
 const ENTRIES_PER_ENVIRONMENT = 4;
 /** Packages whose code shapes the synthesized output. */
@@ -100,8 +100,8 @@ export interface CacheEntry<Extra> {
 
 interface StoredEntry<Extra> extends CacheEntry<Extra> {
   readonly format: number;
-  /** Size of every stored file, checked before an entry is served. */
-  readonly files: Readonly<Record<string, number>>;
+  /** SHA-256 of every stored file, checked before an entry is served: a damaged or edited entry is a miss. */
+  readonly files: Readonly<Record<string, string>>;
 }
 
 /** Where the cache lives and the fingerprints of code and dependencies (computed once, at start). */
@@ -123,41 +123,83 @@ export class SynthCache {
    */
   restore<Extra>(key: string, outdir: string): CacheEntry<Extra> | undefined {
     const dir = join(this.directory, key);
-    const entry = this.readEntry<Extra>(dir);
-    if (!entry) return undefined;
-    for (const file of Object.keys(entry.files)) {
+    // Read and check every file before copying any: an entry edited or cut short is not served.
+    let contents: Map<string, Buffer>;
+    let entry: StoredEntry<Extra> | undefined;
+    try {
+      entry = this.readEntry<Extra>(dir);
+      if (!entry) return undefined;
+      contents = new Map(Object.keys(entry.files).map((file) => [file, readFileSync(join(dir, file))]));
+    } catch {
+      // Removed under us by another run's pruning: a miss.
+      return undefined;
+    }
+    for (const [file, bytes] of contents) {
+      if (sha256(bytes) !== entry.files[file]) return undefined;
+    }
+    for (const [file, bytes] of contents) {
       const target = join(outdir, file);
       mkdirSync(join(target, '..'), { recursive: true });
-      copyFileSync(join(dir, file), target);
+      writeFileSync(target, bytes);
     }
     return { envName: entry.envName, stacks: entry.stacks, extra: entry.extra };
   }
 
-  /** Stores the stacks of one environment, read from `outdir/stacks/<name>/`. */
+  /**
+   * Stores the stacks of one environment, read from `outdir/stacks/<name>/`. Safe against other runs
+   * storing the same key at the same time: the entry is built aside and renamed into place whole; if
+   * another run got there first with a sound entry, that one stays (the same key means the same bytes).
+   */
   store<Extra>(key: string, entry: CacheEntry<Extra>, outdir: string): void {
+    mkdirSync(this.directory, { recursive: true });
     const scratch = join(this.directory, `.tmp-${process.pid}-${key}`);
     rmSync(scratch, { recursive: true, force: true });
     try {
-      const files: Record<string, number> = {};
+      const files: Record<string, string> = {};
       for (const stack of entry.stacks) {
         const stackDir = join('stacks', stack.name);
         mkdirSync(join(scratch, stackDir), { recursive: true });
         for (const name of readdirSync(join(outdir, stackDir))) {
           const file = join(stackDir, name);
           if (!statSync(join(outdir, file)).isFile()) continue;
-          copyFileSync(join(outdir, file), join(scratch, file));
-          files[file] = statSync(join(scratch, file)).size;
+          const bytes = readFileSync(join(outdir, file));
+          writeFileSync(join(scratch, file), bytes);
+          files[file] = sha256(bytes);
         }
       }
       const stored: StoredEntry<Extra> = { format: ENTRY_FORMAT, envName: entry.envName, stacks: entry.stacks, extra: entry.extra, files };
       writeFileSync(join(scratch, 'entry.json'), JSON.stringify(stored));
       const final = join(this.directory, key);
-      if (existsSync(final)) rmSync(final, { recursive: true, force: true });
-      renameSync(scratch, final);
+      if (this.readEntry(final) && this.restoreCheck(final)) return;
+      // A damaged entry under the key is moved aside, never deleted in place under a reader.
+      try {
+        renameSync(final, join(this.directory, `.trash-${process.pid}-${key}`));
+      } catch (error) {
+        // Nothing there, or another run moved it first.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      try {
+        renameSync(scratch, final);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // Another run renamed its (identical) entry into place between our check and our rename.
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      }
     } finally {
       rmSync(scratch, { recursive: true, force: true });
+      rmSync(join(this.directory, `.trash-${process.pid}-${key}`), { recursive: true, force: true });
     }
     this.prune(entry.envName, key);
+  }
+
+  /** Whether every file of the entry in `dir` matches its recorded hash. */
+  private restoreCheck(dir: string): boolean {
+    try {
+      const entry = this.readEntry(dir);
+      return entry !== undefined && Object.entries(entry.files).every(([file, hash]) => sha256(readFileSync(join(dir, file))) === hash);
+    } catch {
+      return false;
+    }
   }
 
   private readEntry<Extra>(dir: string): StoredEntry<Extra> | undefined {
@@ -168,9 +210,6 @@ export class SynthCache {
       return undefined;
     }
     if (entry.format !== ENTRY_FORMAT) return undefined;
-    for (const [file, size] of Object.entries(entry.files)) {
-      if (!existsSync(join(dir, file)) || statSync(join(dir, file)).size !== size) return undefined;
-    }
     return entry;
   }
 
@@ -179,8 +218,13 @@ export class SynthCache {
     const ofEnvironment = new RegExp(`^${envName}\\.[0-9a-f]{64}$`);
     const older = readdirSync(this.directory)
       .filter((key) => key !== keep && ofEnvironment.test(key))
-      .map((key) => ({ key, mtimeMs: statSync(join(this.directory, key)).mtimeMs }))
+      // An entry another run removed meanwhile has no time: it is gone already.
+      .map((key) => ({ key, mtimeMs: statSync(join(this.directory, key), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
       .sort((a, b) => b.mtimeMs - a.mtimeMs);
     for (const old of older.slice(ENTRIES_PER_ENVIRONMENT - 1)) rmSync(join(this.directory, old.key), { recursive: true, force: true });
   }
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

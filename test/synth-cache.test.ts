@@ -157,8 +157,60 @@ describe('npm run synth with the cache', () => {
     expectSameTree(again.tree, run('again-fresh').tree);
   });
 
+  test('an entry edited without changing its size is not served (content hash), and the next store repairs it', () => {
+    run('warm', { cache: settings() });
+    const entry = readdirSync(cacheDir).find((name) => name.startsWith('demo.'))!;
+    const stackFile = join(cacheDir, entry, 'stacks', 'demo-core-b', 'cdk.tf.json');
+    const original = readFileSync(stackFile, 'utf8');
+    const tampered = original.replace('replicaof 10.10.2.21', 'replicaof 10.66.6.66');
+    expect(tampered).not.toBe(original);
+    expect(tampered.length).toBe(original.length);
+    writeFileSync(stackFile, tampered);
+    const again = run('tampered', { cache: settings() });
+    expect(again.result.fromCache).toEqual(['ningxia']);
+    expectSameTree(again.tree, run('tampered-fresh').tree);
+    // The synthesis that missed stored a sound entry again under the same key.
+    expect(readFileSync(stackFile, 'utf8')).toBe(original);
+    expect(run('repaired', { cache: settings() }).result.fromCache).toEqual(['demo', 'ningxia']);
+  });
+
   test('keeps a few entries per environment, dropping the oldest', () => {
     for (let i = 0; i < 6; i++) run(`code-${i}`, { cache: settings({ code: `code-${i}` }) });
     expect(readdirSync(cacheDir).filter((name) => name.startsWith('demo.')).length).toBe(4);
+  });
+});
+
+describe('cache store under concurrency', () => {
+  test('eight processes storing the same entry at once: none fails, the entry is whole and served', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'cache-race-'));
+    try {
+      const outdir = join(work, 'out');
+      mkdirSync(join(outdir, 'stacks', 'demo-core-a'), { recursive: true });
+      writeFileSync(join(outdir, 'stacks', 'demo-core-a', 'cdk.tf.json'), JSON.stringify({ resource: { x: 'y'.repeat(200_000) } }));
+      const cache = join(work, 'cache');
+      const script = [
+        `const { SynthCache } = require(${JSON.stringify(join(PROJECT_ROOT, 'bin', 'synth-cache.ts'))});`,
+        `const entry = { envName: 'demo', stacks: [{ name: 'demo-core-a', manifestEntry: {}, resources: 1 }], extra: {} };`,
+        `for (let i = 0; i < 20; i++) new SynthCache(${JSON.stringify(cache)}).store('demo.${'a'.repeat(64)}', entry, ${JSON.stringify(outdir)});`,
+      ].join('\n');
+      const { spawn } = await import('node:child_process');
+      const exits = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          new Promise<{ code: number | null; stderr: string }>((resolve) => {
+            const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+            let stderr = '';
+            child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+            child.once('exit', (code) => resolve({ code, stderr }));
+          }),
+        ),
+      );
+      expect(exits.filter((e) => e.code !== 0).map((e) => e.stderr)).toEqual([]);
+      const restored = join(work, 'restored');
+      expect(new SynthCache(cache).restore(`demo.${'a'.repeat(64)}`, restored)).toBeDefined();
+      expect(readFileSync(join(restored, 'stacks', 'demo-core-a', 'cdk.tf.json'), 'utf8')).toBe(readFileSync(join(outdir, 'stacks', 'demo-core-a', 'cdk.tf.json'), 'utf8'));
+      expect(readdirSync(cache).filter((n) => n.startsWith('.'))).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
