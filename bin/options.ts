@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { ENVIRONMENT_NAME } from '../model/load-environment';
 import type { Site } from '../model/topology';
 import type { SynthCacheSettings } from './synth-cache';
+import type { SwapStep } from './output-swap';
 
 /**
  * The project root (where package.json is), found from a command's own location: the same whether it
@@ -30,6 +31,10 @@ export interface SynthOptions {
   readonly environmentsDir: string;
   /** The incremental synthesis cache; absent: synthesize everything. */
   readonly cache?: SynthCacheSettings;
+  /** How long to wait for another synthesis into the same directory. @default 120 s */
+  readonly lockWaitMs?: number;
+  /** A test's fault injection into the output swap (HSA_SYNTH_FAULT). @default none */
+  readonly fault?: (step: SwapStep) => void;
 }
 
 export class UsageError extends Error {}

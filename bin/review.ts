@@ -4,11 +4,17 @@
  * Synthesizes the base and the working tree (every environment) and prints Markdown for one pull-request
  * comment: per environment and stack, what is added, changed and destroyed, data-holding resources at
  * risk, DR pairs that flip, an active-site change, A/B drift introduced and compliance findings added or
- * removed. Exits 1 when a data-holding resource would be destroyed or replaced without acknowledgement
- * (`--allow-destroy`, repeatable, or one glob per line in `.review-ack`).
+ * removed. The head is the working tree: uncommitted changes are included and the review says which
+ * files they are in.
  *
- * A git ref is checked out into a temporary worktree (removed afterwards) that reuses this checkout's
- * node_modules; a directory is either synthesized output (holds manifest.json) or a checkout.
+ * Exit codes: 0 nothing at risk; 2 a data-holding resource would be destroyed, replaced or stripped of
+ * prevent_destroy without acknowledgement (`--allow-destroy`, repeatable, or one glob per line in
+ * `.review-ack`); 1 the review itself failed (bad arguments, a ref that is not there, a synthesis that
+ * failed), with one line saying why.
+ *
+ * A git ref is checked out into a temporary worktree that reuses this checkout's node_modules; it is
+ * removed on every exit, signals included, and worktrees left by a killed review are pruned first. A
+ * directory is either synthesized output (holds manifest.json) or a checkout.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -71,13 +77,49 @@ function baseTree(args: ReviewArgs, work: string): { tree: SynthesizedTree; labe
     return { tree: synthesizeCheckout(asDirectory, join(work, 'base')), label: args.base };
   }
   const worktree = join(work, 'base-checkout');
-  const sha = execFileSync('git', ['rev-parse', '--verify', `${args.base}^{commit}`], { cwd: args.root, encoding: 'utf8' }).trim();
+  let sha: string;
+  try {
+    sha = execFileSync('git', ['rev-parse', '--verify', '--quiet', `${args.base}^{commit}`], { cwd: args.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    throw new ReviewError(`--base "${args.base}" is not a git ref (commit, branch or tag) of ${args.root}, nor a synthesized output or a checkout directory`);
+  }
+  // Registrations of worktrees whose directories a killed review left behind.
+  execFileSync('git', ['worktree', 'prune'], { cwd: args.root, stdio: 'ignore' });
   execFileSync('git', ['worktree', 'add', '--detach', worktree, sha], { cwd: args.root, stdio: 'ignore' });
+  activeWorktree = { root: args.root, path: worktree };
   try {
     ensureNodeModules(worktree, args.root);
     return { tree: synthesizeCheckout(worktree, join(work, 'base')), label: `${args.base} (${sha.slice(0, 10)})` };
   } finally {
-    execFileSync('git', ['worktree', 'remove', '--force', worktree], { cwd: args.root, stdio: 'ignore' });
+    removeWorktree();
+  }
+}
+
+class ReviewError extends Error {}
+
+/** The worktree being used, removed on any exit (see `main`). */
+let activeWorktree: { root: string; path: string } | undefined;
+
+function removeWorktree(): void {
+  if (!activeWorktree) return;
+  const { root, path } = activeWorktree;
+  activeWorktree = undefined;
+  try {
+    execFileSync('git', ['worktree', 'remove', '--force', path], { cwd: root, stdio: 'ignore' });
+  } catch {
+    execFileSync('git', ['worktree', 'prune'], { cwd: root, stdio: 'ignore' });
+  }
+}
+
+/** Files with uncommitted changes in the working tree (the head of the review includes them). */
+function uncommittedFiles(root: string): string[] {
+  try {
+    return execFileSync('git', ['status', '--porcelain', '--untracked-files=normal', '--', '.'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(3));
+  } catch {
+    return [];
   }
 }
 
@@ -97,29 +139,44 @@ function acknowledgements(root: string, fromFlags: readonly string[]): string[] 
   return [...fromFlags, ...fromFile];
 }
 
+/** Exit codes (see the module comment). */
+const EXIT = { nothingAtRisk: 0, failed: 1, dataAtRisk: 2 } as const;
+
 function main(): void {
-  let args: ReviewArgs;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(2);
-  }
   const work = mkdtempSync(join(tmpdir(), 'hsa-review-'));
+  const cleanUp = () => {
+    removeWorktree();
+    rmSync(work, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      cleanUp();
+      console.error(`review: stopped by ${signal}; nothing left behind`);
+      process.exit(EXIT.failed);
+    });
+  }
   try {
+    const args = parseArgs(process.argv.slice(2));
     const base = baseTree(args, work);
     const head = synthesizeCheckout(args.root, join(work, 'head'));
     const reviews = reviewTrees(base.tree, head);
     const blocking = unacknowledgedDataLoss(reviews, acknowledgements(args.root, args.allowDestroy));
-    const markdown = renderReview(reviews, blocking, base.label);
+    const dirty = uncommittedFiles(args.root);
+    const headNote = dirty.length > 0 ? `> [!NOTE]\n> The head is the working tree with uncommitted changes in: ${dirty.map((f) => `\`${f}\``).join(', ')}.\n\n` : '';
+    const markdown = headNote + renderReview(reviews, blocking, base.label);
     if (args.out) writeFileSync(args.out, markdown);
     process.stdout.write(markdown);
+    if (dirty.length > 0) console.error(`review: the head includes uncommitted changes in ${dirty.length} file(s): ${dirty.join(', ')}`);
     if (blocking.length > 0) {
-      console.error(`review: ${blocking.length} data-holding resource(s) would be destroyed or replaced:\n${blocking.map((b) => `  - ${b}`).join('\n')}`);
-      process.exitCode = 1;
-    }
+      console.error(`review: ${blocking.length} data-holding resource(s) would be destroyed, replaced or lose prevent_destroy:\n${blocking.map((b) => `  - ${b}`).join('\n')}`);
+      process.exitCode = EXIT.dataAtRisk;
+    } else process.exitCode = EXIT.nothingAtRisk;
+  } catch (error) {
+    const message = error instanceof UsageError || error instanceof ReviewError ? error.message : `${(error as Error).message.split('\n')[0]}`;
+    console.error(`review: failed: ${message}`);
+    process.exitCode = EXIT.failed;
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    cleanUp();
   }
 }
 

@@ -5,12 +5,13 @@
  * replaces the output directory: bad input leaves the previous output exactly as it was. Prints each
  * stack with its resource count.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { EnvironmentError, listEnvironments, loadEnvironments, type LoadedEnvironment } from '../model/load-environment';
 import type { ProvinceCompliance } from '../compliance/check-province';
 import { renderConsoleFindings, renderJsonReport, renderMarkdownReport } from '../compliance/report';
 import { stableStringify } from '../stacks/stable-json';
+import { faultHookFromEnvironment, lockOutput, OutputLockedError, outputPaths, repairOutput, stacksIn, swapOutput } from './output-swap';
 import { cacheKey, synthCacheSettings, synthesisProcessEnvironment, type CacheEntry, type SynthCacheSettings } from './synth-cache';
 import { parseActiveSite, parseEnvList, projectRoot, readFlags, UsageError, type SynthOptions } from './options';
 
@@ -19,6 +20,8 @@ const PROJECT_ROOT = projectRoot();
 const SYNTH_FLAGS = ['env', 'active-site', 'out', 'reports', 'compliance', 'cache'];
 /** Default home of the synthesis cache (`--cache off` disables it, `--cache <dir>` moves it). */
 const DEFAULT_CACHE_DIR = join(PROJECT_ROOT, '.cache', 'synth');
+/** How long a synthesis waits for another one writing the same output directory. */
+const DEFAULT_LOCK_WAIT_MS = 120_000;
 
 export interface StackSummary {
   readonly stack: string;
@@ -59,10 +62,12 @@ export function synthesizeWithReport(options: SynthOptions, reportsDir?: string,
   const environments = loadEnvironments(options.environmentsDir, names);
 
   const outdir = resolve(options.outdir);
-  const scratch = join(dirname(outdir), `.${basename(outdir)}.tmp-${process.pid}`);
-  mkdirSync(dirname(outdir), { recursive: true });
-  rmSync(scratch, { recursive: true, force: true });
+  const paths = outputPaths(outdir);
+  const scratch = paths.fresh;
+  const release = lockOutput(paths, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, `synth --env ${names.join(',')}`);
   try {
+    repairOutput(paths);
+    const previousStacks = stacksIn(outdir);
     const cache = options.cache;
     const keys = new Map(environments.map((loaded) => [loaded.name, cache ? synthCacheKey(loaded, options, cache.fingerprints) : '']));
     const results = new Map<string, CacheEntry<ProvinceCompliance>>();
@@ -95,13 +100,24 @@ export function synthesizeWithReport(options: SynthOptions, reportsDir?: string,
     const stacks = entries
       .flatMap((entry) => entry.stacks.map((stack) => ({ stack: stack.name, resources: stack.resources })))
       .sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
-    replaceDirectory(outdir, scratch);
+    try {
+      swapOutput(paths, options.fault);
+    } catch (error) {
+      // Never leave no output behind: put the new output, or the old one, in place before failing.
+      repairOutput(paths);
+      throw error;
+    }
+    const written = new Set(stacks.map((st) => st.stack));
+    const dropped = previousStacks.filter((st) => !written.has(st));
     const notices = environments
       .filter((loaded) => loaded.environment.registry.allowInsecureChartRepository === true && loaded.environment.registry.charts.startsWith('http://'))
       .map((loaded) => `warning: ${loaded.file}: charts come from ${loaded.environment.registry.charts} over plain http (registry.allowInsecureChartRepository): unencrypted and unauthenticated, for a lab only`);
+    if (dropped.length > 0) notices.unshift(`note: ${options.outdir} no longer holds ${dropped.join(', ')} (replaced by this synthesis; their .terraform working files went with them)`);
     return { stacks, compliance, fromCache, notices };
   } finally {
+    // A failed run leaves the output as it was; its partial new output goes.
     rmSync(scratch, { recursive: true, force: true });
+    release();
   }
 }
 
@@ -149,28 +165,6 @@ function writeReports(directory: string, results: readonly ProvinceCompliance[])
  * Swaps the new output in with renames. Terraform's working files from earlier deploys
  * (`.terraform/`, `.terraform.lock.hcl`) are carried over so providers need not be installed again.
  */
-function replaceDirectory(outdir: string, fresh: string): void {
-  if (existsSync(outdir)) {
-    for (const stack of listStackDirs(fresh)) {
-      for (const kept of ['.terraform', '.terraform.lock.hcl']) {
-        const previous = join(outdir, 'stacks', stack, kept);
-        if (existsSync(previous)) renameSync(previous, join(fresh, 'stacks', stack, kept));
-      }
-    }
-    const old = join(dirname(outdir), `.${basename(outdir)}.old-${process.pid}`);
-    renameSync(outdir, old);
-    renameSync(fresh, outdir);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    renameSync(fresh, outdir);
-  }
-}
-
-function listStackDirs(outdir: string): string[] {
-  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: Record<string, unknown> };
-  return Object.keys(manifest.stacks);
-}
-
 export function parseSynthArgs(argv: readonly string[]): SynthOptions {
   const flags = readFlags(argv, SYNTH_FLAGS);
   return {
@@ -179,6 +173,7 @@ export function parseSynthArgs(argv: readonly string[]): SynthOptions {
     outdir: flags.get('out') ?? 'cdktf.out',
     environmentsDir: join(PROJECT_ROOT, 'environments'),
     ...(flags.get('cache') === 'off' ? {} : { cache: synthCacheSettings(flags.get('cache') ?? DEFAULT_CACHE_DIR) }),
+    fault: faultHookFromEnvironment(process.env.HSA_SYNTH_FAULT),
   };
 }
 
@@ -208,7 +203,7 @@ function main(): void {
     }
     for (const notice of notices) console.error(notice);
   } catch (error) {
-    if (error instanceof EnvironmentError || error instanceof UsageError || error instanceof ComplianceError) {
+    if (error instanceof EnvironmentError || error instanceof UsageError || error instanceof ComplianceError || error instanceof OutputLockedError) {
       console.error(error.message);
       console.error('nothing was written: the output directory is unchanged.');
       process.exit(1);

@@ -31,6 +31,8 @@ export interface ResourceChange {
   readonly dataHolding: boolean;
   /** Why a change is a replacement (destroy + add), when it is. */
   readonly replacedBecause?: string;
+  /** A data-holding resource whose `lifecycle.prevent_destroy` this change removes: the next destroy goes through. */
+  readonly protectionRemoved?: boolean;
 }
 
 export interface StackReview {
@@ -171,7 +173,10 @@ export function reviewStack(name: string, base: StackJson | undefined, head: Sta
       if (forced) {
         destroyed.push(change(address, type, body, forced));
         added.push(change(address, type, next.body, forced));
-      } else changed.push(change(address, type, next.body));
+      } else {
+        const protectionRemoved = preventsDestroy(body) && !preventsDestroy(next.body);
+        changed.push({ ...change(address, type, next.body), ...(protectionRemoved ? { protectionRemoved: true, dataHolding: true } : {}) });
+      }
     }
   }
   for (const [address, { type, body }] of after) if (!before.has(address)) added.push(change(address, type, body));
@@ -240,10 +245,14 @@ export function reviewTrees(base: SynthesizedTree, head: SynthesizedTree): Envir
   });
 }
 
-/** Data-holding resources destroyed or replaced and not acknowledged by an address glob. */
+function preventsDestroy(body: JsonObject): boolean {
+  return (body.lifecycle as JsonObject | undefined)?.prevent_destroy === true;
+}
+
+/** Data-holding resources destroyed, replaced or stripped of prevent_destroy, and not acknowledged by an address glob. */
 export function unacknowledgedDataLoss(reviews: readonly EnvironmentReview[], acknowledged: readonly string[]): string[] {
   const patterns = acknowledged.map((glob) => new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`));
   return reviews.flatMap((r) =>
-    r.stacks.flatMap((s) => s.destroyed.filter((d) => d.dataHolding).map((d) => `${s.stack}/${d.address}`)),
+    r.stacks.flatMap((s) => [...s.destroyed.filter((d) => d.dataHolding), ...s.changed.filter((c) => c.protectionRemoved)].map((d) => `${s.stack}/${d.address}`)),
   ).filter((address) => !patterns.some((p) => p.test(address)));
 }

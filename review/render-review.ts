@@ -16,7 +16,7 @@ export function renderReview(reviews: readonly EnvironmentReview[], blocking: re
     '',
   );
   if (blocking.length > 0) {
-    sections.push(`> [!WARNING]`, `> ${blocking.length} data-holding resource(s) would be destroyed or replaced. Acknowledge each with \`--allow-destroy '<stack>/<address>'\` (globs allowed) or a line in \`.review-ack\` once you are sure.`, '');
+    sections.push(`> [!WARNING]`, `> ${blocking.length} data-holding resource(s) would be destroyed, replaced or lose prevent_destroy. Acknowledge each with \`--allow-destroy '<stack>/<address>'\` (globs allowed) or a line in \`.review-ack\` once you are sure.`, '');
   }
   for (const review of reviews) {
     const lines: string[] = [`### ${review.environment}`, ''];
@@ -58,7 +58,7 @@ export function renderReview(reviews: readonly EnvironmentReview[], blocking: re
 function stackDetails(s: StackReview, cut: string[]): string[] {
   if (s.added.length + s.changed.length + s.destroyed.length === 0) return [];
   const line = (verb: 'destroy' | 'add' | 'change', c: ResourceChange) =>
-    `- ${verb} \`${c.address}\`${c.dataHolding && verb === 'destroy' ? ' **(holds data)**' : ''}${c.replacedBecause ? ` (replaced: ${c.replacedBecause})` : ''}`;
+    `- ${verb} \`${c.address}\`${c.dataHolding && verb === 'destroy' ? ' **(holds data)**' : ''}${c.protectionRemoved ? ' **(holds data: prevent_destroy removed)**' : ''}${c.replacedBecause ? ` (replaced: ${c.replacedBecause})` : ''}`;
   return [
     `<details><summary>${s.stack}</summary>`,
     '',

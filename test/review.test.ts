@@ -39,8 +39,8 @@ test('a branch that renames the Redis construct id is flagged as destroying data
   edit('constructs/middleware/middleware-set.ts', "new Construct(this, 'Redis')", "new Construct(this, 'RedisPairs')");
   git('commit', '-q', '-am', 'rename');
   const result = review();
-  expect(result.status).toBe(1);
-  expect(result.stdout).toContain('data-holding resource(s) would be destroyed or replaced');
+  expect(result.status).toBe(2);
+  expect(result.stdout).toContain('data-holding resource(s) would be destroyed, replaced or lose prevent_destroy');
   expect(result.stdout).toMatch(/- destroy `helm_release\.Platform_Middleware_Redis_redis-cache_[0-9A-F]+` \*\*\(holds data\)\*\* \(replaced: same object now at helm_release\.Platform_Middleware_RedisPairs_redis-cache_/);
   expect(result.stderr).toContain('demo-core-a/helm_release.Platform_Middleware_Redis_redis-cache_');
   // Once acknowledged, the same change passes.
@@ -66,4 +66,26 @@ test('a change of activeSite lists the switchover and every pair that flips', ()
   }
   expect(result.stdout).not.toContain('(holds data)');
   git('checkout', '-q', 'main');
+});
+
+test('uncommitted changes are reviewed and labelled; removing prevent_destroy is flagged like a destroy (exit 2)', () => {
+  const demo = JSON.parse(readFileSync(join(repo, 'environments', 'demo.json'), 'utf8')) as { middleware?: Record<string, unknown> };
+  demo.middleware = { ...(demo.middleware ?? {}), preventDestroy: false };
+  writeFileSync(join(repo, 'environments', 'demo.json'), `${JSON.stringify(demo, null, 2)}\n`);
+  try {
+    const result = review();
+    expect(result.status).toBe(2);
+    expect(result.stdout).toContain('The head is the working tree with uncommitted changes in: `environments/demo.json`');
+    expect(result.stdout).toMatch(/- change `helm_release\.Platform_Middleware_Redis_redis-session_[0-9A-F]+` \*\*\(holds data: prevent_destroy removed\)\*\*/);
+    expect(result.stderr).toContain('uncommitted changes in 1 file(s): environments/demo.json');
+  } finally {
+    git('checkout', '--', 'environments/demo.json');
+  }
+});
+
+test('fails with one clear line and exit 1 for a base that is not a ref, and leaves no worktree behind', () => {
+  const result = review('--base', 'no-such-branch');
+  expect(result.status).toBe(1);
+  expect(result.stderr.trim().split('\n')).toEqual(['review: failed: --base "no-such-branch" is not a git ref (commit, branch or tag) of ' + repo + ', nor a synthesized output or a checkout directory']);
+  expect(git('worktree', 'list').trim().split('\n')).toHaveLength(1);
 });
