@@ -72,7 +72,7 @@ export function lockOutput(paths: OutputPaths, waitMs: number, command: string):
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = readOwner(paths.lock);
-    if (owner && !running(owner.pid)) {
+    if (owner && !processRunning(owner.pid)) {
       // Its owner died: move the stale lock aside (one taker wins the rename) and try again.
       const stale = `${paths.lock}.stale-${process.pid}`;
       try {
@@ -100,7 +100,8 @@ function readOwner(lock: string): LockOwner | undefined {
   }
 }
 
-function running(pid: number): boolean {
+/** Whether a process of that id runs (a lock or scratch owner that is gone can be cleaned up). */
+export function processRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

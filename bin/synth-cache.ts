@@ -19,6 +19,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { stableStringify } from '../stacks/stable-json';
 import { projectRoot } from './options';
+import { processRunning } from './output-swap';
 
 /** Bump when the layout of an entry changes. */
 const ENTRY_FORMAT = 2;
@@ -114,8 +115,14 @@ export function synthCacheSettings(directory: string): SynthCacheSettings {
   return { store: new SynthCache(directory), fingerprints: { code: codeFingerprint(), dependencies: dependencyFingerprint() } };
 }
 
+/** Steps of a store a test can stop at (kill or error), to prove the cache sound after any of them. */
+export type StoreStep = 'files-copied' | 'entry-written' | 'old-moved-aside' | 'renamed';
+
 export class SynthCache {
-  constructor(readonly directory: string) {}
+  constructor(
+    readonly directory: string,
+    private readonly fault: (step: StoreStep) => void = () => undefined,
+  ) {}
 
   /**
    * Copies a cached environment's stack directories into `outdir/stacks/` and returns its entry, or
@@ -152,6 +159,7 @@ export class SynthCache {
    */
   store<Extra>(key: string, entry: CacheEntry<Extra>, outdir: string): void {
     mkdirSync(this.directory, { recursive: true });
+    this.removeLeftovers();
     const scratch = join(this.directory, `.tmp-${process.pid}-${key}`);
     rmSync(scratch, { recursive: true, force: true });
     try {
@@ -167,8 +175,10 @@ export class SynthCache {
           files[file] = sha256(bytes);
         }
       }
+      this.fault('files-copied');
       const stored: StoredEntry<Extra> = { format: ENTRY_FORMAT, envName: entry.envName, stacks: entry.stacks, extra: entry.extra, files };
       writeFileSync(join(scratch, 'entry.json'), JSON.stringify(stored));
+      this.fault('entry-written');
       const final = join(this.directory, key);
       if (this.readEntry(final) && this.restoreCheck(final)) return;
       // A damaged entry under the key is moved aside, never deleted in place under a reader.
@@ -178,6 +188,7 @@ export class SynthCache {
         // Nothing there, or another run moved it first.
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
+      this.fault('old-moved-aside');
       try {
         renameSync(scratch, final);
       } catch (error) {
@@ -189,7 +200,17 @@ export class SynthCache {
       rmSync(scratch, { recursive: true, force: true });
       rmSync(join(this.directory, `.trash-${process.pid}-${key}`), { recursive: true, force: true });
     }
+    this.fault('renamed');
     this.prune(entry.envName, key);
+  }
+
+  /** Scratch and trash directories of stores whose process is gone (killed mid-store). */
+  private removeLeftovers(): void {
+    for (const name of readdirSync(this.directory)) {
+      const owner = /^\.(?:tmp|trash)-(\d+)-/.exec(name)?.[1];
+      if (owner === undefined || Number(owner) === process.pid || processRunning(Number(owner))) continue;
+      rmSync(join(this.directory, name), { recursive: true, force: true });
+    }
   }
 
   /** Whether every file of the entry in `dir` matches its recorded hash. */

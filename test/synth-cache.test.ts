@@ -214,3 +214,36 @@ describe('cache store under concurrency', () => {
     }
   });
 });
+
+describe('cache store killed at any step', () => {
+  test.each(['files-copied', 'entry-written', 'old-moved-aside', 'renamed'])('killed (SIGKILL) at %s: the entry is absent or sound, never served damaged, and the next store cleans up', (step) => {
+    const work = mkdtempSync(join(tmpdir(), 'cache-kill-'));
+    try {
+      const outdir = join(work, 'out');
+      mkdirSync(join(outdir, 'stacks', 'demo-core-a'), { recursive: true });
+      const stackFile = join(outdir, 'stacks', 'demo-core-a', 'cdk.tf.json');
+      writeFileSync(stackFile, JSON.stringify({ resource: { x: 'y'.repeat(100_000) } }));
+      const cache = join(work, 'cache');
+      const key = `demo.${'b'.repeat(64)}`;
+      const entry = { envName: 'demo', stacks: [{ name: 'demo-core-a', manifestEntry: {}, resources: 1 }], extra: {} };
+      // A damaged entry under the key first, so the store also moves one aside.
+      new SynthCache(cache).store(key, entry, outdir);
+      writeFileSync(join(cache, key, 'stacks', 'demo-core-a', 'cdk.tf.json'), 'damaged');
+      const script = [
+        `const { SynthCache } = require(${JSON.stringify(join(PROJECT_ROOT, 'bin', 'synth-cache.ts'))});`,
+        `new SynthCache(${JSON.stringify(cache)}, (at) => { if (at === ${JSON.stringify(step)}) process.kill(process.pid, 'SIGKILL'); }).store(${JSON.stringify(key)}, ${JSON.stringify(entry)}, ${JSON.stringify(outdir)});`,
+      ].join('\n');
+      const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+      expect(spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script]).signal).toBe('SIGKILL');
+      const restored = join(work, 'restored');
+      const served = new SynthCache(cache).restore(key, restored);
+      if (served) expect(readFileSync(join(restored, 'stacks', 'demo-core-a', 'cdk.tf.json'), 'utf8')).toBe(readFileSync(stackFile, 'utf8'));
+      new SynthCache(cache).store(key, entry, outdir);
+      expect(new SynthCache(cache).restore(key, join(work, 'again'))).toBeDefined();
+      expect(readFileSync(join(work, 'again', 'stacks', 'demo-core-a', 'cdk.tf.json'), 'utf8')).toBe(readFileSync(stackFile, 'utf8'));
+      expect(readdirSync(cache).filter((n) => n.startsWith('.'))).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
