@@ -75,10 +75,6 @@ export class Journal {
     return this.last(step)?.status === 'done';
   }
 
-  get records(): readonly StepRecord[] {
-    return this.steps;
-  }
-
   record(record: StepRecord): void {
     append(join(this.directory, JOURNAL_FILE), { type: 'step', ...record });
     this.steps.push(record);
