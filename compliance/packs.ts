@@ -18,6 +18,7 @@ import { k8sReadOnlyRootFilesystem } from './rules/k8s-read-only-root-filesystem
 import { k8sResourceLimits } from './rules/k8s-resource-limits';
 import { k8sRunAsNonRoot } from './rules/k8s-run-as-non-root';
 import { secNoPlaintextSecrets } from './rules/sec-no-plaintext-secrets';
+import { secNoSecretValues } from './rules/sec-no-secret-values';
 import { symABSymmetry } from './rules/sym-ab-symmetry';
 import { zoneGatewayOnly } from './rules/zone-gateway-only';
 import { zoneSeparated } from './rules/zone-separated';
@@ -30,7 +31,7 @@ export const K8S_PACK: readonly ResourceRule[] = [
   k8sNoHostAccess,
   k8sReadOnlyRootFilesystem,
 ];
-export const SEC_PACK: readonly ResourceRule[] = [secNoPlaintextSecrets];
+export const SEC_PACK: readonly ResourceRule[] = [secNoPlaintextSecrets, secNoSecretValues];
 
 /** Resource rules for a province whose platform DNS zone is `<env>.<dnsDomain>`. */
 export function resourceRules(platformDomains: readonly string[]): readonly ResourceRule[] {

@@ -1,0 +1,66 @@
+import { outcome, type JsonValue, type ResourceRule, type RuleProblem } from '../types';
+
+/**
+ * Secrets recognised by their value, wherever they stand: inside configuration texts (a redis.conf, a
+ * properties file, a JAAS line), in chart values, in any field. The field-name rule
+ * (SEC-NoPlaintextSecrets) cannot see `requirepass S3cret` inside a configuration string.
+ */
+const PATTERNS: readonly { readonly what: string; readonly pattern: RegExp }[] = [
+  { what: 'a Redis password (requirepass/masterauth)', pattern: /^\s*(?:requirepass|masterauth)\s+(?<value>\S+)/im },
+  { what: 'a password setting', pattern: /(?:^|[\s;,&?])[\w.-]*(?:password|passwd|pwd)\s*[=:]\s*(?<value>[^\s;,&"']+)/im },
+  { what: 'a JAAS password (sasl.jaas.config)', pattern: /password\s*=\s*"(?<value>[^"]+)"/i },
+  { what: 'a bearer token', pattern: /\bBearer\s+(?<value>[A-Za-z0-9\-._~+/]{20,}=*)/ },
+  { what: 'a PEM private key', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----(?<value>)/ },
+];
+
+/** Values resolved at run time, never the secret itself: `${VAR}`, `$VAR`, `$(VAR)`, `$env://`, Terraform references. */
+const PLACEHOLDER = /^(?:\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:env|secret):\/\/\S*|"?\$\{?[A-Za-z_][A-Za-z0-9_]*\}?"?)$/;
+
+export const secNoSecretValues: ResourceRule = {
+  id: 'SEC-NoSecretValues',
+  severity: 'error',
+  description: 'no password, token or private key appears by value in the synthesized output, inside configuration texts included',
+  check(subject) {
+    const problems: RuleProblem[] = [];
+    visitStrings(subject.config, '', (text, path) => {
+      // Helm values are a JSON document inside a string: look inside it too, with its own paths.
+      if (/^values\[\d+\]$/.test(path)) {
+        const parsed = parseJson(text);
+        if (parsed !== undefined) return visitStrings(parsed, path, check);
+      }
+      check(text, path);
+    });
+    return outcome(problems);
+
+    function check(text: string, path: string): void {
+      for (const { what, pattern } of PATTERNS) {
+        const match = pattern.exec(text);
+        if (!match) continue;
+        const value = match.groups?.value ?? '';
+        if (what !== 'a PEM private key' && (value === '' || PLACEHOLDER.test(value))) continue;
+        problems.push({
+          message: `${what} in plaintext at ${path || '(value)'}`,
+          fix: 'take it from an existing Kubernetes Secret (an environment variable from secretKeyRef, auth.existingSecret) or a sensitive Terraform variable, and write only the reference',
+        });
+      }
+    }
+  },
+};
+
+function visitStrings(value: JsonValue, path: string, visit: (text: string, path: string) => void): void {
+  if (typeof value === 'string') return visit(value, path);
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) return value.forEach((item, i) => visitStrings(item, `${path}[${i}]`, visit));
+  for (const [key, child] of Object.entries(value)) {
+    if (key === '//') continue;
+    visitStrings(child, path ? `${path}.${key}` : key, visit);
+  }
+}
+
+function parseJson(text: string): JsonValue | undefined {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}

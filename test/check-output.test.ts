@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkOutput } from '../bin/check';
+import { secNoSecretValues } from '../compliance/rules/sec-no-secret-values';
+import type { JsonObject } from '../compliance/types';
+import { buildPlatformApp } from '../stacks/platform-app';
+import { loadEnvironment, PROJECT_ROOT } from './support/fixtures';
+
+const subject = (config: JsonObject) => ({ stack: 's', path: 's/x', type: 'kubernetes_config_map_v1', config });
+
+describe('SEC-NoSecretValues', () => {
+  test.each([
+    ['requirepass in a redis.conf text', { data: { 'redis.conf': 'maxmemory 1gb\nrequirepass S3cretPlain\n' } }, 'a Redis password'],
+    ['masterauth in chart values', { values: [JSON.stringify({ commonConfiguration: 'masterauth hunter22' })] }, 'values[0].commonConfiguration'],
+    ['password= in a properties file', { data: { 'app.properties': 'db.user=hsa\ndb.password=Plain123\n' } }, 'a password setting'],
+    ['a JAAS password', { data: { 'kafka.properties': 'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="mm2" password="Plain123";' } }, 'sasl.jaas.config'],
+    ['a bearer token', { data: { curl: 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abcdefghijklmnop' } }, 'a bearer token'],
+    ['a PEM private key', { data: { 'tls.key': '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----' } }, 'a PEM private key'],
+  ])('fails for %s', (_what, config, expected) => {
+    const result = secNoSecretValues.check(subject(config as JsonObject));
+    expect(result.status).toBe('non-compliant');
+    expect(result.status === 'non-compliant' ? result.problems.map((p) => p.message).join('\n') : '').toContain(expected);
+  });
+
+  test('compliant: references resolved at run time', () => {
+    const config = {
+      data: {
+        'custom.properties': 'db.user.0=${DB_USERNAME}\ndb.password.0=${DB_PASSWORD}\n',
+        'start.sh': 'redis-cli -a "$REDIS_PASSWORD" ROLE',
+        jaas: 'sasl.jaas.config=ScramLoginModule required username="mm2" password="${KAFKA_PASSWORD}";',
+      },
+      values: [JSON.stringify({ auth: { existingSecret: 'hsa-redis-auth' }, commonConfiguration: 'appendonly yes\n' })],
+    };
+    expect(secNoSecretValues.check(subject(config as JsonObject)).status).toBe('compliant');
+  });
+});
+
+test('npm run check -- --out <copy>: a plaintext requirepass injected into a copy of the output fails, naming the file and the path', () => {
+  const work = mkdtempSync(join(tmpdir(), 'check-'));
+  try {
+    const outdir = join(work, 'cdktf.out');
+    buildPlatformApp(outdir, [loadEnvironment('demo')]).synth();
+    expect(checkOutput(outdir).filter((f) => f.severity === 'error' && !f.suppressed)).toEqual([]);
+
+    const copy = join(work, 'copy');
+    cpSync(outdir, copy, { recursive: true });
+    const file = join(copy, 'stacks', 'demo-core-a', 'cdk.tf.json');
+    const stack = JSON.parse(readFileSync(file, 'utf8')) as { resource: { helm_release: Record<string, { name: string; values: string[] }> } };
+    const redis = Object.values(stack.resource.helm_release).find((r) => r.name === 'redis-session')!;
+    const values = JSON.parse(redis.values[0]!) as { commonConfiguration: string };
+    values.commonConfiguration += 'requirepass S3cretPlain\n';
+    redis.values[0] = JSON.stringify(values);
+    writeFileSync(file, JSON.stringify(stack));
+
+    const run = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), join(PROJECT_ROOT, 'bin', 'check.ts'), '--out', copy], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^error SEC-NoSecretValues .*copy\/stacks\/demo-core-a\/cdk\.tf\.json: helm_release\.Platform_Middleware_Redis_redis-session_[0-9A-F]+ \(demo-core-a\/Platform\/Middleware\/Redis\/redis-session\/Resource\): a Redis password \(requirepass\/masterauth\) in plaintext at values\[0\]\.commonConfiguration/m);
+    expect(run.stdout).toContain('1 error(s)');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
