@@ -8,6 +8,7 @@
  *   GBT20988  GB/T 20988 disaster-recovery level
  */
 import type { ProvinceRule, ResourceRule } from './types';
+import { k8sPodSecurityRestricted } from './rules/k8s-pod-security-restricted';
 import { gbt20988Level } from './rules/gbt20988-level';
 import { hsafMiddlewareByName, hsafNoIpInConfig } from './rules/hsaf-no-ip-in-config';
 import { hsafSessionCacheSeparate } from './rules/hsaf-session-cache-separate';
@@ -30,6 +31,7 @@ export const K8S_PACK: readonly ResourceRule[] = [
   k8sResourceLimits,
   k8sNoHostAccess,
   k8sReadOnlyRootFilesystem,
+  k8sPodSecurityRestricted,
 ];
 export const SEC_PACK: readonly ResourceRule[] = [secNoPlaintextSecrets, secNoSecretValues];
 

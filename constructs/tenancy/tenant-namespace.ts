@@ -19,6 +19,11 @@ export interface TenantQuota {
   readonly pods: number;
 }
 
+/** Pod Security Admission labels: enforce a level, and warn and audit at the same one. */
+export function podSecurityLabels(level: 'restricted' | 'baseline'): Record<string, string> {
+  return { 'pod-security.kubernetes.io/enforce': level, 'pod-security.kubernetes.io/warn': level, 'pod-security.kubernetes.io/audit': level };
+}
+
 export interface TenantNamespaceProps {
   readonly kind: TenantKind;
   /** Namespace name, e.g. `proj-hxjb` or `team-settlement`. */
@@ -30,6 +35,11 @@ export interface TenantNamespaceProps {
   readonly quota: TenantQuota;
   /** Labels added to the namespace (zone, site, province). @default - none */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Pod Security Admission level enforced on the namespace. `baseline` only where a workload needs it,
+   * with the reason recorded as a suppression of K8S-PodSecurityRestricted. @default "restricted"
+   */
+  readonly podSecurity?: 'restricted' | 'baseline';
   /**
    * Default requests/limits for containers that declare none (LimitRange).
    * @default { cpuMilli: 250, memoryMiB: 512 } requests, { cpuMilli: 1000, memoryMiB: 1024 } limits
@@ -56,7 +66,8 @@ export class TenantNamespace extends Construct implements INamespace {
     const namespace = namespaceV1(this, 'Resource', {
       metadata: {
         name: props.namespace,
-        labels: { ...props.labels, 'hsa.gov.cn/tenant-kind': props.kind },
+        // What NetworkPolicy cannot see (a hostNetwork or privileged pod) Pod Security Admission refuses.
+        labels: { ...props.labels, 'hsa.gov.cn/tenant-kind': props.kind, ...podSecurityLabels(props.podSecurity ?? 'restricted') },
         annotations: { 'hsa.gov.cn/display-name': props.displayName },
       },
     });
