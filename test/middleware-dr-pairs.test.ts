@@ -106,3 +106,15 @@ test('fastdfsConfigFiles is pure and lists storage ids in site order', () => {
     '# <storage id> <group> <address> <client access mode>\n100001 group1 10.10.2.24 rw=none\n100002 group1 10.20.2.24 rw=both\n',
   );
 });
+
+// Found by running the synthesized files with a real FastDFS 6.13.0 (fdfs_trackerd, fdfs_storaged built
+// from the upstream tag): without -N both daemonize and the container exits; storaged refuses a thread
+// stack below 320 KB, its built-in default being 256 KB.
+test('FastDFS runs in the foreground with a thread stack fdfs_storaged accepts', () => {
+  const unit = resolveProvince('demo', demo.environment).units.find((u) => u.stackName === 'demo-core-a')!;
+  expect(fastdfsConfigFiles(unit.middlewarePlan.fastdfs!)['storage.conf']).toContain('thread_stack_size = 512KB');
+  const statefulSets = Object.values(activeA.get('demo-core-a')!.resource.kubernetes_stateful_set_v1 ?? {}) as unknown as { spec: { template: { spec: { container: { command?: string[] }[] } } } }[];
+  const commands = statefulSets.flatMap((s) => s.spec.template.spec.container.map((c) => c.command)).filter((c) => c?.[0]?.startsWith('fdfs_'));
+  expect(commands.length).toBe(2);
+  for (const command of commands) expect(command).toContain('-N');
+});

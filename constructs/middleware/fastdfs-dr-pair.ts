@@ -46,6 +46,9 @@ export function fastdfsConfigFiles(plan: FastdfsPlan): Record<string, string> {
       'store_path0 = /var/fdfs/storage',
       ...trackers,
       'sync_binlog_buff_interval = 1',
+      // fdfs_storaged 6.13 refuses to start below 320 KB ("thread_stack_size 262144 is invalid"),
+      // and 256 KB is its built-in default.
+      'thread_stack_size = 512KB',
       '',
     ].join('\n'),
     'storage_ids.conf': [
@@ -93,7 +96,9 @@ export class FastdfsDrPair extends Construct {
                 {
                   name: component,
                   image,
-                  command: ['fdfs_' + command, `/etc/fdfs/${component}.conf`],
+                  // -N: in the foreground. Without it fdfs_trackerd/fdfs_storaged daemonize, the
+                  // container's first process exits and the pod restarts forever.
+                  command: ['fdfs_' + command, `/etc/fdfs/${component}.conf`, '-N'],
                   port: [{ name: component, containerPort: port }],
                   resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
                   readinessProbe: { tcpSocket: [{ port: String(port) }], periodSeconds: 10 },
