@@ -1,6 +1,6 @@
 /**
  * `npm run switchover -- --env <name> --to A|B --journal <dir> [--site-lost A|B] [--execute]
- *   [--redis-password-file <file>] [--discard-divergent] [--pairs redis]`
+ *   [--redis-password-file <file>] [--discard-divergent] [--pairs redis,kafka]`
  *
  * Executes the DR plan (model: switchover/execute-switchover.ts). Dry run by default. The Redis password
  * comes from `--redis-password-file` or the variable HSA_REDIS_PASSWORD, never from the command line.
@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { ENVIRONMENT_NAME, EnvironmentError, loadEnvironments } from '../model/load-environment';
 import { resolveProvince } from '../model/platform-model';
 import { CdktfDeployer } from '../switchover/cdktf-deployer';
-import { executeSwitchover, SwitchoverError, uncheckedPairsOf, type Deployer } from '../switchover/execute-switchover';
+import { CHECKED_PAIR_KINDS, executeSwitchover, SwitchoverError, uncheckedPairsOf, type Deployer, type PairKind } from '../switchover/execute-switchover';
 import { JournalError } from '../switchover/journal';
 import { parseActiveSite, projectRoot, readFlags, UsageError } from './options';
 
@@ -33,15 +33,17 @@ export async function main(argv: readonly string[], deployerFor?: (envName: stri
     const province = resolveProvince(envName, loaded!.environment);
 
     // Pairs this executor cannot check yet are never switched silently: the operator names the scope.
+    const kinds = parseKinds(flags.get('pairs'));
     const unchecked = uncheckedPairsOf(province);
-    if (unchecked.length > 0 && flags.get('pairs') !== 'redis') {
+    if (unchecked.length > 0 && flags.get('pairs') === undefined) {
       throw new UsageError(
-        `the switchover checks and switches Redis pairs only; ${unchecked.join(', ')} have no automated check yet. Check them by hand (npm run runbook -- --env ${envName} --to ${to}) and run with --pairs redis`,
+        `the switchover checks and switches ${CHECKED_PAIR_KINDS.join(' and ')} pairs; ${unchecked.join(', ')} have no automated check yet. Check them by hand (npm run runbook -- --env ${envName} --to ${to}) and name the pairs to switch: --pairs ${CHECKED_PAIR_KINDS.join(',')}`,
       );
     }
-    const password = execute ? readPassword(flags.get('redis-password-file')) : '';
+    const password = execute && kinds.includes('redis') ? readPassword(flags.get('redis-password-file')) : '';
     const outcome = await executeSwitchover({
       province,
+      kinds,
       to,
       ...(siteLost ? { siteLost } : {}),
       execute,
@@ -75,6 +77,14 @@ export async function main(argv: readonly string[], deployerFor?: (envName: stri
     }
     throw error;
   }
+}
+
+function parseKinds(value: string | undefined): PairKind[] {
+  if (value === undefined) return [...CHECKED_PAIR_KINDS];
+  const kinds = value.split(',').map((k) => k.trim());
+  const unknown = kinds.filter((k) => !(CHECKED_PAIR_KINDS as readonly string[]).includes(k));
+  if (unknown.length > 0 || kinds.length === 0) throw new UsageError(`--pairs ${value}: expected a comma-separated list of ${CHECKED_PAIR_KINDS.join(', ')}`);
+  return kinds as PairKind[];
 }
 
 function readPassword(file: string | undefined): string {

@@ -67,6 +67,36 @@ export interface RedisPlan {
   readonly chartVersion: string;
 }
 
+/**
+ * The names MirrorMaker 2 uses at its target cluster for the mirror from `sourceAlias`: its Kafka
+ * Connect group and Connect's three storage topics (named per source, so a later reverse mirror never
+ * shares them). The switchover reads the offset storage topic to see how far the mirror has copied.
+ */
+export function mirrorMakerConnectNames(sourceAlias: string) {
+  return {
+    groupId: `mirrormaker2-${sourceAlias}`,
+    configStorageTopic: `mirrormaker2-${sourceAlias}-configs`,
+    statusStorageTopic: `mirrormaker2-${sourceAlias}-status`,
+    offsetStorageTopic: `mirrormaker2-${sourceAlias}-offsets`,
+  } as const;
+}
+
+/**
+ * Topics and consumer groups MirrorMaker 2 never copies: its own defaults (`topics.exclude`,
+ * `groups.exclude`, which a pattern replaces), plus the Connect storage topics of any mirror (a reverse
+ * mirror would otherwise copy the old direction's storage topics) and the switchover's short-lived
+ * reading groups. Regular expressions matched against the whole name.
+ */
+export const MIRROR_TOPICS_EXCLUDED = ['.*[\\-\\.]internal', '.*\\.replica', '__.*', 'mirrormaker2-.*-(configs|status|offsets)'] as const;
+export const MIRROR_GROUPS_EXCLUDED = ['console-consumer-.*', 'connect-.*', '__.*', 'hsa-switchover-read-.*'] as const;
+
+/**
+ * How often MirrorMaker 2's Connect workers store how far they have copied (Connect's default is 60 s).
+ * The switchover's caught-up check and its count of the records only the old site holds read that
+ * progress, so it must be fresh within seconds.
+ */
+export const MIRROR_MAKER_OFFSET_FLUSH_MS = 5000;
+
 export interface KafkaPlan {
   readonly clusterName: string;
   readonly mode: DrMode;

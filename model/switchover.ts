@@ -115,7 +115,7 @@ function caughtUpCheck(pair: PairRef): string {
     case 'redis-session':
       return `redis-cli -h ${pair.to} -p 6379 --askpass INFO replication: master_link_status:up and slave_repl_offset equal to master_repl_offset of ${pair.from} (unchanged for 10 s once writes stopped).`;
     case 'kafka':
-      return `MirrorMaker 2 at the new site has no lag: the kafka_connect_mirror_source_connector_replication_latency_ms metric is flat and every consumer group's translated offset (checkpoints topic) matches the source.`;
+      return `MirrorMaker 2 at the new site has copied every record: its stored progress (Connect offset topic mirrormaker2-<source alias>-offsets) reaches the old site's end offsets, which no longer move, and every consumer group has translated offsets at the new site (npm run switchover checks both).`;
     case 'fastdfs':
       return `fdfs_monitor /etc/fdfs/client.conf at ${pair.to}: the storage server is ACTIVE and its last_synced_timestamp is not behind the source's last write.`;
     default:

@@ -1,27 +1,33 @@
 /**
- * Executes the DR plan (容灾切换) of one province for its Redis pairs: a planned switchover while both
- * datacenters run, or a failover after losing one (`siteLost`). Every step checks its precondition
+ * Executes the DR plan (容灾切换) of one province for its Redis and Kafka pairs: a planned switchover while
+ * both datacenters run, or a failover after losing one (`siteLost`). Every step checks its precondition
  * against the real servers, acts, and appends what it measured to the journal; a run started again on
  * the same journal resumes where it stopped. In a dry run nothing is changed: the steps are listed with
  * what each would check.
  *
  * Planned (both sites up), from S to T:
- *   check both sides -> fence S (writes stop) -> T caught up to S's offset -> promote T -> divergence of S
- *   (none expected) -> deploy S (re-pointed to follow T) -> deploy T -> T takes writes -> S follows T.
- *   S is re-pointed before T is deployed, so T's start-up gate sees a replica, not a second primary.
+ *   check both sides -> fence S's Redis (writes stop) -> T's Redis caught up to S's offset -> MirrorMaker 2
+ *   at T has copied every record of S and translated every consumer group -> promote T's Redis ->
+ *   divergence of S (none expected) -> deploy T (T's Redis primary, MirrorMaker 2 at T removed) -> T takes
+ *   writes, its MirrorMaker 2 stopped -> S's Kafka rebuilt clean -> deploy S (S follows T) -> S follows T.
+ *   T is deployed before S so the two MirrorMaker 2 never run at once (with the identity replication
+ *   policy they would copy each other's topics in a loop); a T started while S is still a (fenced)
+ *   primary starts fenced and the `writable` step lifts that fence.
  * Site lost (S unreachable):
  *   check T, record its last contact with S (the window of writes possibly lost) -> promote T -> deploy T
- *   -> T takes writes -> [wait for S] -> fence S -> divergence of S saved -> acknowledged
- *   (`--discard-divergent`) -> deploy S -> S follows T.
+ *   -> T takes writes, its MirrorMaker 2 stopped -> [wait for S] -> fence S -> divergence of S saved ->
+ *   acknowledged (`--discard-divergent`) -> S's Kafka rebuilt clean -> deploy S -> S follows T.
  * While S is away the run stops with `waiting`; run it again when S answers. S's start-up gate keeps it
  * from taking writes if it restarts while T is primary (model/middleware-model.ts, redisStartupGate).
+ * Kafka steps: switchover/kafka-pair.ts.
  */
 import { closeSync, openSync, writeSync, fsyncSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProvinceModel } from '../model/platform-model';
 import { otherSite, stackName, ZONES, type Site, type Zone } from '../model/topology';
-import { PORTS } from '../model/middleware-model';
+import { MIRROR_MAKER_OFFSET_FLUSH_MS, PORTS } from '../model/middleware-model';
 import { Journal, type RunHeader, type StepRecord } from './journal';
+import { checkKafkaPair, kafkaCaughtUp, kafkaDivergence, kafkaFollowing, kafkaMirrorStopped, kafkaPairName, kafkaPairsOf, kafkaRebuild, type KafkaPairRef, type StepResult } from './kafka-pair';
 import { fence, findDivergentKeys, promote, reachable, replicationState, unfence, type RedisTarget } from './redis-member';
 
 /** Deploys stacks with a given active site: `cdktf deploy` in production, local servers in a drill. */
@@ -37,8 +43,14 @@ export interface RedisPairRef {
   readonly address: Readonly<Record<Site, string>>;
 }
 
+/** The kinds of DR pair the executor checks and switches. */
+export const CHECKED_PAIR_KINDS = ['redis', 'kafka'] as const;
+export type PairKind = (typeof CHECKED_PAIR_KINDS)[number];
+
 export interface SwitchoverOptions {
   readonly province: ProvinceModel;
+  /** The kinds of pair to switch. @default all of CHECKED_PAIR_KINDS */
+  readonly kinds?: readonly PairKind[];
   readonly to: Site;
   readonly siteLost?: Site;
   readonly execute: boolean;
@@ -49,8 +61,8 @@ export interface SwitchoverOptions {
   readonly discardDivergent: boolean;
   readonly deployer: Deployer;
   readonly print: (line: string) => void;
-  /** Bounds of the waits (seconds). @default caughtUp 30, following 60 */
-  readonly timeouts?: { readonly caughtUpSeconds?: number; readonly followingSeconds?: number };
+  /** Bounds of the waits (seconds). @default caughtUp 30, kafkaCaughtUp 90, following 60, kafkaFollowing 120 */
+  readonly timeouts?: { readonly caughtUpSeconds?: number; readonly kafkaCaughtUpSeconds?: number; readonly followingSeconds?: number; readonly kafkaFollowingSeconds?: number };
   readonly now?: () => Date;
 }
 
@@ -64,10 +76,15 @@ export interface PairReport {
   readonly pair: string;
   /** Seconds the new site had been without contact with the old one when it was promoted (site lost). */
   readonly windowSeconds?: number;
-  /** Replication bytes the new site had not received when writes stopped (planned; 0 when caught up). */
+  /** Redis: replication bytes the new site had not received when writes stopped (planned; 0 when caught up). */
   readonly unreceivedBytes?: number;
-  /** Writes only the old site held (saved before it was re-pointed). */
-  readonly divergentKeys: number;
+  /** Kafka: records of the old site not copied when writes stopped (planned; 0 when caught up). */
+  readonly unmirroredRecords?: number;
+  /** Kafka: per consumer group, records it reads again at the new site (offset translation is conservative). */
+  readonly recordsReadAgainByGroup?: Readonly<Record<string, number>>;
+  /** Writes only the old site held, saved before it was re-pointed: Redis keys, Kafka records. */
+  readonly divergentKeys?: number;
+  readonly divergentRecords?: number;
   readonly divergentFile?: string;
 }
 
@@ -89,14 +106,11 @@ export function redisPairsOf(province: ProvinceModel): RedisPairRef[] {
   });
 }
 
-/** DR pairs of the province this executor has no checks for yet (Kafka, FastDFS), `<role>@<zone>`. */
+/** DR pairs of the province this executor has no checks for yet (FastDFS), `<role>@<zone>`. */
 export function uncheckedPairsOf(province: ProvinceModel): string[] {
   return ZONES.flatMap((zone) => {
     const plans = province.units.filter((u) => u.zone === zone).map((u) => u.middlewarePlan);
-    return [
-      ...(plans.some((p) => p.kafka?.mirrorSource) ? [`kafka@${zone}`] : []),
-      ...(plans.some((p) => (p.fastdfs?.storageServers.length ?? 0) > 1) ? [`fastdfs@${zone}`] : []),
-    ];
+    return plans.some((p) => (p.fastdfs?.storageServers.length ?? 0) > 1) ? [`fastdfs@${zone}`] : [];
   });
 }
 
@@ -107,23 +121,28 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
   const from = otherSite(to);
   if (province.activeSite !== from) throw new SwitchoverError(`${province.envName}: site ${to} is already active in the environment; a switchover goes from the active site (${province.activeSite}) to the other one`);
   if (options.siteLost !== undefined && options.siteLost !== from) throw new SwitchoverError(`--site-lost ${options.siteLost}: only the active site (${from}) can be the lost one when switching to ${to}`);
-  const pairs = redisPairsOf(province);
+  const kinds = options.kinds ?? CHECKED_PAIR_KINDS;
+  const pairs = kinds.includes('redis') ? redisPairsOf(province) : [];
+  const kafkaPairs = kinds.includes('kafka') ? kafkaPairsOf(province) : [];
+  if (pairs.length + kafkaPairs.length === 0) throw new SwitchoverError(`${province.envName}: no ${kinds.join(' or ')} DR pair to switch`);
   const target = (pair: RedisPairRef, site: Site): RedisTarget => ({ host: pair.address[site], port: PORTS.redis, password: options.redisPassword });
   const stacksAt = (site: Site) => ZONES.map((zone) => stackName(province.envName, zone, site));
   const siteLost = options.siteLost !== undefined;
   const caughtUpSeconds = options.timeouts?.caughtUpSeconds ?? 30;
+  const kafkaCaughtUpSeconds = options.timeouts?.kafkaCaughtUpSeconds ?? 90;
   const followingSeconds = options.timeouts?.followingSeconds ?? 60;
+  const kafkaFollowingSeconds = options.timeouts?.kafkaFollowingSeconds ?? 120;
   const now = options.now ?? (() => new Date());
   const print = options.print;
 
-  const steps = planSteps(pairs, from, to, siteLost);
+  const steps = planSteps(pairs, kafkaPairs, from, to, siteLost);
   if (!options.execute) {
     print(`# Dry run: switchover of ${province.envName} from ${from} to ${to}${siteLost ? ` (site ${from} lost)` : ''}; nothing is changed. Add --execute to act.`);
     steps.forEach((step, i) => print(`${i + 1}. ${step.title}${step.kind === 'deploy' ? `\n   $ ${options.deployer.describe(stacksAt(step.site), to)}` : ''}`));
     return { status: 'dry-run' };
   }
 
-  const header: RunHeader = { envName: province.envName, from, to, ...(siteLost ? { siteLost: from } : {}), pairs: pairs.map(pairName) };
+  const header: RunHeader = { envName: province.envName, from, to, ...(siteLost ? { siteLost: from } : {}), pairs: [...pairs.map(pairName), ...kafkaPairs.map(kafkaPairName)] };
   const journal = Journal.open(options.journalDir, header, now);
   const startedAt = new Date(journal.header.startedAt).getTime();
   const record = (step: string, status: StepRecord['status'], data?: Record<string, unknown>, message?: string) => {
@@ -164,6 +183,11 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
             else if (!newSide.linkUp) problems.push(`${pairName(pair)} at ${to}: replication link down (for ${newSide.linkDownSeconds ?? '?'} s)`);
           }
         }
+        for (const pair of kafkaPairs) {
+          const checked = await checkKafkaPair(pair, from, to, siteLost, now);
+          problems.push(...checked.problems);
+          data[kafkaPairName(pair)] = checked.data;
+        }
         if (problems.length > 0) {
           record(step.id, 'refused', data, problems.join('; '));
           return { status: 'refused', reason: problems.join('; ') };
@@ -172,7 +196,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         return undefined;
       }
       case 'fence': {
-        const pair = step.pair!;
+        const pair = step.pair;
         if (!(await reachable(target(pair, from)))) {
           record(step.id, 'waiting', undefined, `${pairName(pair)} at site ${from} (${pair.address[from]}) does not answer; run again when site ${from} is back`);
           return { status: 'waiting', reason: `site ${from} does not answer` };
@@ -184,7 +208,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         return undefined;
       }
       case 'caught-up': {
-        const pair = step.pair!;
+        const pair = step.pair;
         const deadline = Date.now() + caughtUpSeconds * 1000;
         for (;;) {
           const [oldSide, newSide] = await Promise.all([replicationState(target(pair, from)), replicationState(target(pair, to))]);
@@ -201,14 +225,14 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         }
       }
       case 'promote': {
-        const pair = step.pair!;
+        const pair = step.pair;
         const before = await replicationState(target(pair, to));
         const offset = await promote(target(pair, to));
         record(step.id, 'done', { promotedAtOffset: offset, linkDownSeconds: before.linkDownSeconds, lastIoSeconds: before.lastIoSeconds, receivedOffset: before.receivedOffset });
         return undefined;
       }
       case 'divergence': {
-        const pair = step.pair!;
+        const pair = step.pair;
         const file = join(journal.directory, `divergent-${pair.role}-${pair.zone}.jsonl`);
         const fd = openSync(file, 'w');
         let divergence;
@@ -225,14 +249,17 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         return undefined;
       }
       case 'acknowledge': {
-        const divergent = pairs.map((pair) => ({ pair: pairName(pair), keys: Number(journal.last(`divergence:${pairName(pair)}`)?.data?.divergentKeys ?? 0) })).filter((d) => d.keys > 0);
+        const divergent = [
+          ...pairs.map((pair) => ({ pair: pairName(pair), writes: Number(journal.last(`divergence:${pairName(pair)}`)?.data?.divergentKeys ?? 0), unit: 'keys' })),
+          ...kafkaPairs.map((pair) => ({ pair: kafkaPairName(pair), writes: Number(journal.last(`divergence:${kafkaPairName(pair)}`)?.data?.divergentRecords ?? 0), unit: 'records' })),
+        ].filter((d) => d.writes > 0);
         if (divergent.length === 0) {
-          record(step.id, 'done', { divergentKeys: 0 });
+          record(step.id, 'done', { divergentWrites: 0 });
           return undefined;
         }
-        const summary = divergent.map((d) => `${d.pair}: ${d.keys}`).join(', ');
+        const summary = divergent.map((d) => `${d.pair}: ${d.writes} ${d.unit}`).join(', ');
         if (!options.discardDivergent) {
-          const reason = `site ${from} holds writes site ${to} does not (${summary}); they are saved in ${journal.directory}/divergent-*.jsonl (RESTORE key ttl payload). Merge them into site ${to}, or run again with --discard-divergent to re-point site ${from} and drop them there`;
+          const reason = `site ${from} holds writes site ${to} does not (${summary}); they are saved in ${journal.directory}/divergent-*.jsonl (Redis: RESTORE key ttl payload; Kafka: topic, partition, key, value, headers, timestamp). Merge them into site ${to}, or run again with --discard-divergent to re-point site ${from} and drop them there`;
           record(step.id, 'refused', { divergent }, reason);
           return { status: 'refused', reason };
         }
@@ -246,7 +273,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         return undefined;
       }
       case 'following': {
-        const pair = step.pair!;
+        const pair = step.pair;
         const deadline = Date.now() + followingSeconds * 1000;
         for (;;) {
           const [oldSide, newSide] = await Promise.all([replicationState(target(pair, from)).catch(() => undefined), replicationState(target(pair, to))]);
@@ -262,7 +289,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         }
       }
       case 'writable': {
-        const pair = step.pair!;
+        const pair = step.pair;
         const state = await replicationState(target(pair, to));
         if (state.role !== 'master') throw new SwitchoverError(`${pairName(pair)} at ${to} is not a primary after the deploy (role ${state.role})`);
         // A start-up gate that saw the old site still primary fences the new one: lift it now that
@@ -271,11 +298,33 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         record(step.id, 'done', { unfenced: state.fenced, writableAt: now().toISOString(), rtoSeconds: (now().getTime() - startedAt) / 1000 });
         return undefined;
       }
+      case 'kafka-caught-up':
+        return journalled(step.id, await kafkaCaughtUp(step.kafka, from, to, kafkaCaughtUpSeconds, MIRROR_MAKER_OFFSET_FLUSH_MS * 2));
+      case 'kafka-stopped': {
+        const result = await kafkaMirrorStopped(step.kafka, to, kafkaFollowingSeconds);
+        return journalled(step.id, result.status === 'done' ? { ...result, data: { ...result.data, rtoSeconds: (now().getTime() - startedAt) / 1000 } } : result);
+      }
+      case 'kafka-divergence':
+        return journalled(step.id, await kafkaDivergence(step.kafka, from, to, join(journal.directory, `divergent-kafka-${step.kafka.zone}.jsonl`)));
+      case 'kafka-rebuild': {
+        const saved = journal.last(`divergence:${kafkaPairName(step.kafka)}`)?.data?.ends as Record<string, number> | undefined;
+        if (!saved) throw new SwitchoverError(`${kafkaPairName(step.kafka)}: no saved divergence in the journal before rebuilding site ${from}`);
+        return journalled(step.id, await kafkaRebuild(step.kafka, from, saved, join(journal.directory, `divergent-kafka-${step.kafka.zone}-late.jsonl`)));
+      }
+      case 'kafka-following':
+        return journalled(step.id, await kafkaFollowing(step.kafka, from, kafkaFollowingSeconds));
     }
   }
 
+  /** Journals a step's result; a refusal or a wait ends the run (run again to resume). */
+  function journalled(stepId: string, result: StepResult): SwitchoverOutcome | undefined {
+    record(stepId, result.status, result.data, result.message);
+    if (result.status === 'done') return undefined;
+    return result.status === 'waiting' ? { status: 'waiting', reason: result.message ?? stepId } : { status: 'refused', reason: result.message ?? stepId };
+  }
+
   function report(): SwitchoverReport {
-    const writable = pairs.map((pair) => journal.last(`writable:${pairName(pair)}`)!);
+    const writable = [...pairs.map((pair) => journal.last(`writable:${pairName(pair)}`)!), ...kafkaPairs.map((pair) => journal.last(`stopped:${kafkaPairName(pair)}`)!)];
     const rtoSeconds = Math.max(...writable.map((r) => Number(r.data?.rtoSeconds ?? 0)));
     const pairReports: PairReport[] = pairs.map((pair) => {
       const name = pairName(pair);
@@ -289,38 +338,81 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         ...(divergence?.file ? { divergentFile: String(divergence.file) } : {}),
       };
     });
+    for (const pair of kafkaPairs) {
+      const name = kafkaPairName(pair);
+      const checked = journal.last('check')?.data?.[name] as { newestMirroredRecordAgeSeconds?: number } | undefined;
+      const caught = journal.last(`caught-up:${name}`)?.data;
+      const divergence = journal.last(`divergence:${name}`)?.data;
+      const late = Number(journal.last(`rebuild:${name}`)?.data?.lateRecords ?? 0);
+      pairReports.push({
+        pair: name,
+        ...(siteLost ? { windowSeconds: Number(checked?.newestMirroredRecordAgeSeconds ?? 0) } : { unmirroredRecords: Number(caught?.unmirroredRecords ?? 0) }),
+        ...(caught?.recordsReadAgainByGroup ? { recordsReadAgainByGroup: caught.recordsReadAgainByGroup as Record<string, number> } : {}),
+        divergentRecords: Number(divergence?.divergentRecords ?? 0) + late,
+        ...(divergence?.file ? { divergentFile: String(divergence.file) } : {}),
+      });
+    }
     const result = { rtoSeconds, pairs: pairReports };
     journal.record({ step: 'report', status: 'done', at: now().toISOString(), data: { ...result } });
     print(`RTO ${rtoSeconds.toFixed(1)} s (start of the run to site ${to} taking writes)`);
     for (const p of pairReports) {
-      print(`${p.pair}: ${siteLost ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion` : `unreceived when writes stopped: ${p.unreceivedBytes} bytes`}; divergent writes at site ${from}: ${p.divergentKeys}${p.divergentFile ? ` (saved in ${p.divergentFile})` : ''}`);
+      const kafka = p.divergentRecords !== undefined;
+      const before = siteLost
+        ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion`
+        : kafka
+          ? `records not copied when writes stopped: ${p.unmirroredRecords}`
+          : `unreceived when writes stopped: ${p.unreceivedBytes} bytes`;
+      const reread = p.recordsReadAgainByGroup ? `; read again at site ${to} by consumer group: ${JSON.stringify(p.recordsReadAgainByGroup)}` : '';
+      print(`${p.pair}: ${before}; divergent writes at site ${from}: ${kafka ? `${p.divergentRecords} records` : `${p.divergentKeys} keys`}${p.divergentFile ? ` (saved in ${p.divergentFile})` : ''}${reread}`);
     }
     return result;
   }
 }
 
+type RedisStepKind = 'fence' | 'caught-up' | 'promote' | 'divergence' | 'following' | 'writable';
+type KafkaStepKind = 'kafka-caught-up' | 'kafka-stopped' | 'kafka-divergence' | 'kafka-rebuild' | 'kafka-following';
+
 type Step =
-  | { readonly kind: 'check'; readonly id: string; readonly title: string; readonly pair?: undefined }
-  | { readonly kind: 'fence' | 'caught-up' | 'promote' | 'divergence' | 'following' | 'writable'; readonly id: string; readonly title: string; readonly pair: RedisPairRef }
-  | { readonly kind: 'acknowledge'; readonly id: string; readonly title: string; readonly pair?: undefined }
-  | { readonly kind: 'deploy'; readonly id: string; readonly title: string; readonly site: Site; readonly pair?: undefined };
+  | { readonly kind: 'check'; readonly id: string; readonly title: string }
+  | { readonly kind: RedisStepKind; readonly id: string; readonly title: string; readonly pair: RedisPairRef }
+  | { readonly kind: KafkaStepKind; readonly id: string; readonly title: string; readonly kafka: KafkaPairRef }
+  | { readonly kind: 'acknowledge'; readonly id: string; readonly title: string }
+  | { readonly kind: 'deploy'; readonly id: string; readonly title: string; readonly site: Site };
 
 /** The steps in order (see the module comment). */
-function planSteps(pairs: readonly RedisPairRef[], from: Site, to: Site, siteLost: boolean): Step[] {
-  const each = (kind: 'fence' | 'caught-up' | 'promote' | 'divergence' | 'following' | 'writable', title: (p: RedisPairRef) => string): Step[] =>
-    pairs.map((pair) => ({ kind, id: `${kind}:${pairName(pair)}`, title: title(pair), pair }));
-  const check: Step = { kind: 'check', id: 'check', title: siteLost ? `Check every pair at site ${to} answers as a replica of site ${from} and record its last contact` : `Check both sites answer, site ${from} primary, site ${to} replicating` };
+function planSteps(pairs: readonly RedisPairRef[], kafkaPairs: readonly KafkaPairRef[], from: Site, to: Site, siteLost: boolean): Step[] {
+  const each = (kind: RedisStepKind, title: (p: RedisPairRef) => string): Step[] => pairs.map((pair) => ({ kind, id: `${kind}:${pairName(pair)}`, title: title(pair), pair }));
+  const eachKafka = (kind: KafkaStepKind, title: (p: KafkaPairRef) => string): Step[] =>
+    kafkaPairs.map((kafka) => ({ kind, id: `${kind.slice('kafka-'.length)}:${kafkaPairName(kafka)}`, title: title(kafka), kafka }));
+  const check: Step = {
+    kind: 'check',
+    id: 'check',
+    title: siteLost
+      ? `Check every pair at site ${to} answers (Redis as a replica of site ${from}) and record its last contact with site ${from}`
+      : `Check both sites answer: site ${from} primary, site ${to} replicating (Redis) and mirroring (MirrorMaker 2 running)`,
+  };
   const fenceOld = each('fence', (p) => `Fence ${pairName(p)} at site ${from} (${p.address[from]}): writes refused, reads kept`);
   const caughtUp = each('caught-up', (p) => `Wait until ${pairName(p)} at site ${to} has every byte site ${from} wrote (replication offsets equal)`);
+  const kafkaCaught = eachKafka('kafka-caught-up', (k) => `Wait until MirrorMaker 2 at site ${to} has copied every record of ${kafkaPairName(k)} at site ${from} (its producers stopped) and translated every consumer group's offsets`);
   const promoteNew = each('promote', (p) => `Promote ${pairName(p)} at site ${to} (${p.address[to]}): REPLICAOF NO ONE, data kept`);
-  const divergence = each('divergence', (p) => `Find and save the writes only ${pairName(p)} at site ${from} holds`);
+  const divergence = [
+    ...each('divergence', (p) => `Find and save the writes only ${pairName(p)} at site ${from} holds`),
+    ...eachKafka('kafka-divergence', (k) => `Find and save the records only ${kafkaPairName(k)} at site ${from} holds (after what MirrorMaker 2 copied)`),
+  ];
   const acknowledge: Step = { kind: 'acknowledge', id: 'acknowledge-divergence', title: `Refuse to re-point site ${from} while it holds unsaved or unacknowledged writes (--discard-divergent)` };
   const deploy = (site: Site): Step => ({ kind: 'deploy', id: `deploy:${site}`, title: `Deploy site ${site}'s stacks with site ${to} active`, site });
-  const following = each('following', (p) => `Verify ${pairName(p)} at site ${from} follows site ${to} and has caught up`);
-  const writable = each('writable', (p) => `Verify ${pairName(p)} at site ${to} is a primary taking writes`);
+  const rebuild = eachKafka('kafka-rebuild', (k) => `Rebuild ${kafkaPairName(k)} at site ${from} clean: delete its mirrored topics and consumer groups (saved above) so MirrorMaker 2 copies site ${to} into an empty cluster`);
+  const following = [
+    ...each('following', (p) => `Verify ${pairName(p)} at site ${from} follows site ${to} and has caught up`),
+    ...eachKafka('kafka-following', (k) => `Verify MirrorMaker 2 at site ${from} runs and has copied every record of ${kafkaPairName(k)} at site ${to}`),
+  ];
+  const writable = [
+    ...each('writable', (p) => `Verify ${pairName(p)} at site ${to} is a primary taking writes`),
+    ...eachKafka('kafka-stopped', (k) => `Verify MirrorMaker 2 at site ${to} has stopped (its Connect workers left), so ${kafkaPairName(k)} at site ${to} holds only its own producers' writes`),
+  ];
   return siteLost
-    ? [check, ...promoteNew, deploy(to), ...writable, ...fenceOld, ...divergence, acknowledge, deploy(from), ...following]
-    : [check, ...fenceOld, ...caughtUp, ...promoteNew, ...divergence, acknowledge, deploy(from), deploy(to), ...writable, ...following];
+    ? [check, ...promoteNew, deploy(to), ...writable, ...fenceOld, ...divergence, acknowledge, ...rebuild, deploy(from), ...following]
+    : [check, ...fenceOld, ...caughtUp, ...kafkaCaught, ...promoteNew, ...divergence, acknowledge, deploy(to), ...writable, ...rebuild, deploy(from), ...following];
 }
 
 function sleep(ms: number): Promise<void> {

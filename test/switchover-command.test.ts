@@ -29,7 +29,32 @@ test('the dry run lists every step, acts on nothing and needs no password', asyn
 test('fails when pairs without an automated check would be switched without saying so', async () => {
   const { code, err } = await run(['--env', 'demo', '--to', 'B', '--journal', '/tmp/x']);
   expect(code).toBe(2);
-  expect(err).toContain('kafka@core, fastdfs@core have no automated check yet');
+  expect(err).toContain('fastdfs@core have no automated check yet');
+  expect(err).toContain('--pairs redis,kafka');
+  const unknown = await run(['--env', 'demo', '--to', 'B', '--journal', '/tmp/x', '--pairs', 'redis,fastdfs']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.err).toContain('--pairs redis,fastdfs: expected a comma-separated list of redis, kafka');
+});
+
+test('the Kafka pair: caught up before the promotion, MirrorMaker 2 at the new site stopped before the old site is rebuilt clean, the old site re-pointed last', async () => {
+  const { code, out } = await run(['--env', 'demo', '--to', 'B', '--journal', '/nonexistent/journal', '--pairs', 'redis,kafka']);
+  expect(code).toBe(0);
+  const at = (text: string) => {
+    const index = out.indexOf(text);
+    if (index < 0) throw new Error(`no step "${text}" in the dry run:\n${out}`);
+    return index;
+  };
+  const order = [
+    'Wait until MirrorMaker 2 at site B has copied every record of kafka@core',
+    'Promote redis-session@core at site B',
+    'Find and save the records only kafka@core at site A holds',
+    "Deploy site B's stacks",
+    'Verify MirrorMaker 2 at site B has stopped',
+    'Rebuild kafka@core at site A clean',
+    "Deploy site A's stacks",
+    'Verify MirrorMaker 2 at site A runs and has copied every record of kafka@core at site B',
+  ].map(at);
+  expect([...order].sort((a, b) => a - b)).toEqual(order);
 });
 
 test('fails when the lost site is not the active one, or the target is already active', async () => {

@@ -1,6 +1,6 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { KAFKA_VERSION, PORTS, type KafkaPlan } from '../../model/middleware-model';
+import { KAFKA_VERSION, MIRROR_GROUPS_EXCLUDED, MIRROR_MAKER_OFFSET_FLUSH_MS, MIRROR_TOPICS_EXCLUDED, mirrorMakerConnectNames, PORTS, type KafkaPlan } from '../../model/middleware-model';
 import type { Site, Zone } from '../../model/topology';
 import { STRIMZI_IMAGE_PATH, strimziImages } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
@@ -129,11 +129,13 @@ export class KafkaDrPair extends Construct {
             target: {
               alias: plan.localAlias,
               bootstrapServers: `${plan.clusterName}-kafka-bootstrap:${PORTS.kafkaInternal}`,
-              groupId: `mirrormaker2-${plan.sourceAlias}`,
-              configStorageTopic: `mirrormaker2-${plan.sourceAlias}-configs`,
-              statusStorageTopic: `mirrormaker2-${plan.sourceAlias}-status`,
-              offsetStorageTopic: `mirrormaker2-${plan.sourceAlias}-offsets`,
-              config: { 'config.storage.replication.factor': -1, 'offset.storage.replication.factor': -1, 'status.storage.replication.factor': -1 },
+              ...mirrorMakerConnectNames(plan.sourceAlias),
+              config: {
+                'config.storage.replication.factor': -1,
+                'offset.storage.replication.factor': -1,
+                'status.storage.replication.factor': -1,
+                'offset.flush.interval.ms': MIRROR_MAKER_OFFSET_FLUSH_MS,
+              },
             },
             mirrors: [
               {
@@ -157,7 +159,9 @@ export class KafkaDrPair extends Construct {
                   },
                 },
                 topicsPattern: '.*',
+                topicsExcludePattern: MIRROR_TOPICS_EXCLUDED.join(','),
                 groupsPattern: '.*',
+                groupsExcludePattern: MIRROR_GROUPS_EXCLUDED.join(','),
               },
             ],
           },

@@ -204,6 +204,7 @@ async function switchover(dc: Datacenters, activeSite: Site, to: Site, journal: 
   const lines: string[] = [];
   const outcome = await executeSwitchover({
     province: { ...dc.province, activeSite },
+    kinds: ['redis'],
     to,
     ...(extra.siteLost ? { siteLost: extra.siteLost } : {}),
     execute: true,
