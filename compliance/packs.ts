@@ -19,6 +19,7 @@ import { k8sReadOnlyRootFilesystem } from './rules/k8s-read-only-root-filesystem
 import { k8sResourceLimits } from './rules/k8s-resource-limits';
 import { k8sRunAsNonRoot } from './rules/k8s-run-as-non-root';
 import { secNoPlaintextSecrets } from './rules/sec-no-plaintext-secrets';
+import { secNoSecretDataInState } from './rules/sec-no-secret-data-in-state';
 import { secNoSecretValues } from './rules/sec-no-secret-values';
 import { symABSymmetry } from './rules/sym-ab-symmetry';
 import { zoneGatewayOnly } from './rules/zone-gateway-only';
@@ -33,7 +34,7 @@ export const K8S_PACK: readonly ResourceRule[] = [
   k8sReadOnlyRootFilesystem,
   k8sPodSecurityRestricted,
 ];
-export const SEC_PACK: readonly ResourceRule[] = [secNoPlaintextSecrets, secNoSecretValues];
+export const SEC_PACK: readonly ResourceRule[] = [secNoPlaintextSecrets, secNoSecretValues, secNoSecretDataInState];
 
 /** Resource rules for a province whose platform DNS zone is `<env>.<dnsDomain>`. */
 export function resourceRules(platformDomains: readonly string[]): readonly ResourceRule[] {

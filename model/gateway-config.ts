@@ -11,8 +11,9 @@
  * fails N times is taken out, then probed again); the prometheus plugin exports per-route and
  * per-consumer call statistics.
  *
- * Credentials are never in the file the toolkit writes: `credential(institution, field)` supplies a
- * reference (at deploy time, the value read from the institution's existing Secret).
+ * Credentials are never in the file the toolkit writes, nor in Terraform's state: the public zone's file
+ * holds a placeholder per credential ({@link credentialPlaceholder}), and the gateway's pod replaces them
+ * when it starts, from the institutions' Secrets mounted read-only ({@link RENDER_CREDENTIALS_LUA}).
  */
 import type { GatewaySettings } from './gateway-schema';
 import type { DeploymentUnit, ProvinceModel } from './platform-model';
@@ -24,6 +25,58 @@ const ANONYMOUS = 'anonymous';
 
 export type CredentialField = 'key' | 'issuer' | 'rsa-public-key';
 export type CredentialRef = (institutionId: string, field: CredentialField) => string;
+
+/** Where the gateway pod mounts each institution's Secret: `<dir>/<institution id>/<field>`. */
+export const CREDENTIALS_DIR = '/credentials';
+
+/** The string the declarative file holds instead of a credential, replaced inside the pod. */
+export const credentialPlaceholder: CredentialRef = (institutionId, field) => `{hsa-credential://${institutionId}/${field}}`;
+
+/**
+ * Renders the gateway's declarative file inside its pod (an init container running the Kong image's
+ * `resty`; plain Lua 5.1, so LuaJIT runs it as the drill does). Arguments: template, credentials
+ * directory, output. Each placeholder string `"{hsa-credential://<id>/<field>}"` becomes the JSON string
+ * of the file `<credentials>/<id>/<field>` (the Secret's key, mounted); a missing or empty one stops the
+ * pod with the institution and key named. The output is written to a temporary name, then renamed.
+ */
+export const RENDER_CREDENTIALS_LUA = `local template_path, credentials_dir, output_path = arg[1], arg[2], arg[3]
+local function read(path)
+  local file = io.open(path, 'rb')
+  if not file then return nil end
+  local text = file:read('*a')
+  file:close()
+  return text
+end
+-- A JSON string that is also a YAML double-quoted scalar (Kong reads kong.yml as YAML): only the
+-- escapes both share, never "\\/".
+local ESCAPES = { ['"'] = '\\\\"', ['\\\\'] = '\\\\\\\\', ['\\n'] = '\\\\n', ['\\r'] = '\\\\r', ['\\t'] = '\\\\t' }
+local function quoted(value)
+  local escaped = value:gsub('[%c"\\\\]', function(c) return ESCAPES[c] or string.format('\\\\u%04x', c:byte()) end)
+  return '"' .. escaped .. '"'
+end
+local template = read(template_path)
+if not template then
+  io.stderr:write('render-credentials: cannot read ' .. tostring(template_path) .. '\\n')
+  os.exit(1)
+end
+local missing = {}
+local rendered = template:gsub('"{hsa%-credential://([a-z0-9%-]+)/([a-z%-]+)}"', function(id, field)
+  local value = read(credentials_dir .. '/' .. id .. '/' .. field)
+  if not value or value == '' then
+    missing[#missing + 1] = id .. ': key ' .. field
+    return '""'
+  end
+  return quoted(value)
+end)
+if #missing > 0 then
+  io.stderr:write('render-credentials: missing or empty in the institution Secret: ' .. table.concat(missing, ', ') .. '\\n')
+  os.exit(1)
+end
+local out = io.open(output_path .. '.tmp', 'wb')
+out:write(rendered)
+out:close()
+assert(os.rename(output_path .. '.tmp', output_path))
+`;
 
 interface KongPlugin {
   readonly name: string;

@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkOutput } from '../bin/check';
+import { secNoSecretDataInState } from '../compliance/rules/sec-no-secret-data-in-state';
 import { secNoSecretValues } from '../compliance/rules/sec-no-secret-values';
 import type { JsonObject } from '../compliance/types';
 import { buildPlatformApp } from '../stacks/platform-app';
@@ -34,6 +35,20 @@ describe('SEC-NoSecretValues', () => {
       values: [JSON.stringify({ auth: { existingSecret: 'hsa-redis-auth' }, commonConfiguration: 'appendonly yes\n' })],
     };
     expect(secNoSecretValues.check(subject(config as JsonObject)).status).toBe('compliant');
+  });
+});
+
+describe('SEC-NoSecretDataInState', () => {
+  test('fails where a Secret read by a data source flows into a resource (the gateway before #13)', () => {
+    const config = { metadata: { name: 'kong-declarative' }, data: { 'kong.yml': '${jsonencode({"consumers" = [{"keyauth_credentials" = [{"key" = data.kubernetes_secret_v1.Platform_Traffic_Gateway_Credentials_hospital-0001.data["key"]}]}]})}' } };
+    const result = secNoSecretDataInState.check({ ...subject(config as JsonObject), type: 'kubernetes_secret_v1' });
+    expect(result.status).toBe('non-compliant');
+    expect(result.status === 'non-compliant' ? result.problems[0]!.message : '').toContain('data.kubernetes_secret_v1.Platform_Traffic_Gateway_Credentials_hospital-0001');
+  });
+
+  test('compliant: a Secret named, mounted, never read', () => {
+    const config = { values: [JSON.stringify({ deployment: { userDefinedVolumes: [{ name: 'credential-hospital-0001', secret: { secretName: 'gw-hospital-0001' } }] } })] };
+    expect(secNoSecretDataInState.check(subject(config as JsonObject)).status).toBe('compliant');
   });
 });
 

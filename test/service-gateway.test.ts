@@ -51,12 +51,23 @@ test('core zone: only the gatekeeper of the same site may call; routes reach app
   expect(core.consumers).toEqual([]);
 });
 
-test('synthesized: credentials are read at deploy time from the institutions\' Secrets, never written', () => {
+test('synthesized: no credential is read by Terraform; the pod renders them from the institutions\' Secrets', () => {
   const stack = synthesizeStacks([demo]).get('demo-public-a')!;
-  const configSecret = Object.values(stack.resource.kubernetes_secret_v1!)[0]!;
-  const kong = (configSecret.data as JsonObject)['kong.yml'] as string;
-  expect(kong.startsWith('${jsonencode(')).toBe(true);
-  expect(kong).toContain('data.kubernetes_secret_v1.Platform_Traffic_Gateway_Credentials_hospital-0001');
-  const sources = Object.values((stack.data as Record<string, Record<string, JsonObject>>).kubernetes_secret_v1!).map((d) => (d.metadata as JsonObject).name);
-  expect(sources.sort()).toEqual(['gw-bank-icbc', 'gw-hospital-0001', 'gw-pharmacy-0107']);
+  // Nothing in Terraform's state holds a credential: no Secret data source, no Secret resource.
+  expect((stack.data as Record<string, unknown> | undefined)?.kubernetes_secret_v1).toBeUndefined();
+  expect(stack.resource.kubernetes_secret_v1).toBeUndefined();
+  const template = Object.values(stack.resource.kubernetes_config_map_v1!).find((c) => (c.metadata as JsonObject).name === 'kong-declarative-template')!;
+  const kong = (template.data as JsonObject)['kong.yml'] as string;
+  expect(kong).toContain('"{hsa-credential://hospital-0001/key}"');
+  const gateway = Object.values(stack.resource.helm_release!).find((r) => r.name === 'gateway')!;
+  const values = JSON.parse((gateway.values as string[])[0]!) as {
+    env: { declarative_config: string };
+    deployment: { initContainers: { command: string[]; volumeMounts: { name: string; mountPath: string }[] }[]; userDefinedVolumes: { name: string; secret?: { secretName: string } }[]; userDefinedVolumeMounts: { name: string }[] };
+  };
+  expect(values.env.declarative_config).toBe('/kong_rendered/kong.yml');
+  const secrets = values.deployment.userDefinedVolumes.filter((v) => v.secret).map((v) => v.secret!.secretName);
+  expect(secrets.sort()).toEqual(['gw-bank-icbc', 'gw-hospital-0001', 'gw-pharmacy-0107']);
+  // Only the init container mounts the credentials; the proxy mounts the rendered file.
+  expect(values.deployment.initContainers[0]!.volumeMounts.filter((m) => m.name.startsWith('credential-')).length).toBe(3);
+  expect(values.deployment.userDefinedVolumeMounts.map((m) => m.name)).toEqual(['declarative-rendered']);
 });

@@ -1,20 +1,23 @@
-import { DataKubernetesSecretV1 } from '@cdktf/provider-kubernetes/lib/data-kubernetes-secret-v1';
-import { Fn, type TerraformResource } from 'cdktf';
+import { createHash } from 'node:crypto';
+import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { kongConfig, type CredentialField } from '../../model/gateway-config';
+import { CREDENTIALS_DIR, credentialPlaceholder, kongConfig, RENDER_CREDENTIALS_LUA } from '../../model/gateway-config';
 import type { GatewaySettings } from '../../model/gateway-schema';
 import type { DeploymentUnit, ProvinceModel } from '../../model/platform-model';
-import { suppressRule } from '../../compliance/suppressions';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
-import { configMapV1, secretV1 } from '../l1/kubernetes';
+import { configMapV1 } from '../l1/kubernetes';
 import { helmValues, type ChartSource } from '../middleware/chart-source';
 
 /** kong/kong chart version the toolkit is tested with. */
 export const KONG_CHART_VERSION = '2.52.0';
 /** Name of the object holding the declarative configuration (kong.yml). */
 export const DECLARATIVE_CONFIG_NAME = 'kong-declarative';
+/** Public zone: the template (placeholders for credentials) and the script that renders it in the pod. */
+export const DECLARATIVE_TEMPLATE_NAME = 'kong-declarative-template';
+const TEMPLATE_DIR = '/kong_template';
+const RENDERED_DIR = '/kong_rendered';
 
 export interface ServiceGatewayProps {
   readonly province: ProvinceModel;
@@ -28,10 +31,13 @@ export interface ServiceGatewayProps {
 
 /**
  * The service gateway (服务网关) of one zone in one datacenter: Kong in DB-less mode, deployed by Helm,
- * with the declarative configuration from model/gateway-config.ts. In the public zone the institutions'
- * credentials are read at deploy time from their existing Secrets (data sources) into the configuration
- * Secret, so no credential is ever written into the synthesized output; the core zone's configuration
- * holds none and is a ConfigMap.
+ * with the declarative configuration from model/gateway-config.ts. The core zone's configuration holds
+ * no credential and is mounted as it is. The public zone's holds a placeholder per institution
+ * credential: an init container renders the file the proxy reads (a memory-backed volume) from the
+ * template and the institutions' Secrets, mounted into the init container only. Terraform never reads
+ * a credential, so none is in its state or in the synthesized output. A changed credential is picked up
+ * when the pods restart (`kubectl rollout restart`), a changed template on the next deploy (its hash is a
+ * pod annotation).
  */
 export class ServiceGateway extends Construct {
   readonly release: TerraformResource;
@@ -40,34 +46,53 @@ export class ServiceGateway extends Construct {
     super(scope, id);
     const { unit, settings } = props;
     const isPublic = unit.zone === 'public';
-    let dblessConfig: { secret: string } | { configMap: string };
+    const image = imageReference(props.source.imageRegistry, props.source.imagePath, 'kong');
+    let declarative: Record<string, unknown>;
     if (isPublic) {
-      const credentials = new Construct(this, 'Credentials');
-      const secrets = new Map(
-        settings.institutions.map((institution) => [
-          institution.id,
-          new DataKubernetesSecretV1(credentials, institution.id, { metadata: { name: institution.credentialSecret, namespace: props.namespace } }),
-        ]),
-      );
-      const reference = (institutionId: string, field: CredentialField) => secrets.get(institutionId)!.data.lookup(field);
-      secretV1(this, 'DeclarativeConfig', {
-        metadata: { name: DECLARATIVE_CONFIG_NAME, namespace: props.namespace },
-        data: { 'kong.yml': Fn.jsonencode(kongConfig(props.province, unit, settings, reference)) },
-      });
-      dblessConfig = { secret: DECLARATIVE_CONFIG_NAME };
+      const template = { 'kong.yml': JSON.stringify(kongConfig(props.province, unit, settings, credentialPlaceholder), null, 2), 'render-credentials.lua': RENDER_CREDENTIALS_LUA };
+      configMapV1(this, 'DeclarativeConfig', { metadata: { name: DECLARATIVE_TEMPLATE_NAME, namespace: props.namespace }, data: template });
+      const institutions = [...settings.institutions].sort((a, b) => (a.id < b.id ? -1 : 1));
+      const restricted = { runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+      declarative = {
+        env: { declarative_config: `${RENDERED_DIR}/kong.yml` },
+        podAnnotations: { 'hsa.gov.cn/declarative-template-hash': createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 16) },
+        deployment: {
+          initContainers: [
+            {
+              name: 'render-credentials',
+              image,
+              command: ['resty', `${TEMPLATE_DIR}/render-credentials.lua`, `${TEMPLATE_DIR}/kong.yml`, CREDENTIALS_DIR, `${RENDERED_DIR}/kong.yml`],
+              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+              securityContext: restricted,
+              volumeMounts: [
+                { name: 'declarative-template', mountPath: TEMPLATE_DIR, readOnly: true },
+                ...institutions.map((i) => ({ name: `credential-${i.id}`, mountPath: `${CREDENTIALS_DIR}/${i.id}`, readOnly: true })),
+                { name: 'declarative-rendered', mountPath: RENDERED_DIR },
+              ],
+            },
+          ],
+          userDefinedVolumes: [
+            { name: 'declarative-template', configMap: { name: DECLARATIVE_TEMPLATE_NAME } },
+            ...institutions.map((i) => ({ name: `credential-${i.id}`, secret: { secretName: i.credentialSecret, defaultMode: 0o440 } })),
+            // Memory-backed: the rendered credentials never reach a node's disk.
+            { name: 'declarative-rendered', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
+          ],
+          userDefinedVolumeMounts: [{ name: 'declarative-rendered', mountPath: RENDERED_DIR, readOnly: true }],
+        },
+      };
     } else {
       const config = kongConfig(props.province, unit, settings, () => {
         throw new Error('the core-zone gateway holds no credentials');
       });
       configMapV1(this, 'DeclarativeConfig', { metadata: { name: DECLARATIVE_CONFIG_NAME, namespace: props.namespace }, data: { 'kong.yml': JSON.stringify(config, null, 2) } });
-      dblessConfig = { configMap: DECLARATIVE_CONFIG_NAME };
+      declarative = { dblessConfig: { configMap: DECLARATIVE_CONFIG_NAME } };
     }
 
     const values = {
       image: { repository: `${props.source.imageRegistry}/${props.source.imagePath}/${IMAGES.kong.name}`, tag: IMAGES.kong.tag },
       replicaCount: props.replicas ?? 2,
-      env: { database: 'off', nginx_worker_processes: '2', proxy_access_log: '/dev/stdout', proxy_error_log: '/dev/stderr' },
-      dblessConfig,
+      ...declarative,
+      env: { database: 'off', nginx_worker_processes: '2', proxy_access_log: '/dev/stdout', proxy_error_log: '/dev/stderr', ...(declarative.env as Record<string, string> | undefined) },
       ingressController: { enabled: false },
       admin: { enabled: false },
       // The chart exposes Kong Manager on a NodePort by default; DB-less Kong OSS has no use for it.
@@ -87,10 +112,7 @@ export class ServiceGateway extends Construct {
       values: [helmValues(values)],
       atomic: true,
     });
-    declareImages(this.release, [imageReference(props.source.imageRegistry, props.source.imagePath, 'kong')]);
+    declareImages(this.release, [image]);
     annotateResource(this.release, { component: 'service-gateway', zone: unit.zone, site: unit.site });
-    if (isPublic) {
-      suppressRule(this.release, 'SEC-NoPlaintextSecrets', 'dblessConfig.secret is the name of the Secret holding kong.yml, not a credential; the credentials themselves are read at deploy time');
-    }
   }
 }

@@ -1,11 +1,15 @@
 /**
  * The service gateway's declarative configuration validated by Kong's own tool: decK (Debian package
  * `deck`), `deck validate`, checks the file offline against the schema of Kong's entities (unknown or
- * mistyped fields, broken references). Credentials are placeholders here, as they are read from Secrets
- * at deploy time; the synthesized core-zone file is validated exactly as written.
+ * mistyped fields, broken references). The synthesized core-zone file is validated exactly as written.
+ * The public zone's file is rendered as its pod renders it: the synthesized template and render script
+ * (from the template ConfigMap) run under LuaJIT (Debian package `luajit`; the Kong image runs the script
+ * with OpenResty's LuaJIT, `resty`), with credential files laid out as the institutions' Secrets are
+ * mounted; the result is validated by decK (which found that a JSON `\/` escape is not YAML) and must
+ * hold each credential.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kongConfig } from '../../model/gateway-config';
@@ -56,4 +60,62 @@ test('fails validation for a misspelled field: the check is real', () => {
   const result = validate('broken', JSON.stringify(config));
   expect(result.status).not.toBe(0);
   expect(result.output).toContain('strip_pathh');
+});
+
+interface Stack {
+  resource: { kubernetes_config_map_v1: Record<string, { metadata: { name: string }; data: Record<string, string> }> };
+}
+
+/** The public zone's template and script as synthesized, and a credentials directory as the pod mounts it. */
+function synthesizedTemplate(activeSite: Site): { template: string; script: string; credentials: string; institutions: { id: string; auth: 'key' | 'jwt' }[] } {
+  const [loaded] = loadEnvironments(ENVIRONMENTS, ['demo']);
+  const outdir = join(work, `synth-public-${activeSite}`);
+  buildPlatformApp(outdir, [loaded!], { activeSite }).synth();
+  const stack = JSON.parse(readFileSync(join(outdir, 'stacks', 'demo-public-a', 'cdk.tf.json'), 'utf8')) as Stack;
+  const configMap = Object.values(stack.resource.kubernetes_config_map_v1).find((c) => c.metadata.name === 'kong-declarative-template')!;
+  const dir = join(work, `render-${activeSite}`);
+  mkdirSync(join(dir, 'template'), { recursive: true });
+  for (const [name, text] of Object.entries(configMap.data)) writeFileSync(join(dir, 'template', name), text);
+  const institutions = resolveProvince('demo', loaded!.environment).gateway!.institutions.map((i) => ({ id: i.id, auth: i.auth }));
+  return { template: join(dir, 'template', 'kong.yml'), script: join(dir, 'template', 'render-credentials.lua'), credentials: join(dir, 'credentials'), institutions };
+}
+
+const PUBLIC_KEY = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n';
+
+test('the public zone\'s file, rendered by the synthesized script from mounted credentials, validates and holds every credential', () => {
+  const { template, script, credentials, institutions } = synthesizedTemplate('A');
+  for (const institution of institutions) {
+    mkdirSync(join(credentials, institution.id), { recursive: true });
+    if (institution.auth === 'key') writeFileSync(join(credentials, institution.id, 'key'), `key-"${institution.id}"/\\`);
+    else {
+      writeFileSync(join(credentials, institution.id, 'issuer'), `issuer-${institution.id}`);
+      writeFileSync(join(credentials, institution.id, 'rsa-public-key'), PUBLIC_KEY);
+    }
+  }
+  const output = join(work, 'rendered-kong.yml');
+  execFileSync('luajit', [script, template, credentials, output], { encoding: 'utf8' });
+  const rendered = readFileSync(output, 'utf8');
+  expect(rendered).not.toContain('hsa-credential://');
+  const parsed = JSON.parse(rendered) as { consumers: { username: string; keyauth_credentials?: { key: string }[]; jwt_secrets?: { key: string; rsa_public_key: string }[] }[] };
+  for (const institution of institutions) {
+    const consumer = parsed.consumers.find((c) => c.username === institution.id)!;
+    if (institution.auth === 'key') expect(consumer.keyauth_credentials![0]!.key).toBe(`key-"${institution.id}"/\\`);
+    else expect(consumer.jwt_secrets![0]).toMatchObject({ key: `issuer-${institution.id}`, rsa_public_key: PUBLIC_KEY });
+  }
+  expect(validate('rendered-public-a', rendered)).toEqual({ status: 0, output: '' });
+  console.log(`Gateway credentials: ${institutions.length} institutions rendered into the public zone's file by the synthesized script (LuaJIT), validated by deck`);
+});
+
+test('the pod does not start with a credential missing: the script names the institution and the key', () => {
+  const { template, script, credentials, institutions } = synthesizedTemplate('B');
+  const [first, ...others] = institutions;
+  for (const institution of others) {
+    mkdirSync(join(credentials, institution.id), { recursive: true });
+    for (const field of institution.auth === 'key' ? ['key'] : ['issuer', 'rsa-public-key']) writeFileSync(join(credentials, institution.id, field), 'x');
+  }
+  const output = join(work, 'rendered-missing.yml');
+  const result = spawnSync('luajit', [script, template, credentials, output], { encoding: 'utf8' });
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain(`missing or empty in the institution Secret: ${first!.id}: key ${first!.auth === 'key' ? 'key' : 'issuer'}`);
+  expect(() => readFileSync(output)).toThrow();
 });

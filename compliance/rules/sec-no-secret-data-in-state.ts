@@ -1,0 +1,38 @@
+import { outcome, type JsonValue, type ResourceRule, type RuleProblem } from '../types';
+
+/**
+ * A Kubernetes Secret read by a data source and passed into a resource puts the secret's value into
+ * Terraform's state (both the data source's and the resource's attributes), where anyone who reads the
+ * state reads it. The toolkit never does this: credentials reach pods as mounted Secrets created outside
+ * Terraform (the service gateway renders them inside its pod). This rule finds any resource attribute
+ * that references `data.kubernetes_secret[_v1].<name>.data` or `.binary_data`.
+ */
+const SECRET_DATA_REFERENCE = /\bdata\.kubernetes_secret(?:_v1)?\.([\w-]+)\.(?:data|binary_data)\b/g;
+
+export const secNoSecretDataInState: ResourceRule = {
+  id: 'SEC-NoSecretDataInState',
+  severity: 'error',
+  description: "no resource takes a Kubernetes Secret's data from a data source (the value would be in Terraform's state)",
+  check(subject) {
+    const problems: RuleProblem[] = [];
+    visit(subject.config, '', (text, path) => {
+      for (const match of text.matchAll(SECRET_DATA_REFERENCE)) {
+        problems.push({
+          message: `${path || '(value)'} takes the data of Secret data source ${match[1]} (data.${match[0].split('.').slice(1, 3).join('.')}): its value is stored in Terraform's state`,
+          fix: 'mount the Secret into the pod that needs it (a secret volume or secretKeyRef) and leave the value out of Terraform; render files that need it inside the pod',
+        });
+      }
+    });
+    return outcome(problems);
+  },
+};
+
+function visit(value: JsonValue, path: string, onString: (text: string, path: string) => void): void {
+  if (typeof value === 'string') return onString(value, path);
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) return value.forEach((item, i) => visit(item, `${path}[${i}]`, onString));
+  for (const [key, child] of Object.entries(value)) {
+    if (key === '//') continue;
+    visit(child, path ? `${path}.${key}` : key, onString);
+  }
+}
