@@ -34,6 +34,14 @@ export const MIDDLEWARE_PORTS: Readonly<Record<MiddlewareRole, number>> = {
   database: 5432,
 };
 
+/**
+ * Ports a client of a middleware connects to: its service port, and for FastDFS also the storage
+ * servers the tracker sends it to (uploads and downloads go to the storage directly).
+ */
+export function middlewareClientPorts(role: MiddlewareRole): readonly number[] {
+  return role === 'fastdfs' ? [MIDDLEWARE_PORTS.fastdfs, 23000] : [MIDDLEWARE_PORTS[role]];
+}
+
 /** Port of the Kubernetes API server when the environment does not name one. */
 export const DEFAULT_API_SERVER_PORT = 6443;
 

@@ -16,6 +16,8 @@ export interface MiddlewareSetProps {
   readonly zone: Zone;
   readonly site: Site;
   readonly source: ChartSource;
+  /** The tenant namespaces admitted, each on the ports of the middleware its applications use. */
+  readonly clients: readonly { readonly namespace: string; readonly ports: readonly number[] }[];
   /** Addresses of the same zone's middleware in the other datacenter (replication, both ways). */
   readonly peerAddresses: readonly string[];
   /** Ports replication uses between the datacenters. */
@@ -31,7 +33,8 @@ export interface MiddlewareSetProps {
 /**
  * All middleware of one zone in one datacenter, in namespace `hsa-middleware`: the DR pairs (Redis
  * cache and sessions, Kafka, FastDFS) and Nacos, XXL-JOB and the log service. The namespace admits the
- * zone's tenant namespaces and the other datacenter's middleware addresses, nothing else.
+ * tenant namespaces on the ports of the middleware their applications use, and the other datacenter's
+ * middleware addresses, nothing else.
  */
 export class MiddlewareSet extends Construct {
   readonly namespaceName: string;
@@ -47,9 +50,10 @@ export class MiddlewareSet extends Construct {
     this.namespaceName = namespace.namespaceName;
     const common = { zone: props.zone, site: props.site, namespace: this.namespaceName, source: props.source, preventDestroy: plan.preventDestroy };
 
-    // Clients: the zone's tenant namespaces. Replication: the same zone's middleware in the other
-    // datacenter, both ways (a standby pulls from the active site).
-    namespace.policies.allowFromLabelledNamespaces('AllowTenants', 'allow-from-tenants', 'hsa.gov.cn/tenant-kind');
+    // Clients: the tenant namespaces whose applications use a middleware here, on its ports only.
+    // Replication: the same zone's middleware in the other datacenter, both ways (a standby pulls from
+    // the active site).
+    namespace.policies.allowFromNamespaces('AllowTenants', 'allow-from-tenants', props.clients);
     if (props.peerAddresses.length > 0) {
       namespace.policies.allowFromAddresses('AllowPeerSite', 'allow-from-peer-datacenter', props.peerAddresses, props.replicationPorts);
       namespace.policies.allowToAddresses('AllowToPeerSite', 'allow-to-peer-datacenter', props.peerAddresses, props.replicationPorts);

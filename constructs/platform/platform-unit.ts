@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MIDDLEWARE_PORTS, serviceDnsName, type DeploymentUnit, type ProvinceModel } from '../../model/platform-model';
+import { middlewareClientPorts, serviceDnsName, type DeploymentUnit, type ProvinceModel } from '../../model/platform-model';
 import { PLATFORM_NAMESPACES } from '../../model/topology';
 import { chartSourceOf } from '../middleware/chart-source';
 import { MiddlewareSet } from '../middleware/middleware-set';
@@ -57,7 +57,22 @@ export class PlatformUnit extends Construct {
     }
     this.tenants = tenants;
 
+    const tenantMiddleware = unit.tenants
+      .map((tenant) => {
+        const roles = [...new Set(unit.applications.filter((app) => app.namespace === tenant.namespace).flatMap((app) => app.catalog.uses))].filter((role) => unit.middleware.includes(role)).sort();
+        return {
+          namespace: tenant.namespace,
+          roles,
+          ports: [...new Set(roles.flatMap(middlewareClientPorts))].sort((a, b) => a - b),
+          addresses: roles.flatMap((role) => [unit.middlewareVips[role], unit.peerMiddlewareVips[role]]).filter((a): a is string => a !== undefined),
+        };
+      })
+      .filter((tenant) => tenant.roles.length > 0);
     this.middleware = new MiddlewareSet(this, 'Middleware', {
+      // Clients: each tenant namespace on the ports of the middleware its applications use.
+      clients: tenantMiddleware
+        .filter((tenant) => tenant.roles.some((role) => role !== 'database'))
+        .map((tenant) => ({ namespace: tenant.namespace, ports: [...new Set(tenant.roles.filter((role) => role !== 'database').flatMap(middlewareClientPorts))].sort((a, b) => a - b) })),
       plan: unit.middlewarePlan,
       zone: unit.zone,
       site: unit.site,
@@ -72,14 +87,14 @@ export class PlatformUnit extends Construct {
       databaseAddresses: [unit.middlewareVips.database, unit.peerMiddlewareVips.database].filter((a): a is string => a !== undefined),
       databaseHost: serviceDnsName('database', unit.zone, province.envName, province.dnsDomain),
     });
-    // Applications reach middleware in this cluster, or across the datacenter link at the active site's
-    // addresses (stable names resolve there): open exactly those ports and addresses.
-    const ports = [...new Set(unit.middleware.map((role) => MIDDLEWARE_PORTS[role]))];
-    const addresses = [...Object.values(unit.middlewareVips), ...Object.values(unit.peerMiddlewareVips)];
-    for (const tenant of unit.tenants) {
+    // Least privilege: a tenant namespace reaches only the middleware its applications use, in this
+    // cluster or across the datacenter link at the active site's addresses (stable names resolve
+    // there), on those middleware's ports. A namespace whose applications use none (a development
+    // team's) reaches no middleware.
+    for (const tenant of tenantMiddleware) {
       const namespace = tenants.get(tenant.namespace)!;
-      namespace.allowToNamespace('AllowToMiddleware', PLATFORM_NAMESPACES.middleware, ports);
-      namespace.allowToAddresses('AllowToMiddlewareAddresses', 'allow-to-middleware-addresses', addresses, ports);
+      namespace.allowToNamespace('AllowToMiddleware', PLATFORM_NAMESPACES.middleware, tenant.ports);
+      namespace.allowToAddresses('AllowToMiddlewareAddresses', 'allow-to-middleware-addresses', tenant.addresses, tenant.ports);
     }
 
     // Traffic: the DNS controller answers stable names with the active site; the load balancer fronts

@@ -73,6 +73,16 @@ export class NetworkPolicySet extends Construct {
     return this.add(id, name, { policyTypes: ['Ingress'], ingress: [{ from: cidrs(addresses), ...(ports ? { ports: portList(ports) } : {}) }] });
   }
 
+  /** Ingress from each listed namespace on its own ports (one policy, one rule per namespace). */
+  allowFromNamespaces(id: string, name: string, sources: readonly { readonly namespace: string; readonly ports: readonly (number | PortSpec)[] }[]): TerraformResource {
+    return this.add(id, name, {
+      policyTypes: ['Ingress'],
+      ingress: [...sources]
+        .sort((a, b) => (a.namespace < b.namespace ? -1 : 1))
+        .map((source) => ({ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: source.namespace } } }], ports: portList(source.ports) })),
+    });
+  }
+
   /** Ingress from any namespace carrying a label (e.g. every tenant namespace of the zone). */
   allowFromLabelledNamespaces(id: string, name: string, labelKey: string, ports?: readonly (number | PortSpec)[]): TerraformResource {
     return this.add(id, name, {
