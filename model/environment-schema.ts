@@ -80,6 +80,13 @@ const zoneSite = z.strictObject({
    * runs Kafka, one per broker (`middleware.kafka.brokers`, default 3).
    */
   kafkaBrokerVips: z.array(ipv4).optional(),
+  /**
+   * The source addresses of this cluster's traffic to the other datacenter, as the other datacenter sees
+   * them (the node network, or an egress gateway's addresses): the other site's load balancer and
+   * middleware admit exactly these on their cross-site ports. Without it they admit this site's VIPs,
+   * which holds only where cross-site traffic leaves from the VIPs (an egress gateway per VIP).
+   */
+  egressCidrs: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, { message: 'expected an IPv4 CIDR such as "10.10.12.0/24"' })).min(1).optional(),
 });
 
 const site = z.strictObject({

@@ -6,8 +6,8 @@
  *
  * Public zone, site S: institutions authenticate (key or JWT), are rate limited and address-filtered per
  * consumer, may call only their routes (ACL), and every route forwards to site S's gatekeeper (网闸).
- * Core zone, site S: accepts only the gatekeeper's core-side address of site S and routes to the
- * applications by stable name. Circuit breaking is the upstreams' passive health checks (a target that
+ * Core zone, site S: accepts only the gatekeeper's core-side address of site S, at most the sum of the
+ * institutions' rates, and routes to the applications by stable name. Circuit breaking is the upstreams' passive health checks (a target that
  * fails N times is taken out, then probed again); the prometheus plugin exports per-route and
  * per-consumer call statistics.
  *
@@ -155,7 +155,14 @@ export function kongConfig(province: ProvinceModel, unit: DeploymentUnit, settin
         upstream(route.id, `${serviceDnsName(route.application, 'core', province.envName, province.dnsDomain)}:80`, route.circuitBreaker?.failures ?? 5, route.circuitBreaker?.recoverSeconds ?? 30, `/${route.application}/actuator/health/readiness`),
       ),
       consumers: [],
-      plugins: [PROMETHEUS, { name: 'ip-restriction', config: { allow: [`${unit.gatekeeper}/32`] } }],
+      // Behind the gatekeeper, at most what the public side admits in total: the sum of the
+      // institutions' limits (per gateway node, as on the public side). A flood that reaches the core
+      // side by another path through the gatekeeper is cut here.
+      plugins: [
+        PROMETHEUS,
+        { name: 'ip-restriction', config: { allow: [`${unit.gatekeeper}/32`] } },
+        { name: 'rate-limiting', config: { minute: settings.institutions.reduce((sum, i) => sum + i.rateLimitPerMinute, 0), policy: 'local', limit_by: 'ip' } },
+      ],
     };
   }
 

@@ -94,6 +94,8 @@ export interface DeploymentUnit {
   readonly activeIngressVip: string;
   /** The same zone's load balancer address in the other datacenter. */
   readonly peerIngressVip: string;
+  /** Where the other datacenter's cross-site traffic comes from (its `egressCidrs`), if declared. */
+  readonly peerEgressCidrs?: readonly string[];
   /** Middleware releases and the DR role of each pair at this unit. */
   readonly middlewarePlan: MiddlewarePlan;
 }
@@ -189,6 +191,7 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
     activeMiddlewareVips: env.sites[activeSite].zones[zone].middlewareVips,
     activeIngressVip: env.sites[activeSite].zones[zone].ingressVip,
     peerIngressVip: env.sites[otherSite(site)].zones[zone].ingressVip,
+    ...(env.sites[otherSite(site)].zones[zone].egressCidrs ? { peerEgressCidrs: env.sites[otherSite(site)].zones[zone].egressCidrs } : {}),
     middlewarePlan: planMiddleware({
       zone,
       site,

@@ -20,6 +20,11 @@ export interface MiddlewareSetProps {
   readonly clients: readonly { readonly namespace: string; readonly ports: readonly number[] }[];
   /** Addresses of the same zone's middleware in the other datacenter (replication, both ways). */
   readonly peerAddresses: readonly string[];
+  /**
+   * Where the other datacenter's replication connections come from (its `egressCidrs`).
+   * @default peerAddresses (cross-site traffic leaves from the VIPs)
+   */
+  readonly peerSources?: readonly string[];
   /** Ports replication uses between the datacenters. */
   readonly replicationPorts: readonly number[];
   /** Addresses of the external database at both sites (Nacos and XXL-JOB keep their state there). */
@@ -55,7 +60,7 @@ export class MiddlewareSet extends Construct {
     // the active site).
     namespace.policies.allowFromNamespaces('AllowTenants', 'allow-from-tenants', props.clients);
     if (props.peerAddresses.length > 0) {
-      namespace.policies.allowFromAddresses('AllowPeerSite', 'allow-from-peer-datacenter', props.peerAddresses, props.replicationPorts);
+      namespace.policies.allowFromAddresses('AllowPeerSite', 'allow-from-peer-datacenter', props.peerSources ?? props.peerAddresses, props.replicationPorts);
       namespace.policies.allowToAddresses('AllowToPeerSite', 'allow-to-peer-datacenter', props.peerAddresses, props.replicationPorts);
     }
     if (props.databaseAddresses.length > 0) {

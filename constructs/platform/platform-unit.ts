@@ -82,6 +82,7 @@ export class PlatformUnit extends Construct {
         ...unit.middleware.filter((role) => DR_PAIRED_MIDDLEWARE.includes(role)).map((role) => unit.peerMiddlewareVips[role]!),
         ...(unit.middlewarePlan.kafka?.peerBrokerAddresses ?? []),
       ],
+      ...(unit.peerEgressCidrs ? { peerSources: unit.peerEgressCidrs } : {}),
       apiServer: unit.apiServer,
       replicationPorts: [PORTS.redis, PORTS.kafkaExternal, PORTS.fastdfsTracker, PORTS.fastdfsStorage],
       databaseAddresses: [unit.middlewareVips.database, unit.peerMiddlewareVips.database].filter((a): a is string => a !== undefined),
@@ -117,7 +118,20 @@ export class PlatformUnit extends Construct {
     });
 
     const ingress = new PlatformNamespace(traffic, 'IngressNamespace', { name: PLATFORM_NAMESPACES.ingress });
-    ingress.policies.allowFromAnywhere('AllowListeners', 'allow-listeners', [LISTENER_PORT, PEER_LISTENER_PORT]);
+    // Who may call the load balancer. The other datacenter's load balancer (its standby members) on the
+    // peer listener, from its declared egress addresses. Public zone: any client on the listener. Core
+    // zone: only this site's gatekeeper (网闸) and the zone's own callers (its gateway, its applications
+    // by stable name); the gatekeeper is no longer the only barrier.
+    const peerSources = unit.peerEgressCidrs ?? [unit.peerIngressVip];
+    ingress.policies.allowIngress('AllowListeners', 'allow-listeners', [
+      ...(unit.zone === 'public'
+        ? [{ from: {}, ports: [LISTENER_PORT] }]
+        : [
+            { from: { addresses: [unit.gatekeeper] }, ports: [LISTENER_PORT] },
+            { from: { namespaces: [...(province.gateway ? [PLATFORM_NAMESPACES.gateway] : []), ...unit.tenants.map((t) => t.namespace)] }, ports: [LISTENER_PORT] },
+          ]),
+      { from: { addresses: peerSources }, ports: [PEER_LISTENER_PORT] },
+    ]);
     ingress.policies.allowToLabelledNamespaces('AllowToApplications', 'allow-to-applications', 'hsa.gov.cn/tenant-kind', [8080]);
     ingress.policies.allowToAddresses('AllowToPeerSite', 'allow-to-peer-load-balancer', [unit.peerIngressVip], [SERVICE_PORTS.peer]);
     new SiteLoadBalancer(traffic, 'LoadBalancer', {

@@ -11,6 +11,9 @@ export interface NetworkPolicySetProps {
   readonly namespace: string;
 }
 
+/** Who an ingress rule admits: namespaces by name, addresses (CIDR or single address), or anyone. */
+export type IngressPeer = { readonly namespaces: readonly string[] } | { readonly addresses: readonly string[] } | Record<string, never>;
+
 export interface PortSpec {
   readonly port: number;
   /** @default "TCP" */
@@ -71,6 +74,21 @@ export class NetworkPolicySet extends Construct {
   /** Ingress from fixed addresses outside the cluster (the other datacenter's middleware, a gatekeeper). */
   allowFromAddresses(id: string, name: string, addresses: readonly string[], ports?: readonly (number | PortSpec)[]): TerraformResource {
     return this.add(id, name, { policyTypes: ['Ingress'], ingress: [{ from: cidrs(addresses), ...(ports ? { ports: portList(ports) } : {}) }] });
+  }
+
+  /**
+   * One policy admitting several peers, each on its own ports (in the manner of cdk8s-plus `allowFrom`):
+   * a peer is a namespace, a set of addresses, or anyone (`{}`).
+   */
+  allowIngress(id: string, name: string, rules: readonly { readonly from: IngressPeer; readonly ports: readonly (number | PortSpec)[] }[]): TerraformResource {
+    return this.add(id, name, {
+      policyTypes: ['Ingress'],
+      ingress: rules.map((rule) => ({
+        ...('namespaces' in rule.from ? { from: [...rule.from.namespaces].sort().map((ns) => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } } })) } : {}),
+        ...('addresses' in rule.from ? { from: cidrs(rule.from.addresses) } : {}),
+        ports: portList(rule.ports),
+      })),
+    });
   }
 
   /** Ingress from each listed namespace on its own ports (one policy, one rule per namespace). */
