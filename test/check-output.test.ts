@@ -25,6 +25,13 @@ describe('SEC-NoSecretValues', () => {
     expect(result.status === 'non-compliant' ? result.problems.map((p) => p.message).join('\n') : '').toContain(expected);
   });
 
+  test('fails for a literal in a Secret\'s data, a base64 run named as such', () => {
+    const result = secNoSecretValues.check({ ...subject({ metadata: { name: 'x' }, data: { token: 'c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1Njc4OTA=' } } as JsonObject), type: 'kubernetes_secret_v1' });
+    expect(result.status === 'non-compliant' ? result.problems[0]!.message : result.status).toBe("a literal value in the Secret's data.token (a base64 run)");
+    const reference = secNoSecretValues.check({ ...subject({ metadata: { name: 'x' }, data: { token: '${var.token}' } } as JsonObject), type: 'kubernetes_secret_v1' });
+    expect(reference.status).toBe('compliant');
+  });
+
   test('compliant: references resolved at run time', () => {
     const config = {
       data: {

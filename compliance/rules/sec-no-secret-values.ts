@@ -22,6 +22,22 @@ export const secNoSecretValues: ResourceRule = {
   description: 'no password, token or private key appears by value in the synthesized output, inside configuration texts included',
   check(subject) {
     const problems: RuleProblem[] = [];
+    // A Secret resource's data written as a literal (base64 or not) is the secret itself, in the output
+    // and in Terraform's state; only references resolved elsewhere may stand there.
+    if (/^kubernetes_secret(?:_v1)?$/.test(subject.type)) {
+      for (const field of ['data', 'binary_data'] as const) {
+        const data = subject.config[field];
+        if (data === null || typeof data !== 'object' || Array.isArray(data)) continue;
+        for (const [key, value] of Object.entries(data)) {
+          if (typeof value === 'string' && value !== '' && !/^\$\{[^}]+\}$/.test(value)) {
+            problems.push({
+              message: `a literal value in the Secret's ${field}.${key}${/^[A-Za-z0-9+/]{24,}={0,2}$/.test(value) ? ' (a base64 run)' : ''}`,
+              fix: 'create the Secret outside Terraform (or from a sensitive variable) and refer to it by name',
+            });
+          }
+        }
+      }
+    }
     visitStrings(subject.config, '', (text, path) => {
       // Helm values are a JSON document inside a string: look inside it too, with its own paths.
       if (/^values\[\d+\]$/.test(path)) {
