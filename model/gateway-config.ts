@@ -6,14 +6,15 @@
  *
  * Public zone, site S: institutions authenticate (key or JWT), are rate limited and address-filtered per
  * consumer, may call only their routes (ACL), and every route forwards to site S's gatekeeper (网闸).
- * Core zone, site S: accepts only the gatekeeper's core-side address of site S, at most the sum of the
- * institutions' rates, and routes to the applications by stable name. Circuit breaking is the upstreams' passive health checks (a target that
+ * Core zone, site S: accepts only the gatekeeper's core-side address of site S, presenting the public
+ * gateways' link key, at most the sum of the institutions' rates, and routes to the applications by
+ * stable name. Circuit breaking is the upstreams' passive health checks (a target that
  * fails N times is taken out, then probed again); the prometheus plugin exports per-route and
  * per-consumer call statistics.
  *
- * Credentials are never in the file the toolkit writes, nor in Terraform's state: the public zone's file
- * holds a placeholder per credential ({@link credentialPlaceholder}), and the gateway's pod replaces them
- * when it starts, from the institutions' Secrets mounted read-only ({@link RENDER_CREDENTIALS_LUA}).
+ * Credentials are never in the file the toolkit writes, nor in Terraform's state: the file holds a
+ * placeholder per credential ({@link credentialPlaceholder}), and the gateway's pod replaces them when it
+ * starts, from the Secrets mounted read-only ({@link RENDER_CREDENTIALS_LUA}).
  */
 import type { GatewaySettings } from './gateway-schema';
 import type { DeploymentUnit, ProvinceModel } from './platform-model';
@@ -28,6 +29,16 @@ export type CredentialRef = (institutionId: string, field: CredentialField) => s
 
 /** Where the gateway pod mounts each institution's Secret: `<dir>/<institution id>/<field>`. */
 export const CREDENTIALS_DIR = '/credentials';
+/**
+ * The link between the zones: the public gateway adds this header with the link key to every request it
+ * sends through the gatekeeper (after removing any the caller sent); the core gateway requires it
+ * (key-auth) and removes it before the applications. The key is mounted at `<dir>/_link/key` (an id no
+ * institution can have).
+ */
+export const LINK_HEADER = 'x-hsa-gateway-key';
+export const LINK_CREDENTIAL_ID = '_link';
+export const DEFAULT_LINK_SECRET = 'hsa-gateway-link';
+const LINK_CONSUMER = 'public-gateway';
 
 /** The string the declarative file holds instead of a credential, replaced inside the pod. */
 export const credentialPlaceholder: CredentialRef = (institutionId, field) => `{hsa-credential://${institutionId}/${field}}`;
@@ -35,9 +46,10 @@ export const credentialPlaceholder: CredentialRef = (institutionId, field) => `{
 /**
  * Renders the gateway's declarative file inside its pod (an init container running the Kong image's
  * `resty`; plain Lua 5.1, so LuaJIT runs it as the drill does). Arguments: template, credentials
- * directory, output. Each placeholder string `"{hsa-credential://<id>/<field>}"` becomes the JSON string
- * of the file `<credentials>/<id>/<field>` (the Secret's key, mounted); a missing or empty one stops the
- * pod with the institution and key named. The output is written to a temporary name, then renamed.
+ * directory, output. Each placeholder `{hsa-credential://<id>/<field>}` (always inside a JSON string)
+ * becomes the content of the file `<credentials>/<id>/<field>` (the Secret's key, mounted), escaped for
+ * the string; a missing or empty one stops the pod with the Secret's mount and key named. The output is
+ * written to a temporary name, then renamed.
  */
 export const RENDER_CREDENTIALS_LUA = `local template_path, credentials_dir, output_path = arg[1], arg[2], arg[3]
 local function read(path)
@@ -47,12 +59,12 @@ local function read(path)
   file:close()
   return text
 end
--- A JSON string that is also a YAML double-quoted scalar (Kong reads kong.yml as YAML): only the
--- escapes both share, never "\\/".
+-- Inside a JSON string that is also a YAML double-quoted scalar (Kong reads kong.yml as YAML): only
+-- the escapes both share, never "\\/".
 local ESCAPES = { ['"'] = '\\\\"', ['\\\\'] = '\\\\\\\\', ['\\n'] = '\\\\n', ['\\r'] = '\\\\r', ['\\t'] = '\\\\t' }
-local function quoted(value)
-  local escaped = value:gsub('[%c"\\\\]', function(c) return ESCAPES[c] or string.format('\\\\u%04x', c:byte()) end)
-  return '"' .. escaped .. '"'
+local function escaped(value)
+  local text = value:gsub('[%c"\\\\]', function(c) return ESCAPES[c] or string.format('\\\\u%04x', c:byte()) end)
+  return text
 end
 local template = read(template_path)
 if not template then
@@ -60,16 +72,16 @@ if not template then
   os.exit(1)
 end
 local missing = {}
-local rendered = template:gsub('"{hsa%-credential://([a-z0-9%-]+)/([a-z%-]+)}"', function(id, field)
+local rendered = template:gsub('{hsa%-credential://([a-z0-9_%-]+)/([a-z%-]+)}', function(id, field)
   local value = read(credentials_dir .. '/' .. id .. '/' .. field)
   if not value or value == '' then
     missing[#missing + 1] = id .. ': key ' .. field
-    return '""'
+    return ''
   end
-  return quoted(value)
+  return escaped(value)
 end)
 if #missing > 0 then
-  io.stderr:write('render-credentials: missing or empty in the institution Secret: ' .. table.concat(missing, ', ') .. '\\n')
+  io.stderr:write('render-credentials: missing or empty in the mounted Secret: ' .. table.concat(missing, ', ') .. '\\n')
   os.exit(1)
 end
 local out = io.open(output_path .. '.tmp', 'wb')
@@ -154,13 +166,15 @@ export function kongConfig(province: ProvinceModel, unit: DeploymentUnit, settin
       upstreams: routes.map((route) =>
         upstream(route.id, `${serviceDnsName(route.application, 'core', province.envName, province.dnsDomain)}:80`, route.circuitBreaker?.failures ?? 5, route.circuitBreaker?.recoverSeconds ?? 30, `/${route.application}/actuator/health/readiness`),
       ),
-      consumers: [],
+      // Only the public gateways (their link key): the gatekeeper's address alone is not an identity.
+      consumers: [{ username: LINK_CONSUMER, keyauth_credentials: [{ key: credential(LINK_CREDENTIAL_ID, 'key') }] }],
       // Behind the gatekeeper, at most what the public side admits in total: the sum of the
       // institutions' limits (per gateway node, as on the public side). A flood that reaches the core
       // side by another path through the gatekeeper is cut here.
       plugins: [
         PROMETHEUS,
         { name: 'ip-restriction', config: { allow: [`${unit.gatekeeper}/32`] } },
+        { name: 'key-auth', config: { key_names: [LINK_HEADER], hide_credentials: true } },
         { name: 'rate-limiting', config: { minute: settings.institutions.reduce((sum, i) => sum + i.rateLimitPerMinute, 0), policy: 'local', limit_by: 'ip' } },
       ],
     };
@@ -203,7 +217,12 @@ export function kongConfig(province: ProvinceModel, unit: DeploymentUnit, settin
       port: gatekeeperPort,
       protocol: 'https',
       routes: [{ name: route.id, paths: [pathOf(route)], strip_path: false }],
-      plugins: [...authPlugins, { name: 'acl', config: { allow: [`route-${route.id}`], hide_groups_header: true } }],
+      plugins: [
+        ...authPlugins,
+        { name: 'acl', config: { allow: [`route-${route.id}`], hide_groups_header: true } },
+        // The link key for the core gateway; a caller's own header of that name never passes.
+        { name: 'request-transformer', config: { remove: { headers: [LINK_HEADER] }, add: { headers: [`${LINK_HEADER}:${credential(LINK_CREDENTIAL_ID, 'key')}`] } } },
+      ],
     })),
     // Through this site's gatekeeper: site A's callers never cross site B's, and the other way round.
     upstreams: routes.map((route) => upstream(route.id, `${unit.gatekeeper}:${gatekeeperPort}`, route.circuitBreaker?.failures ?? 5, route.circuitBreaker?.recoverSeconds ?? 30, '/healthz')),

@@ -12,6 +12,12 @@ const id = z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, { message: 'expected lower
 export const gatewaySchema = z.strictObject({
   /** Port the gatekeeper (网闸) listens on for the gateway path, at both sites. @default 9443 */
   gatekeeperPort: z.number().int().min(1).max(65535).optional(),
+  /**
+   * Existing Secret (key `key`) in the gateway namespace of both zones' clusters at both sites: the key
+   * the public gateways present to the core gateways through the gatekeeper (header x-hsa-gateway-key).
+   * Never the key itself. @default "hsa-gateway-link"
+   */
+  linkSecret: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' }).optional(),
   routes: z
     .array(
       z.strictObject({

@@ -34,8 +34,10 @@ test('public zone: institutions are consumers with their own credentials, rate l
 test('routes check the ACL, circuit breaking takes a failing target out, statistics per route and consumer', () => {
   const public_ = config('demo-public-a');
   const settlement = public_.services.find((s) => s.name === 'settlement')!;
-  expect(settlement.plugins.map((p) => p.name)).toEqual(['key-auth', 'jwt', 'acl']);
+  expect(settlement.plugins.map((p) => p.name)).toEqual(['key-auth', 'jwt', 'acl', 'request-transformer']);
   expect(settlement.plugins[2]!.config).toMatchObject({ allow: ['route-settlement'] });
+  // Through the gatekeeper with the link key; a caller's own header of that name is removed first.
+  expect(settlement.plugins[3]!.config).toEqual({ remove: { headers: ['x-hsa-gateway-key'] }, add: { headers: ['x-hsa-gateway-key:<_link:key>'] } });
   expect(public_.upstreams.find((u) => u.name === 'settlement')!.healthchecks.passive.unhealthy).toEqual({ http_failures: 5, tcp_failures: 5, timeouts: 5 });
   expect(public_.plugins[0]).toMatchObject({ name: 'prometheus', config: { per_consumer: true, status_code_metrics: true } });
 });
@@ -48,7 +50,9 @@ test('core zone: only the gatekeeper of the same site may call; routes reach app
     'mid-insured.core.demo.hsa.demo.internal:80',
     'settlement.core.demo.hsa.demo.internal:80',
   ]);
-  expect(core.consumers).toEqual([]);
+  // Only the public gateways, by the link key (rendered in the pod), and never past the core gateway.
+  expect(core.consumers).toEqual([{ username: 'public-gateway', keyauth_credentials: [{ key: '<_link:key>' }] }]);
+  expect(core.plugins.find((p) => p.name === 'key-auth')!.config).toEqual({ key_names: ['x-hsa-gateway-key'], hide_credentials: true });
 });
 
 test('synthesized: no credential is read by Terraform; the pod renders them from the institutions\' Secrets', () => {
@@ -66,8 +70,8 @@ test('synthesized: no credential is read by Terraform; the pod renders them from
   };
   expect(values.env.declarative_config).toBe('/kong_rendered/kong.yml');
   const secrets = values.deployment.userDefinedVolumes.filter((v) => v.secret).map((v) => v.secret!.secretName);
-  expect(secrets.sort()).toEqual(['gw-bank-icbc', 'gw-hospital-0001', 'gw-pharmacy-0107']);
+  expect(secrets.sort()).toEqual(['gw-bank-icbc', 'gw-hospital-0001', 'gw-pharmacy-0107', 'hsa-gateway-link']);
   // Only the init container mounts the credentials; the proxy mounts the rendered file.
-  expect(values.deployment.initContainers[0]!.volumeMounts.filter((m) => m.name.startsWith('credential-')).length).toBe(3);
+  expect(values.deployment.initContainers[0]!.volumeMounts.filter((m) => m.name.startsWith('credential-') || m.name === 'gateway-link').length).toBe(4);
   expect(values.deployment.userDefinedVolumeMounts.map((m) => m.name)).toEqual(['declarative-rendered']);
 });

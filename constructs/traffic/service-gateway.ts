@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { CREDENTIALS_DIR, credentialPlaceholder, kongConfig, RENDER_CREDENTIALS_LUA } from '../../model/gateway-config';
+import { CREDENTIALS_DIR, credentialPlaceholder, DEFAULT_LINK_SECRET, kongConfig, LINK_CREDENTIAL_ID, RENDER_CREDENTIALS_LUA } from '../../model/gateway-config';
 import type { GatewaySettings } from '../../model/gateway-schema';
 import type { DeploymentUnit, ProvinceModel } from '../../model/platform-model';
 import { IMAGES, imageReference } from '../../model/images';
@@ -12,9 +12,7 @@ import { helmValues, type ChartSource } from '../middleware/chart-source';
 
 /** kong/kong chart version the toolkit is tested with. */
 export const KONG_CHART_VERSION = '2.52.0';
-/** Name of the object holding the declarative configuration (kong.yml). */
-export const DECLARATIVE_CONFIG_NAME = 'kong-declarative';
-/** Public zone: the template (placeholders for credentials) and the script that renders it in the pod. */
+/** The ConfigMap holding the declarative template (placeholders for credentials) and its render script. */
 export const DECLARATIVE_TEMPLATE_NAME = 'kong-declarative-template';
 const TEMPLATE_DIR = '/kong_template';
 const RENDERED_DIR = '/kong_rendered';
@@ -31,13 +29,12 @@ export interface ServiceGatewayProps {
 
 /**
  * The service gateway (服务网关) of one zone in one datacenter: Kong in DB-less mode, deployed by Helm,
- * with the declarative configuration from model/gateway-config.ts. The core zone's configuration holds
- * no credential and is mounted as it is. The public zone's holds a placeholder per institution
- * credential: an init container renders the file the proxy reads (a memory-backed volume) from the
- * template and the institutions' Secrets, mounted into the init container only. Terraform never reads
- * a credential, so none is in its state or in the synthesized output. A changed credential is picked up
- * when the pods restart (`kubectl rollout restart`), a changed template on the next deploy (its hash is a
- * pod annotation).
+ * with the declarative configuration from model/gateway-config.ts. The configuration holds a placeholder
+ * per credential (the institutions' in the public zone, the link key between the zones in both): an init
+ * container renders the file the proxy reads (a memory-backed volume) from the template and the
+ * Secrets, mounted into the init container only. Terraform never reads a credential, so none is in its
+ * state or in the synthesized output. A changed credential is picked up when the pods restart
+ * (`kubectl rollout restart`), a changed template on the next deploy (its hash is a pod annotation).
  */
 export class ServiceGateway extends Construct {
   readonly release: TerraformResource;
@@ -45,54 +42,49 @@ export class ServiceGateway extends Construct {
   constructor(scope: Construct, id: string, props: ServiceGatewayProps) {
     super(scope, id);
     const { unit, settings } = props;
-    const isPublic = unit.zone === 'public';
     const image = imageReference(props.source.imageRegistry, props.source.imagePath, 'kong');
-    let declarative: Record<string, unknown>;
-    if (isPublic) {
-      const template = { 'kong.yml': JSON.stringify(kongConfig(props.province, unit, settings, credentialPlaceholder), null, 2), 'render-credentials.lua': RENDER_CREDENTIALS_LUA };
-      configMapV1(this, 'DeclarativeConfig', { metadata: { name: DECLARATIVE_TEMPLATE_NAME, namespace: props.namespace }, data: template });
-      const institutions = [...settings.institutions].sort((a, b) => (a.id < b.id ? -1 : 1));
-      const restricted = { runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
-      declarative = {
-        env: { declarative_config: `${RENDERED_DIR}/kong.yml` },
-        podAnnotations: { 'hsa.gov.cn/declarative-template-hash': createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 16) },
-        deployment: {
-          initContainers: [
-            {
-              name: 'render-credentials',
-              image,
-              command: ['resty', `${TEMPLATE_DIR}/render-credentials.lua`, `${TEMPLATE_DIR}/kong.yml`, CREDENTIALS_DIR, `${RENDERED_DIR}/kong.yml`],
-              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
-              securityContext: restricted,
-              volumeMounts: [
-                { name: 'declarative-template', mountPath: TEMPLATE_DIR, readOnly: true },
-                ...institutions.map((i) => ({ name: `credential-${i.id}`, mountPath: `${CREDENTIALS_DIR}/${i.id}`, readOnly: true })),
-                { name: 'declarative-rendered', mountPath: RENDERED_DIR },
-              ],
-            },
-          ],
-          userDefinedVolumes: [
-            { name: 'declarative-template', configMap: { name: DECLARATIVE_TEMPLATE_NAME } },
-            ...institutions.map((i) => ({ name: `credential-${i.id}`, secret: { secretName: i.credentialSecret, defaultMode: 0o440 } })),
-            // Memory-backed: the rendered credentials never reach a node's disk.
-            { name: 'declarative-rendered', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
-          ],
-          userDefinedVolumeMounts: [{ name: 'declarative-rendered', mountPath: RENDERED_DIR, readOnly: true }],
-        },
-      };
-    } else {
-      const config = kongConfig(props.province, unit, settings, () => {
-        throw new Error('the core-zone gateway holds no credentials');
-      });
-      configMapV1(this, 'DeclarativeConfig', { metadata: { name: DECLARATIVE_CONFIG_NAME, namespace: props.namespace }, data: { 'kong.yml': JSON.stringify(config, null, 2) } });
-      declarative = { dblessConfig: { configMap: DECLARATIVE_CONFIG_NAME } };
-    }
+    const template = { 'kong.yml': JSON.stringify(kongConfig(props.province, unit, settings, credentialPlaceholder), null, 2), 'render-credentials.lua': RENDER_CREDENTIALS_LUA };
+    configMapV1(this, 'DeclarativeConfig', { metadata: { name: DECLARATIVE_TEMPLATE_NAME, namespace: props.namespace }, data: template });
+    // The Secrets the file needs: the link key in both zones, each institution's in the public zone.
+    const institutions = unit.zone === 'public' ? [...settings.institutions].sort((a, b) => (a.id < b.id ? -1 : 1)) : [];
+    const mounted = [
+      { volume: 'gateway-link', secretName: settings.linkSecret ?? DEFAULT_LINK_SECRET, mountPath: `${CREDENTIALS_DIR}/${LINK_CREDENTIAL_ID}` },
+      ...institutions.map((i) => ({ volume: `credential-${i.id}`, secretName: i.credentialSecret, mountPath: `${CREDENTIALS_DIR}/${i.id}` })),
+    ];
+    const restricted = { runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+    const declarative = {
+      env: { declarative_config: `${RENDERED_DIR}/kong.yml` },
+      podAnnotations: { 'hsa.gov.cn/declarative-template-hash': createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 16) },
+      deployment: {
+        initContainers: [
+          {
+            name: 'render-credentials',
+            image,
+            command: ['resty', `${TEMPLATE_DIR}/render-credentials.lua`, `${TEMPLATE_DIR}/kong.yml`, CREDENTIALS_DIR, `${RENDERED_DIR}/kong.yml`],
+            resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+            securityContext: restricted,
+            volumeMounts: [
+              { name: 'declarative-template', mountPath: TEMPLATE_DIR, readOnly: true },
+              ...mounted.map((m) => ({ name: m.volume, mountPath: m.mountPath, readOnly: true })),
+              { name: 'declarative-rendered', mountPath: RENDERED_DIR },
+            ],
+          },
+        ],
+        userDefinedVolumes: [
+          { name: 'declarative-template', configMap: { name: DECLARATIVE_TEMPLATE_NAME } },
+          ...mounted.map((m) => ({ name: m.volume, secret: { secretName: m.secretName, defaultMode: 0o440 } })),
+          // Memory-backed: the rendered credentials never reach a node's disk.
+          { name: 'declarative-rendered', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
+        ],
+        userDefinedVolumeMounts: [{ name: 'declarative-rendered', mountPath: RENDERED_DIR, readOnly: true }],
+      },
+    };
 
     const values = {
       image: { repository: `${props.source.imageRegistry}/${props.source.imagePath}/${IMAGES.kong.name}`, tag: IMAGES.kong.tag },
       replicaCount: props.replicas ?? 2,
       ...declarative,
-      env: { database: 'off', nginx_worker_processes: '2', proxy_access_log: '/dev/stdout', proxy_error_log: '/dev/stderr', ...(declarative.env as Record<string, string> | undefined) },
+      env: { database: 'off', nginx_worker_processes: '2', proxy_access_log: '/dev/stdout', proxy_error_log: '/dev/stderr', ...declarative.env },
       ingressController: { enabled: false },
       admin: { enabled: false },
       // The chart exposes Kong Manager on a NodePort by default; DB-less Kong OSS has no use for it.
