@@ -68,7 +68,9 @@ describe('the output swap: killed or failing at any step, the next run finds the
     repairOutput(paths);
     expect(readFileSync(join(paths.out, 'stacks', 'demo-core-a', 'cdk.tf.json'), 'utf8')).toBe('new');
     expect(readdirSync(work).filter((n) => n.startsWith('.'))).toEqual([]);
-  });
+    // Two processes start tsx and synthesize one after the other: a bound, not a speed measurement (a
+    // loaded 2-core CI machine took more than jest's default 5 s).
+  }, 60_000);
 });
 
 describe('one synthesis at a time per output directory', () => {
@@ -110,5 +112,7 @@ describe('one synthesis at a time per output directory', () => {
       expect(readFileSync(join(out, 'stacks', stack, 'cdk.tf.json'), 'utf8')).toBe(readFileSync(join(reference, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
     }
     expect(readdirSync(work).filter((n) => n.startsWith('.'))).toEqual([]);
-  });
+    // Two processes start tsx and synthesize one after the other: a bound, not a speed measurement (a
+    // loaded 2-core CI machine took more than jest's default 5 s).
+  }, 60_000);
 });
