@@ -82,6 +82,18 @@ export function mirrorMakerConnectNames(sourceAlias: string) {
 }
 
 /**
+ * MirrorMaker 2's own topics of the mirror from `sourceAlias` into `targetAlias` (Kafka's defaults):
+ * at the target, Connect's storage topics and the checkpoints; at the source, the offset syncs.
+ */
+export function mirrorMakerStateTopics(sourceAlias: string, targetAlias: string): { readonly atTarget: readonly string[]; readonly atSource: readonly string[] } {
+  const connect = mirrorMakerConnectNames(sourceAlias);
+  return {
+    atTarget: [connect.configStorageTopic, connect.statusStorageTopic, connect.offsetStorageTopic, `${sourceAlias}.checkpoints.internal`],
+    atSource: [`mm2-offset-syncs.${targetAlias}.internal`],
+  };
+}
+
+/**
  * Topics and consumer groups MirrorMaker 2 never copies: its own defaults (`topics.exclude`,
  * `groups.exclude`, which a pattern replaces), plus the Connect storage topics of any mirror (a reverse
  * mirror would otherwise copy the old direction's storage topics) and the switchover's short-lived

@@ -207,11 +207,13 @@ export async function readRecords(
 /**
  * Deletes the mirrored topics and the consumer groups of a cluster, so MirrorMaker 2 in the new
  * direction copies into an empty cluster (Strimzi: rebuild the old cluster clean; a reverse mirror over
- * old data duplicates records). Waits until the topics are gone.
+ * old data duplicates records), and the given MirrorMaker 2 topics left from an earlier direction (their
+ * offsets refer to data that is gone). Waits until the topics are gone.
  */
-export async function deleteMirroredData(target: KafkaTarget, waitSeconds = 60): Promise<{ topics: string[]; groups: string[] }> {
+export async function deleteMirroredData(target: KafkaTarget, staleMirrorTopics: readonly string[] = [], waitSeconds = 60): Promise<{ topics: string[]; groups: string[] }> {
   return withAdmin(target, async (admin) => {
-    const topics = (await admin.listTopics()).filter(isMirroredTopic).sort();
+    const existing = await admin.listTopics();
+    const topics = [...existing.filter(isMirroredTopic), ...staleMirrorTopics.filter((t) => existing.includes(t))].sort();
     const groups = (await admin.listGroups()).groups.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.groupId).sort();
     if (groups.length > 0) await admin.deleteGroups(groups);
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: waitSeconds * 1000 });

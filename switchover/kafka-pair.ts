@@ -12,12 +12,13 @@
  *   divergence the records only the old site holds (after the progress MirrorMaker 2 stored), counted and
  *              saved with their keys, values, headers and timestamps
  *   rebuild    the old cluster's mirrored topics and consumer groups deleted (Strimzi's DR guidance:
- *              rebuild the old cluster clean; a reverse mirror over old data duplicates records)
+ *              rebuild the old cluster clean; a reverse mirror over old data duplicates records), with
+ *              MirrorMaker 2's state there from earlier directions
  *   following  after the deploy at the old site: its MirrorMaker 2 has copied every record of the new site
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { ProvinceModel } from '../model/platform-model';
-import { mirrorMakerConnectNames, PORTS } from '../model/middleware-model';
+import { mirrorMakerConnectNames, mirrorMakerStateTopics, PORTS } from '../model/middleware-model';
 import { otherSite, ZONES, type Site, type Zone } from '../model/topology';
 import {
   connectGroupState,
@@ -197,7 +198,12 @@ export async function kafkaRebuild(pair: KafkaPairRef, at: Site, savedEnds: Read
   if (JSON.stringify([...(await topicOffsets(target(pair, at)))]) !== JSON.stringify([...ends])) {
     return { status: 'refused', data: { lateRecords, lateFile }, message: `${name} at site ${at}: its topics still receive writes; stop site ${at}'s producers and run again (what arrived so far is saved in ${lateFile})` };
   }
-  const deleted = await deleteMirroredData(target(pair, at));
+  // MirrorMaker 2's state left at this site from earlier directions refers to offsets that are gone: the
+  // storage and checkpoints of a mirror into this site (it would resume past the rebuilt topics' ends,
+  // or keep translating with old checkpoints) and the offset syncs of the mirror out of it.
+  const other = pair.alias[otherSite(at)];
+  const stale = [...mirrorMakerStateTopics(other, pair.alias[at]).atTarget, ...mirrorMakerStateTopics(pair.alias[at], other).atSource];
+  const deleted = await deleteMirroredData(target(pair, at), stale);
   return { status: 'done', data: { deletedTopics: deleted.topics, deletedGroups: deleted.groups, lateRecords, ...(lateRecords > 0 ? { lateFile } : {}) } };
 }
 

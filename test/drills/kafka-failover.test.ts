@@ -16,7 +16,9 @@
  * writes of its own. The failover promotes B; the group resumes at B from its translated offsets; when A
  * is back its records MirrorMaker 2 never copied are counted and saved, A is rebuilt clean and follows B.
  * Every acknowledged message must be at B or saved (0 lost), and the count of saved records must equal
- * the acknowledged messages missing at B. Without the identity replication policy the drill must fail.
+ * the acknowledged messages missing at B. Then a planned failback to A (B writes, then stops; the
+ * switchover waits for the mirror, moves, rebuilds B clean): 0 lost, 0 twice. Without the identity
+ * replication policy the drill must fail.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -321,6 +323,63 @@ interface DrillResult {
   rtoSeconds: number;
   windowSeconds: number;
   duplicatesAtA: number;
+  failback?: FailbackResult;
+}
+
+interface FailbackResult {
+  acknowledgedAtB: number;
+  lost: number;
+  unmirroredWhenMoved: number;
+  duplicates: { A: number; B: number };
+  sameRecords: boolean;
+  reconsumedAtA: number;
+  rtoSeconds: number;
+}
+
+/**
+ * Failing back, planned (both sites up, B active, A following): B's applications write and consume, then
+ * stop; the switchover B -> A waits until MirrorMaker 2 at A has every record and the group's offsets,
+ * promotes A, stops the mirror at A, rebuilds B clean, and verifies B follows A. Every record B
+ * acknowledged must be at A, each once, and the group resumes at A.
+ */
+async function plannedFailback(dc: KafkaDatacenters, journal: string): Promise<FailbackResult> {
+  const acknowledged = new Set<string>();
+  // Values "2.<n>": distinct from the first producer's.
+  const producer = dc.java('B', 'producer-B', ['org.apache.kafka.tools.VerifiableProducer', '--topic', TOPIC, '--max-messages', '4000', '--throughput', String(PER_SECOND), '--acks', '-1', '--value-prefix', '2', '--bootstrap-server', INTERNAL]);
+  const produced = events(producer, (event) => {
+    if (event.name === 'producer_send_success') acknowledged.add(event.value!);
+  });
+  const consumerAtB = startConsumer(dc, 'B');
+  await produced;
+  await waitFor(async () => consumerAtB.idleMs() > 10_000, 120, 'the group at B did not settle');
+  const consumedAtB = await consumerAtB.stop();
+
+  const outcome = await switchover(dc, journal, 'B');
+  expect(outcome).toMatchObject({ status: 'completed' });
+  const report = outcome.status === 'completed' ? outcome.report : undefined;
+  const kafka = report!.pairs.find((p) => p.pair.startsWith('kafka@'))!;
+
+  const [atA, atB] = [await topicValues(dc, 'A'), await topicValues(dc, 'B')];
+  const consumerAtA = startConsumer(dc, 'A');
+  await waitFor(async () => consumerAtA.idleMs() > 15_000, 180, 'the group at A did not settle');
+  const resumedAtA = await consumerAtA.stop();
+  const seen = new Set([...consumedAtB, ...resumedAtA]);
+  const setA = new Set(atA);
+  const seenAtB = new Set(consumedAtB);
+  const result: FailbackResult = {
+    acknowledgedAtB: acknowledged.size,
+    lost: [...acknowledged].filter((v) => !setA.has(v) || !seen.has(v)).length,
+    unmirroredWhenMoved: kafka.unmirroredRecords ?? -1,
+    duplicates: { A: atA.length - setA.size, B: atB.length - new Set(atB).size },
+    sameRecords: atA.length === atB.length && atB.every((v) => setA.has(v)),
+    reconsumedAtA: resumedAtA.filter((v) => seenAtB.has(v)).length,
+    rtoSeconds: report!.rtoSeconds,
+  };
+  console.log(
+    `Kafka planned failback B -> A: ${result.acknowledgedAtB} acknowledged at B, not copied when the switchover moved: ${result.unmirroredWhenMoved}, lost: ${result.lost}; ` +
+      `A holds ${atA.length} records (${result.duplicates.A} twice), B rebuilt from A ${atB.length} (${result.duplicates.B} twice); the group read ${result.reconsumedAtA} again at A; RTO ${result.rtoSeconds.toFixed(1)} s`,
+  );
+  return result;
 }
 
 async function siteLossDrill(mutation: Mutation): Promise<DrillResult> {
@@ -414,6 +473,7 @@ async function siteLossDrill(mutation: Mutation): Promise<DrillResult> {
       windowSeconds: kafkaReport.windowSeconds ?? -1,
       duplicatesAtA,
     };
+    if (mutation === 'none') result.failback = await plannedFailback(dc, join(work, 'journal-failback'));
     console.log(
       `Kafka site-loss drill (${mutation}): ${result.acknowledged} acknowledged at A (${cutAt} before the cut); ` +
         `missing at B: ${result.missingAtB}, saved at A as divergent: ${result.divergentSaved} (${saved.length} lines), lost for good: ${lostForGood}; ` +
@@ -435,7 +495,7 @@ afterAll(async () => {
   await tearDownAll();
 });
 
-test('site loss: the group resumes at B from translated offsets; every acknowledged record is at B or saved at A, the saved count equals what B misses; A rebuilt clean follows B', async () => {
+test('site loss, then planned failback: the group resumes at B from translated offsets; every acknowledged record is at B or saved at A, the saved count equals what B misses; A rebuilt clean follows B; failing back loses nothing and copies nothing twice', async () => {
   if (!available) throw new Error('this drill needs root and iproute2 (ip netns)');
   const result = await siteLossDrill('none');
   expect(result.lostForGood).toBe(0);
@@ -444,6 +504,9 @@ test('site loss: the group resumes at B from translated offsets; every acknowled
   // Resumed from the translated offsets: without them the group would read all it consumed at A again.
   expect(result.reconsumedAtB).toBeLessThan(result.consumedAtA / 2);
   expect(result.duplicatesAtA).toBe(0);
+  // (c) failback, planned: nothing lost, nothing twice, both sites hold the same records.
+  expect(result.failback).toMatchObject({ lost: 0, unmirroredWhenMoved: 0, duplicates: { A: 0, B: 0 }, sameRecords: true });
+  expect(result.failback!.acknowledgedAtB).toBe(4000);
 });
 
 test('fails with a broken configuration: without the identity replication policy the topic is renamed at B and the group finds nothing', async () => {
