@@ -1,4 +1,5 @@
-import { outcome, type JsonValue, type ResourceRule, type RuleProblem } from '../types';
+import { outcome, type ResourceRule, type RuleProblem } from '../types';
+import { visitStrings } from './visit-strings';
 
 /**
  * A Kubernetes Secret read by a data source and passed into a resource puts the secret's value into
@@ -15,7 +16,7 @@ export const secNoSecretDataInState: ResourceRule = {
   description: "no resource takes a Kubernetes Secret's data from a data source (the value would be in Terraform's state)",
   check(subject) {
     const problems: RuleProblem[] = [];
-    visit(subject.config, '', (text, path) => {
+    visitStrings(subject.config, '', (text, path) => {
       for (const match of text.matchAll(SECRET_DATA_REFERENCE)) {
         problems.push({
           message: `${path || '(value)'} takes the data of Secret data source ${match[1]} (data.${match[0].split('.').slice(1, 3).join('.')}): its value is stored in Terraform's state`,
@@ -26,13 +27,3 @@ export const secNoSecretDataInState: ResourceRule = {
     return outcome(problems);
   },
 };
-
-function visit(value: JsonValue, path: string, onString: (text: string, path: string) => void): void {
-  if (typeof value === 'string') return onString(value, path);
-  if (value === null || typeof value !== 'object') return;
-  if (Array.isArray(value)) return value.forEach((item, i) => visit(item, `${path}[${i}]`, onString));
-  for (const [key, child] of Object.entries(value)) {
-    if (key === '//') continue;
-    visit(child, path ? `${path}.${key}` : key, onString);
-  }
-}

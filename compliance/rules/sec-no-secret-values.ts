@@ -1,4 +1,5 @@
 import { outcome, type JsonValue, type ResourceRule, type RuleProblem } from '../types';
+import { visitStrings } from './visit-strings';
 
 /**
  * Secrets recognised by their value, wherever they stand: inside configuration texts (a redis.conf, a
@@ -62,16 +63,6 @@ export const secNoSecretValues: ResourceRule = {
     }
   },
 };
-
-function visitStrings(value: JsonValue, path: string, visit: (text: string, path: string) => void): void {
-  if (typeof value === 'string') return visit(value, path);
-  if (value === null || typeof value !== 'object') return;
-  if (Array.isArray(value)) return value.forEach((item, i) => visitStrings(item, `${path}[${i}]`, visit));
-  for (const [key, child] of Object.entries(value)) {
-    if (key === '//') continue;
-    visitStrings(child, path ? `${path}.${key}` : key, visit);
-  }
-}
 
 function parseJson(text: string): JsonValue | undefined {
   try {
