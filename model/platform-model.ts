@@ -8,7 +8,7 @@
 import { APPLICATION_CATALOG, type CatalogApplication, type MiddlewareRole } from './catalog';
 import { middlewareUsedInZone, type BackendConfig, type ClusterAccess, type Environment, type Quota } from './environment-schema';
 import type { GatewaySettings } from './gateway-schema';
-import { planMiddleware, type MiddlewarePlan } from './middleware-model';
+import { planMiddleware, PORTS, type MiddlewarePlan } from './middleware-model';
 import { otherSite, projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
 
 export const DEFAULTS = {
@@ -39,7 +39,7 @@ export const MIDDLEWARE_PORTS: Readonly<Record<MiddlewareRole, number>> = {
  * servers the tracker sends it to (uploads and downloads go to the storage directly).
  */
 export function middlewareClientPorts(role: MiddlewareRole): readonly number[] {
-  return role === 'fastdfs' ? [MIDDLEWARE_PORTS.fastdfs, 23000] : [MIDDLEWARE_PORTS[role]];
+  return role === 'fastdfs' ? [MIDDLEWARE_PORTS.fastdfs, PORTS.fastdfsStorage] : [MIDDLEWARE_PORTS[role]];
 }
 
 /** Port of the Kubernetes API server when the environment does not name one. */

@@ -78,7 +78,7 @@ export async function topicOffsets(target: KafkaTarget): Promise<Map<PartitionKe
 export async function groupOffsets(target: KafkaTarget): Promise<Map<string, Map<PartitionKey, number>>> {
   return withAdmin(target, async (admin) => {
     const topics = (await admin.listTopics()).filter(isMirroredTopic);
-    const groups = (await admin.listGroups()).groups.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.groupId).sort();
+    const groups = await consumerGroupIds(admin);
     const result = new Map<string, Map<PartitionKey, number>>();
     for (const groupId of groups) {
       const committed = new Map<PartitionKey, number>();
@@ -88,6 +88,20 @@ export async function groupOffsets(target: KafkaTarget): Promise<Map<string, Map
       if (committed.size > 0) result.set(groupId, committed);
     }
     return result;
+  });
+}
+
+/** Consumer groups (not Connect's): those applications use, and whose offsets MirrorMaker 2 translates. */
+async function consumerGroupIds(admin: Admin): Promise<string[]> {
+  return (await admin.listGroups()).groups.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.groupId).sort();
+}
+
+/** Consumer groups with members connected now. */
+export async function connectedConsumerGroups(target: KafkaTarget): Promise<string[]> {
+  return withAdmin(target, async (admin) => {
+    const groups = await consumerGroupIds(admin);
+    const described = groups.length > 0 ? (await admin.describeGroups(groups)).groups : [];
+    return described.filter((g) => g.members.length > 0).map((g) => g.groupId);
   });
 }
 
@@ -214,7 +228,7 @@ export async function deleteMirroredData(target: KafkaTarget, staleMirrorTopics:
   return withAdmin(target, async (admin) => {
     const existing = await admin.listTopics();
     const topics = [...existing.filter(isMirroredTopic), ...staleMirrorTopics.filter((t) => existing.includes(t))].sort();
-    const groups = (await admin.listGroups()).groups.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.groupId).sort();
+    const groups = await consumerGroupIds(admin);
     if (groups.length > 0) await admin.deleteGroups(groups);
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: waitSeconds * 1000 });
     const deadline = Date.now() + waitSeconds * 1000;

@@ -21,6 +21,7 @@ import type { ProvinceModel } from '../model/platform-model';
 import { mirrorMakerConnectNames, mirrorMakerStateTopics, PORTS } from '../model/middleware-model';
 import { otherSite, ZONES, type Site, type Zone } from '../model/topology';
 import {
+  connectedConsumerGroups,
   connectGroupState,
   deleteMirroredData,
   groupOffsets,
@@ -29,7 +30,6 @@ import {
   mirrorProgress,
   readRecords,
   topicOffsets,
-  withAdmin,
   type KafkaTarget,
   type PartitionKey,
 } from './kafka-member';
@@ -68,15 +68,18 @@ function progressAt(pair: KafkaPairRef, at: Site): Promise<Map<PartitionKey, num
   return mirrorProgress(target(pair, at), mirrorMakerConnectNames(pair.alias[source]).offsetStorageTopic, pair.alias[source]);
 }
 
-/** Records at `source` MirrorMaker 2 (at the other site) has not copied, per partition. */
-function unmirrored(sourceEnds: ReadonlyMap<PartitionKey, { low: number; high: number }>, progress: ReadonlyMap<PartitionKey, number>): Map<PartitionKey, { from: number; to: number }> {
+/** The offset ranges from `startOf(partition)` (or the partition's start) to its end, where not empty. */
+function recordsFrom(ends: ReadonlyMap<PartitionKey, { low: number; high: number }>, startOf: (partition: PartitionKey) => number): Map<PartitionKey, { from: number; to: number }> {
   const result = new Map<PartitionKey, { from: number; to: number }>();
-  for (const [partition, { low, high }] of sourceEnds) {
-    const from = Math.max(mirroredUpTo(progress, partition), low);
+  for (const [partition, { low, high }] of ends) {
+    const from = Math.max(startOf(partition), low);
     if (high > from) result.set(partition, { from, to: high });
   }
   return result;
 }
+
+/** Records at the source MirrorMaker 2 (at the other site) has not copied, per partition. */
+const unmirrored = (sourceEnds: ReadonlyMap<PartitionKey, { low: number; high: number }>, progress: ReadonlyMap<PartitionKey, number>) => recordsFrom(sourceEnds, (partition) => mirroredUpTo(progress, partition));
 
 const total = (gaps: ReadonlyMap<PartitionKey, { from: number; to: number }>) => [...gaps.values()].reduce((sum, g) => sum + g.to - g.from, 0);
 
@@ -182,18 +185,10 @@ export async function kafkaDivergence(pair: KafkaPairRef, from: Site, to: Site, 
 export async function kafkaRebuild(pair: KafkaPairRef, at: Site, savedEnds: Readonly<Record<string, number>>, lateFile: string): Promise<StepResult> {
   const name = kafkaPairName(pair);
   if (!(await kafkaReachable(target(pair, at)))) return { status: 'waiting', message: `${name} at site ${at} does not answer; run again when it is back` };
-  const active = await withAdmin(target(pair, at), async (admin) => {
-    const groups = (await admin.listGroups()).groups.filter((g) => g.protocolType === 'consumer').map((g) => g.groupId);
-    const described = groups.length > 0 ? (await admin.describeGroups(groups)).groups : [];
-    return described.filter((g) => g.members.length > 0).map((g) => g.groupId);
-  });
+  const active = await connectedConsumerGroups(target(pair, at));
   if (active.length > 0) return { status: 'refused', message: `${name} at site ${at}: consumers still connected (${active.join(', ')}); stop site ${at}'s applications and run again` };
   const ends = await topicOffsets(target(pair, at));
-  const late = new Map<PartitionKey, { from: number; to: number }>();
-  for (const [partition, { low, high }] of ends) {
-    const from = Math.max(savedEnds[partition] ?? 0, low);
-    if (high > from) late.set(partition, { from, to: high });
-  }
+  const late = recordsFrom(ends, (partition) => savedEnds[partition] ?? 0);
   const lateRecords = late.size > 0 ? await saveRecords(target(pair, at), late, lateFile) : 0;
   if (JSON.stringify([...(await topicOffsets(target(pair, at)))]) !== JSON.stringify([...ends])) {
     return { status: 'refused', data: { lateRecords, lateFile }, message: `${name} at site ${at}: its topics still receive writes; stop site ${at}'s producers and run again (what arrived so far is saved in ${lateFile})` };

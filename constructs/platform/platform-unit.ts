@@ -9,7 +9,7 @@ import { SiteLoadBalancer } from '../traffic/site-load-balancer';
 import { platformZoneName, renderZoneFile } from '../../model/dns-zone';
 import { GATEWAY_PROXY_PORT, LISTENER_PORT, PEER_LISTENER_PORT, planLoadBalancer, SERVICE_PORTS } from '../../model/load-balancer';
 import { DEFAULT_GATEKEEPER_PORT } from '../../model/gateway-config';
-import { DR_PAIRED_MIDDLEWARE } from '../../model/catalog';
+import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from '../../model/catalog';
 import { PORTS } from '../../model/middleware-model';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { BusinessApplication } from '../apps/business-application';
@@ -57,22 +57,23 @@ export class PlatformUnit extends Construct {
     }
     this.tenants = tenants;
 
+    // What each tenant namespace's applications use. The database is outside the cluster: reached at its
+    // addresses only, never through the middleware namespace.
+    const portsOf = (roles: readonly MiddlewareRole[]) => [...new Set(roles.flatMap(middlewareClientPorts))].sort((a, b) => a - b);
     const tenantMiddleware = unit.tenants
       .map((tenant) => {
         const roles = [...new Set(unit.applications.filter((app) => app.namespace === tenant.namespace).flatMap((app) => app.catalog.uses))].filter((role) => unit.middleware.includes(role)).sort();
         return {
           namespace: tenant.namespace,
-          roles,
-          ports: [...new Set(roles.flatMap(middlewareClientPorts))].sort((a, b) => a - b),
+          ports: portsOf(roles),
+          inClusterPorts: portsOf(roles.filter((role) => role !== 'database')),
           addresses: roles.flatMap((role) => [unit.middlewareVips[role], unit.peerMiddlewareVips[role]]).filter((a): a is string => a !== undefined),
         };
       })
-      .filter((tenant) => tenant.roles.length > 0);
+      .filter((tenant) => tenant.ports.length > 0);
     this.middleware = new MiddlewareSet(this, 'Middleware', {
       // Clients: each tenant namespace on the ports of the middleware its applications use.
-      clients: tenantMiddleware
-        .filter((tenant) => tenant.roles.some((role) => role !== 'database'))
-        .map((tenant) => ({ namespace: tenant.namespace, ports: [...new Set(tenant.roles.filter((role) => role !== 'database').flatMap(middlewareClientPorts))].sort((a, b) => a - b) })),
+      clients: tenantMiddleware.filter((tenant) => tenant.inClusterPorts.length > 0).map((tenant) => ({ namespace: tenant.namespace, ports: tenant.inClusterPorts })),
       plan: unit.middlewarePlan,
       zone: unit.zone,
       site: unit.site,

@@ -51,7 +51,10 @@ export class ServiceGateway extends Construct {
       { volume: 'gateway-link', secretName: settings.linkSecret ?? DEFAULT_LINK_SECRET, mountPath: `${CREDENTIALS_DIR}/${LINK_CREDENTIAL_ID}` },
       ...institutions.map((i) => ({ volume: `credential-${i.id}`, secretName: i.credentialSecret, mountPath: `${CREDENTIALS_DIR}/${i.id}` })),
     ];
-    const restricted = { runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+    // The proxy's settings; the init container (not covered by the chart's containerSecurityContext) gets
+    // the same, with the pod's user spelled out.
+    const podSecurity = { runAsNonRoot: true, runAsUser: 1000 };
+    const containerSecurity = { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
     const declarative = {
       env: { declarative_config: `${RENDERED_DIR}/kong.yml` },
       podAnnotations: { 'hsa.gov.cn/declarative-template-hash': createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 16) },
@@ -62,7 +65,7 @@ export class ServiceGateway extends Construct {
             image,
             command: ['resty', `${TEMPLATE_DIR}/render-credentials.lua`, `${TEMPLATE_DIR}/kong.yml`, CREDENTIALS_DIR, `${RENDERED_DIR}/kong.yml`],
             resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
-            securityContext: restricted,
+            securityContext: { ...podSecurity, ...containerSecurity },
             volumeMounts: [
               { name: 'declarative-template', mountPath: TEMPLATE_DIR, readOnly: true },
               ...mounted.map((m) => ({ name: m.volume, mountPath: m.mountPath, readOnly: true })),
@@ -92,8 +95,8 @@ export class ServiceGateway extends Construct {
       proxy: { type: 'ClusterIP', http: { enabled: true, servicePort: 80, containerPort: 8000 }, tls: { enabled: false } },
       status: { enabled: true },
       resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } },
-      securityContext: { runAsNonRoot: true, runAsUser: 1000 },
-      containerSecurityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      securityContext: podSecurity,
+      containerSecurityContext: containerSecurity,
     };
     this.release = helmRelease(this, 'Resource', {
       name: 'gateway',

@@ -9,7 +9,7 @@
  * hold each credential.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kongConfig } from '../../model/gateway-config';
@@ -63,8 +63,9 @@ interface Stack {
 /** The public zone's template and script as synthesized, and a credentials directory as the pod mounts it. */
 function synthesizedTemplate(activeSite: Site, stackName = 'demo-public-a'): { template: string; script: string; credentials: string; institutions: { id: string; auth: 'key' | 'jwt' }[] } {
   const [loaded] = loadEnvironments(ENVIRONMENTS, ['demo']);
-  const outdir = join(work, `synth-${stackName}-${activeSite}`);
-  buildPlatformApp(outdir, [loaded!], { activeSite }).synth();
+  // One synthesis per active site serves every stack's template.
+  const outdir = join(work, `synth-${activeSite}`);
+  if (!existsSync(outdir)) buildPlatformApp(outdir, [loaded!], { activeSite }).synth();
   const stack = JSON.parse(readFileSync(join(outdir, 'stacks', stackName, 'cdk.tf.json'), 'utf8')) as Stack;
   const configMap = Object.values(stack.resource.kubernetes_config_map_v1).find((c) => c.metadata.name === 'kong-declarative-template')!;
   const dir = join(work, `render-${stackName}-${activeSite}`);
