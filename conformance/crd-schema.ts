@@ -41,28 +41,34 @@ export function crdVersionsOf(yamlTexts: readonly string[]): CrdVersion[] {
   return versions;
 }
 
+const JUNCTORS = new Set(['oneOf', 'anyOf', 'allOf', 'not']);
+
 /**
  * The structural schema as JSON Schema for Ajv: objects that declare `properties` and do not preserve
  * unknown fields refuse undeclared ones; `metadata` is left to the API server.
  */
-function strictSchema(schema: Json, atRoot = true): Json {
-  if (Array.isArray(schema)) return schema.map((s) => strictSchema(s, false));
+function strictSchema(schema: Json, atRoot = true, inJunctor = false): Json {
+  if (Array.isArray(schema)) return schema.map((s) => strictSchema(s, false, inJunctor));
   if (!isObject(schema)) return schema;
   const out: { [key: string]: Json } = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (key === 'properties' && isObject(value)) {
-      out.properties = Object.fromEntries(Object.entries(value).map(([name, s]) => [name, atRoot && name === 'metadata' ? {} : strictSchema(s, false)]));
+    if (JUNCTORS.has(key)) {
+      // oneOf/anyOf/allOf/not only validate values; which fields exist is the main schema's say
+      // (Kubernetes' structural schemas), so a branch listing one field must not refuse the others.
+      out[key] = strictSchema(value, false, true);
+    } else if (key === 'properties' && isObject(value)) {
+      out.properties = Object.fromEntries(Object.entries(value).map(([name, s]) => [name, atRoot && name === 'metadata' ? {} : strictSchema(s, false, inJunctor)]));
     } else if (key === 'x-kubernetes-int-or-string' && value === true) {
       out.anyOf = [{ type: 'integer' }, { type: 'string' }];
     } else if (key.startsWith('x-kubernetes-')) {
       continue;
     } else {
-      out[key] = strictSchema(value, false);
+      out[key] = strictSchema(value, false, inJunctor);
     }
   }
   // apiVersion, kind and metadata are the API server's own, declared by the CRD or not.
   if (atRoot && isObject(out.properties)) out.properties = { apiVersion: {}, kind: {}, metadata: {}, ...out.properties };
-  if (isObject(out.properties) && schema['x-kubernetes-preserve-unknown-fields'] !== true && out.additionalProperties === undefined) {
+  if (!inJunctor && isObject(out.properties) && schema['x-kubernetes-preserve-unknown-fields'] !== true && out.additionalProperties === undefined) {
     out.additionalProperties = false;
   }
   return out;

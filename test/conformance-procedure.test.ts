@@ -75,6 +75,26 @@ test('fails on a missing required field, an undeclared field, or an apiVersion n
   expect(validateCustomResource({ apiVersion: 'example.io/v1beta2', kind: 'Widget', spec: { size: 1 } }, crds).errors[0]).toContain('no CRD serves example.io/v1beta2 Widget');
 });
 
+test("oneOf branches check values, not which fields exist (Strimzi's trustedCertificates: secretName with certificate or pattern)", () => {
+  const trusted = crd.replace(
+    '                free: { type: object, x-kubernetes-preserve-unknown-fields: true }',
+    [
+      '                free: { type: object, x-kubernetes-preserve-unknown-fields: true }',
+      '                ca:',
+      '                  type: object',
+      '                  properties: { secretName: { type: string }, certificate: { type: string }, pattern: { type: string } }',
+      '                  oneOf: [{ properties: { certificate: {} }, required: [certificate] }, { properties: { pattern: {} }, required: [pattern] }]',
+      '                  required: [secretName]',
+    ].join('\n'),
+  );
+  const crds = crdVersionsOf([trusted]);
+  const widget = (ca: Record<string, string>) => validateCustomResource({ apiVersion: 'example.io/v1', kind: 'Widget', spec: { size: 1, ca } }, crds);
+  expect(widget({ secretName: 's', certificate: 'ca.crt' })).toEqual({ valid: true, errors: [] });
+  expect(widget({ secretName: 's', pattern: '*.crt' })).toEqual({ valid: true, errors: [] });
+  expect(widget({ secretName: 's', certificate: 'ca.crt', pattern: '*.crt' }).errors).toContain('/spec/ca: must match exactly one schema in oneOf');
+  expect(widget({ secretName: 's', certficate: 'ca.crt' }).errors).toContain('/spec/ca: unknown field "certficate"');
+});
+
 test('images of a render: containers and init containers, and the images an operator is told to pull', () => {
   const manifests = `
 kind: Deployment
