@@ -1,15 +1,20 @@
 /**
  * `npm run switchover -- --env <name> --to A|B --journal <dir> [--site-lost A|B] [--execute]
- *   [--redis-password-file <file>] [--discard-divergent] [--pairs redis,kafka]`
+ *   [--redis-password-file <file>] [--redis-ca-file <file>] [--kafka-password-file <file>] [--kafka-ca-file <file>]
+ *   [--discard-divergent] [--pairs redis,kafka]`
  *
  * Executes the DR plan (model: switchover/execute-switchover.ts). Dry run by default. The Redis password
- * comes from `--redis-password-file` or the variable HSA_REDIS_PASSWORD, never from the command line.
+ * comes from `--redis-password-file` or the variable HSA_REDIS_PASSWORD, never from the command line;
+ * the servers speak TLS only, verified against `--redis-ca-file` (ca.crt of the Redis TLS Secret). Kafka
+ * is reached on its external listener as the user `hsa-switchover`: its password from
+ * `--kafka-password-file` or HSA_KAFKA_PASSWORD, the listener verified against `--kafka-ca-file`.
  * Exit codes: 0 done (or dry run), 3 waiting for the lost site to come back (run again), 4 refused (a
  * precondition failed or divergent writes are not acknowledged; the journal says why), 1 failed, 2 usage.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ENVIRONMENT_NAME, EnvironmentError, loadEnvironments } from '../model/load-environment';
+import { KAFKA_SYSTEM_USERS } from '../model/middleware-model';
 import { resolveProvince } from '../model/platform-model';
 import { CdktfDeployer } from '../switchover/cdktf-deployer';
 import { CHECKED_PAIR_KINDS, executeSwitchover, SwitchoverError, uncheckedPairsOf, type Deployer, type PairKind } from '../switchover/execute-switchover';
@@ -20,7 +25,7 @@ const SWITCHES = ['--execute', '--discard-divergent'];
 
 export async function main(argv: readonly string[], deployerFor?: (envName: string) => Deployer): Promise<number> {
   try {
-    const flags = readFlags(argv.filter((a) => !SWITCHES.includes(a)), ['env', 'to', 'site-lost', 'journal', 'redis-password-file', 'pairs']);
+    const flags = readFlags(argv.filter((a) => !SWITCHES.includes(a)), ['env', 'to', 'site-lost', 'journal', 'redis-password-file', 'redis-ca-file', 'kafka-password-file', 'kafka-ca-file', 'pairs']);
     const envName = flags.get('env');
     if (!envName || !ENVIRONMENT_NAME.test(envName)) throw new UsageError('--env <name>: the environment to switch (2-16 lowercase letters or digits)');
     const to = parseActiveSite(flags.get('to'), '--to');
@@ -40,7 +45,21 @@ export async function main(argv: readonly string[], deployerFor?: (envName: stri
         `the switchover checks and switches ${CHECKED_PAIR_KINDS.join(' and ')} pairs; ${unchecked.join(', ')} have no automated check yet. Check them by hand (npm run runbook -- --env ${envName} --to ${to}) and name the pairs to switch: --pairs ${CHECKED_PAIR_KINDS.join(',')}`,
       );
     }
-    const password = execute && kinds.includes('redis') ? readPassword(flags.get('redis-password-file')) : '';
+    const redis =
+      execute && kinds.includes('redis')
+        ? {
+            password: readPassword(flags.get('redis-password-file'), 'HSA_REDIS_PASSWORD', 'the Redis password: --redis-password-file <file> or the variable HSA_REDIS_PASSWORD (the value of the redis-password key of the Redis Secret)'),
+            tlsCa: readCaFile(flags.get('redis-ca-file'), "--redis-ca-file <file>: the CA certificate (ca.crt of the Redis TLS Secret) the Redis servers' certificates come from"),
+          }
+        : undefined;
+    const kafka =
+      execute && kinds.includes('kafka')
+        ? {
+            username: KAFKA_SYSTEM_USERS.switchover,
+            password: readPassword(flags.get('kafka-password-file'), 'HSA_KAFKA_PASSWORD', `the Kafka password of the user ${KAFKA_SYSTEM_USERS.switchover}: --kafka-password-file <file> or the variable HSA_KAFKA_PASSWORD (its key in the Kafka users Secret)`),
+            ca: readCaFile(flags.get('kafka-ca-file'), "--kafka-ca-file <file>: the CA certificate (ca.crt of the Kafka TLS Secret) the external listeners' certificates come from"),
+          }
+        : undefined;
     const outcome = await executeSwitchover({
       province,
       kinds,
@@ -48,7 +67,8 @@ export async function main(argv: readonly string[], deployerFor?: (envName: stri
       ...(siteLost ? { siteLost } : {}),
       execute,
       journalDir: resolve(journal),
-      redisPassword: password,
+      ...(redis ? { redis } : {}),
+      ...(kafka ? { kafka } : {}),
       discardDivergent: argv.includes('--discard-divergent'),
       deployer: deployerFor ? deployerFor(envName) : new CdktfDeployer(envName, projectRoot()),
       print: (line) => process.stdout.write(`${line}\n`),
@@ -87,10 +107,17 @@ function parseKinds(value: string | undefined): PairKind[] {
   return kinds as PairKind[];
 }
 
-function readPassword(file: string | undefined): string {
+function readCaFile(file: string | undefined, usage: string): Buffer {
+  if (!file) throw new UsageError(usage);
+  const pem = readFileSync(file);
+  if (!pem.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${file}: expected a PEM certificate (-----BEGIN CERTIFICATE-----); ${usage}`);
+  return pem;
+}
+
+function readPassword(file: string | undefined, variable: string, usage: string): string {
   if (file) return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  const fromEnvironment = process.env.HSA_REDIS_PASSWORD;
-  if (!fromEnvironment) throw new UsageError('the Redis password: --redis-password-file <file> or the variable HSA_REDIS_PASSWORD (the value of the redis-password key of the Redis Secret)');
+  const fromEnvironment = process.env[variable];
+  if (!fromEnvironment) throw new UsageError(usage);
   return fromEnvironment;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Rule packs. Each rule id is `<Pack>-<Rule>`; a pack is the list of its rules.
  *   K8S       Kubernetes hardening after the NSA/CISA guide (resource rules)
- *   SEC       no plaintext secrets (resource rule)
+ *   SEC       no plaintext secrets, no plaintext across the datacenter link (resource rules)
  *   HSAF      medical-insurance application framework: names not IPs, sessions apart from cache
  *   ZONE      GB/T 22240-2020 level 3 network zoning
  *   SYM       A/B symmetry of the two datacenters
@@ -18,6 +18,7 @@ import { k8sNoPrivilegeEscalation } from './rules/k8s-no-privilege-escalation';
 import { k8sReadOnlyRootFilesystem } from './rules/k8s-read-only-root-filesystem';
 import { k8sResourceLimits } from './rules/k8s-resource-limits';
 import { k8sRunAsNonRoot } from './rules/k8s-run-as-non-root';
+import { secCrossSiteEncrypted } from './rules/sec-cross-site-encrypted';
 import { secNoPlaintextSecrets } from './rules/sec-no-plaintext-secrets';
 import { secNoSecretDataInState } from './rules/sec-no-secret-data-in-state';
 import { secNoSecretValues } from './rules/sec-no-secret-values';
@@ -34,7 +35,7 @@ export const K8S_PACK: readonly ResourceRule[] = [
   k8sReadOnlyRootFilesystem,
   k8sPodSecurityRestricted,
 ];
-export const SEC_PACK: readonly ResourceRule[] = [secNoPlaintextSecrets, secNoSecretValues, secNoSecretDataInState];
+export const SEC_PACK: readonly ResourceRule[] = [secNoPlaintextSecrets, secNoSecretValues, secNoSecretDataInState, secCrossSiteEncrypted];
 
 /** Resource rules for a province whose platform DNS zone is `<env>.<dnsDomain>`. */
 export function resourceRules(platformDomains: readonly string[]): readonly ResourceRule[] {

@@ -25,8 +25,17 @@ export const CHART_VERSIONS = {
 export const KAFKA_VERSION = '4.1.0';
 export const FASTDFS_IMAGE_TAG = 'V6.13.0';
 
-export const DEFAULT_SECRETS = { redis: 'hsa-redis-auth', log: 'hsa-log-auth', database: 'hsa-db-auth' } as const;
+export const DEFAULT_SECRETS = {
+  redis: 'hsa-redis-auth',
+  redisTls: 'hsa-redis-tls',
+  kafkaTls: 'hsa-kafka-tls',
+  kafkaUsers: 'hsa-kafka-users',
+  log: 'hsa-log-auth',
+  database: 'hsa-db-auth',
+} as const;
 export const REDIS_PASSWORD_KEY = 'redis-password';
+/** Keys of a TLS Secret as cert-manager writes them. */
+export const TLS_SECRET_KEYS = { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' } as const;
 
 export const PORTS = {
   redis: 6379,
@@ -64,6 +73,8 @@ export interface RedisPlan {
   /** Cache evicts; sessions must not lose live logins to eviction. */
   readonly evictionPolicy: 'allkeys-lru' | 'volatile-lru';
   readonly authSecret: string;
+  /** Existing Secret with this site's certificate (TLS_SECRET_KEYS): Redis listens and replicates over TLS only. */
+  readonly tlsSecret: string;
   readonly chartVersion: string;
 }
 
@@ -109,6 +120,70 @@ export const MIRROR_GROUPS_EXCLUDED = ['console-consumer-.*', 'connect-.*', '__.
  */
 export const MIRROR_MAKER_OFFSET_FLUSH_MS = 5000;
 
+/**
+ * Kafka users of the toolkit's own machinery. MirrorMaker 2 reads the other site's cluster and writes
+ * the local one as `mirrorMaker`; the switchover reads offsets and rebuilds a cluster as `switchover`.
+ */
+export const KAFKA_SYSTEM_USERS = { mirrorMaker: 'hsa-mirror-maker', switchover: 'hsa-switchover' } as const;
+
+export type KafkaAclOperation = 'Read' | 'Write' | 'Create' | 'Delete' | 'Alter' | 'Describe' | 'DescribeConfigs' | 'AlterConfigs';
+
+/** One ACL rule as Strimzi's KafkaUser states it (`spec.authorization.acls[]`). */
+export interface KafkaAcl {
+  readonly resource: { readonly type: 'topic' | 'group'; readonly name: string; readonly patternType: 'literal' | 'prefix' } | { readonly type: 'cluster' };
+  readonly operations: readonly KafkaAclOperation[];
+}
+
+/**
+ * A SCRAM-SHA-512 user of a Kafka pair, the same at both sites (its password is the key `<name>` of the
+ * users Secret, so clients keep working after a switchover), with the ACLs it needs and no more.
+ */
+export interface KafkaUserPlan {
+  readonly name: string;
+  readonly acls: readonly KafkaAcl[];
+}
+
+/** A tenant whose applications use Kafka: its user is named after its namespace, its topics and groups by prefix. */
+export interface KafkaClient {
+  readonly user: string;
+  /** `<tenant id>.`: the project's topics and consumer groups start with it. */
+  readonly prefix: string;
+}
+
+/** Every Kafka user of a zone: the toolkit's two and one per project that uses Kafka. */
+export function kafkaUsers(clients: readonly KafkaClient[]): KafkaUserPlan[] {
+  const all = (type: 'topic' | 'group') => ({ type, name: '*', patternType: 'literal' }) as const;
+  return [
+    {
+      // Source side: read topics, their configs and consumer-group offsets. Target side: create and write
+      // the mirrored topics, its Connect group and storage topics, translated group offsets.
+      name: KAFKA_SYSTEM_USERS.mirrorMaker,
+      acls: [
+        { resource: all('topic'), operations: ['Read', 'Write', 'Create', 'Describe', 'DescribeConfigs', 'AlterConfigs'] },
+        { resource: all('group'), operations: ['Read', 'Describe'] },
+        { resource: { type: 'cluster' }, operations: ['Describe', 'DescribeConfigs'] },
+      ],
+    },
+    {
+      // Reads end offsets, group offsets and MirrorMaker 2's progress; deletes mirrored topics and groups
+      // when it rebuilds the old site clean.
+      name: KAFKA_SYSTEM_USERS.switchover,
+      acls: [
+        { resource: all('topic'), operations: ['Read', 'Describe', 'Delete'] },
+        { resource: all('group'), operations: ['Read', 'Describe', 'Delete'] },
+        { resource: { type: 'cluster' }, operations: ['Describe'] },
+      ],
+    },
+    ...clients.map((client) => ({
+      name: client.user,
+      acls: [
+        { resource: { type: 'topic', name: client.prefix, patternType: 'prefix' }, operations: ['Read', 'Write', 'Create', 'Describe'] },
+        { resource: { type: 'group', name: client.prefix, patternType: 'prefix' }, operations: ['Read', 'Describe'] },
+      ] satisfies KafkaAcl[],
+    })),
+  ];
+}
+
 export interface KafkaPlan {
   readonly clusterName: string;
   readonly mode: DrMode;
@@ -128,6 +203,11 @@ export interface KafkaPlan {
   readonly brokers: number;
   readonly storageGiB: number;
   readonly operatorChartVersion: string;
+  /** Existing Secret with this site's external listener certificate (TLS_SECRET_KEYS); its ca.crt verifies the other site. */
+  readonly tlsSecret: string;
+  /** Existing Secret holding each user's SCRAM password under the user's name, the same at both sites. */
+  readonly usersSecret: string;
+  readonly users: readonly KafkaUserPlan[];
 }
 
 export interface FastdfsPlan {
@@ -162,7 +242,7 @@ export interface MiddlewarePlan {
   readonly kafka?: KafkaPlan;
   readonly fastdfs?: FastdfsPlan;
   readonly supporting: readonly SupportingServicePlan[];
-  readonly secrets: { readonly redis: string; readonly log: string; readonly database: string };
+  readonly secrets: { readonly [Name in keyof typeof DEFAULT_SECRETS]: string };
 }
 
 export interface MiddlewarePlanInput {
@@ -174,6 +254,8 @@ export interface MiddlewarePlanInput {
   readonly vips: Readonly<Record<Site, Readonly<Partial<Record<MiddlewareRole, string>>>>>;
   /** Kafka broker addresses per datacenter, one per broker. Required when the zone runs Kafka. */
   readonly kafkaBrokerVips?: Readonly<Record<Site, readonly string[]>>;
+  /** The zone's tenants whose applications use Kafka. */
+  readonly kafkaClients?: readonly KafkaClient[];
   readonly settings?: MiddlewareSettings;
 }
 
@@ -207,6 +289,7 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
       storageGiB: size?.storageGiB ?? 20,
       evictionPolicy: role === 'redis-cache' ? 'allkeys-lru' : 'volatile-lru',
       authSecret: secrets.redis,
+      tlsSecret: secrets.redisTls,
       chartVersion: versions.redis,
     };
   });
@@ -231,6 +314,9 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
         brokers,
         storageGiB: settings?.kafka?.storageGiB ?? 100,
         operatorChartVersion: versions.strimzi,
+        tlsSecret: secrets.kafkaTls,
+        usersSecret: secrets.kafkaUsers,
+        users: kafkaUsers(input.kafkaClients ?? []),
       }
     : undefined;
 
@@ -293,6 +379,9 @@ export function redisCommonConfiguration(plan: RedisPlan): string {
     // Replication of the large cross-site link: a generous backlog avoids full resyncs after short cuts.
     'repl-backlog-size 256mb',
     'repl-diskless-sync yes',
+    // The chart's TLS mode closes the plaintext port; replicas, the other datacenter's included, must
+    // then replicate over TLS too.
+    'tls-replication yes',
     // A dead cross-site link must show within seconds: by default a replica reports
     // master_link_status:up for repl-timeout (60 s) after the link dies. The primary pings its replicas
     // every 2 s, and either side drops the link after 10 s without data; TCP keepalive every 10 s
@@ -328,7 +417,8 @@ export function redisStartupGate(plan: RedisPlan): string[] {
   const { host, port } = plan.peerAddress;
   return [
     [
-      `if [ "$(timeout 3 redis-cli -h ${host} -p ${port} --no-auth-warning -a "$REDIS_PASSWORD" ROLE 2>/dev/null | head -n 1)" = "master" ]; then`,
+      // REDIS_TLS_CA_FILE is set by the chart's TLS mode: the other site's certificate comes from the same CA.
+      `if [ "$(timeout 3 redis-cli --tls --cacert "$REDIS_TLS_CA_FILE" -h ${host} -p ${port} --no-auth-warning -a "$REDIS_PASSWORD" ROLE 2>/dev/null | head -n 1)" = "master" ]; then`,
       `  echo "hsa-dr: ${plan.role} at ${host}:${port} (the other datacenter) is a primary: starting fenced, writes refused until the switchover re-points this server" >&2`,
       `  ARGS+=("--min-replicas-to-write" "${REDIS_FENCE_MIN_REPLICAS}")`,
       'fi',

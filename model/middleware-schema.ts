@@ -33,6 +33,24 @@ export const middlewareSchema = z.strictObject({
     .strictObject({
       /** Key `redis-password`: requirepass and masterauth of both Redis pairs. @default "hsa-redis-auth" */
       redis: dnsLabel.optional(),
+      /**
+       * TLS of both Redis pairs (a cert-manager Certificate's Secret: keys `tls.crt`, `tls.key`, `ca.crt`).
+       * Each site's certificate names that site's Redis addresses (IP SANs); both sites' certificates come
+       * from one CA, so each trusts the other across the datacenter link. @default "hsa-redis-tls"
+       */
+      redisTls: dnsLabel.optional(),
+      /**
+       * TLS of the Kafka external listener, the one the other datacenter's MirrorMaker 2 reads (keys
+       * `tls.crt`, `tls.key`, `ca.crt`): each site's certificate names its bootstrap and broker addresses
+       * (IP SANs), both from one CA. @default "hsa-kafka-tls"
+       */
+      kafkaTls: dnsLabel.optional(),
+      /**
+       * SCRAM-SHA-512 passwords of the Kafka users, one key per user, the same at both sites:
+       * `hsa-mirror-maker`, `hsa-switchover`, and one per project namespace that uses Kafka (e.g.
+       * `proj-hxjb`). @default "hsa-kafka-users"
+       */
+      kafkaUsers: dnsLabel.optional(),
       /** Key `elasticsearch-password` (the `elastic` user) of the log service. @default "hsa-log-auth" */
       log: dnsLabel.optional(),
       /** Keys `db-username`/`db-password` used by Nacos and XXL-JOB for the external database. @default "hsa-db-auth" */

@@ -172,6 +172,11 @@ export function resolveProvince(envName: string, env: Environment, options: Reso
 function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, activeSite: Site): DeploymentUnit {
   const name = stackName(envName, zone, site);
   const zoneSite = env.sites[site].zones[zone];
+  const tenants = resolveTenants(env, zone);
+  const applications = resolveApplications(envName, env, zone, site);
+  const kafkaClients = tenants
+    .filter((tenant) => applications.some((app) => app.namespace === tenant.namespace && app.catalog.uses.includes('kafka')))
+    .map((tenant) => ({ user: tenant.namespace, prefix: `${tenant.id}.` }));
   return {
     stackName: name,
     zone,
@@ -183,8 +188,8 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
     gatekeeper: zoneSite.gatekeeper,
     apiServer: { host: zoneSite.apiServer.address, port: zoneSite.apiServer.port ?? DEFAULT_API_SERVER_PORT },
     dnsVip: zoneSite.dnsVip,
-    tenants: resolveTenants(env, zone),
-    applications: resolveApplications(envName, env, zone, site),
+    tenants,
+    applications,
     middleware: middlewareUsedInZone(env, zone),
     middlewareVips: zoneSite.middlewareVips,
     peerMiddlewareVips: env.sites[otherSite(site)].zones[zone].middlewareVips,
@@ -199,6 +204,7 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
       middleware: middlewareUsedInZone(env, zone),
       vips: { A: env.sites.A.zones[zone].middlewareVips, B: env.sites.B.zones[zone].middlewareVips },
       kafkaBrokerVips: { A: env.sites.A.zones[zone].kafkaBrokerVips ?? [], B: env.sites.B.zones[zone].kafkaBrokerVips ?? [] },
+      kafkaClients,
       ...(env.middleware ? { settings: env.middleware } : {}),
     }),
   };

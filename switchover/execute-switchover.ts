@@ -27,6 +27,7 @@ import type { ProvinceModel } from '../model/platform-model';
 import { otherSite, stackName, ZONES, type Site, type Zone } from '../model/topology';
 import { MIRROR_MAKER_OFFSET_FLUSH_MS, PORTS } from '../model/middleware-model';
 import { Journal, type RunHeader, type StepRecord } from './journal';
+import type { KafkaAccess } from './kafka-member';
 import { checkKafkaPair, kafkaCaughtUp, kafkaDivergence, kafkaFollowing, kafkaMirrorStopped, kafkaPairName, kafkaPairsOf, kafkaRebuild, type KafkaPairRef, type StepResult } from './kafka-pair';
 import { fence, findDivergentKeys, promote, reachable, replicationState, unfence, type RedisTarget } from './redis-member';
 
@@ -47,6 +48,13 @@ export interface RedisPairRef {
 export const CHECKED_PAIR_KINDS = ['redis', 'kafka'] as const;
 export type PairKind = (typeof CHECKED_PAIR_KINDS)[number];
 
+export interface RedisCredentials {
+  /** requirepass/masterauth, from the file or variable the operator names. */
+  readonly password: string;
+  /** The CA certificate (PEM) of the servers' TLS certificates (`ca.crt` of the Redis TLS Secret). */
+  readonly tlsCa: Buffer;
+}
+
 export interface SwitchoverOptions {
   readonly province: ProvinceModel;
   /** The kinds of pair to switch. @default all of CHECKED_PAIR_KINDS */
@@ -55,8 +63,10 @@ export interface SwitchoverOptions {
   readonly siteLost?: Site;
   readonly execute: boolean;
   readonly journalDir: string;
-  /** The Redis password (requirepass/masterauth), from the file or variable the operator names. */
-  readonly redisPassword: string;
+  /** How to reach the Redis servers; required when Redis pairs are switched. */
+  readonly redis?: RedisCredentials;
+  /** How to reach the Kafka clusters (CA, the switchover's user and password); required when Kafka pairs are switched. */
+  readonly kafka?: KafkaAccess;
   /** Discard the old site's divergent writes after saving them (recorded in the journal). */
   readonly discardDivergent: boolean;
   readonly deployer: Deployer;
@@ -123,9 +133,12 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
   if (options.siteLost !== undefined && options.siteLost !== from) throw new SwitchoverError(`--site-lost ${options.siteLost}: only the active site (${from}) can be the lost one when switching to ${to}`);
   const kinds = options.kinds ?? CHECKED_PAIR_KINDS;
   const pairs = kinds.includes('redis') ? redisPairsOf(province) : [];
-  const kafkaPairs = kinds.includes('kafka') ? kafkaPairsOf(province) : [];
+  const kafkaPairs = kinds.includes('kafka') ? kafkaPairsOf(province, options.kafka) : [];
+  if (kafkaPairs.length > 0 && options.execute && !options.kafka) throw new SwitchoverError('switching Kafka pairs needs the CA and the switchover user\'s password (options.kafka)');
   if (pairs.length + kafkaPairs.length === 0) throw new SwitchoverError(`${province.envName}: no ${kinds.join(' or ')} DR pair to switch`);
-  const target = (pair: RedisPairRef, site: Site): RedisTarget => ({ host: pair.address[site], port: PORTS.redis, password: options.redisPassword });
+  const redis = options.redis;
+  if (pairs.length > 0 && options.execute && !redis) throw new SwitchoverError('switching Redis pairs needs their password and TLS CA (options.redis)');
+  const target = (pair: RedisPairRef, site: Site): RedisTarget => ({ host: pair.address[site], port: PORTS.redis, password: redis?.password ?? '', tls: { ca: redis?.tlsCa ?? Buffer.alloc(0) } });
   const stacksAt = (site: Site) => ZONES.map((zone) => stackName(province.envName, zone, site));
   const siteLost = options.siteLost !== undefined;
   const caughtUpSeconds = options.timeouts?.caughtUpSeconds ?? 30;

@@ -13,9 +13,21 @@
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { MIRROR_TOPICS_EXCLUDED } from '../model/middleware-model';
 
+/**
+ * How the switchover logs in to a Kafka cluster's external listener: TLS verified with the CA of the
+ * sites' listener certificates, SCRAM-SHA-512 as its own user (KAFKA_SYSTEM_USERS.switchover).
+ */
+export interface KafkaAccess {
+  /** PEM: `ca.crt` of the Kafka TLS Secret. */
+  readonly ca: Buffer;
+  readonly username: string;
+  readonly password: string;
+}
+
 export interface KafkaTarget {
   /** `host:port` of the cluster's external listener. */
   readonly bootstrap: string;
+  readonly access: KafkaAccess;
 }
 
 /** `<topic>:<partition>` */
@@ -28,6 +40,8 @@ function client(target: KafkaTarget): Kafka {
   return new Kafka({
     clientId: 'hsa-switchover',
     brokers: [target.bootstrap],
+    ssl: { ca: [target.access.ca] },
+    sasl: { mechanism: 'scram-sha-512', username: target.access.username, password: target.access.password },
     connectionTimeout: CONNECT_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
     // An unreachable site answers "unreachable" quickly; the switchover decides what to do.

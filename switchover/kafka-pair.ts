@@ -30,6 +30,7 @@ import {
   mirrorProgress,
   readRecords,
   topicOffsets,
+  type KafkaAccess,
   type KafkaTarget,
   type PartitionKey,
 } from './kafka-member';
@@ -40,6 +41,8 @@ export interface KafkaPairRef {
   readonly bootstrap: Readonly<Record<Site, string>>;
   /** Each site's cluster alias in MirrorMaker 2 (`<zone>-a`, `<zone>-b`). */
   readonly alias: Readonly<Record<Site, string>>;
+  /** How to log in; absent in a dry run, which reaches no cluster. */
+  readonly access?: KafkaAccess;
 }
 
 export interface StepResult {
@@ -51,16 +54,19 @@ export interface StepResult {
 export const kafkaPairName = (pair: KafkaPairRef) => `kafka@${pair.zone}`;
 
 /** The Kafka pairs of a province: zones whose standby site mirrors the active one. */
-export function kafkaPairsOf(province: ProvinceModel): KafkaPairRef[] {
+export function kafkaPairsOf(province: ProvinceModel, access?: KafkaAccess): KafkaPairRef[] {
   return ZONES.flatMap((zone) => {
     const at = (site: Site) => province.units.find((u) => u.zone === zone && u.site === site)?.middlewarePlan.kafka;
     const [a, b] = [at('A'), at('B')];
     if (!a || !b || !(a.mirrorSource ?? b.mirrorSource)) return [];
-    return [{ zone, bootstrap: { A: `${a.address.host}:${PORTS.kafkaExternal}`, B: `${b.address.host}:${PORTS.kafkaExternal}` }, alias: { A: a.localAlias, B: b.localAlias } }];
+    return [{ zone, bootstrap: { A: `${a.address.host}:${PORTS.kafkaExternal}`, B: `${b.address.host}:${PORTS.kafkaExternal}` }, alias: { A: a.localAlias, B: b.localAlias }, ...(access ? { access } : {}) }];
   });
 }
 
-const target = (pair: KafkaPairRef, site: Site): KafkaTarget => ({ bootstrap: pair.bootstrap[site] });
+function target(pair: KafkaPairRef, site: Site): KafkaTarget {
+  if (!pair.access) throw new Error(`${kafkaPairName(pair)}: no credentials to reach site ${site} (a dry run reaches no cluster)`);
+  return { bootstrap: pair.bootstrap[site], access: pair.access };
+}
 
 /** MirrorMaker 2 at `at`, copying from the other site: its progress stored at `at`. */
 function progressAt(pair: KafkaPairRef, at: Site): Promise<Map<PartitionKey, number>> {

@@ -4,12 +4,14 @@
  * timeouts: an unreachable site answers "unreachable", it does not hang the switchover.
  */
 import { REDIS_FENCE_MIN_REPLICAS } from '../model/middleware-model';
-import { replicationInfo, RespClient, type BinaryReply } from './resp-client';
+import { replicationInfo, RespClient, type BinaryReply, type RedisTls } from './resp-client';
 
 export interface RedisTarget {
   readonly host: string;
   readonly port: number;
   readonly password: string;
+  /** The CA of the servers' certificates: the toolkit's Redis servers speak TLS only. */
+  readonly tls: RedisTls;
 }
 
 export interface ReplicationState {
@@ -29,7 +31,7 @@ export interface ReplicationState {
 const CONNECT_TIMEOUT_MS = 3000;
 
 export async function withRedis<T>(target: RedisTarget, use: (client: RespClient) => Promise<T>): Promise<T> {
-  const client = await RespClient.connect(target.port, target.host, CONNECT_TIMEOUT_MS);
+  const client = await RespClient.connect(target.port, target.host, CONNECT_TIMEOUT_MS, target.tls);
   try {
     await client.call('AUTH', target.password);
     return await use(client);

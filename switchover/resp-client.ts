@@ -3,14 +3,23 @@
  * read replication state, promote, fence and copy divergent keys, and by the drills. Small on purpose:
  * the switchover needs exact control over what is sent and when. A lost connection or a reply that
  * does not come in time fails every waiting command; nothing waits forever.
+ *
+ * The toolkit's Redis servers listen on TLS only: `tls` carries the CA that issued their certificates,
+ * and the server's certificate must name the address connected to.
  */
 import { Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 export type Reply = string | number | null | Reply[] | Error;
 /** A reply whose bulk strings are kept as bytes (DUMP payloads are binary). */
 export type BinaryReply = Buffer | number | null | BinaryReply[] | Error;
 /** A command argument: text, or bytes (binary keys and DUMP payloads). */
 export type Argument = string | Buffer;
+
+/** TLS to a server whose certificate `ca` issued (PEM). */
+export interface RedisTls {
+  readonly ca: Buffer;
+}
 
 interface Waiter {
   readonly resolve: (reply: BinaryReply) => void;
@@ -37,9 +46,14 @@ export class RespClient {
     socket.on('close', () => fail(new Error('connection closed')));
   }
 
-  static connect(port: number, host = '127.0.0.1', timeoutMs = 5000): Promise<RespClient> {
+  static connect(port: number, host = '127.0.0.1', timeoutMs = 5000, tls?: RedisTls): Promise<RespClient> {
     return new Promise((resolve, reject) => {
-      const socket = new Socket();
+      const connected = () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new RespClient(socket, timeoutMs * 6));
+      };
+      const socket: Socket = tls ? connectTls({ host, port, ca: tls.ca }, connected) : new Socket().connect(port, host, connected);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`connect ${host}:${port} timed out after ${timeoutMs} ms`));
@@ -47,11 +61,6 @@ export class RespClient {
       socket.once('error', (error) => {
         clearTimeout(timer);
         reject(error);
-      });
-      socket.connect(port, host, () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new RespClient(socket, timeoutMs * 6));
       });
     });
   }

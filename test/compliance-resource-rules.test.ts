@@ -86,6 +86,12 @@ describe('SEC-NoPlaintextSecrets', () => {
     expect(problems(secNoPlaintextSecrets, subject)).toEqual(['plaintext secret at values[0].auth.password']);
   });
 
+  test("compliant: Strimzi's passwordSecret names the Secret and its key; a password beside no secretName is a literal", () => {
+    const manifest = (authentication: JsonObject): ResourceSubject => ({ stack: 's', path: 'p', type: 'kubernetes_manifest', config: { manifest: { kind: 'KafkaMirrorMaker2', spec: { target: { authentication } } } } });
+    expect(secNoPlaintextSecrets.check(manifest({ type: 'scram-sha-512', username: 'hsa-mirror-maker', passwordSecret: { secretName: 'hsa-kafka-users', password: 'hsa-mirror-maker' } })).status).toBe('compliant');
+    expect(problems(secNoPlaintextSecrets, manifest({ type: 'scram-sha-512', username: 'hsa-mirror-maker', password: 'Plain123' }))).toEqual(['plaintext secret at manifest.spec.target.authentication.password']);
+  });
+
   test('fails for a literal password in a set entry', () => {
     expect(problems(secNoPlaintextSecrets, release({ set: [{ name: 'auth.password', value: 'x1' }] }))).toEqual(['plaintext secret at set "auth.password"']);
   });

@@ -6,7 +6,8 @@ const stacks = synthesizeStacks([loadEnvironment('demo')]);
 test('a core stack with Strimzi custom resources applies the operator release first, and every custom resource waits for it', () => {
   const step = firstDeployStep('demo-core-b', stacks.get('demo-core-b')!);
   expect(step.crdReleases).toEqual(['helm_release.Platform_Middleware_Kafka_Operator_DE862311']);
-  expect(step.customResources).toHaveLength(3);
+  // Kafka, its node pool, MirrorMaker 2 and four KafkaUsers (MirrorMaker 2, the switchover, two projects).
+  expect(step.customResources).toHaveLength(7);
   const commands = renderFirstDeploy('demo', [step]);
   expect(commands).toContain('terraform -chdir=cdktf.out/stacks/demo-core-b apply -input=false -target=helm_release.Platform_Middleware_Kafka_Operator_DE862311\n');
   // The whole stack is deployed after the CRDs are in.

@@ -68,9 +68,32 @@ test('the start-up gate fences an active site\'s primary when the other datacent
   const province = resolveProvince('demo', loadEnvironment('demo').environment);
   const at = (site: 'A' | 'B') => province.units.find((u) => u.zone === 'core' && u.site === site)!.middlewarePlan.redis.find((r) => r.role === 'redis-session')!;
   const [gate] = redisStartupGate(at('A'));
-  expect(gate).toContain('redis-cli -h 10.20.2.22 -p 6379');
+  // Over TLS: the chart's TLS mode closes the plaintext port; the other site's certificate has the same CA.
+  expect(gate).toContain('redis-cli --tls --cacert "$REDIS_TLS_CA_FILE" -h 10.20.2.22 -p 6379');
   expect(gate).toContain('= "master" ]');
   expect(gate).toContain('ARGS+=("--min-replicas-to-write" "1000")');
   // The standby's primary is a read-only replica already.
   expect(redisStartupGate(at('B'))).toEqual([]);
+});
+
+test('acting needs each pair kind\'s credentials and CA, named by the operator, never on the command line', async () => {
+  const saved = { redis: process.env.HSA_REDIS_PASSWORD, kafka: process.env.HSA_KAFKA_PASSWORD };
+  try {
+    process.env.HSA_REDIS_PASSWORD = 'x';
+    delete process.env.HSA_KAFKA_PASSWORD;
+    const noCa = await run(['--env', 'demo', '--to', 'B', '--journal', '/nonexistent/journal', '--pairs', 'redis', '--execute']);
+    expect(noCa.code).toBe(2);
+    expect(noCa.err).toContain('--redis-ca-file <file>: the CA certificate (ca.crt of the Redis TLS Secret)');
+    const notPem = await run(['--env', 'demo', '--to', 'B', '--journal', '/nonexistent/journal', '--pairs', 'redis', '--execute', '--redis-ca-file', __filename]);
+    expect(notPem.code).toBe(2);
+    expect(notPem.err).toContain(`${__filename}: expected a PEM certificate`);
+    const noKafkaPassword = await run(['--env', 'demo', '--to', 'B', '--journal', '/nonexistent/journal', '--pairs', 'kafka', '--execute']);
+    expect(noKafkaPassword.code).toBe(2);
+    expect(noKafkaPassword.err).toContain('the Kafka password of the user hsa-switchover: --kafka-password-file <file> or the variable HSA_KAFKA_PASSWORD');
+  } finally {
+    for (const [name, value] of [['HSA_REDIS_PASSWORD', saved.redis], ['HSA_KAFKA_PASSWORD', saved.kafka]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
 });

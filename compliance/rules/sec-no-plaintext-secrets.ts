@@ -66,10 +66,12 @@ function walk(value: JsonValue, path: string, report: (where: string) => void): 
     value.forEach((item, i) => walk(item, `${path}[${i}]`, report));
     return;
   }
+  // Beside `secretName`, a field names a key of that Secret (Strimzi's `passwordSecret: {secretName, password}`).
+  const keysOfNamedSecret = typeof value.secretName === 'string';
   for (const [key, child] of Object.entries(value)) {
     const childPath = path ? `${path}.${key}` : key;
     if (key === '//') continue;
-    if (SECRET_FIELD.test(key) && !SECRET_REFERENCE_FIELD.test(key) && isLiteral(child)) report(childPath);
+    if (SECRET_FIELD.test(key) && !SECRET_REFERENCE_FIELD.test(key) && !keysOfNamedSecret && isLiteral(child)) report(childPath);
     else walk(child, childPath, report);
   }
 }

@@ -1,6 +1,16 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { KAFKA_VERSION, MIRROR_GROUPS_EXCLUDED, MIRROR_MAKER_OFFSET_FLUSH_MS, MIRROR_TOPICS_EXCLUDED, mirrorMakerConnectNames, PORTS, type KafkaPlan } from '../../model/middleware-model';
+import {
+  KAFKA_SYSTEM_USERS,
+  KAFKA_VERSION,
+  MIRROR_GROUPS_EXCLUDED,
+  MIRROR_MAKER_OFFSET_FLUSH_MS,
+  MIRROR_TOPICS_EXCLUDED,
+  mirrorMakerConnectNames,
+  PORTS,
+  TLS_SECRET_KEYS,
+  type KafkaPlan,
+} from '../../model/middleware-model';
 import type { Site, Zone } from '../../model/topology';
 import { STRIMZI_IMAGE_PATH, strimziImages } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
@@ -28,6 +38,11 @@ export const IDENTITY_REPLICATION_POLICY = 'org.apache.kafka.connect.mirror.Iden
  * consumer-group offsets in step. Switching over moves MirrorMaker 2 to the other site, which mirrors into
  * its cluster rebuilt clean (Strimzi's DR guidance; a reverse mirror over old data duplicates records),
  * it is not a flag on the same object.
+ *
+ * Every client authenticates (SCRAM-SHA-512) and is authorized by ACLs (`simple`): the projects' users
+ * reach their own topics and groups only (by prefix), MirrorMaker 2 and the switchover have users of
+ * their own. The external listener, the only one the datacenter link carries, is TLS with the site's
+ * certificate from an existing Secret; MirrorMaker 2 verifies it with the Secret's CA.
  */
 export class KafkaDrPair extends Construct {
   readonly cluster: TerraformResource;
@@ -76,20 +91,24 @@ export class KafkaDrPair extends Construct {
           kafka: {
             version: KAFKA_VERSION,
             listeners: [
-              { name: 'plain', port: PORTS.kafkaInternal, type: 'internal', tls: false },
+              // Inside the cluster: SCRAM authenticates without sending the password.
+              { name: 'plain', port: PORTS.kafkaInternal, type: 'internal', tls: false, authentication: { type: 'scram-sha-512' } },
               {
                 name: 'external',
                 port: PORTS.kafkaExternal,
                 type: 'loadbalancer',
-                tls: false,
+                tls: true,
+                authentication: { type: 'scram-sha-512' },
                 // Every broker at its own pinned address, advertised as such: clients and the other
                 // site's MirrorMaker 2 connect to each broker after the bootstrap.
                 configuration: {
+                  brokerCertChainAndKey: { secretName: plan.tlsSecret, certificate: TLS_SECRET_KEYS.certificate, key: TLS_SECRET_KEYS.key },
                   bootstrap: { loadBalancerIP: plan.address.host },
                   brokers: plan.brokerAddresses.map((address, broker) => ({ broker, loadBalancerIP: address, advertisedHost: address, advertisedPort: PORTS.kafkaExternal })),
                 },
               },
             ],
+            authorization: { type: 'simple' },
             config: {
               'default.replication.factor': Math.min(3, plan.brokers),
               'min.insync.replicas': Math.min(2, plan.brokers),
@@ -114,8 +133,26 @@ export class KafkaDrPair extends Construct {
       ...(plan.mirrorSource ? { source: `${plan.mirrorSource.host}:${plan.mirrorSource.port}` } : {}),
     });
 
+    // Users at both sites alike: after a switchover every client logs in as before.
+    const users = new Construct(this, 'Users');
+    for (const user of plan.users) {
+      manifest(users, user.name, {
+        manifest: {
+          apiVersion: 'kafka.strimzi.io/v1',
+          kind: 'KafkaUser',
+          metadata: metadata(user.name),
+          spec: {
+            authentication: { type: 'scram-sha-512', password: { valueFrom: { secretKeyRef: { name: plan.usersSecret, key: user.name } } } },
+            authorization: { type: 'simple', acls: user.acls },
+          },
+        },
+        dependsOn: [this.cluster],
+      });
+    }
+
     if (plan.mirrorSource) {
       const replicationPolicy = { 'replication.policy.class': IDENTITY_REPLICATION_POLICY };
+      const mirrorMakerLogin = { type: 'scram-sha-512', username: KAFKA_SYSTEM_USERS.mirrorMaker, passwordSecret: { secretName: plan.usersSecret, password: KAFKA_SYSTEM_USERS.mirrorMaker } };
       this.mirror = manifest(this, 'MirrorMaker', {
         manifest: {
           apiVersion: 'kafka.strimzi.io/v1',
@@ -129,6 +166,7 @@ export class KafkaDrPair extends Construct {
             target: {
               alias: plan.localAlias,
               bootstrapServers: `${plan.clusterName}-kafka-bootstrap:${PORTS.kafkaInternal}`,
+              authentication: mirrorMakerLogin,
               ...mirrorMakerConnectNames(plan.sourceAlias),
               config: {
                 'config.storage.replication.factor': -1,
@@ -139,13 +177,27 @@ export class KafkaDrPair extends Construct {
             },
             mirrors: [
               {
-                source: { alias: plan.sourceAlias, bootstrapServers: `${plan.mirrorSource.host}:${plan.mirrorSource.port}` },
+                // Across the datacenter link: TLS verified with the CA both sites' certificates come from.
+                source: {
+                  alias: plan.sourceAlias,
+                  bootstrapServers: `${plan.mirrorSource.host}:${plan.mirrorSource.port}`,
+                  tls: { trustedCertificates: [{ secretName: plan.tlsSecret, certificate: TLS_SECRET_KEYS.ca }] },
+                  authentication: mirrorMakerLogin,
+                },
                 // New topics and consumer groups at the active site are picked up within 30 s; the
                 // default (600 s) would leave a group created after MirrorMaker 2 started without
                 // translated offsets at the standby for ten minutes (found by the Kafka drill).
                 sourceConnector: {
                   tasksMax: 4,
-                  config: { ...replicationPolicy, 'replication.factor': -1, 'offset-syncs.topic.replication.factor': -1, 'sync.topic.configs.enabled': 'true', 'refresh.topics.interval.seconds': 30 },
+                  // ACLs are not copied: the same KafkaUsers are declared at both sites.
+                  config: {
+                    ...replicationPolicy,
+                    'replication.factor': -1,
+                    'offset-syncs.topic.replication.factor': -1,
+                    'sync.topic.configs.enabled': 'true',
+                    'sync.topic.acls.enabled': 'false',
+                    'refresh.topics.interval.seconds': 30,
+                  },
                 },
                 checkpointConnector: {
                   tasksMax: 1,

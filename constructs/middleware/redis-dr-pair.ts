@@ -1,6 +1,6 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, type RedisPlan } from '../../model/middleware-model';
+import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, TLS_SECRET_KEYS, type RedisPlan } from '../../model/middleware-model';
 import type { Zone } from '../../model/topology';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
@@ -24,6 +24,19 @@ interface RedisChartValues {
   readonly global: { readonly imageRegistry: string; readonly security: { readonly allowInsecureImages: boolean } };
   readonly image: ChartImage;
   readonly auth: { readonly enabled: true; readonly existingSecret: string; readonly existingSecretPasswordKey: string };
+  /**
+   * TLS only: the chart then closes the plaintext port (`--port 0 --tls-port 6379`). Clients and the
+   * other site's replica authenticate by password over TLS and verify the server; client certificates
+   * are not required (every application would need one).
+   */
+  readonly tls: {
+    readonly enabled: true;
+    readonly authClients: false;
+    readonly existingSecret: string;
+    readonly certFilename: string;
+    readonly certKeyFilename: string;
+    readonly certCAFilename: string;
+  };
   readonly commonConfiguration: string;
   readonly master: {
     readonly count: 1;
@@ -59,7 +72,8 @@ interface ResourceValues {
  * primary with local read replicas. At the active site the primary takes writes; at the standby site the
  * primary is declared a replica of the active site's address (`replicaof` in its configuration), so the
  * role survives every restart and promotion keeps the data. Both sites read the password from the same
- * existing Secret (requirepass and masterauth).
+ * existing Secret (requirepass and masterauth); every connection, replication across the datacenter
+ * link included, is TLS with the site's certificate from an existing Secret.
  */
 export class RedisDrPair extends Construct {
   readonly release: TerraformResource;
@@ -80,6 +94,7 @@ export class RedisDrPair extends Construct {
       global: { imageRegistry: props.source.imageRegistry, security: { allowInsecureImages: true } },
       image: { repository: `${props.source.imagePath}/${IMAGES.redis.name}`, tag: IMAGES.redis.tag },
       auth: { enabled: true, existingSecret: plan.authSecret, existingSecretPasswordKey: REDIS_PASSWORD_KEY },
+      tls: { enabled: true, authClients: false, existingSecret: plan.tlsSecret, certFilename: TLS_SECRET_KEYS.certificate, certKeyFilename: TLS_SECRET_KEYS.key, certCAFilename: TLS_SECRET_KEYS.ca },
       commonConfiguration: redisCommonConfiguration(plan),
       master: {
         count: 1,

@@ -2,13 +2,26 @@
  * Kafka DR drill: two real Apache Kafka clusters (KRaft, the version the toolkit deploys, jars from Maven
  * Central: test/drills/kafka/pom.xml), one in each datacenter's network namespace at the environment's
  * own addresses (the zone's Kafka VIP and first broker VIP, port 9094; the in-cluster bootstrap Service
- * stands as 127.0.0.1:9092 inside each namespace). MirrorMaker 2 runs inside the standby datacenter from
- * the KafkaMirrorMaker2 the toolkit synthesizes, mapped to Kafka Connect as the Strimzi operator does:
- * `spec.target` becomes the Connect worker (bootstrap, group id, the three storage topics, its config),
- * each `spec.mirrors[]` entry a MirrorSourceConnector and a MirrorCheckpointConnector posted to Connect's
- * REST API with the entry's patterns (include and exclude), tasks and connector config, and byte-array
- * converters. Its source
- * is the other site's real address, across the inter-datacenter link.
+ * stands as 127.0.0.1:9092 inside each namespace). What the Strimzi operator would make of the
+ * synthesized custom resources, the drill makes itself and says so:
+ * - Kafka: each `spec.kafka.listeners[]` entry becomes a broker listener (`tls` -> SSL with the
+ *   certificate of `configuration.brokerCertChainAndKey`, `authentication.type: scram-sha-512` ->
+ *   SASL with SCRAM-SHA-512); `authorization.type: simple` -> the StandardAuthorizer. Strimzi's own
+ *   replication and controller listeners (its brokers' identity) are plaintext on 127.0.0.1 here, as
+ *   super user; the drill's single broker takes its replication factors from the drill, not from
+ *   `spec.kafka.config`.
+ * - KafkaUser (the User Operator): SCRAM-SHA-512 credentials from the users Secret (formatted into the
+ *   cluster's metadata), `spec.authorization.acls` created as Kafka ACLs.
+ * - KafkaMirrorMaker2: `spec.target` becomes the Connect worker (bootstrap, group id, the three storage
+ *   topics, its config, its login), each `spec.mirrors[]` entry a MirrorSourceConnector and a
+ *   MirrorCheckpointConnector posted to Connect's REST API with the entry's patterns (include and
+ *   exclude), tasks and connector config, byte-array converters, and each cluster's `tls` and
+ *   `authentication` as `source.cluster.*` / `target.cluster.*` client settings (the truststore as a
+ *   PEM file where Strimzi builds a PKCS12 one). Its source is the other site's real address, across
+ *   the inter-datacenter link, over TLS as `hsa-mirror-maker`.
+ * The project's applications (producer, consumer group) log in as the project's user on its topic
+ * prefix; the switchover logs in as `hsa-switchover`. A project's user must not reach another project's
+ * topics, and the external listener must not answer without TLS.
  *
  * The switchover is `executeSwitchover` (what `npm run switchover` runs) with a deployer that starts or
  * stops MirrorMaker 2 as the synthesized stacks of the new active site say. A producer writes at a steady
@@ -18,20 +31,24 @@
  * Every acknowledged message must be at B or saved (0 lost), and the count of saved records must equal
  * the acknowledged messages missing at B. Then a planned failback to A (B writes, then stops; the
  * switchover waits for the mirror, moves, rebuilds B clean): 0 lost, 0 twice. Without the identity
- * replication policy the drill must fail.
+ * replication policy, or with a plaintext external listener, the drill must fail.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } from 'kafkajs';
 import { loadEnvironments } from '../../model/load-environment';
+import { KAFKA_SYSTEM_USERS } from '../../model/middleware-model';
 import { resolveProvince } from '../../model/platform-model';
 import { otherSite, type Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
 import { executeSwitchover, type Deployer, type SwitchoverOutcome } from '../../switchover/execute-switchover';
 import { kafkaPairsOf, type KafkaPairRef } from '../../switchover/kafka-pair';
-import { groupOffsets, readRecords, withAdmin } from '../../switchover/kafka-member';
+import { groupOffsets, readRecords, withAdmin, type KafkaAccess, type KafkaTarget } from '../../switchover/kafka-member';
+import { issueSiteCertificates, type SiteCertificates } from './support/certificates';
 import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, tearDownAll } from './support/two-datacenters';
 import { sleep, waitFor } from './support/timing';
 
@@ -39,8 +56,12 @@ jest.setTimeout(900_000);
 
 const ROOT = join(__dirname, '..', '..');
 const LIBS = process.env.HSA_KAFKA_LIBS ?? join(ROOT, '.cache', 'kafka-libs');
-const TOPIC = 'hsa-settlement-events';
-const GROUP = 'settlement-app';
+// The project hxjb (核心经办): its applications' topics and groups carry its prefix, as its ACLs demand.
+const PROJECT_USER = 'proj-hxjb';
+const TOPIC = 'hxjb.settlement-events';
+const GROUP = 'hxjb.settlement-app';
+/** The User Operator's stand-in: a super user the drill creates the users' ACLs with. */
+const OPERATOR_USER = 'hsa-drill-user-operator';
 // 100 s of writes: Connect starts, the consumer group's offsets reach B (checkpoints every 10 s) and
 // the link is cut while A still writes.
 const MESSAGES = 40000;
@@ -48,11 +69,16 @@ const PER_SECOND = 400;
 const INTERNAL = '127.0.0.1:9092';
 const CONNECT_PORT = 8083;
 
+interface ClusterLogin {
+  tls?: { trustedCertificates: { secretName: string; certificate: string }[] };
+  authentication?: { type: 'scram-sha-512'; username: string; passwordSecret: { secretName: string; password: string } };
+}
+
 interface MirrorMaker2 {
   spec: {
-    target: { alias: string; bootstrapServers: string; groupId: string; configStorageTopic: string; statusStorageTopic: string; offsetStorageTopic: string; config: Record<string, string | number> };
+    target: { alias: string; bootstrapServers: string; groupId: string; configStorageTopic: string; statusStorageTopic: string; offsetStorageTopic: string; config: Record<string, string | number> } & ClusterLogin;
     mirrors: {
-      source: { alias: string; bootstrapServers: string };
+      source: { alias: string; bootstrapServers: string } & ClusterLogin;
       sourceConnector: { tasksMax: number; config: Record<string, string | number> };
       checkpointConnector: { tasksMax: number; config: Record<string, string | number> };
       topicsPattern: string;
@@ -63,29 +89,90 @@ interface MirrorMaker2 {
   };
 }
 
-type Mutation = 'none' | 'default-replication-policy';
+interface KafkaListener {
+  name: string;
+  port: number;
+  type: string;
+  tls: boolean;
+  authentication?: { type: 'scram-sha-512' };
+  configuration?: { brokerCertChainAndKey?: { secretName: string; certificate: string; key: string }; brokers?: { broker: number; advertisedHost: string }[] };
+}
 
-/** The synthesized KafkaMirrorMaker2 of each core stack, per active site (undefined: none at that site). */
-function synthesizedMirrors(work: string, mutation: Mutation): Record<Site, Record<Site, MirrorMaker2 | undefined>> {
+interface KafkaCluster {
+  spec: { kafka: { listeners: KafkaListener[]; authorization?: { type: 'simple' } } };
+}
+
+interface KafkaUserAcl {
+  resource: { type: 'topic' | 'group'; name: string; patternType: 'literal' | 'prefix' } | { type: 'cluster' };
+  operations: string[];
+}
+
+interface KafkaUser {
+  metadata: { name: string };
+  spec: { authentication: { type: 'scram-sha-512'; password: { valueFrom: { secretKeyRef: { name: string; key: string } } } }; authorization: { type: 'simple'; acls: KafkaUserAcl[] } };
+}
+
+/** The Kafka custom resources of one core stack as synthesized. */
+interface SynthesizedKafka {
+  cluster: KafkaCluster;
+  users: KafkaUser[];
+  mirror?: MirrorMaker2;
+}
+
+type Mutation = 'none' | 'default-replication-policy' | 'plaintext-external-listener';
+
+/** The synthesized Kafka resources of each core stack, per active site, broken on purpose by `mutation`. */
+function synthesizedKafka(work: string, mutation: Mutation): Record<Site, Record<Site, SynthesizedKafka>> {
   const envs = loadEnvironments(join(ROOT, 'environments'), ['demo']);
-  const result = { A: { A: undefined, B: undefined }, B: { A: undefined, B: undefined } } as Record<Site, Record<Site, MirrorMaker2 | undefined>>;
+  const result = { A: {}, B: {} } as Record<Site, Record<Site, SynthesizedKafka>>;
   for (const active of ['A', 'B'] as const) {
     const outdir = join(work, `synth-${active}`);
     buildPlatformApp(outdir, envs, { activeSite: active }).synth();
     for (const site of ['A', 'B'] as const) {
-      const stack = JSON.parse(readFileSync(join(outdir, 'stacks', `demo-core-${site.toLowerCase()}`, 'cdk.tf.json'), 'utf8')) as { resource: { kubernetes_manifest?: Record<string, { manifest: { kind: string } & MirrorMaker2 }> } };
-      const cr = Object.values(stack.resource.kubernetes_manifest ?? {}).find((m) => m.manifest.kind === 'KafkaMirrorMaker2')?.manifest;
-      if (cr && mutation === 'default-replication-policy') {
-        for (const mirror of cr.spec.mirrors) {
-          delete mirror.sourceConnector.config['replication.policy.class'];
-          delete mirror.checkpointConnector.config['replication.policy.class'];
+      const stack = JSON.parse(readFileSync(join(outdir, 'stacks', `demo-core-${site.toLowerCase()}`, 'cdk.tf.json'), 'utf8')) as { resource: { kubernetes_manifest?: Record<string, { manifest: { kind: string } }> } };
+      const manifests = Object.values(stack.resource.kubernetes_manifest ?? {}).map((m) => m.manifest);
+      const cluster = manifests.find((m) => m.kind === 'Kafka') as (KafkaCluster & { kind: string }) | undefined;
+      if (!cluster) throw new Error(`demo-core-${site.toLowerCase()} (active ${active}) has no Kafka custom resource`);
+      const mirror = manifests.find((m) => m.kind === 'KafkaMirrorMaker2') as (MirrorMaker2 & { kind: string }) | undefined;
+      if (mirror && mutation === 'default-replication-policy') {
+        for (const entry of mirror.spec.mirrors) {
+          delete entry.sourceConnector.config['replication.policy.class'];
+          delete entry.checkpointConnector.config['replication.policy.class'];
         }
       }
-      result[active][site] = cr;
+      if (mutation === 'plaintext-external-listener') {
+        for (const listener of cluster.spec.kafka.listeners) if (listener.type === 'loadbalancer') listener.tls = false;
+      }
+      result[active][site] = { cluster, users: manifests.filter((m) => m.kind === 'KafkaUser') as unknown as KafkaUser[], ...(mirror ? { mirror } : {}) };
     }
   }
   return result;
 }
+
+/** Security protocol of a listener as Strimzi configures it. */
+/** A KafkaUser ACL operation as the admin API names it. */
+function aclOperation(operation: string): AclOperationTypes {
+  const operations: Record<string, AclOperationTypes> = {
+    Read: AclOperationTypes.READ,
+    Write: AclOperationTypes.WRITE,
+    Create: AclOperationTypes.CREATE,
+    Delete: AclOperationTypes.DELETE,
+    Alter: AclOperationTypes.ALTER,
+    Describe: AclOperationTypes.DESCRIBE,
+    DescribeConfigs: AclOperationTypes.DESCRIBE_CONFIGS,
+    AlterConfigs: AclOperationTypes.ALTER_CONFIGS,
+    All: AclOperationTypes.ALL,
+  };
+  const found = operations[operation];
+  if (found === undefined) throw new Error(`KafkaUser ACL operation ${operation}: the drill does not map it`);
+  return found;
+}
+
+function securityProtocol(tls: boolean, scram: boolean): string {
+  return `${scram ? 'SASL_' : ''}${tls ? 'SSL' : 'PLAINTEXT'}`;
+}
+
+const scramLogin = (username: string, password: string) => `org.apache.kafka.common.security.scram.ScramLoginModule required username="${username}" password="${password}";`;
 
 class KafkaDatacenters {
   private readonly mirrors = new Map<Site, { worker: ChildProcess; cr: MirrorMaker2 }>();
@@ -95,8 +182,34 @@ class KafkaDatacenters {
     readonly work: string,
     readonly pair: KafkaPairRef,
     private readonly brokerVip: Record<Site, string>,
-    private readonly crs: Record<Site, Record<Site, MirrorMaker2 | undefined>>,
+    private readonly crs: Record<Site, Record<Site, SynthesizedKafka>>,
+    /** Each site's Kafka TLS Secret (one CA; a certificate per site naming its Kafka addresses). */
+    readonly certificates: Record<Site, SiteCertificates>,
+    /** The users Secret: a password per user, the same at both sites. */
+    private readonly passwords: ReadonlyMap<string, string>,
   ) {}
+
+  password(user: string): string {
+    const password = this.passwords.get(user);
+    if (password === undefined) throw new Error(`the users Secret has no key ${user}`);
+    return password;
+  }
+
+  /** How the drill logs in on a site's external listener as `user` (the switchover's way in). */
+  access(user: string): KafkaAccess {
+    return { ca: readFileSync(this.certificates.A.ca), username: user, password: this.password(user) };
+  }
+
+  target(site: Site, user: string = KAFKA_SYSTEM_USERS.switchover): KafkaTarget {
+    return { bootstrap: this.pair.bootstrap[site], access: this.access(user) };
+  }
+
+  /** A client properties file for an application of the project inside the site (internal listener). */
+  clientConfig(user: string): string {
+    const file = join(this.work, `client-${user}.properties`);
+    writeFileSync(file, [`security.protocol=${securityProtocol(false, true)}`, 'sasl.mechanism=SCRAM-SHA-512', `sasl.jaas.config=${scramLogin(user, this.password(user))}`, ''].join('\n'));
+    return file;
+  }
 
   java(site: Site, name: string, args: readonly string[]): ChildProcess {
     const child = spawnIn(site, 'java', ['-Xmx512m', '-cp', `${LIBS}/*`, ...args]);
@@ -106,10 +219,28 @@ class KafkaDatacenters {
     return child;
   }
 
-  /** A single-node KRaft cluster at the site's Kafka addresses. */
+  /** A single-node KRaft cluster at the site's Kafka addresses, its listeners and users from the Kafka resources. */
   startBroker(site: Site): void {
+    const { cluster, users } = this.crs.A[site];
     const dir = join(this.work, `kafka-${site}`);
     mkdirSync(dir, { recursive: true });
+    const listeners = cluster.spec.kafka.listeners.map((listener) => {
+      const name = listener.name.toUpperCase();
+      const external = listener.type !== 'internal';
+      const scram = listener.authentication?.type === 'scram-sha-512';
+      const lines: string[] = [];
+      if (scram) lines.push(`listener.name.${listener.name}.sasl.enabled.mechanisms=SCRAM-SHA-512`, `listener.name.${listener.name}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`);
+      if (listener.tls) {
+        const secret = listener.configuration?.brokerCertChainAndKey;
+        if (!secret) throw new Error(`listener ${listener.name}: tls without brokerCertChainAndKey (the drill maps only the toolkit's custom certificate)`);
+        // The mounted Secret's key and certificate, as one PEM keystore.
+        const keystore = join(dir, `${listener.name}-keystore.pem`);
+        writeFileSync(keystore, Buffer.concat([readFileSync(join(this.certificates[site].dir, secret.key)), readFileSync(join(this.certificates[site].dir, secret.certificate))]));
+        lines.push(`listener.name.${listener.name}.ssl.keystore.type=PEM`, `listener.name.${listener.name}.ssl.keystore.location=${keystore}`);
+      }
+      const host = external ? listener.configuration?.brokers?.[0]?.advertisedHost ?? this.brokerVip[site] : '127.0.0.1';
+      return { name, bind: `${name}://${external ? '0.0.0.0' : '127.0.0.1'}:${listener.port}`, advertised: `${name}://${host}:${listener.port}`, protocol: `${name}:${securityProtocol(listener.tls, scram)}`, lines };
+    });
     const file = join(dir, 'server.properties');
     writeFileSync(
       file,
@@ -117,11 +248,14 @@ class KafkaDatacenters {
         'process.roles=broker,controller',
         'node.id=1',
         'controller.quorum.voters=1@127.0.0.1:9093',
-        'listeners=INTERNAL://127.0.0.1:9092,EXTERNAL://0.0.0.0:9094,CONTROLLER://127.0.0.1:9093',
-        `advertised.listeners=INTERNAL://${INTERNAL},EXTERNAL://${this.brokerVip[site]}:9094`,
-        'listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
-        'inter.broker.listener.name=INTERNAL',
+        // REPLICATION and CONTROLLER stand for Strimzi's own listeners (its brokers' identity).
+        `listeners=${[...listeners.map((l) => l.bind), 'REPLICATION://127.0.0.1:9091', 'CONTROLLER://127.0.0.1:9093'].join(',')}`,
+        `advertised.listeners=${[...listeners.map((l) => l.advertised), 'REPLICATION://127.0.0.1:9091'].join(',')}`,
+        `listener.security.protocol.map=${[...listeners.map((l) => l.protocol), 'REPLICATION:PLAINTEXT', 'CONTROLLER:PLAINTEXT'].join(',')}`,
+        ...listeners.flatMap((l) => l.lines),
+        'inter.broker.listener.name=REPLICATION',
         'controller.listener.names=CONTROLLER',
+        ...(cluster.spec.kafka.authorization?.type === 'simple' ? ['authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer', `super.users=User:ANONYMOUS;User:${OPERATOR_USER}`] : []),
         `log.dirs=${join(dir, 'data')}`,
         'offsets.topic.replication.factor=1',
         'transaction.state.log.replication.factor=1',
@@ -132,22 +266,48 @@ class KafkaDatacenters {
     );
     const cp = `${LIBS}/*`;
     const clusterId = execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop()!;
-    execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', file], { stdio: 'ignore' });
+    // The User Operator's part, one: each KafkaUser's SCRAM credentials, from the users Secret.
+    const credentials = [OPERATOR_USER, ...users.map((u) => u.spec.authentication.password.valueFrom.secretKeyRef.key)].flatMap((user) => ['--add-scram', `SCRAM-SHA-512=[name=${user},password=${this.password(user)}]`]);
+    execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', file, ...credentials], { stdio: 'ignore' });
     const broker = this.java(site, `kafka-${site}`, ['kafka.Kafka', file]);
     broker.stdout?.resume();
     this.brokers.set(site, broker);
   }
 
   async waitForBroker(site: Site): Promise<void> {
-    await waitFor(
-      async () =>
-        withAdmin({ bootstrap: this.pair.bootstrap[site] }, (admin) => admin.listTopics()).then(
-          () => true,
-          () => false,
-        ),
-      90,
-      `Kafka at ${site} (${this.pair.bootstrap[site]}) did not start`,
+    const operator = this.target(site, OPERATOR_USER);
+    const answersTls = () =>
+      withAdmin(operator, (admin) => admin.listTopics()).then(
+        () => true,
+        () => false,
+      );
+    // The external listener, the one the datacenter link carries, must not answer without TLS.
+    const answersPlaintext = async () => {
+      const plaintext = new Kafka({ clientId: 'hsa-drill-plaintext-probe', brokers: [this.pair.bootstrap[site]], connectionTimeout: 3000, retry: { retries: 0 }, logLevel: logLevel.NOTHING, sasl: { mechanism: 'scram-sha-512', username: operator.access.username, password: operator.access.password } }).admin();
+      const answered = await plaintext.connect().then(
+        () => plaintext.listTopics().then(() => true),
+        () => false,
+      );
+      await plaintext.disconnect().catch(() => undefined);
+      return answered;
+    };
+    await waitFor(async () => (await answersTls()) || (await answersPlaintext()), 90, `Kafka at ${site} (${this.pair.bootstrap[site]}) did not start`);
+    if (await answersPlaintext()) throw new Error(`Kafka at ${site} (${this.pair.bootstrap[site]}) answers without TLS: the datacenter link would carry its records in clear`);
+    // The User Operator's part, two: each KafkaUser's ACLs.
+    const acl = this.crs.A[site].users.flatMap((user) =>
+      user.spec.authorization.acls.flatMap((rule) =>
+        rule.operations.map((operation) => ({
+          resourceType: { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP, cluster: AclResourceTypes.CLUSTER }[rule.resource.type],
+          resourceName: rule.resource.type === 'cluster' ? 'kafka-cluster' : rule.resource.name,
+          resourcePatternType: rule.resource.type !== 'cluster' && rule.resource.patternType === 'prefix' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+          principal: `User:${user.metadata.name}`,
+          host: '*',
+          operation: aclOperation(operation),
+          permissionType: AclPermissionTypes.ALLOW,
+        })),
+      ),
     );
+    await withAdmin(operator, (admin) => admin.createAcls({ acl }));
   }
 
   /** Kafka Connect running MirrorMaker 2 at `site`, configured from the custom resource as Strimzi does. */
@@ -156,6 +316,21 @@ class KafkaDatacenters {
     const file = join(this.work, `connect-${site}-${Date.now()}.properties`);
     const byteArray = 'org.apache.kafka.connect.converters.ByteArrayConverter';
     const mapAddress = (bootstrap: string) => (bootstrap === target.bootstrapServers ? INTERNAL : bootstrap);
+    // A cluster's `tls` and `authentication` as Kafka client settings (Strimzi's KafkaMirrorMaker2Connectors).
+    const login = (cluster: ClusterLogin, prefix: string): string[] => {
+      const settings: string[] = [];
+      const trusted = cluster.tls?.trustedCertificates ?? [];
+      if (trusted.length > 0) {
+        const truststore = join(this.work, `truststore-${site}-${prefix || 'worker'}.pem`);
+        writeFileSync(truststore, Buffer.concat(trusted.map((t) => readFileSync(join(this.certificates[site].dir, t.certificate)))));
+        settings.push(`${prefix}ssl.truststore.type=PEM`, `${prefix}ssl.truststore.location=${truststore}`);
+      }
+      const auth = cluster.authentication;
+      if (auth) settings.push(`${prefix}sasl.mechanism=SCRAM-SHA-512`, `${prefix}sasl.jaas.config=${scramLogin(auth.username, this.password(auth.passwordSecret.password))}`);
+      settings.push(`${prefix}security.protocol=${securityProtocol(cluster.tls !== undefined, auth?.type === 'scram-sha-512')}`);
+      return settings;
+    };
+    const properties = (lines: string[]) => Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
     writeFileSync(
       file,
       [
@@ -165,6 +340,8 @@ class KafkaDatacenters {
         `status.storage.topic=${target.statusStorageTopic}`,
         `offset.storage.topic=${target.offsetStorageTopic}`,
         ...Object.entries(target.config).map(([k, v]) => `${k}=${v}`),
+        // The worker and its clients log in to the target as the target's `authentication` says.
+        ...['', 'producer.', 'consumer.', 'admin.'].flatMap((prefix) => login(target, prefix)),
         `key.converter=${byteArray}`,
         `value.converter=${byteArray}`,
         `listeners=http://${this.pair.bootstrap[site].split(':')[0]}:${CONNECT_PORT}`,
@@ -181,6 +358,9 @@ class KafkaDatacenters {
         'target.cluster.alias': target.alias,
         'source.cluster.bootstrap.servers': mapAddress(mirror.source.bootstrapServers),
         'target.cluster.bootstrap.servers': mapAddress(target.bootstrapServers),
+        ...properties(login(mirror.source, 'source.cluster.')),
+        ...properties(login(target, 'target.cluster.')),
+        ...Object.fromEntries(Object.entries(target.config).map(([k, v]) => [`target.cluster.${k}`, String(v)])),
         'key.converter': byteArray,
         'value.converter': byteArray,
       };
@@ -211,7 +391,7 @@ class KafkaDatacenters {
       deploy: async (stacks, activeSite) => {
         for (const stack of stacks.filter((s) => s.includes('-core-'))) {
           const site: Site = stack.endsWith('-a') ? 'A' : 'B';
-          const cr = this.crs[activeSite][site];
+          const cr = this.crs[activeSite][site].mirror;
           if (this.mirrors.get(site)?.cr === cr) continue;
           await this.stopMirror(site);
           if (cr) await this.startMirror(site, cr);
@@ -261,7 +441,7 @@ function events(child: ChildProcess, on: (event: { name: string; value?: string;
  * those MirrorMaker 2 translated); a partition the group never committed is read from its beginning.
  */
 function startConsumer(dc: KafkaDatacenters, site: Site): { values: string[]; idleMs: () => number; stop: () => Promise<string[]> } {
-  const child = dc.java(site, `consumer-${site}`, ['org.apache.kafka.tools.VerifiableConsumer', '--topic', TOPIC, '--group-id', GROUP, '--verbose', '--reset-policy', 'earliest', '--bootstrap-server', INTERNAL]);
+  const child = dc.java(site, `consumer-${site}`, ['org.apache.kafka.tools.VerifiableConsumer', '--topic', TOPIC, '--group-id', GROUP, '--verbose', '--reset-policy', 'earliest', '--bootstrap-server', INTERNAL, '--consumer.config', dc.clientConfig(PROJECT_USER)]);
   const values: string[] = [];
   let last = Date.now();
   let committed = 0;
@@ -288,7 +468,7 @@ function startConsumer(dc: KafkaDatacenters, site: Site): { values: string[]; id
 
 async function topicValues(dc: KafkaDatacenters, site: Site): Promise<string[]> {
   const values: string[] = [];
-  await readRecords({ bootstrap: dc.pair.bootstrap[site] }, TOPIC, undefined, (r) => values.push(r.value?.toString('utf8') ?? ''));
+  await readRecords(dc.target(site), TOPIC, undefined, (r) => values.push(r.value?.toString('utf8') ?? ''));
   return values;
 }
 
@@ -303,7 +483,7 @@ async function switchover(dc: KafkaDatacenters, journal: string, activeSite: Sit
     ...(extra.siteLost ? { siteLost: extra.siteLost } : {}),
     execute: true,
     journalDir: journal,
-    redisPassword: '',
+    kafka: dc.access(KAFKA_SYSTEM_USERS.switchover),
     discardDivergent: extra.discardDivergent ?? false,
     deployer: dc.deployer(),
     print: (line) => lines.push(line),
@@ -345,7 +525,7 @@ interface FailbackResult {
 async function plannedFailback(dc: KafkaDatacenters, journal: string): Promise<FailbackResult> {
   const acknowledged = new Set<string>();
   // Values "2.<n>": distinct from the first producer's.
-  const producer = dc.java('B', 'producer-B', ['org.apache.kafka.tools.VerifiableProducer', '--topic', TOPIC, '--max-messages', '4000', '--throughput', String(PER_SECOND), '--acks', '-1', '--value-prefix', '2', '--bootstrap-server', INTERNAL]);
+  const producer = dc.java('B', 'producer-B', ['org.apache.kafka.tools.VerifiableProducer', '--topic', TOPIC, '--max-messages', '4000', '--throughput', String(PER_SECOND), '--acks', '-1', '--value-prefix', '2', '--bootstrap-server', INTERNAL, '--producer.config', dc.clientConfig(PROJECT_USER)]);
   const produced = events(producer, (event) => {
     if (event.name === 'producer_send_success') acknowledged.add(event.value!);
   });
@@ -396,28 +576,42 @@ async function siteLossDrill(mutation: Mutation): Promise<DrillResult> {
     const brokerVip = Object.fromEntries((['A', 'B'] as const).map((s) => [s, province.units.find((u) => u.zone === pair.zone && u.site === s)!.middlewarePlan.kafka!.brokerAddresses[0]!])) as Record<Site, string>;
     const host = (s: Site) => pair.bootstrap[s].split(':')[0]!;
     buildTwoDatacenters({ A: [host('A'), brokerVip.A], B: [host('B'), brokerVip.B] });
-    const dc = new KafkaDatacenters(work, pair, brokerVip, synthesizedMirrors(work, mutation));
+    const crs = synthesizedKafka(work, mutation);
+    // The users Secret (the same at both sites) and each site's listener certificate, as an operator
+    // would create them before deploying.
+    const users = [...new Set([...crs.A.A.users, ...crs.A.B.users].map((u) => u.spec.authentication.password.valueFrom.secretKeyRef.key)), OPERATOR_USER];
+    const passwords = new Map(users.map((user) => [user, randomBytes(18).toString('base64url')]));
+    const certificates = issueSiteCertificates(work, 'kafka', { A: [host('A'), brokerVip.A], B: [host('B'), brokerVip.B] });
+    const dc = new KafkaDatacenters(work, pair, brokerVip, crs, certificates, passwords);
     dc.startBroker('A');
     dc.startBroker('B');
     await Promise.all([dc.waitForBroker('A'), dc.waitForBroker('B')]);
-    await withAdmin({ bootstrap: pair.bootstrap.A }, (admin) => admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true }));
+    await withAdmin(dc.target('A', PROJECT_USER), (admin) => admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true }));
+    // Least privilege: another project's user reaches none of this project's topics.
+    const otherProject = crs.A.A.users.map((u) => u.metadata.name).find((name) => name.startsWith('proj-') && name !== PROJECT_USER);
+    if (!otherProject) throw new Error('demo core has one Kafka project only: the least-privilege check needs two');
+    const seenByOther = await withAdmin(dc.target('A', otherProject), (admin) => admin.fetchTopicMetadata({ topics: [TOPIC] })).then(
+      () => 'read the topic metadata',
+      (error: Error) => error.message,
+    );
+    if (!/not authorized|authoriz/i.test(seenByOther)) throw new Error(`${otherProject} reached ${TOPIC} of ${PROJECT_USER}: ${seenByOther}`);
 
     // A steady producer at A; a consumer group commits part of it there.
     const acknowledged = new Set<string>();
-    const producer = dc.java('A', 'producer-A', ['org.apache.kafka.tools.VerifiableProducer', '--topic', TOPIC, '--max-messages', String(MESSAGES), '--throughput', String(PER_SECOND), '--acks', '-1', '--bootstrap-server', INTERNAL]);
+    const producer = dc.java('A', 'producer-A', ['org.apache.kafka.tools.VerifiableProducer', '--topic', TOPIC, '--max-messages', String(MESSAGES), '--throughput', String(PER_SECOND), '--acks', '-1', '--bootstrap-server', INTERNAL, '--producer.config', dc.clientConfig(PROJECT_USER)]);
     const produced = events(producer, (event) => {
       if (event.name === 'producer_send_success') acknowledged.add(event.value!);
     });
     const consumerAtA = startConsumer(dc, 'A');
     // Site A active: B's stacks as synthesized (MirrorMaker 2 at B mirroring A).
     await dc.deployer().deploy(['demo-core-b'], 'A');
-    await waitFor(async () => (await groupOffsets({ bootstrap: pair.bootstrap.B }).catch(() => new Map())).has(GROUP), 90, `the group ${GROUP} has no translated offsets at B`);
+    await waitFor(async () => (await groupOffsets(dc.target('B')).catch(() => new Map())).has(GROUP), 90, `the group ${GROUP} has no translated offsets at B`);
     // One more checkpoint interval, so the translated offsets follow the group closely.
     await sleep(12_000);
 
     const sum = (offsets: Map<string, Map<string, number>>) => [...(offsets.get(GROUP)?.values() ?? [])].reduce((a, b) => a + b, 0);
-    const committedAtA = sum(await groupOffsets({ bootstrap: pair.bootstrap.A }));
-    const translatedAtB = sum(await groupOffsets({ bootstrap: pair.bootstrap.B }));
+    const committedAtA = sum(await groupOffsets(dc.target('A')));
+    const translatedAtB = sum(await groupOffsets(dc.target('B')));
     console.log(`group ${GROUP}: committed ${committedAtA} at A, translated to ${translatedAtB} at B`);
 
     // Site A lost mid-write: the link and the operator's way into A cut; A keeps acknowledging writes
@@ -521,4 +715,15 @@ test('fails with a broken configuration: without the identity replication policy
   if (outcome instanceof Error) expect(outcome.message).not.toMatch(/no Kafka jars|did not start|needs root|Connect at [AB] refused/);
   const passed = !(outcome instanceof Error) && outcome.lostForGood === 0 && outcome.divergentSaved === outcome.missingAtB && outcome.resumedAtB > 0 && outcome.duplicatesAtA === 0;
   expect(passed).toBe(false);
+});
+
+test('fails with a broken configuration: a plaintext external listener is refused before any record crosses the datacenter link', async () => {
+  if (!available) throw new Error('this drill needs root and iproute2 (ip netns)');
+  const outcome = await siteLossDrill('plaintext-external-listener').then(
+    (result) => result,
+    (error: Error) => error,
+  );
+  console.log(`Kafka drill with a plaintext external listener: ${outcome instanceof Error ? outcome.message.split('\n')[0] : JSON.stringify(outcome)}`);
+  expect(outcome).toBeInstanceOf(Error);
+  expect((outcome as Error).message).toContain('answers without TLS');
 });

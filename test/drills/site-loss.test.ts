@@ -24,6 +24,8 @@ import type { Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
 import { executeSwitchover, redisPairsOf, type Deployer, type RedisPairRef, type SwitchoverOutcome } from '../../switchover/execute-switchover';
 import { replicationState, withRedis, type RedisTarget } from '../../switchover/redis-member';
+import { RespClient } from '../../switchover/resp-client';
+import { issueSiteCertificates, type SiteCertificates } from './support/certificates';
 import { startChartRedis, stopChartRedis, type ChartRedis, type RedisReleaseValues } from './support/chart-redis';
 import { sleep, waitFor } from './support/timing';
 import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, tearDownAll } from './support/two-datacenters';
@@ -34,7 +36,7 @@ const ENVIRONMENTS = join(__dirname, '..', '..', 'environments');
 const PASSWORD = 'drill-only-password';
 const WRITES_PER_SECOND = 100;
 
-type Mutation = 'none' | 'no-aof' | 'writable-standby' | 'no-fencing' | 'default-repl-timeout';
+type Mutation = 'none' | 'no-aof' | 'writable-standby' | 'no-fencing' | 'default-repl-timeout' | 'no-tls';
 
 /** A test helper that breaks the synthesized values on purpose: each drill must then fail. */
 function perturb(values: RedisReleaseValues, mutation: Mutation): RedisReleaseValues {
@@ -49,6 +51,11 @@ function perturb(values: RedisReleaseValues, mutation: Mutation): RedisReleaseVa
       return { ...values, master: { configuration: values.master.configuration } };
     case 'default-repl-timeout':
       return { ...values, commonConfiguration: values.commonConfiguration.replace(/^repl-(timeout|ping-replica-period) .*\n/gm, '') };
+    case 'no-tls': {
+      // Plaintext listener and replication: the datacenter link would carry the data in clear.
+      const { tls: _dropped, ...rest } = values;
+      return { ...rest, commonConfiguration: values.commonConfiguration.replace('tls-replication yes\n', '') };
+    }
   }
 }
 
@@ -62,7 +69,11 @@ function synthesizedRedisValues(work: string): Map<string, RedisReleaseValues> {
       const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as { resource: { helm_release: Record<string, { chart: string; values: string[] }> } };
       for (const release of Object.values(json.resource.helm_release).filter((r) => r.chart === 'redis')) {
         const v = JSON.parse(release.values[0]!) as RedisReleaseValues & { master: { service: { loadBalancerIP: string } } };
-        values.set(`${activeSite}/${v.master.service.loadBalancerIP}`, { commonConfiguration: v.commonConfiguration, master: { configuration: v.master.configuration, ...(v.master.preExecCmds ? { preExecCmds: v.master.preExecCmds } : {}) } });
+        values.set(`${activeSite}/${v.master.service.loadBalancerIP}`, {
+          commonConfiguration: v.commonConfiguration,
+          ...(v.tls ? { tls: v.tls } : {}),
+          master: { configuration: v.master.configuration, ...(v.master.preExecCmds ? { preExecCmds: v.master.preExecCmds } : {}) },
+        });
       }
     }
   }
@@ -77,10 +88,17 @@ class Datacenters {
     readonly pairs: readonly RedisPairRef[],
     readonly synthesized: Map<string, RedisReleaseValues>,
     readonly mutation: Mutation,
+    /** Each site's Redis TLS Secret (one CA, a certificate per site naming its Redis addresses). */
+    readonly certificates: Record<Site, SiteCertificates>,
   ) {}
 
+  /** The CA the clients verify the servers with (`ca.crt` of the Secret, the same at both sites). */
+  get ca(): Buffer {
+    return readFileSync(this.certificates.A.ca);
+  }
+
   target(address: string): RedisTarget {
-    return { host: address, port: 6379, password: PASSWORD };
+    return { host: address, port: 6379, password: PASSWORD, tls: { ca: this.ca } };
   }
 
   /** Starts (or restarts, if its values changed) the server at `address` with the values for `activeSite`. */
@@ -89,11 +107,17 @@ class Datacenters {
     const running = this.servers.get(address);
     if (running && !always && JSON.stringify(running.values) === JSON.stringify(values)) return;
     if (running) await stopChartRedis(running.server, 'SIGTERM');
-    const server = startChartRedis(site, address, join(this.work, 'data', address), values, PASSWORD);
+    const server = startChartRedis(site, address, join(this.work, 'data', address), values, PASSWORD, this.certificates[site].dir);
     this.servers.set(address, { server, values });
     try {
-      await waitFor(async () => (await withRedis(this.target(address), (c) => c.call('PING')).catch(() => '')) === 'PONG', 15, `redis at ${address} (site ${site}) did not start`);
+      let lastAnswer = '';
+      const answer = (reply: unknown) => (lastAnswer = reply instanceof Error ? reply.message : String(reply));
+      await waitFor(async () => answer(await withRedis(this.target(address), (c) => c.call('PING')).catch((e: Error) => e)) === 'PONG', 15, `redis at ${address} (site ${site}) did not start`).catch((e: Error) => {
+        throw new Error(`${e.message} (last answer: ${lastAnswer})`);
+      });
+      if (await answersPlaintext(address)) throw new Error(`redis at ${address} (site ${site}) answers plaintext on 6379: the datacenter link would carry its data in clear`);
     } catch (error) {
+      if (await answersPlaintext(address)) throw new Error(`redis at ${address} (site ${site}) answers plaintext on 6379 and not TLS: the datacenter link would carry its data in clear`);
       const log = (() => {
         try {
           return readFileSync(join(this.work, 'data', address, 'redis.log'), 'utf8').split('\n').slice(-8).join('\n');
@@ -130,11 +154,11 @@ interface WriterRun {
   readonly acknowledged: () => Map<string, { n: number; at: number }[]>;
 }
 
-function startWriter(work: string, site: Site, addresses: readonly string[], prefix: string): WriterRun {
+function startWriter(work: string, caFile: string, site: Site, addresses: readonly string[], prefix: string): WriterRun {
   const log = join(work, `writer-${prefix}.log`);
   const stopFile = join(work, `writer-${prefix}.stop`);
   writeFileSync(log, '');
-  const child = spawnIn(site, process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'support', 'steady-writer.ts'), log, stopFile, PASSWORD, String(WRITES_PER_SECOND), '120', prefix, ...addresses.map((a) => `${a}:6379`)]);
+  const child = spawnIn(site, process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'support', 'steady-writer.ts'), log, stopFile, PASSWORD, caFile, String(WRITES_PER_SECOND), '120', prefix, ...addresses.map((a) => `${a}:6379`)]);
   child.stdout?.resume();
   child.stderr?.resume();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -155,6 +179,21 @@ function startWriter(work: string, site: Site, addresses: readonly string[], pre
       return byServer;
     },
   };
+}
+
+/** Whether a server answers Redis commands without TLS (a reply, even NOAUTH, is an answer). */
+async function answersPlaintext(address: string): Promise<boolean> {
+  try {
+    const client = await RespClient.connect(6379, address, 1000);
+    try {
+      const [reply] = await client.pipeline([['PING']]);
+      return reply === 'PONG' || (reply instanceof Error && /^(NOAUTH|ERR|WRONGPASS)/.test(reply.message));
+    } finally {
+      client.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 /** Of the keys `<prefix>:<n>` given, how many a server does not hold. */
@@ -185,13 +224,13 @@ function expectCompleted(outcome: SwitchoverOutcome): Extract<SwitchoverOutcome,
 }
 
 /** Builds both datacenters with every Redis pair running as synthesized for site A active. */
-async function setUp(mutation: Mutation): Promise<Datacenters> {
-  const work = mkdtempSync(join(tmpdir(), `hsa-site-loss-${mutation}-`));
+async function setUp(mutation: Mutation, work: string): Promise<Datacenters> {
   const [loaded] = loadEnvironments(ENVIRONMENTS, ['demo']);
   const province = resolveProvince('demo', loaded!.environment);
   const pairs = redisPairsOf(province);
   buildTwoDatacenters({ A: pairs.map((p) => p.address.A), B: pairs.map((p) => p.address.B) });
-  const dc = new Datacenters(work, province, pairs, synthesizedRedisValues(work), mutation);
+  const certificates = issueSiteCertificates(work, 'redis', { A: pairs.map((p) => p.address.A), B: pairs.map((p) => p.address.B) });
+  const dc = new Datacenters(work, province, pairs, synthesizedRedisValues(work), mutation, certificates);
   for (const pair of pairs) await dc.apply('A', pair.address.A, 'A');
   for (const pair of pairs) await dc.apply('B', pair.address.B, 'A');
   for (const pair of pairs) {
@@ -209,7 +248,7 @@ async function switchover(dc: Datacenters, activeSite: Site, to: Site, journal: 
     ...(extra.siteLost ? { siteLost: extra.siteLost } : {}),
     execute: true,
     journalDir: journal,
-    redisPassword: PASSWORD,
+    redis: { password: PASSWORD, tlsCa: dc.ca },
     discardDivergent: extra.discardDivergent ?? false,
     deployer: dc.deployer(),
     print: (line) => lines.push(line),
@@ -221,7 +260,7 @@ async function switchover(dc: Datacenters, activeSite: Site, to: Site, journal: 
 /** Planned switchover under a steady writer at the old site: returns acknowledged writes lost. */
 async function plannedSwitchover(dc: Datacenters, from: Site, to: Site): Promise<number> {
   const prefix = `planned-${from}${to}`;
-  const writer = startWriter(dc.work, from, dc.pairs.map((p) => p.address[from]), prefix);
+  const writer = startWriter(dc.work, dc.certificates.A.ca, from, dc.pairs.map((p) => p.address[from]), prefix);
   await sleep(2000);
   const outcome = expectCompleted(await switchover(dc, from, to, join(dc.work, `journal-${prefix}`)));
   await writer.stop();
@@ -245,7 +284,7 @@ async function siteLoss(dc: Datacenters): Promise<void> {
   }
 
   const prefix = 'site-loss';
-  const writer = startWriter(dc.work, 'A', dc.pairs.map((p) => p.address.A), prefix);
+  const writer = startWriter(dc.work, dc.certificates.A.ca, 'A', dc.pairs.map((p) => p.address.A), prefix);
   await sleep(2000);
   const cutAt = Date.now();
   cutLink();
@@ -335,14 +374,15 @@ if (!available) {
   });
 
   test('planned switchover A -> B and failback lose no acknowledged write; losing A is failed over, fenced, and its divergent writes saved', async () => {
-    const dc = await setUp('none');
+    const work = mkdtempSync(join(tmpdir(), 'hsa-site-loss-none-'));
     try {
+      const dc = await setUp('none', work);
       expect(await plannedSwitchover(dc, 'A', 'B')).toBe(0);
       expect(await plannedSwitchover(dc, 'B', 'A')).toBe(0);
       await siteLoss(dc);
     } finally {
       await tearDownAll();
-      rmSync(dc.work, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
     }
   });
 
@@ -352,10 +392,11 @@ if (!available) {
     ['writable-standby', 'the standby at B accepted a write'],
     ['no-fencing', 'accepted a write after coming back'],
     ['default-repl-timeout', 'did not notice the cut'],
+    ['no-tls', 'answers plaintext on 6379'],
   ])('fails with a broken configuration: %s', async (mutation, failure) => {
-    const dc = await setUp(mutation);
+    const work = mkdtempSync(join(tmpdir(), `hsa-site-loss-${mutation}-`));
     try {
-      const error = await siteLoss(dc).then(
+      const error = await setUp(mutation, work).then(siteLoss).then(
         () => undefined,
         (e: Error) => e,
       );
@@ -363,7 +404,7 @@ if (!available) {
       expect(error?.message).toContain(failure);
     } finally {
       await tearDownAll();
-      rmSync(dc.work, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });

@@ -2,13 +2,13 @@
  * A client at a steady rate, run inside one datacenter's namespace by the drills: writes unique keys
  * `<prefix>:<n>` to each server named, one command at a time, and appends one line per attempt to a
  * log: `<server> <n> ok|refused <epoch ms>`. Runs until the stop file appears or the time is up, and
- * reconnects after a lost connection. Arguments: log file, stop file, password, rate per second per
- * server, maximum seconds, prefix, then the servers as host:port.
+ * reconnects after a lost connection. Arguments: log file, stop file, password, CA file (the servers
+ * speak TLS), rate per second per server, maximum seconds, prefix, then the servers as host:port.
  */
-import { appendFileSync, existsSync } from 'node:fs';
-import { RespClient } from '../../../switchover/resp-client';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { RespClient, type RedisTls } from '../../../switchover/resp-client';
 
-async function writeTo(server: string, prefix: string, password: string, rate: number, until: number, stopFile: string, log: string): Promise<void> {
+async function writeTo(server: string, prefix: string, password: string, tls: RedisTls, rate: number, until: number, stopFile: string, log: string): Promise<void> {
   const [host, port] = server.split(':') as [string, string];
   let client: RespClient | undefined;
   let n = 0;
@@ -17,7 +17,7 @@ async function writeTo(server: string, prefix: string, password: string, rate: n
     const started = Date.now();
     try {
       if (!client) {
-        client = await RespClient.connect(Number(port), host, 1000);
+        client = await RespClient.connect(Number(port), host, 1000, tls);
         await client.call('AUTH', password);
       }
       const [reply] = await client.pipeline([['SET', `${prefix}:${n}`, String(n)]]);
@@ -38,6 +38,7 @@ async function writeTo(server: string, prefix: string, password: string, rate: n
   client?.close();
 }
 
-const [log, stopFile, password, rate, seconds, prefix, ...servers] = process.argv.slice(2) as [string, string, string, string, string, string, ...string[]];
+const [log, stopFile, password, caFile, rate, seconds, prefix, ...servers] = process.argv.slice(2) as [string, string, string, string, string, string, string, ...string[]];
 const until = Date.now() + Number(seconds) * 1000;
-void Promise.all(servers.map((server) => writeTo(server, prefix, password, Number(rate), until, stopFile, log))).then(() => process.exit(0));
+const tls: RedisTls = { ca: readFileSync(caFile) };
+void Promise.all(servers.map((server) => writeTo(server, prefix, password, tls, Number(rate), until, stopFile, log))).then(() => process.exit(0));
