@@ -1,0 +1,302 @@
+/**
+ * Restore verification (恢复验证): a backup counts only once it has been restored. For each engine the
+ * toolkit backs up, a real server (Debian's redis-server, PostgreSQL) is started on loopback in a
+ * scratch directory and filled with data; the backup script the toolkit synthesizes
+ * (model/backup-commands.ts) is run unchanged with `sh -c`, its variables pointing at that server; the
+ * backup is restored into a second, scratch server and compared with the source: keys and a digest of
+ * every key's type, value and TTL bucket for Redis; rows and an md5 of every row for PostgreSQL. A
+ * damaged backup (truncated, or a flipped byte) must be refused by the engine's own tools, and the
+ * refusal is reported with their words.
+ *
+ * Bounded: every wait has a deadline; every server started here is stopped before returning.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT } from '../model/backup-commands';
+import { RespClient, type RedisTls } from '../switchover/resp-client';
+
+export class RestoreVerifyError extends Error {}
+
+export type Damage = 'none' | 'truncated' | 'flipped-byte';
+
+export interface RestoreResult {
+  readonly engine: 'redis' | 'postgresql';
+  /** Keys (Redis) or rows (PostgreSQL) at the source when the backup was taken, and after the restore. */
+  readonly source: { readonly count: number; readonly digest: string };
+  readonly restored?: { readonly count: number; readonly digest: string };
+  readonly backupBytes: number;
+  /** The engine's own words when it refused the damaged backup. */
+  readonly refusal?: string;
+  readonly seconds: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until<T>(what: string, seconds: number, attempt: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    const value = await attempt().catch(() => undefined);
+    if (value !== undefined) return value;
+    await sleep(100);
+  }
+  throw new RestoreVerifyError(`${what} within ${seconds} s`);
+}
+
+/** Stops a server started here; SIGKILL after 10 s. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Runs a synthesized backup script as its job's container would (`sh -c`), with its variables. */
+function runScript(script: string, variables: Record<string, string>, user?: string): void {
+  const command = user ? ['runuser', '-u', user, '--', 'sh', '-c', script] : ['sh', '-c', script];
+  const run = spawnSync(command[0]!, command.slice(1), { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...variables }, encoding: 'utf8', timeout: 120_000 });
+  if (run.status !== 0) throw new RestoreVerifyError(`the backup script failed (exit ${run.status ?? run.signal}): ${(run.stderr || run.stdout).trim().split('\n').slice(-4).join(' | ')}`);
+}
+
+function damage(file: string, how: Damage): void {
+  if (how === 'truncated') truncateSync(file, Math.floor(statSync(file).size / 2));
+  if (how === 'flipped-byte') {
+    const bytes = readFileSync(file);
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = bytes[at]! ^ 0xff;
+    writeFileSync(file, bytes);
+  }
+}
+
+// ---------------------------------------------------------------- Redis
+
+const REDIS_PASSWORD = 'restore-verify-only';
+
+/** A CA and a server certificate for 127.0.0.1, as the Redis TLS Secret would hold them. */
+function loopbackCertificates(dir: string): { certificate: string; key: string; ca: string } {
+  mkdirSync(dir, { recursive: true });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=restore-verify CA');
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl('req', ...ec, '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', '/CN=restore-verify');
+  openssl('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.crt', '-days', '1', '-extfile', 'san.ext');
+  return { certificate: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), ca: join(dir, 'ca.crt') };
+}
+
+function startRedis(dir: string, port: number, extra: string[]): { child: ChildProcess; log: string } {
+  mkdirSync(dir, { recursive: true });
+  const log = join(dir, 'redis.log');
+  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--dir', dir, '--logfile', log, '--daemonize', 'no', '--save', '', '--appendonly', 'no', ...(port === 0 ? [] : ['--port', String(port)]), ...extra], { stdio: 'ignore' });
+  return { child, log };
+}
+
+/** Keys and a digest of every key's name, type, value (members sorted where unordered) and whether it expires. */
+async function redisContent(client: RespClient): Promise<{ count: number; digest: string }> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = (await client.call('SCAN', cursor, 'COUNT', '1000')) as [string, string[]];
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  keys.sort();
+  const hash = createHash('sha256');
+  const READ: Record<string, (key: string) => string[]> = { string: (k) => ['GET', k], hash: (k) => ['HGETALL', k], list: (k) => ['LRANGE', k, '0', '-1'], set: (k) => ['SMEMBERS', k], zset: (k) => ['ZRANGE', k, '0', '-1', 'WITHSCORES'] };
+  for (let i = 0; i < keys.length; i += 500) {
+    const batch = keys.slice(i, i + 500);
+    const types = (await client.pipeline(batch.map((k) => ['TYPE', k]))) as string[];
+    const replies = await client.pipeline(batch.flatMap((k, j) => [READ[types[j]!]?.(k) ?? ['TYPE', k], ['PTTL', k]]));
+    batch.forEach((key, j) => {
+      const value = replies[2 * j];
+      // Hash fields and set members come in no fixed order.
+      const canonical = types[j] === 'set' && Array.isArray(value) ? [...value].map(String).sort() : types[j] === 'hash' && Array.isArray(value) ? pairs(value.map(String)).sort() : value;
+      hash.update(`${key}\0${types[j]}\0${JSON.stringify(canonical)}\0${(replies[2 * j + 1] as number) >= 0 ? 'expires' : 'persistent'}\n`);
+    });
+  }
+  return { count: keys.length, digest: hash.digest('hex') };
+}
+
+function pairs(flat: readonly string[]): string[] {
+  const result: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) result.push(`${flat[i]}=${flat[i + 1]}`);
+  return result;
+}
+
+export async function verifyRedisBackup(work: string, how: Damage = 'none', keys = 20_000, script = REDIS_BACKUP_SCRIPT): Promise<RestoreResult> {
+  const started = Date.now();
+  const certs = loopbackCertificates(join(work, 'certs'));
+  const tls: RedisTls = { ca: readFileSync(certs.ca) };
+  const sourcePort = 16_380;
+  const restorePort = 16_381;
+  const source = startRedis(join(work, 'source'), 0, ['--port', '0', '--tls-port', String(sourcePort), '--tls-cert-file', certs.certificate, '--tls-key-file', certs.key, '--tls-ca-cert-file', certs.ca, '--tls-auth-clients', 'no', '--requirepass', REDIS_PASSWORD, '--repl-diskless-sync', 'yes']);
+  const servers = [source.child];
+  try {
+    const client = await until('the source redis-server did not answer over TLS', 15, async () => {
+      const c = await RespClient.connect(sourcePort, '127.0.0.1', 1000, tls);
+      await c.call('AUTH', REDIS_PASSWORD);
+      return c;
+    });
+    // Strings, hashes, lists and sets; a tenth of the keys expire in an hour.
+    for (let i = 0; i < keys; i += 1000) {
+      const commands: string[][] = [];
+      for (let n = i; n < Math.min(keys, i + 1000); n++) {
+        if (n % 4 === 0) commands.push(['SET', `session:${n}`, `user-${n}`]);
+        if (n % 4 === 1) commands.push(['HSET', `settlement:${n}`, 'amount', String(n * 3), 'site', 'A']);
+        if (n % 4 === 2) commands.push(['RPUSH', `queue:${n}`, 'a', 'b', String(n)]);
+        if (n % 4 === 3) commands.push(['SADD', `set:${n}`, 'x', String(n)]);
+        if (n % 10 === 0) commands.push(['EXPIRE', commands[commands.length - 1]![1]!, '3600']);
+      }
+      await client.pipeline(commands);
+    }
+    const sourceContent = await redisContent(client);
+    client.close();
+
+    const backupFile = join(work, 'backup', 'dump.rdb');
+    mkdirSync(join(work, 'backup'), { recursive: true });
+    runScript(script, { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(sourcePort), REDIS_PASSWORD, REDIS_TLS_CA_FILE: certs.ca, BACKUP_FILE: backupFile });
+    const backupBytes = statSync(backupFile).size;
+    damage(backupFile, how);
+
+    // Restore: the file is the scratch server's dataset.
+    const restoreDir = join(work, 'restore');
+    mkdirSync(restoreDir, { recursive: true });
+    writeFileSync(join(restoreDir, 'dump.rdb'), readFileSync(backupFile));
+    const restored = startRedis(restoreDir, restorePort, ['--dbfilename', 'dump.rdb']);
+    servers.push(restored.child);
+    const outcome = await Promise.race([
+      until('the restored redis-server did not answer', 30, async () => {
+        const c = await RespClient.connect(restorePort, '127.0.0.1', 1000);
+        const [loading] = await c.pipeline([['PING']]);
+        if (loading !== 'PONG') {
+          c.close();
+          return undefined;
+        }
+        return c;
+      }).then((c) => ({ client: c })),
+      new Promise<{ exited: number | null }>((resolve) => restored.child.once('exit', (code) => resolve({ exited: code }))),
+    ]);
+    if ('exited' in outcome) {
+      const words = readFileSync(restored.log, 'utf8').split('\n').filter((l) => / # /.test(l) && !/WARNING|Server initialized/.test(l)).slice(-3).map((l) => l.replace(/^\d+:\w \d+ \w+ \d+ [\d:.]+ /, '')).join(' | ');
+      return { engine: 'redis', source: sourceContent, backupBytes, refusal: `redis-server refused the backup (exit ${outcome.exited}): ${words}`, seconds: (Date.now() - started) / 1000 };
+    }
+    const restoredContent = await redisContent(outcome.client);
+    outcome.client.close();
+    return { engine: 'redis', source: sourceContent, restored: restoredContent, backupBytes, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    for (const server of servers) await stop(server);
+  }
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+/** Debian's server binaries (`/usr/lib/postgresql/<major>/bin`), the newest installed. */
+export function postgresqlBin(): string {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root) ? readdirSync(root).filter((d) => existsSync(join(root, d, 'bin', 'postgres'))) : [];
+  const newest = majors.sort((a, b) => Number(b) - Number(a))[0];
+  if (!newest) throw new RestoreVerifyError('no PostgreSQL server in /usr/lib/postgresql: apt-get install -y postgresql (.ci/run does)');
+  return join(root, newest, 'bin');
+}
+
+const PG_USER = 'postgres';
+const PG_BACKUP_USER = 'hsa_backup';
+const PG_PASSWORD = 'restore-verify-only';
+
+function asPostgres(bin: string, args: string[], cwd: string): string {
+  return execFileSync('runuser', ['-u', PG_USER, '--', join(bin, args[0]!), ...args.slice(1)], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+}
+
+function startPostgres(bin: string, dataDir: string, port: number, socketDir: string): { child: ChildProcess; output: () => string } {
+  const child = spawn('runuser', ['-u', PG_USER, '--', join(bin, 'postgres'), '-D', dataDir, '-p', String(port), '-k', socketDir, '-c', 'listen_addresses=127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  child.stdout?.resume();
+  return { child, output: () => output };
+}
+
+function psql(bin: string, port: number, socketDir: string, sql: string): string {
+  return execFileSync('runuser', ['-u', PG_USER, '--', join(bin, 'psql'), '-h', socketDir, '-p', String(port), '-d', 'hsa', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }).trim();
+}
+
+const ROWS_DIGEST = "SELECT count(*) || ' ' || md5(coalesce(string_agg(s::text, ',' ORDER BY id), '')) FROM settlement s";
+
+export async function verifyPostgresqlBackup(work: string, how: Damage = 'none', rows = 50_000, script = POSTGRESQL_BACKUP_SCRIPT): Promise<RestoreResult> {
+  const started = Date.now();
+  const bin = postgresqlBin();
+  const own = (path: string) => {
+    mkdirSync(path, { recursive: true });
+    const { uid, gid } = userIds(PG_USER);
+    chownSync(path, uid, gid);
+    chmodSync(path, 0o700);
+    return path;
+  };
+  own(work);
+  const sockets = own(join(work, 'sockets'));
+  const sourceDir = join(work, 'source');
+  const sourcePort = 15_432;
+  const restorePort = 15_433;
+  asPostgres(bin, ['initdb', '-D', sourceDir, '-A', 'trust', '--data-checksums', '-U', PG_USER], work);
+  // The backup job connects over TCP with a password, as a role with the REPLICATION attribute.
+  writeFileSync(join(sourceDir, 'pg_hba.conf'), ['local all all trust', `host replication ${PG_BACKUP_USER} 127.0.0.1/32 scram-sha-256`, ''].join('\n'));
+  const servers: ChildProcess[] = [];
+  const source = startPostgres(bin, sourceDir, sourcePort, sockets);
+  servers.push(source.child);
+  try {
+    await until(`the source PostgreSQL did not start (${source.output().split('\n').slice(-2).join(' | ')})`, 30, async () => (existsSync(join(sockets, `.s.PGSQL.${sourcePort}`)) && psqlReady(bin, sourcePort, sockets) ? true : undefined));
+    execFileSync('runuser', ['-u', PG_USER, '--', join(bin, 'psql'), '-h', sockets, '-p', String(sourcePort), '-d', 'postgres', '-c', 'CREATE DATABASE hsa'], { stdio: 'ignore' });
+    psql(bin, sourcePort, sockets, `CREATE ROLE ${PG_BACKUP_USER} LOGIN REPLICATION PASSWORD '${PG_PASSWORD}'`);
+    psql(bin, sourcePort, sockets, `CREATE TABLE settlement (id bigint PRIMARY KEY, insured text, amount numeric(12,2), settled_at timestamptz); INSERT INTO settlement SELECT n, 'insured-' || n, n * 1.5, timestamptz '2026-01-01' + n * interval '1 minute' FROM generate_series(1, ${rows}) n`);
+    const [count, digest] = psql(bin, sourcePort, sockets, ROWS_DIGEST).split(' ');
+    const sourceContent = { count: Number(count), digest: digest! };
+
+    const backupDir = own(join(work, 'backup'));
+    const backupFile = join(backupDir, 'base.tar.gz');
+    runScript(script, { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, PGHOST: '127.0.0.1', PGPORT: String(sourcePort), PGUSER: PG_BACKUP_USER, PGPASSWORD: PG_PASSWORD, BACKUP_DIR: backupDir, BACKUP_FILE: backupFile }, PG_USER);
+    const backupBytes = statSync(backupFile).size;
+
+    // Restore: unpack, verify against the backup's own manifest, start.
+    const restoreDir = own(join(work, 'restore'));
+    if (how === 'truncated') damage(backupFile, how);
+    const unpack = spawnSync('runuser', ['-u', PG_USER, '--', 'tar', '-xzf', backupFile, '-C', restoreDir], { encoding: 'utf8', timeout: 120_000 });
+    if (unpack.status !== 0) return { engine: 'postgresql', source: sourceContent, backupBytes, refusal: `tar refused the backup: ${unpack.stderr.trim().split('\n').slice(-2).join(' | ')}`, seconds: (Date.now() - started) / 1000 };
+    if (how === 'flipped-byte') damage(largestRelationFile(restoreDir), how);
+    const verified = spawnSync('runuser', ['-u', PG_USER, '--', join(bin, 'pg_verifybackup'), '--no-parse-wal', restoreDir], { encoding: 'utf8', timeout: 120_000 });
+    if (verified.status !== 0) return { engine: 'postgresql', source: sourceContent, backupBytes, refusal: `pg_verifybackup refused the backup: ${verified.stderr.trim().split('\n').slice(0, 2).join(' | ')}`, seconds: (Date.now() - started) / 1000 };
+    const restored = startPostgres(bin, restoreDir, restorePort, sockets);
+    servers.push(restored.child);
+    await until(`the restored PostgreSQL did not start (${restored.output().split('\n').slice(-2).join(' | ')})`, 60, async () => (psqlReady(bin, restorePort, sockets) ? true : undefined));
+    const [restoredCount, restoredDigest] = psql(bin, restorePort, sockets, ROWS_DIGEST).split(' ');
+    return { engine: 'postgresql', source: sourceContent, restored: { count: Number(restoredCount), digest: restoredDigest! }, backupBytes, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    for (const server of servers) await stop(server);
+  }
+}
+
+function psqlReady(bin: string, port: number, sockets: string): boolean {
+  return spawnSync(join(bin, 'pg_isready'), ['-h', sockets, '-p', String(port)], { stdio: 'ignore' }).status === 0;
+}
+
+/** The biggest file of the restored cluster's databases: the settlement table's heap. */
+function largestRelationFile(dataDir: string): string {
+  let best = { file: '', size: -1 };
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (statSync(path).size > best.size) best = { file: path, size: statSync(path).size };
+    }
+  };
+  walk(join(dataDir, 'base'));
+  return best.file;
+}
+
+function userIds(user: string): { uid: number; gid: number } {
+  const id = (flag: string) => spawnSync('id', [flag, user], { encoding: 'utf8' });
+  const [uid, gid] = [id('-u'), id('-g')];
+  if (uid.status !== 0 || gid.status !== 0) throw new RestoreVerifyError(`no user ${user}: the PostgreSQL package creates it (apt-get install -y postgresql)`);
+  return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
+}

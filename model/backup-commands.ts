@@ -1,0 +1,33 @@
+/**
+ * The commands a backup job runs, one per data-holding engine, as the job's container runs them
+ * (`sh -c <script>`), with everything site-specific passed as variables so the same text is what the
+ * restore verification (`npm run restore-verify`, the restore drill) runs against real servers.
+ *
+ * Each engine's own dump, checked by the engine's own tool before the file leaves the pod:
+ * - Redis: `redis-cli --rdb` (a full snapshot over the replication protocol, TLS as every client) and
+ *   `redis-check-rdb`;
+ * - PostgreSQL: `pg_basebackup` (plain format, WAL streamed in, a SHA-256 backup manifest) and
+ *   `pg_verifybackup`, then one tar.gz.
+ * A check that fails ends the script non-zero: the job fails and nothing is uploaded.
+ */
+
+/** Variables of REDIS_BACKUP_SCRIPT. */
+export const REDIS_BACKUP_VARIABLES = ['REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_TLS_CA_FILE', 'BACKUP_FILE'] as const;
+
+export const REDIS_BACKUP_SCRIPT = [
+  'set -eu',
+  'redis-cli --tls --cacert "$REDIS_TLS_CA_FILE" -h "$REDIS_HOST" -p "$REDIS_PORT" --no-auth-warning -a "$REDIS_PASSWORD" --rdb "$BACKUP_FILE"',
+  'redis-check-rdb "$BACKUP_FILE"',
+  '',
+].join('\n');
+
+/** Variables of POSTGRESQL_BACKUP_SCRIPT (libpq reads PGPASSWORD itself). */
+export const POSTGRESQL_BACKUP_VARIABLES = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'BACKUP_DIR', 'BACKUP_FILE'] as const;
+
+export const POSTGRESQL_BACKUP_SCRIPT = [
+  'set -eu',
+  'pg_basebackup --no-password -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -D "$BACKUP_DIR/base" -Fp -X stream --checkpoint=fast --manifest-checksums=SHA256',
+  'pg_verifybackup "$BACKUP_DIR/base"',
+  'tar -czf "$BACKUP_FILE" -C "$BACKUP_DIR/base" .',
+  '',
+].join('\n');
