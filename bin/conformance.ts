@@ -14,7 +14,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crdVersionsOf, validateCustomResource } from '../conformance/crd-schema';
+import { parseAllDocuments } from 'yaml';
+import { crdVersionsOf, validateCustomResource, type CrdVersion } from '../conformance/crd-schema';
 import { helmTemplate, helmVersion, locateHelm, type RenderResult } from '../conformance/helm';
 import { imagesOfRender } from '../conformance/rendered-images';
 import { gitDirOf, layOutChart, SourceError, listAtTag, readAtTag, STRIMZI_CRDS, UPSTREAM_CHARTS } from '../conformance/upstream-charts';
@@ -59,6 +60,21 @@ interface HelmReleaseJson {
   readonly version: string;
   readonly values?: readonly string[];
   readonly set?: unknown;
+}
+
+/** The CRDs a chart ships in its crds/ directory (installed by Helm before its templates). */
+function chartCrdsOf(chartDir: string): CrdVersion[] {
+  const dir = join(chartDir, 'crds');
+  if (!existsSync(dir)) return [];
+  const files: string[] = [];
+  const walk = (at: string) => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(at, entry.name));
+      else if (/\.ya?ml$/.test(entry.name)) files.push(join(at, entry.name));
+    }
+  };
+  walk(dir);
+  return crdVersionsOf(files.sort().map((f) => readFileSync(f, 'utf8')));
 }
 
 function main(): number {
@@ -152,6 +168,16 @@ function main(): number {
           const chartKeys = readKeys.get(row.chart) ?? new Set<string>();
           for (const path of leafPaths(merged)) if (!ignoredHere.has(path.join('.'))) chartKeys.add(path.join('.'));
           readKeys.set(row.chart, chartKeys);
+          // Custom resources the chart renders itself (e.g. Velero's Schedule) against the chart's own CRDs.
+          const chartCrds = chartCrdsOf(chartDir(release.chart, release.version));
+          if (chartCrds.length > 0) {
+            for (const document of parseAllDocuments(baseline.manifests)) {
+              const resource = document.toJSON() as Json;
+              if (!isObject(resource) || !chartCrds.some((c) => c.kind === resource.kind && `${c.group}/${c.version}` === resource.apiVersion)) continue;
+              const meta = isObject(resource.metadata) ? resource.metadata : {};
+              crRows.push({ stack, activeSite, kind: `${String(resource.kind)} (rendered by ${release.chart})`, name: String(meta.name), errors: validateCustomResource(resource, chartCrds).errors });
+            }
+          }
           const images = imagesOfRender(baseline.manifests);
           const hasSchema = existsSync(join(chartDir(release.chart, release.version), 'values.schema.json'));
           releaseRows.push({ ...row, renders: 'yes', schema: hasSchema ? 'valid' : 'no schema in chart', keys: keyChecks.get(keyKey)!, images: images.containers, operatorImages: images.operatorManaged });

@@ -1,6 +1,6 @@
 import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from '../model/catalog';
 import type { ProvinceModel } from '../model/platform-model';
-import type { Zone } from '../model/topology';
+import type { Site, Zone } from '../model/topology';
 import { ANNOTATION_KEY, type HsaAnnotation } from '../constructs/annotations';
 import type { JsonObject, StackJson } from './types';
 
@@ -24,6 +24,19 @@ export interface DrFacts {
   readonly unitsWithLoadBalancer: number;
   /** Every application is served from both sites at once (query/compute types only). */
   readonly bothSitesServe: boolean;
+  /** The backups each stack builds (its `backup` annotation), and the stacks that build none. */
+  readonly backups: readonly BackupFact[];
+  readonly stacksWithoutBackup: readonly string[];
+}
+
+export interface BackupFact {
+  readonly stack: string;
+  readonly site: Site;
+  readonly schedule: string;
+  readonly retentionDays: number;
+  readonly storeSite: Site;
+  readonly target: string;
+  readonly namespaces: readonly string[];
 }
 
 export function annotationsOf(stack: StackJson): { annotation: HsaAnnotation; type: string; name: string; body: JsonObject }[] {
@@ -47,10 +60,18 @@ export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, 
   let unitsWithDnsController = 0;
   let unitsWithLoadBalancer = 0;
   const appsBySite = { active: new Set<string>(), standby: new Set<string>() };
+  const backups: BackupFact[] = [];
+  const stacksWithoutBackup: string[] = [];
   for (const unit of model.units) {
     const stack = stacks.get(unit.stackName);
     if (!stack) continue;
     const annotations = annotationsOf(stack).map((a) => a.annotation);
+    const backup = annotations.find((a) => a.component === 'backup');
+    if (backup?.component === 'backup') {
+      backups.push({ stack: unit.stackName, site: backup.site, schedule: backup.schedule, retentionDays: backup.retentionDays, storeSite: backup.storeSite, target: backup.target, namespaces: backup.namespaces });
+    } else {
+      stacksWithoutBackup.push(unit.stackName);
+    }
     if (annotations.some((a) => a.component === 'dns-controller')) unitsWithDnsController++;
     if (annotations.some((a) => a.component === 'site-load-balancer')) unitsWithLoadBalancer++;
     if (!unit.active) {
@@ -78,5 +99,7 @@ export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, 
     unitsWithDnsController,
     unitsWithLoadBalancer,
     bothSitesServe,
+    backups,
+    stacksWithoutBackup,
   };
 }

@@ -61,6 +61,8 @@ export interface DrLevelReport {
 }
 
 const DRILL_VALIDITY_MONTHS = 12;
+/** A cron schedule whose day of month, month and day of week are `*`: at least once a day. */
+const DAILY_CRON = /^\S+ \S+ \* \* \*$/;
 
 export function computeDrLevel(
   model: ProvinceModel,
@@ -73,9 +75,30 @@ export function computeDrLevel(
   const attested = (value: boolean | undefined, what: string) =>
     value === true ? { met: true, evidence: `attested in the environment (${what})` } : { met: false, evidence: `not attested: set compliance.attestation.${what} = true once it holds` };
 
-  judged.set('offsite-backup-media', attested(attestation?.offsiteBackupMedia, 'offsiteBackupMedia'));
+  // Backups are built by the toolkit (environment `backup`): judged from what was synthesized, never attested.
+  const noBackup = facts.stacksWithoutBackup.length > 0 ? `no backup built for ${facts.stacksWithoutBackup.join(', ')}: declare \`backup\` in the environment` : undefined;
+  const onSite = facts.backups.filter((b) => b.storeSite === b.site);
+  judged.set(
+    'offsite-backup-media',
+    noBackup
+      ? { met: false, evidence: noBackup }
+      : onSite.length > 0
+        ? { met: false, evidence: `backups kept in their own datacenter: ${onSite.map((b) => `${b.stack} -> site ${b.storeSite}`).join(', ')}` }
+        : { met: true, evidence: `built: every stack's backup goes to the other datacenter's store (${facts.backups.map((b) => `${b.stack} -> ${b.target} at site ${b.storeSite}`).join(', ')})` },
+  );
   judged.set('standby-site', { met: true, evidence: 'two datacenters declared (sites A and B), each zone deployed at both' });
-  judged.set('daily-full-backup', attested(attestation?.dailyFullBackup, 'dailyFullBackup'));
+  const notDaily = facts.backups.filter((b) => !DAILY_CRON.test(b.schedule));
+  judged.set(
+    'daily-full-backup',
+    noBackup
+      ? { met: false, evidence: noBackup }
+      : notDaily.length > 0
+        ? { met: false, evidence: `schedules that do not run every day: ${notDaily.map((b) => `${b.stack} "${b.schedule}"`).join(', ')}` }
+        : {
+            met: true,
+            evidence: `built: Velero full backup of ${[...new Set(facts.backups.flatMap((b) => b.namespaces))].join(', ')} (objects and volumes, Redis dumped and checked first) at "${[...new Set(facts.backups.map((b) => b.schedule))].join('", "')}", kept ${[...new Set(facts.backups.map((b) => b.retentionDays))].join('/')} days; the backup commands are restore-verified by the restore drill`,
+          },
+  );
   judged.set('staff-7x24', attested(attestation?.staff7x24, 'staff7x24'));
   judged.set('drilled-plan', drillJudgement(attestation));
 

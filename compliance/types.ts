@@ -52,12 +52,8 @@ export interface StackJson {
   readonly [key: string]: unknown;
 }
 
-/** Facts about a province's disaster-recovery posture that operators attest (they cannot be synthesized). */
+/** Facts about a province's disaster-recovery posture that operators attest (they cannot be synthesized; backups are built, not attested). */
 export interface DrAttestation {
-  /** Full backup at least once a day (完全数据备份至少每天一次). */
-  readonly dailyFullBackup: boolean;
-  /** Backup media kept off site (备份介质场外存放). */
-  readonly offsiteBackupMedia: boolean;
   /** 7x24 professional technical support (7x24小时专职技术支持). */
   readonly staff7x24: boolean;
   /** Date (YYYY-MM-DD) the recovery plan was last fully drilled (经过完整测试和演练的灾难恢复预案). */

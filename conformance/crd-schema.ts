@@ -95,7 +95,9 @@ export function validateCustomResource(resource: Json, crds: readonly CrdVersion
 }
 
 const validators = new WeakMap<CrdVersion, ValidateFunction>();
-const ajv = new Ajv({ allErrors: true, strict: false });
+// Formats (date-time, int64, ...) are not checked: the fields the toolkit sets have none, and the
+// API server checks them itself.
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 
 /** One compiled validator per CRD version, however many resources use it. */
 function compiled(crd: CrdVersion): ValidateFunction {

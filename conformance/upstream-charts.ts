@@ -31,6 +31,7 @@ export const UPSTREAM_CHARTS: Readonly<Record<string, UpstreamChart>> = {
   'strimzi-kafka-operator': { repository: 'strimzi/strimzi-kafka-operator', tag: (v) => v, path: 'helm-charts/helm3/strimzi-kafka-operator' },
   kong: { repository: 'Kong/charts', tag: (v) => `kong-${v}`, path: 'charts/kong' },
   coredns: { repository: 'coredns/helm', tag: (v) => `coredns-${v}`, path: 'charts/coredns' },
+  velero: { repository: 'vmware-tanzu/helm-charts', tag: (v) => `velero-${v}`, path: 'charts/velero' },
 };
 
 /** Strimzi's CRDs at a release tag (the cluster operator's install files). */

@@ -21,7 +21,21 @@ export type HsaAnnotation =
     }
   | { readonly component: 'dns-controller'; readonly zone: Zone; readonly site: Site }
   | { readonly component: 'site-load-balancer'; readonly zone: Zone; readonly site: Site }
-  | { readonly component: 'service-gateway'; readonly zone: Zone; readonly site: Site };
+  | { readonly component: 'service-gateway'; readonly zone: Zone; readonly site: Site }
+  | {
+      readonly component: 'backup';
+      readonly zone: Zone;
+      readonly site: Site;
+      /** cron of the full backup. */
+      readonly schedule: string;
+      readonly retentionDays: number;
+      /** The datacenter whose object store holds the backups. */
+      readonly storeSite: Site;
+      /** `<endpoint>/<bucket>/<prefix>` */
+      readonly target: string;
+      /** Namespaces backed up (objects and volumes). */
+      readonly namespaces: readonly string[];
+    };
 
 export const ANNOTATION_KEY = 'hsa';
 

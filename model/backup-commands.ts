@@ -31,3 +31,24 @@ export const POSTGRESQL_BACKUP_SCRIPT = [
   'tar -czf "$BACKUP_FILE" -C "$BACKUP_DIR/base" .',
   '',
 ].join('\n');
+
+/**
+ * Velero pre-backup hook of a Redis primary (pod annotations): the Redis backup script, run in the redis
+ * container against the server itself, writing its checked dump onto the data volume Velero copies
+ * next. Only the variables are wired here: the chart's container has REDIS_PASSWORD (the toolkit keeps
+ * the chart's `auth.usePasswordFiles: false`), REDIS_TLS_PORT and REDIS_TLS_CA_FILE. A failed dump fails
+ * the backup (`on-error: Fail`).
+ */
+export function redisBackupHookAnnotations(backupFile: string): Record<string, string> {
+  const directory = backupFile.slice(0, backupFile.lastIndexOf('/'));
+  const wiring = [
+    `export REDIS_HOST=127.0.0.1 REDIS_PORT="$REDIS_TLS_PORT" BACKUP_FILE=${backupFile}`,
+    `mkdir -p ${directory}`,
+  ].join('\n');
+  return {
+    'pre.hook.backup.velero.io/container': 'redis',
+    'pre.hook.backup.velero.io/command': JSON.stringify(['/bin/bash', '-c', `${wiring}\n${REDIS_BACKUP_SCRIPT}`]),
+    'pre.hook.backup.velero.io/on-error': 'Fail',
+    'pre.hook.backup.velero.io/timeout': '10m',
+  };
+}

@@ -6,6 +6,7 @@
  * Cross-field rules (a project must exist, an application must run in its project's zone, ...) are
  * checked here too, so the loader reports every problem of a file at once.
  */
+import { backupSchema } from './backup-schema';
 import { z } from 'zod';
 import { complianceSchema } from './compliance-schema';
 import { gatewaySchema } from './gateway-schema';
@@ -241,6 +242,8 @@ const environmentShape = z
         flowTypeServing: z.enum(['active-only', 'both']).optional(),
       })
       .optional(),
+    /** Daily off-site backups (Velero and each engine's own dump), to the other datacenter's object store. @default - no backup */
+    backup: backupSchema.optional(),
     /** Compliance rule packs: GB/T 20988 edition, attested facts, suppressions. @default edition 2025, nothing attested */
     compliance: complianceSchema.optional(),
   });

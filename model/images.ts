@@ -30,6 +30,10 @@ export const IMAGES = {
   xxlJobAdmin: { name: 'xxl-job-admin', tag: '2.4.2' },
   /** FastDFS tracker and storage (written by the toolkit: no official chart). */
   fastdfs: { name: 'fastdfs', tag: 'V6.13.0' },
+  /** vmware-tanzu/velero 12.1.0: the chart's image (server and node agent). */
+  velero: { name: 'velero', tag: 'v1.18.1' },
+  /** Velero's object-store plugin for S3-compatible stores: v1.14.x is the line for Velero 1.18.x (the plugin's compatibility table). */
+  veleroPluginForAws: { name: 'velero-plugin-for-aws', tag: 'v1.14.0' },
 } as const;
 
 export type ImageId = keyof typeof IMAGES;

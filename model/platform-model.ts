@@ -5,11 +5,12 @@
  * plain typed values. Both datacenters are resolved from the same definition, so versions and
  * configuration agree by construction; only the fields the environment declares site-specific differ.
  */
+import { planBackup, type BackupPlan } from './backup-plan';
 import { APPLICATION_CATALOG, type CatalogApplication, type MiddlewareRole } from './catalog';
 import { middlewareUsedInZone, type BackendConfig, type ClusterAccess, type Environment, type Quota } from './environment-schema';
 import type { GatewaySettings } from './gateway-schema';
 import { planMiddleware, PORTS, type MiddlewarePlan } from './middleware-model';
-import { otherSite, projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
+import { otherSite, PLATFORM_NAMESPACES, projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
 
 export const DEFAULTS = {
   requiredDrLevel: 5,
@@ -98,6 +99,8 @@ export interface DeploymentUnit {
   readonly peerEgressCidrs?: readonly string[];
   /** Middleware releases and the DR role of each pair at this unit. */
   readonly middlewarePlan: MiddlewarePlan;
+  /** Daily off-site backup of this cluster, when the environment declares `backup`. */
+  readonly backupPlan?: BackupPlan;
 }
 
 export type ResolvedBackend =
@@ -207,6 +210,7 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
       kafkaClients,
       ...(env.middleware ? { settings: env.middleware } : {}),
     }),
+    ...(env.backup ? { backupPlan: planBackup(envName, env.backup, zone, site, [PLATFORM_NAMESPACES.middleware]) } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export const PLATFORM_NAMESPACES = {
   gateway: 'hsa-gateway',
   /** DNS controller (DNS控制器) */
   dns: 'hsa-dns',
+  /** backups (Velero and its node agent), present when the environment declares `backup` */
+  backup: 'hsa-backup',
 } as const;
 
 /** Namespace that holds one project's (项目) applications. */

@@ -7,7 +7,7 @@ import { loadEnvironmentFile } from '../model/load-environment';
 import { resolveProvince, type ProvinceModel } from '../model/platform-model';
 import { buildPlatformApp } from '../stacks/platform-app';
 
-const ATTESTED: DrAttestation = { dailyFullBackup: true, offsiteBackupMedia: true, staff7x24: true, lastDrillDate: '2026-09-12', attestedOn: '2026-11-20' };
+const ATTESTED: DrAttestation = { staff7x24: true, lastDrillDate: '2026-09-12', attestedOn: '2026-11-20' };
 
 let model: ProvinceModel;
 let plainStacks: Map<string, StackJson>;
@@ -25,7 +25,7 @@ beforeAll(() => {
 });
 
 /** The demo's stacks as synthesized, minus what a test removes, or with its pairs declared synchronous. */
-function withInfrastructure(options: { skipPair?: string; skipDns?: boolean; skipLb?: boolean; synchronous?: boolean } = {}): Map<string, StackJson> {
+function withInfrastructure(options: { skipPair?: string; skipDns?: boolean; skipLb?: boolean; synchronous?: boolean; skipBackup?: string; backupOnSite?: boolean; backupSchedule?: string } = {}): Map<string, StackJson> {
   const stacks = new Map<string, StackJson>();
   for (const unit of model.units) {
     const base = JSON.parse(JSON.stringify(plainStacks.get(unit.stackName)!)) as StackJson;
@@ -36,9 +36,12 @@ function withInfrastructure(options: { skipPair?: string; skipDns?: boolean; ski
         const drop =
           (hsa.component === 'dr-pair' && options.skipPair === `${String(hsa.zone)}/${String(hsa.role)}`) ||
           (hsa.component === 'dns-controller' && options.skipDns) ||
-          (hsa.component === 'site-load-balancer' && options.skipLb);
+          (hsa.component === 'site-load-balancer' && options.skipLb) ||
+          (hsa.component === 'backup' && options.skipBackup === unit.stackName);
         if (drop) delete byName[name];
         else if (hsa.component === 'dr-pair' && options.synchronous) hsa.replication = 'synchronous';
+        else if (hsa.component === 'backup' && options.backupOnSite) hsa.storeSite = hsa.site;
+        else if (hsa.component === 'backup' && options.backupSchedule) hsa.schedule = options.backupSchedule;
       }
     }
     stacks.set(unit.stackName, base);
@@ -56,14 +59,15 @@ test('demo with DR pairs, DNS controller, load balancer and attestation reaches 
 
 test('each element missing lowers the level to the one below the level that requires it', () => {
   const cases: [string, Map<string, StackJson>, DrAttestation, number][] = [
-    ['offsite media not attested', withInfrastructure(), { ...ATTESTED, offsiteBackupMedia: false }, 0],
-    ['no daily full backup', withInfrastructure(), { ...ATTESTED, dailyFullBackup: false }, 2],
+    ['no backup built for one stack', withInfrastructure({ skipBackup: 'demo-core-b' }), ATTESTED, 0],
+    ['backups kept in their own datacenter', withInfrastructure({ backupOnSite: true }), ATTESTED, 0],
+    ['a weekly backup', withInfrastructure({ backupSchedule: '0 2 * * 0' }), ATTESTED, 2],
     ['no 7x24 staff', withInfrastructure(), { ...ATTESTED, staff7x24: false }, 3],
     ['no load balancer at any site', withInfrastructure({ skipLb: true }), ATTESTED, 3],
     ['one replication pair removed (kafka, core zone)', withInfrastructure({ skipPair: 'core/kafka' }), ATTESTED, 4],
     ['no DNS controller', withInfrastructure({ skipDns: true }), ATTESTED, 4],
     ['last drill more than 12 months before the attestation', withInfrastructure(), { ...ATTESTED, lastDrillDate: '2025-10-01' }, 4],
-    ['no drill attested', withInfrastructure(), { dailyFullBackup: true, offsiteBackupMedia: true, staff7x24: true }, 4],
+    ['no drill attested', withInfrastructure(), { staff7x24: true }, 4],
   ];
   for (const [what, stacks, attestation, expected] of cases) {
     expect({ what, level: computeDrLevel(model, stacks, attestation, '2007').achievedLevel }).toEqual({ what, level: expected });
@@ -96,4 +100,13 @@ test('an application missing at the standby site drops complete standby processi
   const report = computeDrLevel(model, stacks, ATTESTED, '2007');
   expect(report.achievedLevel).toBe(3);
   expect(report.elements.find((e) => e.id === 'standby-processing-complete')!.evidence).toContain('core/settlement');
+});
+
+test('backups are judged from what was built: the stacks without one are named, and the evidence says where the backups go', () => {
+  const built = computeDrLevel(model, withInfrastructure(), ATTESTED, '2025').elements;
+  expect(built.find((e) => e.id === 'offsite-backup-media')!.evidence).toContain('demo-core-a -> https://10.20.0.50:9000/hsa-demo-backup/demo/core-a at site B');
+  expect(built.find((e) => e.id === 'daily-full-backup')!.evidence).toContain('"0 2 * * *", kept 30 days');
+  const missing = computeDrLevel(model, withInfrastructure({ skipBackup: 'demo-core-b' }), ATTESTED, '2025');
+  expect(missing.achievedLevel).toBe(0);
+  expect(missing.elements.find((e) => e.id === 'offsite-backup-media')!.evidence).toBe('no backup built for demo-core-b: declare `backup` in the environment');
 });

@@ -163,7 +163,7 @@ describe('Kafka DR pair against Strimzi 1.0', () => {
   test('the middleware namespace lets the operators reach the API server, at exactly the declared address and port', () => {
     const stack = stacksOf('demo', 'A').get('demo-core-a')!;
     const policies = Object.values(stack.resource.kubernetes_network_policy_v1!) as unknown as JsonObject[];
-    const apiServer = policies.find((p) => at(p, 'metadata', 'name') === 'allow-to-api-server')!;
+    const apiServer = policies.find((p) => at(p, 'metadata', 'name') === 'allow-to-api-server' && String(at(p, 'metadata', 'namespace')).includes('Platform_Middleware_Namespace'))!;
     // The middleware namespace, by reference to its resource.
     expect(at(apiServer, 'metadata', 'namespace')).toContain('kubernetes_namespace_v1.Platform_Middleware_Namespace_');
     const rule = (at(apiServer, 'spec', 'egress') as JsonObject[])[0]!;

@@ -81,6 +81,24 @@ test('fails when a replication pair is removed: the DR level drops below 5 and t
   expect(report.drLevel).toMatchObject({ achieved: 4, blockingNextLevel: ['real-time-replication'] });
 });
 
+test('a province without a backup target drops below level 5, naming the elements, and writes nothing', () => {
+  const out = join(work, 'out-no-backup');
+  synthesize({ envs: ['demo'], outdir: out, environmentsDir: ENVIRONMENTS_DIR }, join(work, 'reports'));
+  const before = readTree(out);
+  const envs = join(work, 'environments-no-backup');
+  cpSync(ENVIRONMENTS_DIR, envs, { recursive: true });
+  const withoutBackup = environmentJson();
+  delete withoutBackup.backup;
+  writeFileSync(join(envs, 'demo.json'), JSON.stringify(withoutBackup));
+  expect(() => synthesize({ envs: ['demo'], outdir: out, environmentsDir: envs }, join(work, 'reports'))).toThrow(
+    /GBT20988-Level \[demo\] GB\/T 20988 level 1: 备份介质场外存放: reaches level 0 of the required 5: .*\(no backup built for demo-public-a, demo-public-b, demo-core-a, demo-core-b: declare `backup` in the environment\)/,
+  );
+  expect(readTree(out)).toEqual(before);
+  const report = JSON.parse(readFileSync(join(work, 'reports', 'demo.compliance.json'), 'utf8')) as { drLevel: { achieved: number; blockingNextLevel: string[] } };
+  expect(report.drLevel.achieved).toBe(0);
+  expect(report.drLevel.blockingNextLevel).toEqual(['offsite-backup-media']);
+});
+
 test('writes a compliance report per environment, JSON and Markdown, saying why the level is reached', () => {
   synthesize({ envs: ['demo'], outdir: join(work, 'out'), environmentsDir: ENVIRONMENTS_DIR }, join(work, 'reports'));
   const report = JSON.parse(readFileSync(join(work, 'reports', 'demo.compliance.json'), 'utf8')) as { errors: number; drLevel: { achieved: number; required: number } };

@@ -26,9 +26,13 @@ test('demo as synthesized: every public-zone path is enumerated, and none reache
     const external = paths.filter((p) => isCidr(p.destination)).map((p) => `${p.namespace} -> ${p.destination}`);
     const gatekeeper = site === 'a' ? '10.10.250.1/32' : '10.20.250.1/32';
     expect(external.filter((e) => e.endsWith(gatekeeper))).toEqual([`hsa-gateway -> ${gatekeeper}`]);
+    // The backup namespace reaches the other datacenter's object store (declared in \`backup\`), nothing else of it.
+    const store = site === 'a' ? '10.20.0.50/32' : '10.10.0.50/32';
+    const apiServer = `${demo.environment.sites[site === 'a' ? 'A' : 'B'].zones.public.apiServer.address}/32`;
+    expect(external.filter((e) => e.startsWith('hsa-backup -> ')).sort()).toEqual([`hsa-backup -> ${apiServer}`, `hsa-backup -> ${store}`].sort());
     // Everything else leaving the cluster stays in the public zone (its own middleware and load balancers).
     const publicPrefix = /-> 10\.(10|20)\.1\.\d+\/32$/;
-    expect(external.filter((e) => !e.endsWith(gatekeeper)).every((e) => publicPrefix.test(e))).toBe(true);
+    expect(external.filter((e) => !e.endsWith(gatekeeper) && e !== `hsa-backup -> ${store}`).every((e) => publicPrefix.test(e))).toBe(true);
   }
 });
 

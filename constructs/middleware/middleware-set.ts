@@ -33,6 +33,8 @@ export interface MiddlewareSetProps {
   readonly databaseHost: string;
   /** The cluster's API server as pods reach it; the Strimzi operators need it. */
   readonly apiServer: { readonly host: string; readonly port: number };
+  /** When the cluster is backed up: each Redis primary dumps and checks its data here first (a Velero pre-backup hook). */
+  readonly redisBackupFile?: string;
 }
 
 /**
@@ -73,7 +75,7 @@ export class MiddlewareSet extends Construct {
     }
 
     const redis = new Construct(this, 'Redis');
-    for (const redisPlan of plan.redis) new RedisDrPair(redis, redisPlan.role, { ...common, plan: redisPlan });
+    for (const redisPlan of plan.redis) new RedisDrPair(redis, redisPlan.role, { ...common, plan: redisPlan, ...(props.redisBackupFile ? { backupFile: props.redisBackupFile } : {}) });
     if (plan.kafka) new KafkaDrPair(this, 'Kafka', { ...common, plan: plan.kafka });
     if (plan.fastdfs) new FastdfsDrPair(this, 'FastDFS', { ...common, plan: plan.fastdfs });
     for (const supporting of plan.supporting) {

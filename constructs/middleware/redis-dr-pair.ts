@@ -2,6 +2,7 @@ import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, TLS_SECRET_KEYS, type RedisPlan } from '../../model/middleware-model';
 import type { Zone } from '../../model/topology';
+import { redisBackupHookAnnotations } from '../../model/backup-commands';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
@@ -16,6 +17,8 @@ export interface RedisDrPairProps {
   readonly source: ChartSource;
   /** lifecycle.prevent_destroy on the release. @default true */
   readonly preventDestroy?: boolean;
+  /** Where the Velero pre-backup hook writes the primary's checked dump; absent when the cluster is not backed up. */
+  readonly backupFile?: string;
 }
 
 /** The subset of bitnami/redis values the toolkit sets, typed so a misspelled key fails to compile. */
@@ -43,6 +46,8 @@ interface RedisChartValues {
     readonly configuration: string;
     /** The fencing start-up gate of an active site's primary (model/middleware-model.ts). */
     readonly preExecCmds?: readonly string[];
+    /** Velero's pre-backup hook (model/backup-commands.ts). */
+    readonly podAnnotations?: Readonly<Record<string, string>>;
     readonly persistence: { readonly enabled: true; readonly size: string };
     readonly resources: ResourceValues;
     readonly service: { readonly type: 'LoadBalancer'; readonly loadBalancerIP: string; readonly ports: { readonly redis: number } };
@@ -100,6 +105,7 @@ export class RedisDrPair extends Construct {
         count: 1,
         configuration: redisPrimaryConfiguration(plan),
         ...(gate.length > 0 ? { preExecCmds: gate } : {}),
+        ...(props.backupFile ? { podAnnotations: redisBackupHookAnnotations(props.backupFile) } : {}),
         persistence: { enabled: true, size: `${plan.storageGiB}Gi` },
         resources,
         service: { type: 'LoadBalancer', loadBalancerIP: plan.address.host, ports: { redis: plan.address.port } },

@@ -1,3 +1,5 @@
+import { REDIS_HOOK_BACKUP_FILE } from '../../model/backup-plan';
+import { BackupSet } from '../backup/backup-set';
 import { Construct } from 'constructs';
 import { middlewareClientPorts, serviceDnsName, type DeploymentUnit, type ProvinceModel } from '../../model/platform-model';
 import { PLATFORM_NAMESPACES } from '../../model/topology';
@@ -88,7 +90,9 @@ export class PlatformUnit extends Construct {
       replicationPorts: [PORTS.redis, PORTS.kafkaExternal, PORTS.fastdfsTracker, PORTS.fastdfsStorage],
       databaseAddresses: [unit.middlewareVips.database, unit.peerMiddlewareVips.database].filter((a): a is string => a !== undefined),
       databaseHost: serviceDnsName('database', unit.zone, province.envName, province.dnsDomain),
+      ...(unit.backupPlan ? { redisBackupFile: REDIS_HOOK_BACKUP_FILE } : {}),
     });
+    if (unit.backupPlan) new BackupSet(this, 'Backup', { plan: unit.backupPlan, zone: unit.zone, site: unit.site, source, apiServer: unit.apiServer });
     // Least privilege: a tenant namespace reaches only the middleware its applications use, in this
     // cluster or across the datacenter link at the active site's addresses (stable names resolve
     // there), on those middleware's ports. A namespace whose applications use none (a development

@@ -1,0 +1,136 @@
+import type { TerraformResource } from 'cdktf';
+import { Construct } from 'constructs';
+import { BACKUP_CREDENTIALS_KEY, type BackupPlan } from '../../model/backup-plan';
+import { IMAGES, imageReference } from '../../model/images';
+import { PLATFORM_NAMESPACES, type Site, type Zone } from '../../model/topology';
+import { annotateResource, declareImages } from '../annotations';
+import { helmRelease } from '../l1/helm';
+import { helmValues, type ChartSource } from '../middleware/chart-source';
+import { addPlatformNamespace } from '../tenancy/platform-namespace';
+
+export interface BackupSetProps {
+  readonly plan: BackupPlan;
+  readonly zone: Zone;
+  readonly site: Site;
+  readonly source: ChartSource;
+  /** The cluster's API server as pods reach it: Velero watches and reads the cluster through it. */
+  readonly apiServer: { readonly host: string; readonly port: number };
+}
+
+/** Name of the backup storage location every schedule writes to. */
+const LOCATION = 'offsite';
+
+/** The subset of vmware-tanzu/velero values the toolkit sets, typed so a misspelled key fails to compile. */
+interface VeleroChartValues {
+  readonly image: { readonly repository: string; readonly tag: string };
+  /** The object-store plugin is copied into Velero's plugin directory by an init container. */
+  readonly initContainers: readonly {
+    readonly name: string;
+    readonly image: string;
+    readonly volumeMounts: readonly { readonly mountPath: string; readonly name: string }[];
+  }[];
+  /** CRDs come from the chart's crds/ on install; the upgrade job would pull a kubectl image from outside the mirror. */
+  readonly upgradeCRDs: false;
+  readonly credentials: { readonly useSecret: true; readonly existingSecret: string };
+  readonly snapshotsEnabled: false;
+  readonly deployNodeAgent: true;
+  readonly configuration: {
+    readonly backupStorageLocation: readonly {
+      readonly name: string;
+      readonly provider: 'aws';
+      readonly bucket: string;
+      readonly prefix: string;
+      readonly default: true;
+      readonly credential: { readonly name: string; readonly key: string };
+      readonly config: { readonly region: string; readonly s3Url: string; readonly s3ForcePathStyle: 'true' };
+    }[];
+    readonly uploaderType: 'kopia';
+    readonly defaultVolumesToFsBackup: true;
+  };
+  readonly schedules: Readonly<
+    Record<
+      string,
+      {
+        readonly disabled: false;
+        readonly schedule: string;
+        readonly template: { readonly ttl: string; readonly includedNamespaces: readonly string[]; readonly storageLocation: string; readonly defaultVolumesToFsBackup: true };
+      }
+    >
+  >;
+}
+
+/**
+ * Daily off-site backup of one cluster (数据备份): Velero in its own namespace, with the node agent
+ * copying pod volumes, a schedule over the middleware namespace, and the other datacenter's object
+ * store as the only storage location. Credentials come from an existing Secret. The namespace allows
+ * egress only to the API server and the store; it is `privileged` for Pod Security Admission because the
+ * node agent reads pod volumes from the node (hostPath), which `restricted` and `baseline` refuse.
+ */
+export class BackupSet extends Construct {
+  readonly release: TerraformResource;
+
+  constructor(scope: Construct, id: string, props: BackupSetProps) {
+    super(scope, id);
+    const { plan } = props;
+    const { namespaceName, policies } = addPlatformNamespace(this, 'Namespace', {
+      name: PLATFORM_NAMESPACES.backup,
+      labels: { 'pod-security.kubernetes.io/enforce': 'privileged' },
+    });
+    policies.allowToAddresses('AllowToApiServer', 'allow-to-api-server', [props.apiServer.host], [props.apiServer.port]);
+    policies.allowToAddresses('AllowToOffsiteStore', 'allow-to-offsite-store', [plan.store.host], [plan.store.port]);
+
+    const image = (id: 'velero' | 'veleroPluginForAws') => ({ repository: `${props.source.imageRegistry}/${props.source.imagePath}/${IMAGES[id].name}`, tag: IMAGES[id].tag });
+    const plugin = image('veleroPluginForAws');
+    const values: VeleroChartValues = {
+      image: image('velero'),
+      initContainers: [{ name: 'velero-plugin-for-aws', image: `${plugin.repository}:${plugin.tag}`, volumeMounts: [{ mountPath: '/target', name: 'plugins' }] }],
+      upgradeCRDs: false,
+      credentials: { useSecret: true, existingSecret: plan.store.credentialsSecret },
+      snapshotsEnabled: false,
+      deployNodeAgent: true,
+      configuration: {
+        backupStorageLocation: [
+          {
+            name: LOCATION,
+            provider: 'aws',
+            bucket: plan.store.bucket,
+            prefix: plan.prefix,
+            default: true,
+            credential: { name: plan.store.credentialsSecret, key: BACKUP_CREDENTIALS_KEY },
+            config: { region: plan.store.region, s3Url: plan.store.endpoint, s3ForcePathStyle: 'true' },
+          },
+        ],
+        uploaderType: 'kopia',
+        defaultVolumesToFsBackup: true,
+      },
+      schedules: {
+        daily: {
+          disabled: false,
+          schedule: plan.schedule,
+          template: { ttl: `${plan.retentionDays * 24}h0m0s`, includedNamespaces: plan.namespaces, storageLocation: LOCATION, defaultVolumesToFsBackup: true },
+        },
+      },
+    };
+    this.release = helmRelease(this, 'Velero', {
+      name: 'velero',
+      namespace: namespaceName,
+      repository: props.source.repository,
+      chart: 'velero',
+      version: plan.chartVersion,
+      values: [helmValues(values)],
+      atomic: true,
+      timeout: 900,
+    });
+    declareImages(this.release, [imageReference(props.source.imageRegistry, props.source.imagePath, 'velero'), imageReference(props.source.imageRegistry, props.source.imagePath, 'veleroPluginForAws')]);
+    annotateResource(this.release, {
+      component: 'backup',
+      zone: props.zone,
+      site: props.site,
+      schedule: plan.schedule,
+      retentionDays: plan.retentionDays,
+      storeSite: plan.store.site,
+      target: `${plan.store.endpoint}/${plan.store.bucket}/${plan.prefix}`,
+      namespaces: plan.namespaces,
+    });
+  }
+}

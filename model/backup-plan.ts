@@ -1,0 +1,66 @@
+/**
+ * What one cluster backs up, when, and where to (pure data; constructs/backup deploys it, compliance
+ * reads what was synthesized).
+ *
+ * Velero backs up the middleware namespace every day: its Kubernetes objects, and every pod volume
+ * through the node agent (file-system backup with kopia): Redis's append-only files, FastDFS's files, the
+ * log service, Kafka's logs. Before it copies a Redis primary's volume, a pre-backup hook runs the
+ * toolkit's Redis dump (model/backup-commands.ts: `redis-cli --rdb` + `redis-check-rdb`) inside the
+ * pod, so the volume holds a consistent, checked snapshot next to the live files; a failed dump fails
+ * the backup. The backup goes to the other datacenter's object store: off site.
+ */
+import type { BackupSettings } from './backup-schema';
+import type { Site, Zone } from './topology';
+import { otherSite } from './topology';
+
+export const BACKUP_DEFAULTS = { schedule: '0 2 * * *', retentionDays: 30, region: 'us-east-1', credentialsSecret: 'hsa-backup-s3' } as const;
+/** Key of the credentials Secret: an AWS credentials file, as Velero's AWS plugin reads it. */
+export const BACKUP_CREDENTIALS_KEY = 'cloud';
+/** Velero chart (vmware-tanzu/velero) and what it runs. */
+export const VELERO_CHART_VERSION = '12.1.0';
+/** Where the Redis pre-backup hook writes its checked dump, on the primary's data volume. */
+export const REDIS_HOOK_BACKUP_FILE = '/data/hsa-backup/dump.rdb';
+
+export interface BackupStore {
+  /** The datacenter the store is in: always the other one. */
+  readonly site: Site;
+  readonly endpoint: string;
+  readonly host: string;
+  readonly port: number;
+  readonly bucket: string;
+  readonly region: string;
+  readonly credentialsSecret: string;
+}
+
+export interface BackupPlan {
+  readonly store: BackupStore;
+  /** `<env>/<zone>-<site>`: this cluster's backups inside the bucket. */
+  readonly prefix: string;
+  readonly schedule: string;
+  readonly retentionDays: number;
+  /** Namespaces backed up, objects and volumes. */
+  readonly namespaces: readonly string[];
+  readonly chartVersion: string;
+}
+
+export function planBackup(envName: string, settings: BackupSettings, zone: Zone, site: Site, namespaces: readonly string[]): BackupPlan {
+  const at = otherSite(site);
+  const store = settings.stores[at];
+  const url = new URL(store.endpoint);
+  return {
+    store: {
+      site: at,
+      endpoint: store.endpoint.replace(/\/$/, ''),
+      host: url.hostname,
+      port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
+      bucket: store.bucket,
+      region: store.region ?? BACKUP_DEFAULTS.region,
+      credentialsSecret: store.credentialsSecret ?? BACKUP_DEFAULTS.credentialsSecret,
+    },
+    prefix: `${envName}/${zone}-${site.toLowerCase()}`,
+    schedule: settings.schedule ?? BACKUP_DEFAULTS.schedule,
+    retentionDays: settings.retentionDays ?? BACKUP_DEFAULTS.retentionDays,
+    namespaces,
+    chartVersion: VELERO_CHART_VERSION,
+  };
+}
