@@ -1,6 +1,6 @@
 import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from '../model/catalog';
 import type { ProvinceModel } from '../model/platform-model';
-import type { Site, Zone } from '../model/topology';
+import type { Zone } from '../model/topology';
 import { ANNOTATION_KEY, type HsaAnnotation } from '../constructs/annotations';
 import type { JsonObject, StackJson } from './types';
 
@@ -29,15 +29,8 @@ export interface DrFacts {
   readonly stacksWithoutBackup: readonly string[];
 }
 
-export interface BackupFact {
-  readonly stack: string;
-  readonly site: Site;
-  readonly schedule: string;
-  readonly retentionDays: number;
-  readonly storeSite: Site;
-  readonly target: string;
-  readonly namespaces: readonly string[];
-}
+/** A stack's `backup` annotation, with the stack it was read from. */
+export type BackupFact = Omit<Extract<HsaAnnotation, { component: 'backup' }>, 'component'> & { readonly stack: string };
 
 export function annotationsOf(stack: StackJson): { annotation: HsaAnnotation; type: string; name: string; body: JsonObject }[] {
   const found: { annotation: HsaAnnotation; type: string; name: string; body: JsonObject }[] = [];
@@ -68,7 +61,8 @@ export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, 
     const annotations = annotationsOf(stack).map((a) => a.annotation);
     const backup = annotations.find((a) => a.component === 'backup');
     if (backup?.component === 'backup') {
-      backups.push({ stack: unit.stackName, site: backup.site, schedule: backup.schedule, retentionDays: backup.retentionDays, storeSite: backup.storeSite, target: backup.target, namespaces: backup.namespaces });
+      const { component: _component, ...fact } = backup;
+      backups.push({ ...fact, stack: unit.stackName });
     } else {
       stacksWithoutBackup.push(unit.stackName);
     }
