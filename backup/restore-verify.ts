@@ -126,7 +126,44 @@ function pairs(flat: readonly string[]): string[] {
   return result;
 }
 
-export async function verifyRedisBackup(work: string, how: Damage = 'none', keys = 20_000, script = REDIS_BACKUP_SCRIPT): Promise<RestoreResult> {
+/**
+ * How the Redis backup is taken: the backup script with its variables (`sh -c`), or the Velero
+ * pre-backup hook exactly as synthesized (its command array), run as the hook runs in the redis
+ * container: the chart's variables (REDIS_PASSWORD, REDIS_TLS_PORT, REDIS_TLS_CA_FILE) and nothing
+ * else, with `/data` (the primary's volume) and `/certs` of a private root made of the host's system
+ * directories (`unshare --mount` + `chroot`, so the hook's absolute paths land in scratch space).
+ */
+export type RedisBackupRun = { readonly kind: 'script'; readonly script: string } | { readonly kind: 'pod-hook'; readonly command: readonly string[]; readonly backupFile: string };
+
+/** Runs a pod hook's command in a private root: host system directories read-only, `/data` and `/certs` scratch. */
+function runInPodRoot(root: string, mounts: Readonly<Record<string, string>>, variables: Readonly<Record<string, string>>, command: readonly string[]): void {
+  mkdirSync(root, { recursive: true });
+  const setup: string[] = [];
+  for (const dir of ['usr', 'etc', 'dev', 'bin', 'sbin', 'lib', 'lib64']) {
+    const host = `/${dir}`;
+    if (!existsSync(host)) continue;
+    const link = spawnSync('readlink', [host], { encoding: 'utf8' }).stdout.trim();
+    if (link) {
+      // Merged /usr: /bin -> usr/bin and the like, as on the host.
+      spawnSync('ln', ['-sfn', link, join(root, dir)]);
+    } else {
+      mkdirSync(join(root, dir), { recursive: true });
+      setup.push(`mount --bind ${host} ${join(root, dir)}`, `mount -o remount,bind,ro ${join(root, dir)}`);
+    }
+  }
+  for (const [inside, outside] of Object.entries(mounts)) {
+    mkdirSync(join(root, inside), { recursive: true });
+    setup.push(`mount --bind ${outside} ${join(root, inside)}`);
+  }
+  const environment = Object.entries(variables).map(([k, v]) => `${k}=${v}`);
+  const run = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', `set -e; ${setup.join('; ')}; exec "$@"`, 'pod-root', 'chroot', root, '/usr/bin/env', '-i', ...environment, ...command], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (run.status !== 0) throw new RestoreVerifyError(`the backup hook failed (exit ${run.status ?? run.signal}): ${(run.stderr || run.stdout).trim().split('\n').slice(-4).join(' | ')}`);
+}
+
+export async function verifyRedisBackup(work: string, how: Damage = 'none', keys = 20_000, backup: RedisBackupRun = { kind: 'script', script: REDIS_BACKUP_SCRIPT }): Promise<RestoreResult> {
   const started = Date.now();
   const certs = loopbackCertificates(join(work, 'certs'));
   const tls: RedisTls = { ca: readFileSync(certs.ca) };
@@ -155,9 +192,18 @@ export async function verifyRedisBackup(work: string, how: Damage = 'none', keys
     const sourceContent = await redisContent(client);
     client.close();
 
-    const backupFile = join(work, 'backup', 'dump.rdb');
-    mkdirSync(join(work, 'backup'), { recursive: true });
-    runScript(script, { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(sourcePort), REDIS_PASSWORD, REDIS_TLS_CA_FILE: certs.ca, BACKUP_FILE: backupFile });
+    let backupFile: string;
+    if (backup.kind === 'script') {
+      backupFile = join(work, 'backup', 'dump.rdb');
+      mkdirSync(join(work, 'backup'), { recursive: true });
+      runScript(backup.script, { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(sourcePort), REDIS_PASSWORD, REDIS_TLS_CA_FILE: certs.ca, BACKUP_FILE: backupFile });
+    } else {
+      const volume = join(work, 'volume');
+      mkdirSync(volume, { recursive: true });
+      if (!backup.backupFile.startsWith('/data/')) throw new RestoreVerifyError(`the hook writes ${backup.backupFile}, not on the primary's volume (/data)`);
+      runInPodRoot(join(work, 'pod-root'), { data: volume, certs: join(work, 'certs') }, { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', REDIS_PASSWORD, REDIS_TLS_PORT: String(sourcePort), REDIS_TLS_CA_FILE: '/certs/ca.crt' }, backup.command);
+      backupFile = join(volume, backup.backupFile.slice('/data/'.length));
+    }
     const backupBytes = statSync(backupFile).size;
     damage(backupFile, how);
 
