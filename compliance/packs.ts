@@ -10,7 +10,8 @@
 import type { ProvinceRule, ResourceRule } from './types';
 import { k8sPodSecurityRestricted } from './rules/k8s-pod-security-restricted';
 import { gbt20988Level } from './rules/gbt20988-level';
-import { hsafMiddlewareByName, hsafNoIpInConfig } from './rules/hsaf-no-ip-in-config';
+import { hsafMiddlewareByName } from './rules/hsaf-middleware-by-name';
+import { hsafNoIpInConfig } from './rules/hsaf-no-ip-in-config';
 import { hsafSessionCacheSeparate } from './rules/hsaf-session-cache-separate';
 import { k8sCapabilitiesDropped } from './rules/k8s-capabilities-dropped';
 import { k8sNoHostAccess } from './rules/k8s-no-host-access';

@@ -4,7 +4,8 @@ import { k8sNoPrivilegeEscalation } from '../compliance/rules/k8s-no-privilege-e
 import { k8sReadOnlyRootFilesystem } from '../compliance/rules/k8s-read-only-root-filesystem';
 import { k8sResourceLimits } from '../compliance/rules/k8s-resource-limits';
 import { k8sRunAsNonRoot } from '../compliance/rules/k8s-run-as-non-root';
-import { hsafMiddlewareByName, hsafNoIpInConfig } from '../compliance/rules/hsaf-no-ip-in-config';
+import { hsafMiddlewareByName } from '../compliance/rules/hsaf-middleware-by-name';
+import { hsafNoIpInConfig } from '../compliance/rules/hsaf-no-ip-in-config';
 import { secNoPlaintextSecrets } from '../compliance/rules/sec-no-plaintext-secrets';
 import type { JsonObject, ResourceRule, ResourceSubject, RuleOutcome } from '../compliance/types';
 

@@ -1,8 +1,6 @@
 import { NOT_APPLICABLE, outcome, type ResourceRule } from '../types';
 
 const IPV4 = /(^|[^\d.])((\d{1,3}\.){3}\d{1,3})($|[^\d.])/;
-/** Stable names, in the platform's DNS zone, are how applications reach middleware (HSAF; DNS控制器). */
-const ADDRESS_KEY = /(_HOST|_ADDR|_ADDRESSES|_SERVERS|_SERVER|_URL)$/;
 
 /** HSAF: application configuration names services by stable DNS name, never by IP address. */
 export const hsafNoIpInConfig: ResourceRule = {
@@ -22,27 +20,3 @@ export const hsafNoIpInConfig: ResourceRule = {
     );
   },
 };
-
-/** HSAF: every middleware address in application configuration is a name in the platform's DNS zone. */
-export function hsafMiddlewareByName(platformDomains: readonly string[]): ResourceRule {
-  return {
-    id: 'HSAF-MiddlewareByName',
-    severity: 'error',
-    description: 'every middleware address in application configuration is a stable name in the platform DNS zone',
-    check(subject) {
-      if (!/^kubernetes_config_map(_v1)?$/.test(subject.type)) return NOT_APPLICABLE;
-      const data = subject.config.data;
-      if (!data || typeof data !== 'object' || Array.isArray(data) || typeof data.HSA_APPLICATION !== 'string') return NOT_APPLICABLE;
-      return outcome(
-        Object.entries(data)
-          .filter(([key, value]) => ADDRESS_KEY.test(key) && typeof value === 'string' && /^(REDIS|KAFKA|FASTDFS|NACOS|XXL_JOB|LOG|DB)_/.test(key))
-          .filter(([, value]) => !platformDomains.some((domain) => hostOf(String(value)).endsWith(`.${domain}`)))
-          .map(([key, value]) => ({ message: `${key} = "${String(value)}" is not a name in the platform DNS zone`, fix: 'address middleware by its stable name <role>.<zone>.<env>.<dnsDomain>' })),
-      );
-    },
-  };
-}
-
-function hostOf(address: string): string {
-  return address.replace(/^[a-z]+:\/\//, '').split('/')[0]!.split(':')[0]!;
-}
