@@ -1,13 +1,15 @@
 /**
  * `npm run switchover -- --env <name> --to A|B --journal <dir> [--site-lost A|B] [--execute]
  *   [--redis-password-file <file>] [--redis-ca-file <file>] [--kafka-password-file <file>] [--kafka-ca-file <file>]
- *   [--discard-divergent] [--pairs redis,kafka]`
+ *   [--database-user <role>] [--database-password-file <file>] [--discard-divergent] [--pairs redis,kafka,database]`
  *
  * Executes the DR plan (model: switchover/execute-switchover.ts). Dry run by default. The Redis password
  * comes from `--redis-password-file` or the variable HSA_REDIS_PASSWORD, never from the command line;
  * the servers speak TLS only, verified against `--redis-ca-file` (ca.crt of the Redis TLS Secret). Kafka
  * is reached on its external listener as the user `hsa-switchover`: its password from
- * `--kafka-password-file` or HSA_KAFKA_PASSWORD, the listener verified against `--kafka-ca-file`.
+ * `--kafka-password-file` or HSA_KAFKA_PASSWORD, the listener verified against `--kafka-ca-file`. The
+ * business database (where the environment declares it) is read as `--database-user` (default
+ * hsa_switchover, a pg_monitor role) with `--database-password-file` or HSA_DATABASE_PASSWORD.
  * Exit codes: 0 done (or dry run), 3 waiting for the lost site to come back (run again), 4 refused (a
  * precondition failed or divergent writes are not acknowledged; the journal says why), 1 failed, 2 usage.
  */
@@ -15,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ENVIRONMENT_NAME, EnvironmentError, loadEnvironments } from '../model/load-environment';
 import { KAFKA_SYSTEM_USERS } from '../model/middleware-model';
+import { databasePairsOf } from '../switchover/database-pair';
 import { resolveProvince } from '../model/platform-model';
 import { CdktfDeployer } from '../switchover/cdktf-deployer';
 import { CHECKED_PAIR_KINDS, executeSwitchover, SwitchoverError, uncheckedPairsOf, type Deployer, type PairKind } from '../switchover/execute-switchover';
@@ -25,7 +28,7 @@ const SWITCHES = ['--execute', '--discard-divergent'];
 
 export async function main(argv: readonly string[], deployerFor?: (envName: string) => Deployer): Promise<number> {
   try {
-    const flags = readFlags(argv.filter((a) => !SWITCHES.includes(a)), ['env', 'to', 'site-lost', 'journal', 'redis-password-file', 'redis-ca-file', 'kafka-password-file', 'kafka-ca-file', 'pairs']);
+    const flags = readFlags(argv.filter((a) => !SWITCHES.includes(a)), ['env', 'to', 'site-lost', 'journal', 'redis-password-file', 'redis-ca-file', 'kafka-password-file', 'kafka-ca-file', 'database-user', 'database-password-file', 'pairs']);
     const envName = flags.get('env');
     if (!envName || !ENVIRONMENT_NAME.test(envName)) throw new UsageError('--env <name>: the environment to switch (2-16 lowercase letters or digits)');
     const to = parseActiveSite(flags.get('to'), '--to');
@@ -60,6 +63,13 @@ export async function main(argv: readonly string[], deployerFor?: (envName: stri
             ca: readCaFile(flags.get('kafka-ca-file'), "--kafka-ca-file <file>: the CA certificate (ca.crt of the Kafka TLS Secret) the external listeners' certificates come from"),
           }
         : undefined;
+    const database =
+      execute && kinds.includes('database') && databasePairsOf(province).length > 0
+        ? {
+            user: flags.get('database-user') ?? DEFAULT_DATABASE_USER,
+            password: readPassword(flags.get('database-password-file'), 'HSA_DATABASE_PASSWORD', `the database password of ${flags.get('database-user') ?? DEFAULT_DATABASE_USER} (a role that may read pg_stat_replication, e.g. pg_monitor): --database-password-file <file> or the variable HSA_DATABASE_PASSWORD`),
+          }
+        : undefined;
     const outcome = await executeSwitchover({
       province,
       kinds,
@@ -69,6 +79,7 @@ export async function main(argv: readonly string[], deployerFor?: (envName: stri
       journalDir: resolve(journal),
       ...(redis ? { redis } : {}),
       ...(kafka ? { kafka } : {}),
+      ...(database ? { database } : {}),
       discardDivergent: argv.includes('--discard-divergent'),
       deployer: deployerFor ? deployerFor(envName) : new CdktfDeployer(envName, projectRoot()),
       print: (line) => process.stdout.write(`${line}\n`),
@@ -106,6 +117,9 @@ function parseKinds(value: string | undefined): PairKind[] {
   if (unknown.length > 0 || kinds.length === 0) throw new UsageError(`--pairs ${value}: expected a comma-separated list of ${CHECKED_PAIR_KINDS.join(', ')}`);
   return kinds as PairKind[];
 }
+
+/** The database role the switchover reads replication state as, unless `--database-user` says otherwise. */
+const DEFAULT_DATABASE_USER = 'hsa_switchover';
 
 function readCaFile(file: string | undefined, usage: string): Buffer {
   if (!file) throw new UsageError(usage);

@@ -233,6 +233,13 @@ export type SupportingServicePlan =
   | { readonly role: 'log'; readonly releaseName: string; readonly chart: 'elasticsearch'; readonly chartVersion: string; readonly address: Endpoint }
   | { readonly role: 'nacos' | 'xxl-job'; readonly name: string; readonly address: Endpoint };
 
+/** The business database of a zone as a DR pair (PostgreSQL streaming replication, promoted by its DBA). */
+export interface DatabasePlan {
+  readonly product: 'postgresql';
+  readonly address: Endpoint;
+  readonly peerAddress: Endpoint;
+}
+
 export interface MiddlewarePlan {
   readonly zone: Zone;
   readonly site: Site;
@@ -241,6 +248,7 @@ export interface MiddlewarePlan {
   readonly redis: readonly RedisPlan[];
   readonly kafka?: KafkaPlan;
   readonly fastdfs?: FastdfsPlan;
+  readonly database?: DatabasePlan;
   readonly supporting: readonly SupportingServicePlan[];
   readonly secrets: { readonly [Name in keyof typeof DEFAULT_SECRETS]: string };
 }
@@ -335,6 +343,12 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
       }
     : undefined;
 
+  const databasePort = settings?.database?.port ?? 5432;
+  const database: DatabasePlan | undefined =
+    uses('database') && settings?.database
+      ? { product: settings.database.product, address: { host: vip('database', site), port: databasePort }, peerAddress: { host: vip('database', site === 'A' ? 'B' : 'A'), port: databasePort } }
+      : undefined;
+
   const supporting: SupportingServicePlan[] = [];
   if (uses('nacos')) supporting.push({ role: 'nacos', name: 'nacos', address: { host: vip('nacos', site), port: PORTS.nacos } });
   if (uses('xxl-job')) supporting.push({ role: 'xxl-job', name: 'xxl-job-admin', address: { host: vip('xxl-job', site), port: PORTS.xxlJob } });
@@ -348,6 +362,7 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
     redis,
     ...(kafka ? { kafka } : {}),
     ...(fastdfs ? { fastdfs } : {}),
+    ...(database ? { database } : {}),
     supporting,
     secrets,
   };

@@ -76,6 +76,19 @@ export const middlewareSchema = z.strictObject({
       storageGiB: z.number().int().min(1).max(65536).optional(),
     })
     .optional(),
+  /**
+   * The business database (outside the clusters, at `middlewareVips.database` of each site) as a DR
+   * pair the switchover checks: PostgreSQL with streaming replication from the active site to the
+   * standby site. Its DBA (or vendor tool) demotes and promotes it; the switchover verifies each step.
+   * @default - the switchover does not check the database
+   */
+  database: z
+    .strictObject({
+      product: z.literal('postgresql'),
+      /** @default 5432 */
+      port: z.number().int().min(1).max(65535).optional(),
+    })
+    .optional(),
 });
 
 export type MiddlewareSettings = z.infer<typeof middlewareSchema>;

@@ -27,6 +27,7 @@ import type { ProvinceModel } from '../model/platform-model';
 import { otherSite, stackName, ZONES, type Site, type Zone } from '../model/topology';
 import { MIRROR_MAKER_OFFSET_FLUSH_MS, PORTS } from '../model/middleware-model';
 import { Journal, type RunHeader, type StepRecord } from './journal';
+import { checkDatabasePair, databaseCaughtUp, databaseFollowing, databasePairName, databasePairsOf, databasePromoted, type DatabaseAccess, type DatabasePairRef } from './database-pair';
 import type { KafkaAccess } from './kafka-member';
 import { checkKafkaPair, kafkaCaughtUp, kafkaDivergence, kafkaFollowing, kafkaMirrorStopped, kafkaPairName, kafkaPairsOf, kafkaRebuild, type KafkaPairRef, type StepResult } from './kafka-pair';
 import { fence, findDivergentKeys, promote, reachable, replicationState, unfence, type RedisTarget } from './redis-member';
@@ -45,7 +46,7 @@ export interface RedisPairRef {
 }
 
 /** The kinds of DR pair the executor checks and switches. */
-export const CHECKED_PAIR_KINDS = ['redis', 'kafka'] as const;
+export const CHECKED_PAIR_KINDS = ['redis', 'kafka', 'database'] as const;
 export type PairKind = (typeof CHECKED_PAIR_KINDS)[number];
 
 export interface RedisCredentials {
@@ -67,6 +68,8 @@ export interface SwitchoverOptions {
   readonly redis?: RedisCredentials;
   /** How to reach the Kafka clusters (CA, the switchover's user and password); required when Kafka pairs are switched. */
   readonly kafka?: KafkaAccess;
+  /** How to reach the business database (a user allowed to read replication state); required when database pairs are checked. */
+  readonly database?: DatabaseAccess;
   /** Discard the old site's divergent writes after saving them (recorded in the journal). */
   readonly discardDivergent: boolean;
   readonly deployer: Deployer;
@@ -90,6 +93,8 @@ export interface PairReport {
   readonly unreceivedBytes?: number;
   /** Kafka: records of the old site not copied when writes stopped (planned; 0 when caught up). */
   readonly unmirroredRecords?: number;
+  /** Database: WAL bytes of the old primary the new site had not replayed when writes stopped (planned; 0 when caught up). */
+  readonly unreplayedBytes?: number;
   /** Kafka: per consumer group, records it reads again at the new site (offset translation is conservative). */
   readonly recordsReadAgainByGroup?: Readonly<Record<string, number>>;
   /** Writes only the old site held, saved before it was re-pointed: Redis keys, Kafka records. */
@@ -135,7 +140,9 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
   const pairs = kinds.includes('redis') ? redisPairsOf(province) : [];
   const kafkaPairs = kinds.includes('kafka') ? kafkaPairsOf(province, options.kafka) : [];
   if (kafkaPairs.length > 0 && options.execute && !options.kafka) throw new SwitchoverError('switching Kafka pairs needs the CA and the switchover user\'s password (options.kafka)');
-  if (pairs.length + kafkaPairs.length === 0) throw new SwitchoverError(`${province.envName}: no ${kinds.join(' or ')} DR pair to switch`);
+  const databasePairs = kinds.includes('database') ? databasePairsOf(province, options.database) : [];
+  if (databasePairs.length > 0 && options.execute && !options.database) throw new SwitchoverError('checking database pairs needs a database user and password (options.database)');
+  if (pairs.length + kafkaPairs.length + databasePairs.length === 0) throw new SwitchoverError(`${province.envName}: no ${kinds.join(' or ')} DR pair to switch`);
   const redis = options.redis;
   if (pairs.length > 0 && options.execute && !redis) throw new SwitchoverError('switching Redis pairs needs their password and TLS CA (options.redis)');
   const target = (pair: RedisPairRef, site: Site): RedisTarget => ({ host: pair.address[site], port: PORTS.redis, password: redis?.password ?? '', tls: { ca: redis?.tlsCa ?? Buffer.alloc(0) } });
@@ -148,14 +155,14 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
   const now = options.now ?? (() => new Date());
   const print = options.print;
 
-  const steps = planSteps(pairs, kafkaPairs, from, to, siteLost);
+  const steps = planSteps(pairs, kafkaPairs, databasePairs, from, to, siteLost);
   if (!options.execute) {
     print(`# Dry run: switchover of ${province.envName} from ${from} to ${to}${siteLost ? ` (site ${from} lost)` : ''}; nothing is changed. Add --execute to act.`);
     steps.forEach((step, i) => print(`${i + 1}. ${step.title}${step.kind === 'deploy' ? `\n   $ ${options.deployer.describe(stacksAt(step.site), to)}` : ''}`));
     return { status: 'dry-run' };
   }
 
-  const header: RunHeader = { envName: province.envName, from, to, ...(siteLost ? { siteLost: from } : {}), pairs: [...pairs.map(pairName), ...kafkaPairs.map(kafkaPairName)] };
+  const header: RunHeader = { envName: province.envName, from, to, ...(siteLost ? { siteLost: from } : {}), pairs: [...pairs.map(pairName), ...kafkaPairs.map(kafkaPairName), ...databasePairs.map(databasePairName)] };
   const journal = Journal.open(options.journalDir, header, now);
   const startedAt = new Date(journal.header.startedAt).getTime();
   const record = (step: string, status: StepRecord['status'], data?: Record<string, unknown>, message?: string) => {
@@ -200,6 +207,11 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
           const checked = await checkKafkaPair(pair, from, to, siteLost, now);
           problems.push(...checked.problems);
           data[kafkaPairName(pair)] = checked.data;
+        }
+        for (const pair of databasePairs) {
+          const checked = await checkDatabasePair(pair, from, to, siteLost);
+          problems.push(...checked.problems);
+          data[databasePairName(pair)] = checked.data;
         }
         if (problems.length > 0) {
           record(step.id, 'refused', data, problems.join('; '));
@@ -326,6 +338,14 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       }
       case 'kafka-following':
         return journalled(step.id, await kafkaFollowing(step.kafka, from, kafkaFollowingSeconds));
+      case 'database-caught-up':
+        return journalled(step.id, await databaseCaughtUp(step.database, from, to, caughtUpSeconds, 2000));
+      case 'database-promoted': {
+        const result = await databasePromoted(step.database, from, to, siteLost);
+        return journalled(step.id, result.status === 'done' ? { ...result, data: { ...result.data, rtoSeconds: (now().getTime() - startedAt) / 1000 } } : result);
+      }
+      case 'database-following':
+        return journalled(step.id, await databaseFollowing(step.database, from, followingSeconds));
     }
   }
 
@@ -337,7 +357,11 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
   }
 
   function report(): SwitchoverReport {
-    const writable = [...pairs.map((pair) => journal.last(`writable:${pairName(pair)}`)!), ...kafkaPairs.map((pair) => journal.last(`stopped:${kafkaPairName(pair)}`)!)];
+    const writable = [
+      ...pairs.map((pair) => journal.last(`writable:${pairName(pair)}`)!),
+      ...kafkaPairs.map((pair) => journal.last(`stopped:${kafkaPairName(pair)}`)!),
+      ...databasePairs.map((pair) => journal.last(`promoted:${databasePairName(pair)}`)!),
+    ];
     const rtoSeconds = Math.max(...writable.map((r) => Number(r.data?.rtoSeconds ?? 0)));
     const pairReports: PairReport[] = pairs.map((pair) => {
       const name = pairName(pair);
@@ -365,10 +389,21 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         ...(divergence?.file ? { divergentFile: String(divergence.file) } : {}),
       });
     }
+    for (const pair of databasePairs) {
+      const name = databasePairName(pair);
+      const checked = journal.last('check')?.data?.[name] as { replayAgeSeconds?: number } | undefined;
+      const caught = journal.last(`caught-up:${name}`)?.data;
+      pairReports.push({ pair: name, ...(siteLost ? { windowSeconds: Number(checked?.replayAgeSeconds ?? 0) } : { unreplayedBytes: Number(caught?.unreplayedBytes ?? 0) }) });
+    }
     const result = { rtoSeconds, pairs: pairReports };
     journal.record({ step: 'report', status: 'done', at: now().toISOString(), data: { ...result } });
     print(`RTO ${rtoSeconds.toFixed(1)} s (start of the run to site ${to} taking writes)`);
     for (const p of pairReports) {
+      if (p.pair.startsWith('database@')) {
+        // The database's divergence after a lost site is its DBA's to reconcile (pg_rewind reports it).
+        print(`${p.pair}: ${siteLost ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion (age of the last replayed transaction)` : `unreplayed when writes stopped: ${p.unreplayedBytes} WAL bytes`}`);
+        continue;
+      }
       const kafka = p.divergentRecords !== undefined;
       const before = siteLost
         ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion`
@@ -384,25 +419,34 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
 
 type RedisStepKind = 'fence' | 'caught-up' | 'promote' | 'divergence' | 'following' | 'writable';
 type KafkaStepKind = 'kafka-caught-up' | 'kafka-stopped' | 'kafka-divergence' | 'kafka-rebuild' | 'kafka-following';
+type DatabaseStepKind = 'database-caught-up' | 'database-promoted' | 'database-following';
 
 type Step =
   | { readonly kind: 'check'; readonly id: string; readonly title: string }
   | { readonly kind: RedisStepKind; readonly id: string; readonly title: string; readonly pair: RedisPairRef }
   | { readonly kind: KafkaStepKind; readonly id: string; readonly title: string; readonly kafka: KafkaPairRef }
+  | { readonly kind: DatabaseStepKind; readonly id: string; readonly title: string; readonly database: DatabasePairRef }
   | { readonly kind: 'acknowledge'; readonly id: string; readonly title: string }
   | { readonly kind: 'deploy'; readonly id: string; readonly title: string; readonly site: Site };
 
 /** The steps in order (see the module comment). */
-function planSteps(pairs: readonly RedisPairRef[], kafkaPairs: readonly KafkaPairRef[], from: Site, to: Site, siteLost: boolean): Step[] {
+function planSteps(pairs: readonly RedisPairRef[], kafkaPairs: readonly KafkaPairRef[], databasePairs: readonly DatabasePairRef[], from: Site, to: Site, siteLost: boolean): Step[] {
   const each = (kind: RedisStepKind, title: (p: RedisPairRef) => string): Step[] => pairs.map((pair) => ({ kind, id: `${kind}:${pairName(pair)}`, title: title(pair), pair }));
   const eachKafka = (kind: KafkaStepKind, title: (p: KafkaPairRef) => string): Step[] =>
     kafkaPairs.map((kafka) => ({ kind, id: `${kind.slice('kafka-'.length)}:${kafkaPairName(kafka)}`, title: title(kafka), kafka }));
+  const eachDatabase = (kind: DatabaseStepKind, title: (p: DatabasePairRef) => string): Step[] =>
+    databasePairs.map((database) => ({ kind, id: `${kind.slice('database-'.length)}:${databasePairName(database)}`, title: title(database), database }));
+  const databaseCaughtSteps = eachDatabase('database-caught-up', (d) => `Wait until ${databasePairName(d)} at site ${to} has replayed every byte site ${from} wrote (its applications stopped)`);
+  const databasePromotedSteps = eachDatabase('database-promoted', (d) =>
+    siteLost ? `Wait until ${databasePairName(d)} at site ${to} takes writes (its DBA promotes it)` : `Wait until ${databasePairName(d)} at site ${from} is demoted and site ${to} takes writes (its DBA acts; each step checked)`,
+  );
+  const databaseFollowingSteps = eachDatabase('database-following', (d) => `Verify ${databasePairName(d)} at site ${from} streams from site ${to} (its DBA re-points it)`);
   const check: Step = {
     kind: 'check',
     id: 'check',
     title: siteLost
       ? `Check every pair at site ${to} answers (Redis as a replica of site ${from}) and record its last contact with site ${from}`
-      : `Check both sites answer: site ${from} primary, site ${to} replicating (Redis) and mirroring (MirrorMaker 2 running)`,
+      : `Check both sites answer: site ${from} primary, site ${to} replicating (Redis, the database) and mirroring (MirrorMaker 2 running)`,
   };
   const fenceOld = each('fence', (p) => `Fence ${pairName(p)} at site ${from} (${p.address[from]}): writes refused, reads kept`);
   const caughtUp = each('caught-up', (p) => `Wait until ${pairName(p)} at site ${to} has every byte site ${from} wrote (replication offsets equal)`);
@@ -424,8 +468,8 @@ function planSteps(pairs: readonly RedisPairRef[], kafkaPairs: readonly KafkaPai
     ...eachKafka('kafka-stopped', (k) => `Verify MirrorMaker 2 at site ${to} has stopped (its Connect workers left), so ${kafkaPairName(k)} at site ${to} holds only its own producers' writes`),
   ];
   return siteLost
-    ? [check, ...promoteNew, deploy(to), ...writable, ...fenceOld, ...divergence, acknowledge, ...rebuild, deploy(from), ...following]
-    : [check, ...fenceOld, ...caughtUp, ...kafkaCaught, ...promoteNew, ...divergence, acknowledge, deploy(to), ...writable, ...rebuild, deploy(from), ...following];
+    ? [check, ...promoteNew, ...databasePromotedSteps, deploy(to), ...writable, ...fenceOld, ...divergence, acknowledge, ...rebuild, deploy(from), ...following, ...databaseFollowingSteps]
+    : [check, ...fenceOld, ...caughtUp, ...kafkaCaught, ...databaseCaughtSteps, ...promoteNew, ...divergence, acknowledge, ...databasePromotedSteps, deploy(to), ...writable, ...rebuild, deploy(from), ...following, ...databaseFollowingSteps];
 }
 
 function sleep(ms: number): Promise<void> {

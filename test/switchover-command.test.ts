@@ -97,3 +97,14 @@ test('acting needs each pair kind\'s credentials and CA, named by the operator, 
     }
   }
 });
+
+test('the database pair: caught up once its applications stop, promoted only after the old primary is demoted, the old site followed last', async () => {
+  const { code, out } = await run(['--env', 'demo', '--to', 'B', '--journal', '/nonexistent/journal', '--pairs', 'database']);
+  expect(code).toBe(0);
+  const caught = out.indexOf('Wait until database@core at site B has replayed every byte site A wrote');
+  const promoted = out.indexOf('Wait until database@core at site A is demoted and site B takes writes');
+  const deployB = out.indexOf("Deploy site B's stacks");
+  const following = out.indexOf('Verify database@core at site A streams from site B');
+  expect([caught, promoted, deployB, following].every((i) => i > 0)).toBe(true);
+  expect(caught < promoted && promoted < deployB && deployB < following).toBe(true);
+});

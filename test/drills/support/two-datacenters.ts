@@ -29,6 +29,11 @@ export interface DatacenterAddresses {
   readonly B: readonly string[];
 }
 
+/** The network namespace of a datacenter (for `ip netns exec`). */
+export function namespaceOf(site: Site): string {
+  return NAMESPACE[site];
+}
+
 /** Whether this machine can make network namespaces (root, iproute2). */
 export function namespacesAvailable(): boolean {
   try {
