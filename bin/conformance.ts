@@ -120,6 +120,7 @@ function main(): number {
     const readKeys = new Map<string, Set<string>>();
     let strimziVersion: string | undefined;
     const customResources: { stack: string; activeSite: Site; manifest: Json }[] = [];
+    const crdsByChart = new Map<string, CrdVersion[]>();
 
     for (const activeSite of SITES) {
       const outdir = join(work, `out-${activeSite}`);
@@ -169,7 +170,9 @@ function main(): number {
           for (const path of leafPaths(merged)) if (!ignoredHere.has(path.join('.'))) chartKeys.add(path.join('.'));
           readKeys.set(row.chart, chartKeys);
           // Custom resources the chart renders itself (e.g. Velero's Schedule) against the chart's own CRDs.
-          const chartCrds = chartCrdsOf(chartDir(release.chart, release.version));
+          const chartDirectory = chartDir(release.chart, release.version);
+          if (!crdsByChart.has(chartDirectory)) crdsByChart.set(chartDirectory, chartCrdsOf(chartDirectory));
+          const chartCrds = crdsByChart.get(chartDirectory)!;
           if (chartCrds.length > 0) {
             for (const document of parseAllDocuments(baseline.manifests)) {
               const resource = document.toJSON() as Json;

@@ -235,9 +235,7 @@ export type SupportingServicePlan =
 
 /** The business database of a zone as a DR pair (PostgreSQL streaming replication, promoted by its DBA). */
 export interface DatabasePlan {
-  readonly product: 'postgresql';
   readonly address: Endpoint;
-  readonly peerAddress: Endpoint;
 }
 
 export interface MiddlewarePlan {
@@ -346,7 +344,7 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
   const databasePort = settings?.database?.port ?? 5432;
   const database: DatabasePlan | undefined =
     uses('database') && settings?.database
-      ? { product: settings.database.product, address: { host: vip('database', site), port: databasePort }, peerAddress: { host: vip('database', site === 'A' ? 'B' : 'A'), port: databasePort } }
+      ? { address: { host: vip('database', site), port: databasePort } }
       : undefined;
 
   const supporting: SupportingServicePlan[] = [];

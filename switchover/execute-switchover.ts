@@ -45,6 +45,9 @@ export interface RedisPairRef {
   readonly address: Readonly<Record<Site, string>>;
 }
 
+/** How long the old primary's WAL position must stand still before the database counts as caught up. */
+const DATABASE_SETTLE_MS = 2000;
+
 /** The kinds of DR pair the executor checks and switches. */
 export const CHECKED_PAIR_KINDS = ['redis', 'kafka', 'database'] as const;
 export type PairKind = (typeof CHECKED_PAIR_KINDS)[number];
@@ -86,6 +89,7 @@ export type SwitchoverOutcome =
   | { readonly status: 'refused'; readonly reason: string };
 
 export interface PairReport {
+  readonly kind: PairKind;
   readonly pair: string;
   /** Seconds the new site had been without contact with the old one when it was promoted (site lost). */
   readonly windowSeconds?: number;
@@ -339,7 +343,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       case 'kafka-following':
         return journalled(step.id, await kafkaFollowing(step.kafka, from, kafkaFollowingSeconds));
       case 'database-caught-up':
-        return journalled(step.id, await databaseCaughtUp(step.database, from, to, caughtUpSeconds, 2000));
+        return journalled(step.id, await databaseCaughtUp(step.database, from, to, caughtUpSeconds, DATABASE_SETTLE_MS));
       case 'database-promoted': {
         const result = await databasePromoted(step.database, from, to, siteLost);
         return journalled(step.id, result.status === 'done' ? { ...result, data: { ...result.data, rtoSeconds: (now().getTime() - startedAt) / 1000 } } : result);
@@ -369,6 +373,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       const caught = journal.last(`caught-up:${name}`)?.data;
       const divergence = journal.last(`divergence:${name}`)?.data;
       return {
+        kind: 'redis' as const,
         pair: name,
         ...(siteLost ? { windowSeconds: Number(promoted?.linkDownSeconds ?? promoted?.lastIoSeconds ?? 0) } : { unreceivedBytes: Number(caught?.unreceivedBytes ?? 0) }),
         divergentKeys: Number(divergence?.divergentKeys ?? 0),
@@ -382,6 +387,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       const divergence = journal.last(`divergence:${name}`)?.data;
       const late = Number(journal.last(`rebuild:${name}`)?.data?.lateRecords ?? 0);
       pairReports.push({
+        kind: 'kafka',
         pair: name,
         ...(siteLost ? { windowSeconds: Number(checked?.newestMirroredRecordAgeSeconds ?? 0) } : { unmirroredRecords: Number(caught?.unmirroredRecords ?? 0) }),
         ...(caught?.recordsReadAgainByGroup ? { recordsReadAgainByGroup: caught.recordsReadAgainByGroup as Record<string, number> } : {}),
@@ -393,18 +399,18 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       const name = databasePairName(pair);
       const checked = journal.last('check')?.data?.[name] as { replayAgeSeconds?: number } | undefined;
       const caught = journal.last(`caught-up:${name}`)?.data;
-      pairReports.push({ pair: name, ...(siteLost ? { windowSeconds: Number(checked?.replayAgeSeconds ?? 0) } : { unreplayedBytes: Number(caught?.unreplayedBytes ?? 0) }) });
+      pairReports.push({ kind: 'database', pair: name, ...(siteLost ? { windowSeconds: Number(checked?.replayAgeSeconds ?? 0) } : { unreplayedBytes: Number(caught?.unreplayedBytes ?? 0) }) });
     }
     const result = { rtoSeconds, pairs: pairReports };
     journal.record({ step: 'report', status: 'done', at: now().toISOString(), data: { ...result } });
     print(`RTO ${rtoSeconds.toFixed(1)} s (start of the run to site ${to} taking writes)`);
     for (const p of pairReports) {
-      if (p.pair.startsWith('database@')) {
+      if (p.kind === 'database') {
         // The database's divergence after a lost site is its DBA's to reconcile (pg_rewind reports it).
         print(`${p.pair}: ${siteLost ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion (age of the last replayed transaction)` : `unreplayed when writes stopped: ${p.unreplayedBytes} WAL bytes`}`);
         continue;
       }
-      const kafka = p.divergentRecords !== undefined;
+      const kafka = p.kind === 'kafka';
       const before = siteLost
         ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion`
         : kafka

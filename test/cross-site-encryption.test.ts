@@ -112,6 +112,11 @@ describe('SEC-CrossSiteEncrypted', () => {
     ]);
   });
 
+  test('values it cannot read (YAML written by hand) are a finding, not a crash', () => {
+    const release = { stack: 's', path: 's/x', type: 'helm_release', config: { chart: 'redis', values: ['tls:\n  enabled: true\n'] } as JsonObject };
+    expect(problems(secCrossSiteEncrypted.check(release))).toEqual(['values[0] is not JSON: TLS cannot be checked']);
+  });
+
   test('npm run check on a copy whose Kafka external listener was made plaintext fails, naming the file and the resource', () => {
     expect(checkOutput(outdir).filter((f) => f.severity === 'error' && !f.suppressed)).toEqual([]);
     const { file } = stacks()[1]!;

@@ -1,4 +1,5 @@
 import { NOT_APPLICABLE, outcome, type ResourceRule } from '../types';
+import { applicationConfigOf } from './hsaf-no-ip-in-config';
 
 /** Stable names, in the platform's DNS zone, are how applications reach middleware (HSAF; DNS控制器). */
 const ADDRESS_KEY = /(_HOST|_ADDR|_ADDRESSES|_SERVERS|_SERVER|_URL)$/;
@@ -10,9 +11,8 @@ export function hsafMiddlewareByName(platformDomains: readonly string[]): Resour
     severity: 'error',
     description: 'every middleware address in application configuration is a stable name in the platform DNS zone',
     check(subject) {
-      if (!/^kubernetes_config_map(_v1)?$/.test(subject.type)) return NOT_APPLICABLE;
-      const data = subject.config.data;
-      if (!data || typeof data !== 'object' || Array.isArray(data) || typeof data.HSA_APPLICATION !== 'string') return NOT_APPLICABLE;
+      const data = applicationConfigOf(subject);
+      if (!data) return NOT_APPLICABLE;
       return outcome(
         Object.entries(data)
           .filter(([key, value]) => ADDRESS_KEY.test(key) && typeof value === 'string' && /^(REDIS|KAFKA|FASTDFS|NACOS|XXL_JOB|LOG|DB)_/.test(key))

@@ -1,4 +1,15 @@
-import { NOT_APPLICABLE, outcome, type ResourceRule } from '../types';
+import { NOT_APPLICABLE, outcome, type JsonObject, type ResourceRule, type ResourceSubject } from '../types';
+
+/**
+ * The data of an application's configuration ConfigMap (the toolkit marks it with HSA_APPLICATION);
+ * undefined for anything else: middleware's own files, such as FastDFS's storage ids, name the
+ * datacenter addresses on purpose.
+ */
+export function applicationConfigOf(subject: ResourceSubject): JsonObject | undefined {
+  if (!/^kubernetes_config_map(_v1)?$/.test(subject.type)) return undefined;
+  const data = subject.config.data;
+  return data && typeof data === 'object' && !Array.isArray(data) && typeof data.HSA_APPLICATION === 'string' ? data : undefined;
+}
 
 const IPV4 = /(^|[^\d.])((\d{1,3}\.){3}\d{1,3})($|[^\d.])/;
 
@@ -8,11 +19,8 @@ export const hsafNoIpInConfig: ResourceRule = {
   severity: 'error',
   description: 'application configuration has no IP address: services are reached by stable DNS name, so a switchover changes records, not configuration',
   check(subject) {
-    if (!/^kubernetes_config_map(_v1)?$/.test(subject.type)) return NOT_APPLICABLE;
-    const data = subject.config.data;
-    // Application configuration only (the toolkit marks it with HSA_APPLICATION); middleware's own
-    // files, such as FastDFS's storage ids, name the datacenter addresses on purpose.
-    if (!data || typeof data !== 'object' || Array.isArray(data) || typeof data.HSA_APPLICATION !== 'string') return NOT_APPLICABLE;
+    const data = applicationConfigOf(subject);
+    if (!data) return NOT_APPLICABLE;
     return outcome(
       Object.entries(data)
         .filter(([, value]) => typeof value === 'string' && IPV4.test(value))

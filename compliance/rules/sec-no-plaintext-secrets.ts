@@ -1,5 +1,6 @@
 import { outcome, type JsonObject, type JsonValue, type ResourceRule, type RuleProblem } from '../types';
 import { list } from './pod-specs';
+import { parseJson } from './visit-strings';
 
 /** Field names that hold a secret value (not the name of a Secret that holds it). */
 const SECRET_FIELD = /(password|passwd|passphrase|secret|token|private[_-]?key|access[_-]?key|api[_-]?key|credential)s?$/i;
@@ -43,7 +44,7 @@ export const secNoPlaintextSecrets: ResourceRule = {
       const values = subject.config.values;
       for (const [index, text] of (Array.isArray(values) ? values : []).entries()) {
         if (typeof text !== 'string') continue;
-        const parsed = parseValues(text);
+        const parsed = parseJson(text);
         if (parsed === undefined) {
           if (PRIVATE_KEY.test(text)) report(`values[${index}]`);
         } else {
@@ -86,14 +87,6 @@ function isExpression(value: JsonValue): boolean {
   return typeof value === 'string' && TERRAFORM_EXPRESSION.test(value);
 }
 
-/** Helm values are YAML; the toolkit writes them as JSON (valid YAML). Anything else is scanned as text. */
-function parseValues(text: string): JsonValue | undefined {
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    return undefined;
-  }
-}
 
 function withoutHelmValues(type: string, config: JsonObject): JsonObject {
   if (type !== 'helm_release') return config;

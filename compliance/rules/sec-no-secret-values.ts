@@ -1,5 +1,5 @@
-import { outcome, type JsonValue, type ResourceRule, type RuleProblem } from '../types';
-import { visitStrings } from './visit-strings';
+import { outcome, type ResourceRule, type RuleProblem } from '../types';
+import { parseJson, visitStrings } from './visit-strings';
 
 /**
  * Secrets recognised by their value, wherever they stand: inside configuration texts (a redis.conf, a
@@ -64,10 +64,3 @@ export const secNoSecretValues: ResourceRule = {
   },
 };
 
-function parseJson(text: string): JsonValue | undefined {
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,5 +1,14 @@
 import type { JsonValue } from '../types';
 
+/** A text that holds JSON (the toolkit writes helm values as JSON), parsed; undefined for anything else (e.g. YAML). */
+export function parseJson(text: string): JsonValue | undefined {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Calls `visit` with every string in a synthesized resource and its path (`a.b[0].c`); skips `//` metadata. */
 export function visitStrings(value: JsonValue, path: string, visit: (text: string, path: string) => void): void {
   if (typeof value === 'string') return visit(value, path);

@@ -79,11 +79,10 @@ export class BackupSet extends Construct {
     policies.allowToAddresses('AllowToApiServer', 'allow-to-api-server', [props.apiServer.host], [props.apiServer.port]);
     policies.allowToAddresses('AllowToOffsiteStore', 'allow-to-offsite-store', [plan.store.host], [plan.store.port]);
 
-    const image = (id: 'velero' | 'veleroPluginForAws') => ({ repository: `${props.source.imageRegistry}/${props.source.imagePath}/${IMAGES[id].name}`, tag: IMAGES[id].tag });
-    const plugin = image('veleroPluginForAws');
+    const reference = (id: 'velero' | 'veleroPluginForAws') => imageReference(props.source.imageRegistry, props.source.imagePath, id);
     const values: VeleroChartValues = {
-      image: image('velero'),
-      initContainers: [{ name: 'velero-plugin-for-aws', image: `${plugin.repository}:${plugin.tag}`, volumeMounts: [{ mountPath: '/target', name: 'plugins' }] }],
+      image: { repository: `${props.source.imageRegistry}/${props.source.imagePath}/${IMAGES.velero.name}`, tag: IMAGES.velero.tag },
+      initContainers: [{ name: 'velero-plugin-for-aws', image: reference('veleroPluginForAws'), volumeMounts: [{ mountPath: '/target', name: 'plugins' }] }],
       upgradeCRDs: false,
       credentials: { useSecret: true, existingSecret: plan.store.credentialsSecret },
       snapshotsEnabled: false,
@@ -121,7 +120,7 @@ export class BackupSet extends Construct {
       atomic: true,
       timeout: 900,
     });
-    declareImages(this.release, [imageReference(props.source.imageRegistry, props.source.imagePath, 'velero'), imageReference(props.source.imageRegistry, props.source.imagePath, 'veleroPluginForAws')]);
+    declareImages(this.release, [reference('velero'), reference('veleroPluginForAws')]);
     annotateResource(this.release, {
       component: 'backup',
       zone: props.zone,
