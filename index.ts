@@ -26,6 +26,9 @@ export * from './constructs/traffic/service-gateway';
 export * from './constructs/tenancy/network-policy-set';
 export * from './constructs/tenancy/platform-namespace';
 export * from './constructs/annotations';
+export * from './constructs/suppressions';
+export * from './synthesized/json';
+export * from './synthesized/suppressions';
 export * from './model/middleware-model';
 export * from './model/switchover';
 export * from './model/dns-zone';
@@ -35,8 +38,7 @@ export * from './model/gateway-config';
 // Compliance rule packs
 export * from './compliance/types';
 export * from './compliance/packs';
-export * from './compliance/suppressions';
-export * from './compliance/resource-rules-aspect';
+export * from './compliance/check-resources';
 export * from './compliance/check-province';
 export * from './compliance/dr-level';
 

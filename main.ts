@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { EnvironmentError, listEnvironments, loadEnvironments } from './model/load-environment';
 import { parseActiveSite, parseEnvList, UsageError } from './bin/options';
 import { renderConsoleFindings } from './compliance/report';
-import { buildPlatform, synthesizeAndCheck } from './stacks/platform-app';
+import { synthesizeAndCheck } from './pipeline/synthesize-and-check';
+import { buildPlatform } from './stacks/platform-app';
 
 const ENVIRONMENTS_DIR = join(__dirname, 'environments');
 

@@ -9,13 +9,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { K8S_PACK, SEC_PACK } from '../compliance/packs';
-import { hsafNoIpInConfig } from '../compliance/rules/hsaf-no-ip-in-config';
-import type { JsonObject, ResourceRule, StackJson } from '../compliance/types';
+import { checkStackResources } from '../compliance/check-resources';
+import { OUTPUT_RULES } from '../compliance/packs';
+import type { StackJson } from '../synthesized/json';
 import { readFlags, UsageError } from './options';
-
-/** Rules that need nothing but the output (the province rules and the DNS-name rule need the model). */
-const OUTPUT_RULES: readonly ResourceRule[] = [...K8S_PACK, ...SEC_PACK, hsafNoIpInConfig];
 
 export interface OutputFinding {
   readonly ruleId: string;
@@ -27,6 +24,7 @@ export interface OutputFinding {
   readonly suppressed?: string;
 }
 
+/** The resource packs that need nothing but the output (the province rules and the DNS-name rule need the model). */
 export function checkOutput(outdir: string): OutputFinding[] {
   const stacksDir = join(outdir, 'stacks');
   if (!existsSync(stacksDir)) throw new UsageError(`--out ${outdir}: no stacks/ directory; expected a synthesized output (cdktf.out)`);
@@ -35,25 +33,9 @@ export function checkOutput(outdir: string): OutputFinding[] {
     const file = join(stacksDir, stack, 'cdk.tf.json');
     if (!existsSync(file)) continue;
     const json = JSON.parse(readFileSync(file, 'utf8')) as StackJson;
-    for (const [type, byName] of Object.entries(json.resource ?? {})) {
-      for (const [name, config] of Object.entries(byName)) {
-        const comment = (config['//'] ?? {}) as JsonObject;
-        const path = String(((comment.metadata ?? {}) as JsonObject).path ?? `${stack}/${type}.${name}`);
-        const suppressions = (Array.isArray(comment.compliance_suppressions) ? comment.compliance_suppressions : []) as { rule: string; reason: string }[];
-        for (const rule of OUTPUT_RULES) {
-          let result;
-          try {
-            result = rule.check({ stack, path, type, config });
-          } catch (error) {
-            result = { status: 'non-compliant' as const, problems: [{ message: `rule crashed: ${(error as Error).message}`, fix: 'report this to the toolkit maintainers' }] };
-          }
-          if (result.status !== 'non-compliant') continue;
-          const suppression = suppressions.find((s) => s.rule === rule.id && typeof s.reason === 'string' && s.reason.trim().length >= 10);
-          for (const problem of result.problems) {
-            findings.push({ ruleId: rule.id, severity: rule.severity, file: relative(process.cwd(), file) || file, path: `${type}.${name} (${path})`, message: problem.message, fix: problem.fix, ...(suppression ? { suppressed: suppression.reason } : {}) });
-          }
-        }
-      }
+    const shownFile = relative(process.cwd(), file) || file;
+    for (const f of checkStackResources(stack, json, OUTPUT_RULES)) {
+      findings.push({ ruleId: f.ruleId, severity: f.severity, file: shownFile, path: `${f.address} (${f.path})`, message: f.message, fix: f.fix, ...(f.suppressed ? { suppressed: f.suppressed.reason } : {}) });
     }
   }
   return findings;

@@ -80,7 +80,8 @@ export function synthesizeWithReport(options: SynthOptions, reportsDir?: string,
     let version: string | undefined;
     if (toBuild.length > 0) {
       // Loaded only when something is synthesized: a run served from the cache starts faster.
-      const { buildPlatform, stackResourceCount, synthesizeAndCheck } = require('../stacks/platform-app') as typeof import('../stacks/platform-app');
+      const { buildPlatform, stackResourceCount } = require('../stacks/platform-app') as typeof import('../stacks/platform-app');
+      const { synthesizeAndCheck } = require('../pipeline/synthesize-and-check') as typeof import('../pipeline/synthesize-and-check');
       const build = buildPlatform(scratch, toBuild, { activeSite: options.activeSite });
       const compliance = synthesizeAndCheck(build);
       const manifest = readManifest(scratch);

@@ -1,7 +1,7 @@
 import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from '../model/catalog';
 import type { ProvinceModel } from '../model/platform-model';
 import type { Zone } from '../model/topology';
-import { ANNOTATION_KEY, type HsaAnnotation } from '../constructs/annotations';
+import { ANNOTATION_KEY, type HsaAnnotation } from '../synthesized/annotations';
 import type { JsonObject, StackJson } from './types';
 
 export interface DrPairFact {

@@ -1,10 +1,14 @@
 /**
  * Compliance rules (合规规则), after the cdk-nag v2 design: each rule is a small pure function of one
  * subject returning compliant / non-compliant (with findings) / not applicable; packs group rules and
- * give them ids (`Pack-Rule`). Resource rules run as cdktf Aspects on every Terraform resource; province
- * rules run on a province's four synthesized stacks together (symmetry, zones, DR level).
+ * set their severity. Everything runs on the synthesized output: resource rules on every resource of
+ * cdk.tf.json, province rules on a province's four stacks together (symmetry, zones, DR level).
  */
 import type { ProvinceModel } from '../model/platform-model';
+import type { DrLevelReport } from './dr-level';
+import type { JsonObject, StackJson } from '../synthesized/json';
+
+export type { JsonObject, JsonValue, StackJson } from '../synthesized/json';
 
 export type Severity = 'error' | 'warning';
 
@@ -24,12 +28,17 @@ export interface RuleProblem {
   readonly path?: string;
 }
 
-export interface RuleInfo {
+/** What a rule is, independent of the pack that runs it. */
+export interface RuleDefinition {
   /** `Pack-Rule`, e.g. `K8S-RunAsNonRoot`. */
   readonly id: string;
-  readonly severity: Severity;
   /** One line: what the rule requires and which standard asks for it. */
   readonly description: string;
+}
+
+/** A rule as a pack runs it: the pack decides how much a finding weighs. */
+export interface RuleInfo extends RuleDefinition {
+  readonly severity: Severity;
 }
 
 /** One Terraform resource as synthesized: type, resolved configuration and where it comes from. */
@@ -42,15 +51,10 @@ export interface ResourceSubject {
   readonly config: JsonObject;
 }
 
-export interface ResourceRule extends RuleInfo {
+export interface ResourceRuleDefinition extends RuleDefinition {
   readonly check: (subject: ResourceSubject) => RuleOutcome;
 }
-
-/** A synthesized stack (cdk.tf.json). */
-export interface StackJson {
-  readonly resource?: Record<string, Record<string, JsonObject>>;
-  readonly [key: string]: unknown;
-}
+export type ResourceRule = ResourceRuleDefinition & RuleInfo;
 
 /** Facts about a province's disaster-recovery posture that operators attest (they cannot be synthesized; backups are built, not attested). */
 export interface DrAttestation {
@@ -68,12 +72,20 @@ export interface ProvinceSubject {
   readonly stacks: ReadonlyMap<string, StackJson>;
   readonly attestation?: DrAttestation;
   readonly edition: GbT20988Edition;
+  /** The DR level read off these stacks, computed once per province for the rule and the report. */
+  readonly drLevel: DrLevelReport;
 }
 
 export type GbT20988Edition = '2007' | '2025';
 
-export interface ProvinceRule extends RuleInfo {
+export interface ProvinceRuleDefinition extends RuleDefinition {
   readonly check: (subject: ProvinceSubject) => RuleOutcome;
+}
+export type ProvinceRule = ProvinceRuleDefinition & RuleInfo;
+
+/** A rule of a pack, at the severity the pack gives it. */
+export function atSeverity<R extends RuleDefinition>(rule: R, severity: Severity): R & RuleInfo {
+  return { ...rule, severity };
 }
 
 export interface Finding {
@@ -85,11 +97,6 @@ export interface Finding {
   readonly fix: string;
   /** Present when the finding is suppressed; the reason is kept for auditors. */
   readonly suppressed?: { readonly reason: string };
-}
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
-export interface JsonObject {
-  [key: string]: JsonValue;
 }
 
 export const COMPLIANT: RuleOutcome = { status: 'compliant' };

@@ -1,44 +1,9 @@
 import type { TerraformElement } from 'cdktf';
-import type { MiddlewareRole } from '../model/catalog';
-import type { Site, Zone } from '../model/topology';
+import { ANNOTATION_KEY, IMAGES_KEY, type HsaAnnotation } from '../synthesized/annotations';
 
-/**
- * What a resource is for, written into its "//" comment block of the synthesized JSON (Terraform ignores
- * it). Compliance rules, the plan review and the diagrams read these facts from the output instead of
- * guessing from chart names, so reviewers and auditors see the same thing the code meant.
- */
-export type HsaAnnotation =
-  | {
-      readonly component: 'dr-pair';
-      readonly role: MiddlewareRole;
-      readonly zone: Zone;
-      readonly site: Site;
-      /** `primary`: takes writes; `standby`: replicates from the active site's address. */
-      readonly mode: 'primary' | 'standby';
-      readonly replication: 'asynchronous' | 'synchronous';
-      /** Address the standby replicates from (`host:port`); absent on the primary. */
-      readonly source?: string;
-    }
-  | { readonly component: 'dns-controller'; readonly zone: Zone; readonly site: Site }
-  | { readonly component: 'site-load-balancer'; readonly zone: Zone; readonly site: Site }
-  | { readonly component: 'service-gateway'; readonly zone: Zone; readonly site: Site }
-  | {
-      readonly component: 'backup';
-      readonly zone: Zone;
-      readonly site: Site;
-      /** cron of the full backup. */
-      readonly schedule: string;
-      readonly retentionDays: number;
-      /** The datacenter whose object store holds the backups. */
-      readonly storeSite: Site;
-      /** `<endpoint>/<bucket>/<prefix>` */
-      readonly target: string;
-      /** Namespaces backed up (objects and volumes). */
-      readonly namespaces: readonly string[];
-    };
+export type { HsaAnnotation } from '../synthesized/annotations';
 
-export const ANNOTATION_KEY = 'hsa';
-
+/** Writes what a resource is for into its "//" block (the vocabulary is `synthesized/annotations.ts`). */
 export function annotateResource(resource: TerraformElement, annotation: HsaAnnotation): void {
   resource.addOverride(`//.${ANNOTATION_KEY}`, annotation);
 }
@@ -49,5 +14,5 @@ export function annotateResource(resource: TerraformElement, annotation: HsaAnno
  * and the conformance procedure checks them against the real chart's render.
  */
 export function declareImages(resource: TerraformElement, images: readonly string[]): void {
-  resource.addOverride('//.images', [...new Set(images)].sort());
+  resource.addOverride(`//.${IMAGES_KEY}`, [...new Set(images)].sort());
 }

@@ -7,7 +7,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JsonObject, JsonValue as Json } from '../compliance/types';
+import { IMAGES_KEY } from '../synthesized/annotations';
+import type { JsonObject, JsonValue as Json } from '../synthesized/json';
 
 export interface ImageInventory {
   /** Sorted, without duplicates. */
@@ -42,7 +43,7 @@ export function imagesOfOutput(outdir: string): ImageInventory {
         if (type === 'helm_release') {
           charts.add(`${String(resource.repository)}/${String(resource.chart)}:${String(resource.version)}`);
           const comment = resource['//'];
-          const declared = comment !== null && typeof comment === 'object' && !Array.isArray(comment) ? comment.images : undefined;
+          const declared = comment !== null && typeof comment === 'object' && !Array.isArray(comment) ? comment[IMAGES_KEY] : undefined;
           if (!Array.isArray(declared)) throw new Error(`${stack}: helm_release ${String(resource.name)} declares no images ("//".images); every release must list what it pulls`);
           for (const image of declared) images.add(String(image));
         } else {

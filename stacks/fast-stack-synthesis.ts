@@ -17,7 +17,6 @@ import {
   TerraformOutput,
   TerraformStack,
   Tokenization,
-  type IAspect,
   type IStackSynthesizer,
   type ISynthesisSession,
   type StackAnnotation,
@@ -30,7 +29,7 @@ import { ConstructOrder, type IConstruct } from 'constructs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCopyableElement } from '../constructs/l1/light-resource';
-import { ByteBuffer, isPlainObject, mayBeTokenNumber, preparedData, prepareFragment, resolvePrepared, StackDocumentWriter, stringNeedsResolver, type LeafResolver, type PreparedFragment } from './stack-document';
+import { ByteBuffer, isPlainObject, mayBeTokenNumber, prepareFragment, resolvePrepared, StackDocumentWriter, stringNeedsResolver, type LeafResolver, type PreparedFragment } from './stack-document';
 import { stableJsonBytes } from './stable-json';
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
@@ -129,10 +128,6 @@ function fastResolve(value: unknown, resolver: StackPassResolver, build: boolean
   return result;
 }
 
-/** A value resolved as the synthesized stack will hold it (cdktf's resolve, not preparing). */
-export function resolveAsSynthesized(scope: IConstruct, value: unknown): unknown {
-  return fastResolve(value, new StackPassResolver(scope, false), true);
-}
 
 /** cdktf's element order: depth first, not into nested stacks. */
 function terraformElements(node: IConstruct, into: TerraformElement[] = []): TerraformElement[] {
@@ -146,8 +141,8 @@ function terraformElements(node: IConstruct, into: TerraformElement[] = []): Ter
 /**
  * What the preparing pass leaves for the writing pass, per element: its prepared copy, or (for the
  * general path) its raw fragment. Building fragments is a third of a stack's synthesis, so they are not
- * built twice. Only aspects run between the two passes: everything is dropped when an aspect that does
- * not declare `keepsTerraformFragments` is attached; ours declares it and forgets the element it changes.
+ * built twice. Only aspects run between the two passes and may change elements: a stack with any aspect
+ * attached drops what was kept and builds its fragments again (the toolkit attaches none).
  */
 const preparedCopies = new WeakMap<TerraformElement, PreparedFragment>();
 const rawFragments = new WeakMap<TerraformElement, Record<string, unknown>>();
@@ -175,17 +170,12 @@ function releaseArena(stack: TerraformStack): void {
   if (arena && freeArenas.length < KEPT_ARENAS) freeArenas.push(arena);
 }
 
-/** An aspect that leaves elements unchanged, or calls `forgetTerraformFragment` on those it changes. */
-export interface FragmentKeepingAspect extends IAspect {
-  readonly keepsTerraformFragments: true;
-}
-
 /** An element's `toTerraform()` (built again unless the preparing pass kept it raw). */
-export function terraformFragment(element: TerraformElement): Record<string, unknown> {
+function terraformFragment(element: TerraformElement): Record<string, unknown> {
   return rawFragments.get(element) ?? (element.toTerraform() as Record<string, unknown>);
 }
 
-export function forgetTerraformFragment(element: TerraformElement): void {
+function forgetTerraformFragment(element: TerraformElement): void {
   preparedCopies.delete(element);
   rawFragments.delete(element);
 }
@@ -194,10 +184,10 @@ function forgetStackFragments(stack: TerraformStack): void {
   for (const element of terraformElements(stack)) forgetTerraformFragment(element);
 }
 
-/** True when an aspect applying to any construct of the stack may change elements behind the cache's back. */
-function hasFragmentChangingAspects(stack: TerraformStack): boolean {
-  const changes = (node: IConstruct) => Aspects.of(node).all.some((aspect) => (aspect as Partial<FragmentKeepingAspect>).keepsTerraformFragments !== true);
-  return stack.node.scopes.some(changes) || stack.node.findAll().some(changes);
+/** True when an aspect applies to any construct of the stack: it may have changed elements after the preparing pass. */
+function hasAspects(stack: TerraformStack): boolean {
+  const attached = (node: IConstruct) => Aspects.of(node).all.length > 0;
+  return stack.node.scopes.some(attached) || stack.node.findAll().some(attached);
 }
 
 function writingResolver(stack: TerraformStack): StackPassResolver {
@@ -228,17 +218,6 @@ export function prepareStackFast(stack: TerraformStack): void {
       fastResolve(fragment, resolver, false);
     }
   }
-}
-
-/**
- * An element's fragment as the synthesized stack holds it (resolved, without `undefined`), for rules
- * that read what will be written. The prepared copy when there is one; do not change it.
- */
-export function synthesizedFragment(stack: TerraformStack, element: TerraformElement): Record<string, unknown> {
-  const prepared = preparedCopies.get(element);
-  if (prepared && resolvePrepared(prepared, writingResolver(stack))) return preparedData(prepared);
-  preparedCopies.delete(element);
-  return resolveAsSynthesized(stack, terraformFragment(element)) as Record<string, unknown>;
 }
 
 /** The `"//"` block cdktf starts a stack with: its metadata (merged from the elements') and outputs. */
@@ -387,7 +366,7 @@ export class FastStackSynthesizer implements IStackSynthesizer {
     if (this.hclOutput) return new StackSynthesizer(this.stack, this.continueOnErrorAnnotations, true).synthesize(session);
     const stack = this.stack;
     invokeAspects(stack);
-    if (hasFragmentChangingAspects(stack)) forgetStackFragments(stack);
+    if (hasAspects(stack)) forgetStackFragments(stack);
     if (stack.hasResourceMove()) {
       stack.node.addValidation(new ValidateTerraformVersion('>=1.5', 'Resource move functionality is only supported for Terraform >=1.5. Please upgrade your Terraform version.'));
     }

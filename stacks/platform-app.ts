@@ -1,18 +1,14 @@
 import { App, TerraformResource } from 'cdktf';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { attachResourceRules, checkProvince, type ComplianceSettings, type ProvinceCompliance } from '../compliance/check-province';
-import type { FindingCollector } from '../compliance/resource-rules-aspect';
-import type { StackJson } from '../compliance/types';
-import type { Environment } from '../model/environment-schema';
+import type { IConstruct } from 'constructs';
+import { suppressRule } from '../constructs/suppressions';
 import type { LoadedEnvironment } from '../model/load-environment';
 import { resolveProvince, type ProvinceModel, type ResolveOptions } from '../model/platform-model';
+import { suppressionCovers, type DeclaredSuppression } from '../synthesized/suppressions';
 import { addProvinceStacks } from './province';
 
 export interface ProvinceBuild {
   readonly model: ProvinceModel;
-  readonly settings: ComplianceSettings;
-  readonly collector: FindingCollector;
+  readonly loaded: LoadedEnvironment;
 }
 
 export interface PlatformBuild {
@@ -22,8 +18,10 @@ export interface PlatformBuild {
 }
 
 /**
- * The cdktf App for a set of provinces, with the compliance rule packs attached as Aspects. Used by
- * `main.ts` (under `cdktf synth/deploy`), by `npm run synth` and by the tests, so all produce the same output.
+ * The cdktf App for a set of provinces, with the suppressions each environment declares written into
+ * the resources they cover. Used by `main.ts` (under `cdktf synth/deploy`), by `npm run synth` and by
+ * the tests, so all produce the same output; the compliance check reads that output afterwards
+ * (`pipeline/synthesize-and-check.ts`).
  */
 export function buildPlatform(outdir: string, environments: readonly LoadedEnvironment[], options: ResolveOptions = {}): PlatformBuild {
   // Stack traces would put absolute source paths into the output.
@@ -31,8 +29,8 @@ export function buildPlatform(outdir: string, environments: readonly LoadedEnvir
   const provinces = environments.map((loaded) => {
     const model = resolveProvince(loaded.name, loaded.environment, options);
     const stacks = addProvinceStacks(app, model);
-    const settings = complianceSettings(loaded.environment);
-    return { model, settings, collector: attachResourceRules(stacks, model, settings) };
+    recordDeclaredSuppressions(stacks, loaded.environment.compliance?.suppressions ?? []);
+    return { model, loaded };
   });
   return { app, outdir, provinces };
 }
@@ -42,24 +40,14 @@ export function buildPlatformApp(outdir: string, environments: readonly LoadedEn
   return buildPlatform(outdir, environments, options).app;
 }
 
-/** Synthesizes, then runs the province rules on what was written. */
-export function synthesizeAndCheck(build: PlatformBuild): ProvinceCompliance[] {
-  build.app.synth();
-  return build.provinces.map((province) => {
-    const stacks = new Map<string, StackJson>();
-    for (const unit of province.model.units) {
-      stacks.set(unit.stackName, JSON.parse(readFileSync(join(build.outdir, 'stacks', unit.stackName, 'cdk.tf.json'), 'utf8')) as StackJson);
+function recordDeclaredSuppressions(stacks: readonly IConstruct[], suppressions: readonly DeclaredSuppression[]): void {
+  if (suppressions.length === 0) return;
+  for (const stack of stacks) {
+    for (const node of stack.node.findAll()) {
+      if (!TerraformResource.isTerraformResource(node)) continue;
+      for (const s of suppressions) if (suppressionCovers(s.path, node.node.path)) suppressRule(node, s.ruleId, s.reason);
     }
-    return checkProvince(province.model, stacks, province.settings, province.collector.findings);
-  });
-}
-
-export function complianceSettings(env: Environment): ComplianceSettings {
-  return {
-    edition: env.compliance?.gbt20988Edition ?? '2025',
-    ...(env.compliance?.attestation ? { attestation: env.compliance.attestation } : {}),
-    suppressions: env.compliance?.suppressions ?? [],
-  };
+  }
 }
 
 /** Resources of one stack of the App, counted from the construct tree. */

@@ -266,14 +266,6 @@ export function resolvePrepared(prepared: PreparedFragment, resolver: LeafResolv
   return true;
 }
 
-/**
- * The prepared fragment as plain data (pieces parsed back), resolved: what the element contributes to
- * the synthesized stack, for readers such as the compliance rules.
- */
-export function preparedData(prepared: PreparedFragment): JsonRecord {
-  return plainCopy(prepared.data) as JsonRecord;
-}
-
 function plainCopy(value: unknown): unknown {
   if (value instanceof JsonPiece) return JSON.parse(value.text()) as unknown;
   if (typeof value !== 'object' || value === null) return value;

@@ -8,6 +8,7 @@ import type { JsonObject, ProvinceSubject, RuleOutcome, StackJson } from '../com
 import type { Environment } from '../model/environment-schema';
 import { loadEnvironmentFile, parseEnvironment } from '../model/load-environment';
 import { resolveProvince } from '../model/platform-model';
+import { provinceSubject } from '../compliance/check-province';
 import { buildPlatformApp } from '../stacks/platform-app';
 
 const DEMO = join(__dirname, '..', 'environments', 'demo.json');
@@ -24,7 +25,7 @@ function subjectFor(env: Environment, validated = true): ProvinceSubject {
   try {
     buildPlatformApp(outdir, [loaded]).synth();
     const stacks = new Map(model.units.map((u) => [u.stackName, JSON.parse(readFileSync(join(outdir, 'stacks', u.stackName, 'cdk.tf.json'), 'utf8')) as StackJson]));
-    return { model, stacks, edition: '2025' };
+    return provinceSubject(model, stacks, { edition: '2025' });
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@ import { k8sRunAsNonRoot } from '../compliance/rules/k8s-run-as-non-root';
 import { hsafMiddlewareByName } from '../compliance/rules/hsaf-middleware-by-name';
 import { hsafNoIpInConfig } from '../compliance/rules/hsaf-no-ip-in-config';
 import { secNoPlaintextSecrets } from '../compliance/rules/sec-no-plaintext-secrets';
-import type { JsonObject, ResourceRule, ResourceSubject, RuleOutcome } from '../compliance/types';
+import type { JsonObject, ResourceRuleDefinition, ResourceSubject, RuleOutcome } from '../compliance/types';
 
 /** A hardened container as the toolkit writes it; each test breaks one thing. */
 function container(overrides: JsonObject = {}): JsonObject {
@@ -24,7 +24,7 @@ function deployment(podSpec: JsonObject): ResourceSubject {
   return { stack: 'demo-core-a', path: 'demo-core-a/Platform/Applications/x/Resource', type: 'kubernetes_deployment_v1', config: { spec: { template: { spec: podSpec } } } };
 }
 
-function problems(rule: ResourceRule, subject: ResourceSubject): string[] {
+function problems(rule: ResourceRuleDefinition, subject: ResourceSubject): string[] {
   const result: RuleOutcome = rule.check(subject);
   return result.status === 'non-compliant' ? result.problems.map((p) => p.message) : [];
 }

@@ -1,5 +1,6 @@
 import { egressPaths, isCidr, zoneGatewayOnly } from '../compliance/rules/zone-gateway-only';
 import type { JsonObject, RuleOutcome, StackJson } from '../compliance/types';
+import { provinceSubject } from '../compliance/check-province';
 import { resolveProvince } from '../model/platform-model';
 import { loadEnvironment, synthesizeStacks } from './support/fixtures';
 
@@ -7,7 +8,7 @@ const demo = loadEnvironment('demo');
 const model = resolveProvince('demo', demo.environment);
 const stacks = synthesizeStacks([demo]) as unknown as Map<string, StackJson>;
 const messages = (result: RuleOutcome) => (result.status === 'non-compliant' ? result.problems.map((p) => p.message) : []);
-const check = (s: Map<string, StackJson>) => zoneGatewayOnly.check({ model, stacks: s, edition: '2025' });
+const check = (s: Map<string, StackJson>) => zoneGatewayOnly.check(provinceSubject(model, s, { edition: '2025' }));
 
 function withExtraPolicy(stackName: string, namespace: string, egress: JsonObject[]): Map<string, StackJson> {
   const copy = new Map(stacks);

@@ -1,13 +1,10 @@
-import { computeDrLevel } from '../dr-level';
-import { outcome, type ProvinceRule } from '../types';
+import { outcome, type ProvinceRuleDefinition } from '../types';
 
 /** GB/T 20988: the province reaches its required DR level (medical insurance: level 5 or higher). */
-export const gbt20988Level: ProvinceRule = {
+export const gbt20988Level: ProvinceRuleDefinition = {
   id: 'GBT20988-Level',
-  severity: 'error',
   description: 'the province reaches its required GB/T 20988 disaster-recovery level (default 5)',
-  check({ model, stacks, attestation, edition }) {
-    const report = computeDrLevel(model, stacks, attestation, edition);
+  check({ model, drLevel: report }) {
     if (report.achievedLevel >= report.requiredLevel) return outcome([]);
     const missing = report.elements.filter((e) => e.level <= report.requiredLevel && !e.met);
     return outcome(

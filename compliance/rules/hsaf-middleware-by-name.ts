@@ -1,14 +1,13 @@
-import { NOT_APPLICABLE, outcome, type ResourceRule } from '../types';
+import { NOT_APPLICABLE, outcome, type ResourceRuleDefinition } from '../types';
 import { applicationConfigOf } from './hsaf-no-ip-in-config';
 
 /** Stable names, in the platform's DNS zone, are how applications reach middleware (HSAF; DNS控制器). */
 const ADDRESS_KEY = /(_HOST|_ADDR|_ADDRESSES|_SERVERS|_SERVER|_URL)$/;
 
 /** HSAF: every middleware address in application configuration is a name in the platform's DNS zone. */
-export function hsafMiddlewareByName(platformDomains: readonly string[]): ResourceRule {
+export function hsafMiddlewareByName(platformDomains: readonly string[]): ResourceRuleDefinition {
   return {
     id: 'HSAF-MiddlewareByName',
-    severity: 'error',
     description: 'every middleware address in application configuration is a stable name in the platform DNS zone',
     check(subject) {
       const data = applicationConfigOf(subject);

@@ -1,4 +1,4 @@
-import { NOT_APPLICABLE, outcome, type JsonObject, type ResourceRule, type ResourceSubject } from '../types';
+import { NOT_APPLICABLE, outcome, type JsonObject, type ResourceRuleDefinition, type ResourceSubject } from '../types';
 
 /**
  * The data of an application's configuration ConfigMap (the toolkit marks it with HSA_APPLICATION);
@@ -14,9 +14,8 @@ export function applicationConfigOf(subject: ResourceSubject): JsonObject | unde
 const IPV4 = /(^|[^\d.])((\d{1,3}\.){3}\d{1,3})($|[^\d.])/;
 
 /** HSAF: application configuration names services by stable DNS name, never by IP address. */
-export const hsafNoIpInConfig: ResourceRule = {
+export const hsafNoIpInConfig: ResourceRuleDefinition = {
   id: 'HSAF-NoIpInConfig',
-  severity: 'error',
   description: 'application configuration has no IP address: services are reached by stable DNS name, so a switchover changes records, not configuration',
   check(subject) {
     const data = applicationConfigOf(subject);

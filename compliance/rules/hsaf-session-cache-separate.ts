@@ -1,12 +1,11 @@
-import { NOT_APPLICABLE, outcome, type JsonObject, type ProvinceRule, type RuleProblem } from '../types';
+import { NOT_APPLICABLE, outcome, type JsonObject, type ProvinceRuleDefinition, type RuleProblem } from '../types';
 
 /**
  * HSAF (医疗保障信息平台应用系统技术架构规范) 6.2.3: shared sessions live on their own cache servers,
  * separate from the business cache.
  */
-export const hsafSessionCacheSeparate: ProvinceRule = {
+export const hsafSessionCacheSeparate: ProvinceRuleDefinition = {
   id: 'HSAF-SessionCacheSeparate',
-  severity: 'error',
   description: 'shared sessions use their own Redis, separate from the business cache (HSAF 6.2.3)',
   check({ model, stacks }) {
     const problems: RuleProblem[] = [];

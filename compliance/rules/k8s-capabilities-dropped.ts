@@ -1,10 +1,9 @@
-import { NOT_APPLICABLE, outcome, type ResourceRule } from '../types';
+import { NOT_APPLICABLE, outcome, type ResourceRuleDefinition } from '../types';
 import { asObject, podOf } from './pod-specs';
 
 /** NSA/CISA Kubernetes Hardening Guide: drop all Linux capabilities, add back only what is needed. */
-export const k8sCapabilitiesDropped: ResourceRule = {
+export const k8sCapabilitiesDropped: ResourceRuleDefinition = {
   id: 'K8S-CapabilitiesDropped',
-  severity: 'error',
   description: 'every container drops ALL Linux capabilities (NSA/CISA Kubernetes hardening)',
   check(subject) {
     const pod = podOf(subject);

@@ -1,10 +1,9 @@
-import { NOT_APPLICABLE, outcome, type ResourceRule, type RuleProblem } from '../types';
+import { NOT_APPLICABLE, outcome, type ResourceRuleDefinition, type RuleProblem } from '../types';
 import { list, podOf } from './pod-specs';
 
 /** NSA/CISA Kubernetes Hardening Guide: no host namespaces, no hostPath volumes. */
-export const k8sNoHostAccess: ResourceRule = {
+export const k8sNoHostAccess: ResourceRuleDefinition = {
   id: 'K8S-NoHostAccess',
-  severity: 'error',
   description: 'pods share no host namespace (network, PID, IPC) and mount no hostPath (NSA/CISA Kubernetes hardening)',
   check(subject) {
     const pod = podOf(subject);

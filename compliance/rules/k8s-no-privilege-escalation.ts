@@ -1,10 +1,9 @@
-import { NOT_APPLICABLE, outcome, type ResourceRule } from '../types';
+import { NOT_APPLICABLE, outcome, type ResourceRuleDefinition } from '../types';
 import { asObject, podOf } from './pod-specs';
 
 /** NSA/CISA Kubernetes Hardening Guide: no privilege escalation, no privileged containers. */
-export const k8sNoPrivilegeEscalation: ResourceRule = {
+export const k8sNoPrivilegeEscalation: ResourceRuleDefinition = {
   id: 'K8S-NoPrivilegeEscalation',
-  severity: 'error',
   description: 'containers are not privileged and cannot escalate privileges (NSA/CISA Kubernetes hardening)',
   check(subject) {
     const pod = podOf(subject);

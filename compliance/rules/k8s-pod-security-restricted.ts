@@ -1,4 +1,4 @@
-import { outcome, type JsonObject, type ResourceRule } from '../types';
+import { outcome, type JsonObject, type ResourceRuleDefinition } from '../types';
 
 /**
  * A tenant namespace enforces Pod Security Admission `restricted` (NSA/CISA Kubernetes hardening; GB/T
@@ -6,9 +6,8 @@ import { outcome, type JsonObject, type ResourceRule } from '../types';
  * is refused at admission. `baseline` passes only with a recorded suppression saying which workload
  * needs it.
  */
-export const k8sPodSecurityRestricted: ResourceRule = {
+export const k8sPodSecurityRestricted: ResourceRuleDefinition = {
   id: 'K8S-PodSecurityRestricted',
-  severity: 'error',
   description: 'every tenant namespace enforces Pod Security Admission "restricted"',
   check(subject) {
     if (subject.type !== 'kubernetes_namespace_v1') return { status: 'not-applicable' };

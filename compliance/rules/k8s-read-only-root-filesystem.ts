@@ -1,10 +1,9 @@
-import { NOT_APPLICABLE, outcome, type ResourceRule } from '../types';
+import { NOT_APPLICABLE, outcome, type ResourceRuleDefinition } from '../types';
 import { asObject, podOf } from './pod-specs';
 
 /** NSA/CISA Kubernetes Hardening Guide: immutable container filesystems where the workload allows. */
-export const k8sReadOnlyRootFilesystem: ResourceRule = {
+export const k8sReadOnlyRootFilesystem: ResourceRuleDefinition = {
   id: 'K8S-ReadOnlyRootFilesystem',
-  severity: 'warning',
   description: 'containers mount their root filesystem read-only where the workload allows (NSA/CISA Kubernetes hardening)',
   check(subject) {
     const pod = podOf(subject);

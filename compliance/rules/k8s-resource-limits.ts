@@ -1,10 +1,9 @@
-import { NOT_APPLICABLE, outcome, type ResourceRule } from '../types';
+import { NOT_APPLICABLE, outcome, type ResourceRuleDefinition } from '../types';
 import { asObject, podOf } from './pod-specs';
 
 /** NSA/CISA Kubernetes Hardening Guide: resource limits keep one workload from starving the node. */
-export const k8sResourceLimits: ResourceRule = {
+export const k8sResourceLimits: ResourceRuleDefinition = {
   id: 'K8S-ResourceLimits',
-  severity: 'error',
   description: 'every container has CPU and memory requests and limits (NSA/CISA Kubernetes hardening)',
   check(subject) {
     const pod = podOf(subject);

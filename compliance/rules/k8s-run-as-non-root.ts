@@ -1,10 +1,9 @@
-import { NOT_APPLICABLE, outcome, type ResourceRule } from '../types';
+import { NOT_APPLICABLE, outcome, type ResourceRuleDefinition } from '../types';
 import { asObject, podOf } from './pod-specs';
 
 /** NSA/CISA Kubernetes Hardening Guide: containers run as a non-root user. */
-export const k8sRunAsNonRoot: ResourceRule = {
+export const k8sRunAsNonRoot: ResourceRuleDefinition = {
   id: 'K8S-RunAsNonRoot',
-  severity: 'error',
   description: 'every container runs as non-root (NSA/CISA Kubernetes hardening: non-root containers)',
   check(subject) {
     const pod = podOf(subject);

@@ -1,4 +1,4 @@
-import { NOT_APPLICABLE, outcome, type JsonObject, type ResourceRule, type RuleProblem } from '../types';
+import { NOT_APPLICABLE, outcome, type JsonObject, type ResourceRuleDefinition, type RuleProblem } from '../types';
 import { asObject, list } from './pod-specs';
 import { parseJson } from './visit-strings';
 
@@ -43,9 +43,8 @@ function redisProblems(values: JsonObject): RuleProblem[] {
   return problems;
 }
 
-export const secCrossSiteEncrypted: ResourceRule = {
+export const secCrossSiteEncrypted: ResourceRuleDefinition = {
   id: 'SEC-CrossSiteEncrypted',
-  severity: 'error',
   description: 'Kafka listeners outside the cluster, MirrorMaker 2 sources and Redis are TLS with authentication (GB/T 22239-2019 8.1.2.2)',
   check(subject) {
     const manifest = subject.type === 'kubernetes_manifest' ? asObject(subject.config.manifest) : undefined;

@@ -1,4 +1,4 @@
-import { outcome, type JsonObject, type JsonValue, type ResourceRule, type RuleProblem } from '../types';
+import { outcome, type JsonObject, type JsonValue, type ResourceRuleDefinition, type RuleProblem } from '../types';
 import { list } from './pod-specs';
 import { parseJson } from './visit-strings';
 
@@ -13,9 +13,8 @@ const TERRAFORM_EXPRESSION = /^\$\{.+\}$/s;
 const RUNTIME_REFERENCE = /^\$(env|secret):\/\//;
 
 /** No password, token or key in plaintext in the synthesized output (GB/T 22240 level 3, HSAF). */
-export const secNoPlaintextSecrets: ResourceRule = {
+export const secNoPlaintextSecrets: ResourceRuleDefinition = {
   id: 'SEC-NoPlaintextSecrets',
-  severity: 'error',
   description: 'no password, token or key appears in plaintext in the synthesized output; they come from existing Secrets or sensitive variables',
   check(subject) {
     const problems: RuleProblem[] = [];

@@ -1,4 +1,4 @@
-import { outcome, type ResourceRule, type RuleProblem } from '../types';
+import { outcome, type ResourceRuleDefinition, type RuleProblem } from '../types';
 import { visitStrings } from './visit-strings';
 
 /**
@@ -10,9 +10,8 @@ import { visitStrings } from './visit-strings';
  */
 const SECRET_DATA_REFERENCE = /\bdata\.kubernetes_secret(?:_v1)?\.([\w-]+)\.(?:data|binary_data)\b/g;
 
-export const secNoSecretDataInState: ResourceRule = {
+export const secNoSecretDataInState: ResourceRuleDefinition = {
   id: 'SEC-NoSecretDataInState',
-  severity: 'error',
   description: "no resource takes a Kubernetes Secret's data from a data source (the value would be in Terraform's state)",
   check(subject) {
     const problems: RuleProblem[] = [];

@@ -1,4 +1,4 @@
-import { outcome, type ResourceRule, type RuleProblem } from '../types';
+import { outcome, type ResourceRuleDefinition, type RuleProblem } from '../types';
 import { parseJson, visitStrings } from './visit-strings';
 
 /**
@@ -17,9 +17,8 @@ const PATTERNS: readonly { readonly what: string; readonly pattern: RegExp }[] =
 /** Values resolved at run time, never the secret itself: `${VAR}`, `$VAR`, `$(VAR)`, `$env://`, Terraform references. */
 const PLACEHOLDER = /^(?:\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:env|secret):\/\/\S*|"?\$\{?[A-Za-z_][A-Za-z0-9_]*\}?"?)$/;
 
-export const secNoSecretValues: ResourceRule = {
+export const secNoSecretValues: ResourceRuleDefinition = {
   id: 'SEC-NoSecretValues',
-  severity: 'error',
   description: 'no password, token or private key appears by value in the synthesized output, inside configuration texts included',
   check(subject) {
     const problems: RuleProblem[] = [];

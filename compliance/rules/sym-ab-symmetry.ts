@@ -1,5 +1,5 @@
 import { ZONES, stackName } from '../../model/topology';
-import { outcome, type JsonObject, type JsonValue, type ProvinceRule, type RuleProblem, type StackJson } from '../types';
+import { outcome, type JsonObject, type JsonValue, type ProvinceRuleDefinition, type RuleProblem, type StackJson } from '../types';
 
 /**
  * Fields that may differ between the datacenters: the site label, the HSA_SITE setting and the config
@@ -12,9 +12,8 @@ const SITE_SPECIFIC_KEYS = new Set(['hsa.gov.cn/site', 'HSA_SITE', 'hsa.gov.cn/c
  * datacenters, except fields declared site-specific. Checks the business applications and tenancy, where
  * nothing but capacity may differ; DR roles of middleware differ by design and are left to the DR rules.
  */
-export const symABSymmetry: ProvinceRule = {
+export const symABSymmetry: ProvinceRuleDefinition = {
   id: 'SYM-ABSymmetry',
-  severity: 'error',
   description: 'both datacenters run the same applications, versions and configuration except declared site-specific fields',
   check({ model, stacks }) {
     return outcome(abDifferences(model.envName, stacks));

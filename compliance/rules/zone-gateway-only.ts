@@ -1,7 +1,7 @@
 import type { MiddlewareRole } from '../../model/catalog';
 import type { DeploymentUnit } from '../../model/platform-model';
 import { PLATFORM_NAMESPACES } from '../../model/topology';
-import { NOT_APPLICABLE, outcome, type JsonObject, type ProvinceRule, type RuleProblem, type StackJson } from '../types';
+import { NOT_APPLICABLE, outcome, type JsonObject, type ProvinceRuleDefinition, type RuleProblem, type StackJson } from '../types';
 
 /**
  * GB/T 22240-2020 level 3 zoning, proven on the synthesized NetworkPolicies of each public-zone stack:
@@ -10,9 +10,8 @@ import { NOT_APPLICABLE, outcome, type JsonObject, type ProvinceRule, type RuleP
  * send to a gatekeeper (网闸) is the service gateway's. So the gateway path is the only way from the
  * public zone to the core zone.
  */
-export const zoneGatewayOnly: ProvinceRule = {
+export const zoneGatewayOnly: ProvinceRuleDefinition = {
   id: 'ZONE-GatewayOnlyPath',
-  severity: 'error',
   description: 'public-zone workloads can reach the core zone only through the service gateway and the gatekeeper (GB/T 22240 level 3)',
   check({ model, stacks }) {
     const coreUnits = model.units.filter((u) => u.zone === 'core');

@@ -1,14 +1,13 @@
 import { SITES, stackName } from '../../model/topology';
-import { outcome, type JsonObject, type ProvinceRule, type RuleProblem } from '../types';
+import { outcome, type JsonObject, type ProvinceRuleDefinition, type RuleProblem } from '../types';
 
 /**
  * GB/T 22240-2020 level 3 (等保三级), network zoning: the public service zone and the core business zone
  * run in separate clusters, and public-zone applications are not configured with any core-zone address:
  * the only crossing is the service gateway through the gatekeeper (网闸).
  */
-export const zoneSeparated: ProvinceRule = {
+export const zoneSeparated: ProvinceRuleDefinition = {
   id: 'ZONE-Separated',
-  severity: 'error',
   description: 'public and core zones are separate clusters; public-zone applications reach the core zone only through the service gateway (GB/T 22240 level 3)',
   check({ model, stacks }) {
     const problems: RuleProblem[] = [];

@@ -1,0 +1,43 @@
+import type { MiddlewareRole } from '../model/catalog';
+import type { Site, Zone } from '../model/topology';
+
+/**
+ * What a resource is for, written into its "//" comment block of the synthesized JSON (Terraform ignores
+ * it). Compliance rules, the plan review and the diagrams read these facts from the output instead of
+ * guessing from chart names, so reviewers and auditors see the same thing the code meant. The constructs
+ * write them (`constructs/annotations.ts`); this module is the vocabulary both sides share.
+ */
+export type HsaAnnotation =
+  | {
+      readonly component: 'dr-pair';
+      readonly role: MiddlewareRole;
+      readonly zone: Zone;
+      readonly site: Site;
+      /** `primary`: takes writes; `standby`: replicates from the active site's address. */
+      readonly mode: 'primary' | 'standby';
+      readonly replication: 'asynchronous' | 'synchronous';
+      /** Address the standby replicates from (`host:port`); absent on the primary. */
+      readonly source?: string;
+    }
+  | { readonly component: 'dns-controller'; readonly zone: Zone; readonly site: Site }
+  | { readonly component: 'site-load-balancer'; readonly zone: Zone; readonly site: Site }
+  | { readonly component: 'service-gateway'; readonly zone: Zone; readonly site: Site }
+  | {
+      readonly component: 'backup';
+      readonly zone: Zone;
+      readonly site: Site;
+      /** cron of the full backup. */
+      readonly schedule: string;
+      readonly retentionDays: number;
+      /** The datacenter whose object store holds the backups. */
+      readonly storeSite: Site;
+      /** `<endpoint>/<bucket>/<prefix>` */
+      readonly target: string;
+      /** Namespaces backed up (objects and volumes). */
+      readonly namespaces: readonly string[];
+    };
+
+/** Key of the annotation inside a resource's "//" block. */
+export const ANNOTATION_KEY = 'hsa';
+/** Key of the images a helm release pulls, inside its "//" block. */
+export const IMAGES_KEY = 'images';
