@@ -8,6 +8,11 @@ import { checkStackResources } from '../compliance/check-resources';
 import { K8S_PACK } from '../compliance/packs';
 import { atSeverity, type ResourceRule, type StackJson } from '../compliance/types';
 import { suppressRule } from '../constructs/suppressions';
+import { synthesizeAndCheck } from '../pipeline/synthesize-and-check';
+import { buildPlatform } from '../stacks/platform-app';
+import { resourcesOf } from '../synthesized/json';
+import { recordedSuppressions } from '../synthesized/suppressions';
+import { environmentJson, parseJson, withTempDir } from './support/fixtures';
 
 /** A stack with one deliberately weak deployment (root allowed, no limits), synthesized; the checks read only its JSON. */
 function weakStack(outdir: string) {
@@ -83,4 +88,28 @@ test('a rule that crashes is reported as a finding, not swallowed', () => {
     },
   };
   expect(checkStackResources('weak', weakStack(outdir).synthesized(), [crashing])).toEqual([expect.objectContaining({ ruleId: 'TEST-Crash', message: 'rule crashed: boom' })]);
+});
+
+describe('suppressions declared in the environment file', () => {
+  test('land in the output of exactly the resources they cover, and the synthesis reads them from there', () => {
+    const env = environmentJson('demo');
+    env.compliance = {
+      ...(env.compliance as object),
+      suppressions: [{ ruleId: 'K8S-ReadOnlyRootFilesystem', path: '*/Platform/Applications/basic-info', reason: '影像缓存写本地目录，已评审 (CHG-2026-201)' }],
+    };
+    withTempDir((dir) => {
+      const build = buildPlatform(dir, [parseJson(env)]);
+      const [result] = synthesizeAndCheck(build);
+      const covered: string[] = [];
+      for (const unit of build.provinces[0]!.model.units) {
+        const json = JSON.parse(readFileSync(join(dir, 'stacks', unit.stackName, 'cdk.tf.json'), 'utf8')) as StackJson;
+        for (const resource of resourcesOf(unit.stackName, json)) {
+          if (recordedSuppressions(resource.config).length > 0) covered.push(resource.path);
+        }
+      }
+      expect(covered.length).toBeGreaterThan(0);
+      expect(covered.every((path) => /^demo-core-[ab]\/Platform\/Applications\/basic-info\//.test(path))).toBe(true);
+      expect(result!.errors).toBe(0);
+    });
+  });
 });
