@@ -37,6 +37,7 @@ export const REDIS_PASSWORD_KEY = 'redis-password';
 /** Keys of a TLS Secret as cert-manager writes them. */
 export const TLS_SECRET_KEYS = { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' } as const;
 
+/** The toolkit's one port table: every middleware port, by component. */
 export const PORTS = {
   redis: 6379,
   kafkaInternal: 9092,
@@ -47,7 +48,24 @@ export const PORTS = {
   nacos: 8848,
   xxlJob: 8080,
   log: 9200,
+  /** The business database's default; `middleware.database.port` of the environment changes it. */
+  database: 5432,
 } as const;
+
+/** The port applications reach each middleware at behind its stable name, from the one table (the database's as the environment declares). */
+export function middlewarePorts(settings: MiddlewareSettings | undefined): Readonly<Record<MiddlewareRole, number>> {
+  return {
+    'redis-cache': PORTS.redis,
+    'redis-session': PORTS.redis,
+    // Kafka's external listener at each site's VIP (clients and the other site's MirrorMaker 2)
+    kafka: PORTS.kafkaExternal,
+    fastdfs: PORTS.fastdfsTracker,
+    nacos: PORTS.nacos,
+    'xxl-job': PORTS.xxlJob,
+    log: PORTS.log,
+    database: settings?.database?.port ?? PORTS.database,
+  };
+}
 
 export type DrMode = 'primary' | 'standby';
 
@@ -341,10 +359,9 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
       }
     : undefined;
 
-  const databasePort = settings?.database?.port ?? 5432;
   const database: DatabasePlan | undefined =
     uses('database') && settings?.database
-      ? { address: { host: vip('database', site), port: databasePort } }
+      ? { address: { host: vip('database', site), port: middlewarePorts(settings).database } }
       : undefined;
 
   const supporting: SupportingServicePlan[] = [];

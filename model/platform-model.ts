@@ -9,7 +9,7 @@ import { planBackup, type BackupPlan } from './backup-plan';
 import { APPLICATION_CATALOG, type CatalogApplication, type MiddlewareRole } from './catalog';
 import { middlewareUsedInZone, type BackendConfig, type ClusterAccess, type Environment, type Quota } from './environment-schema';
 import type { GatewaySettings } from './gateway-schema';
-import { planMiddleware, PORTS, type MiddlewarePlan } from './middleware-model';
+import { middlewarePorts, planMiddleware, PORTS, type MiddlewarePlan } from './middleware-model';
 import { otherSite, PLATFORM_NAMESPACES, projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
 
 export const DEFAULTS = {
@@ -22,25 +22,12 @@ export const DEFAULTS = {
   s3Region: 'us-east-1',
 } as const;
 
-/** Ports of the middleware, as applications see them behind the stable names. */
-export const MIDDLEWARE_PORTS: Readonly<Record<MiddlewareRole, number>> = {
-  'redis-cache': 6379,
-  'redis-session': 6379,
-  // Kafka's external listener at each site's VIP (clients and the other site's MirrorMaker 2)
-  kafka: 9094,
-  fastdfs: 22122,
-  nacos: 8848,
-  'xxl-job': 8080,
-  log: 9200,
-  database: 5432,
-};
-
 /**
  * Ports a client of a middleware connects to: its service port, and for FastDFS also the storage
  * servers the tracker sends it to (uploads and downloads go to the storage directly).
  */
-export function middlewareClientPorts(role: MiddlewareRole): readonly number[] {
-  return role === 'fastdfs' ? [MIDDLEWARE_PORTS.fastdfs, PORTS.fastdfsStorage] : [MIDDLEWARE_PORTS[role]];
+export function middlewareClientPorts(role: MiddlewareRole, ports: Readonly<Record<MiddlewareRole, number>>): readonly number[] {
+  return role === 'fastdfs' ? [ports.fastdfs, PORTS.fastdfsStorage] : [ports[role]];
 }
 
 /** Port of the Kubernetes API server when the environment does not name one. */
@@ -89,6 +76,8 @@ export interface DeploymentUnit {
   readonly middleware: readonly MiddlewareRole[];
   /** This unit's own middleware addresses, and the same zone's addresses in the other datacenter. */
   readonly middlewareVips: Readonly<Partial<Record<MiddlewareRole, string>>>;
+  /** The port of each middleware behind its stable name (`middlewarePorts`), the same at both sites. */
+  readonly middlewarePorts: Readonly<Record<MiddlewareRole, number>>;
   readonly peerMiddlewareVips: Readonly<Partial<Record<MiddlewareRole, string>>>;
   /** Addresses of this zone in the active datacenter: what every stable DNS name resolves to. */
   readonly activeMiddlewareVips: Readonly<Partial<Record<MiddlewareRole, string>>>;
@@ -141,8 +130,19 @@ export interface ApplicationModel {
   readonly config: Readonly<Record<string, string>>;
 }
 
+/** Label naming the datacenter an object belongs to. */
+export const SITE_LABEL = 'hsa.gov.cn/site';
+/** Pod annotation carrying the hash of the configuration it runs with (a change rolls the pods). */
+export const CONFIG_HASH_ANNOTATION = 'hsa.gov.cn/config-hash';
 /** Configuration keys the toolkit declares site-specific; everything else must match between A and B. */
 export const SITE_SPECIFIC_CONFIG_KEYS: readonly string[] = ['HSA_SITE'];
+/**
+ * The one list of what may differ between the two datacenters' synthesized applications and tenancy:
+ * the site label, the site-specific configuration and the config hash that follows it, capacity
+ * (`siteOverrides`: replicas) and the "//" comment block (construct metadata). The A/B symmetry rule
+ * and the plan review both compare with it.
+ */
+export const SITE_SPECIFIC_OUTPUT_KEYS: readonly string[] = [SITE_LABEL, ...SITE_SPECIFIC_CONFIG_KEYS, CONFIG_HASH_ANNOTATION, 'replicas', 'min_replicas', 'max_replicas', '//'];
 
 /** The stable DNS name of a service (DNS控制器): the same in both datacenters, resolved to the active one. */
 export function serviceDnsName(service: string, zone: Zone, envName: string, dnsDomain: string): string {
@@ -195,6 +195,7 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
     applications,
     middleware: middlewareUsedInZone(env, zone),
     middlewareVips: zoneSite.middlewareVips,
+    middlewarePorts: middlewarePorts(env.middleware),
     peerMiddlewareVips: env.sites[otherSite(site)].zones[zone].middlewareVips,
     activeMiddlewareVips: env.sites[activeSite].zones[zone].middlewareVips,
     activeIngressVip: env.sites[activeSite].zones[zone].ingressVip,
@@ -280,7 +281,8 @@ function applicationConfig(
   extra: Readonly<Record<string, string>>,
 ): Record<string, string> {
   const host = (role: MiddlewareRole) => serviceDnsName(role, zone, envName, env.dnsDomain);
-  const address = (role: MiddlewareRole) => `${host(role)}:${MIDDLEWARE_PORTS[role]}`;
+  const ports = middlewarePorts(env.middleware);
+  const address = (role: MiddlewareRole) => `${host(role)}:${ports[role]}`;
   const config: Record<string, string> = {
     HSA_APPLICATION: catalog.id,
     HSA_PROVINCE: env.province.code,
@@ -292,11 +294,11 @@ function applicationConfig(
     switch (role) {
       case 'redis-cache':
         config.REDIS_CACHE_HOST = host(role);
-        config.REDIS_CACHE_PORT = String(MIDDLEWARE_PORTS[role]);
+        config.REDIS_CACHE_PORT = String(ports[role]);
         break;
       case 'redis-session':
         config.REDIS_SESSION_HOST = host(role);
-        config.REDIS_SESSION_PORT = String(MIDDLEWARE_PORTS[role]);
+        config.REDIS_SESSION_PORT = String(ports[role]);
         break;
       case 'kafka':
         config.KAFKA_BOOTSTRAP_SERVERS = address(role);
@@ -315,7 +317,7 @@ function applicationConfig(
         break;
       case 'database':
         config.DB_HOST = host(role);
-        config.DB_PORT = String(MIDDLEWARE_PORTS[role]);
+        config.DB_PORT = String(ports[role]);
         break;
     }
   }

@@ -22,7 +22,7 @@ test.each(province.units.map((u) => u.stackName))('%s: each tenant namespace rea
   const admitted = policies.find((p) => p['//'].metadata.path.includes('/Middleware/') && p.metadata.name === 'allow-from-tenants')!;
   for (const tenant of unit.tenants) {
     const roles = [...new Set(unit.applications.filter((a) => a.namespace === tenant.namespace).flatMap((a) => a.catalog.uses))].filter((r) => unit.middleware.includes(r));
-    const expectedPorts = [...new Set(roles.flatMap(middlewareClientPorts))].sort((a, b) => a - b).map(String);
+    const expectedPorts = [...new Set(roles.flatMap((r) => middlewareClientPorts(r, unit.middlewarePorts)))].sort((a, b) => a - b).map(String);
     const toAddresses = policies.find((p) => inNamespace(p, tenant.namespace) && p.metadata.name === 'allow-to-middleware-addresses');
     if (roles.length === 0) {
       expect({ tenant: tenant.namespace, policy: toAddresses }).toEqual({ tenant: tenant.namespace, policy: undefined });
@@ -36,7 +36,7 @@ test.each(province.units.map((u) => u.stackName))('%s: each tenant namespace rea
     const rule = admitted.spec.ingress!.find((r) => r.from[0]!.namespace_selector.match_labels['kubernetes.io/metadata.name'] === tenant.namespace);
     const inClusterRoles = roles.filter((r) => r !== 'database');
     if (inClusterRoles.length === 0) expect(rule).toBeUndefined();
-    else expect(rule!.ports.map((p) => p.port)).toEqual([...new Set(inClusterRoles.flatMap(middlewareClientPorts))].sort((a, b) => a - b).map(String));
+    else expect(rule!.ports.map((p) => p.port)).toEqual([...new Set(inClusterRoles.flatMap((r) => middlewareClientPorts(r, unit.middlewarePorts)))].sort((a, b) => a - b).map(String));
   }
   // Nobody else: every rule of the middleware namespace's client policy names one tenant namespace.
   const tenantNamespaces = new Set(unit.tenants.map((t) => t.namespace));

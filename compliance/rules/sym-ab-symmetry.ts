@@ -1,11 +1,8 @@
+import { SITE_SPECIFIC_OUTPUT_KEYS } from '../../model/platform-model';
 import { ZONES, stackName } from '../../model/topology';
 import { outcome, type JsonObject, type JsonValue, type ProvinceRuleDefinition, type RuleProblem, type StackJson } from '../types';
 
-/**
- * Fields that may differ between the datacenters: the site label, the HSA_SITE setting and the config
- * hash that follows it, and capacity (replicas) declared in `siteOverrides`.
- */
-const SITE_SPECIFIC_KEYS = new Set(['hsa.gov.cn/site', 'HSA_SITE', 'hsa.gov.cn/config-hash', 'replicas', 'min_replicas', 'max_replicas', '//']);
+const SITE_SPECIFIC_KEYS: ReadonlySet<string> = new Set(SITE_SPECIFIC_OUTPUT_KEYS);
 
 /**
  * A/B symmetry (应用版本同步 / 项目信息同步): the same applications, versions and configuration in both

@@ -3,6 +3,7 @@ import { configMapV1, deploymentV1, horizontalPodAutoscalerV2, podDisruptionBudg
 import { metadataNameOf } from '../l1/light-resource';
 import * as crypto from 'node:crypto';
 import type { INamespace } from '../tenancy/tenant-namespace';
+import { CONFIG_HASH_ANNOTATION } from '../../model/platform-model';
 
 export interface ContainerResources {
   readonly cpuMilli: number;
@@ -88,7 +89,7 @@ export class BusinessApplication extends Construct {
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '0' } },
         template: {
-          metadata: { labels, annotations: { 'hsa.gov.cn/config-hash': configHash } },
+          metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,

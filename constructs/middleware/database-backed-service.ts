@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Endpoint } from '../../model/middleware-model';
 import { configMapV1, serviceV1, statefulSetV1 } from '../l1/kubernetes';
 import { metadataNameOf } from '../l1/light-resource';
+import { CONFIG_HASH_ANNOTATION } from '../../model/platform-model';
 
 export interface DatabaseBackedServiceProps {
   /** Kubernetes name of the workload and its Services, e.g. `nacos`. */
@@ -75,7 +76,7 @@ export class DatabaseBackedService extends Construct {
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: labels },
         template: {
-          metadata: { labels, annotations: { 'hsa.gov.cn/config-hash': configHash } },
+          metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
           spec: {
             automountServiceAccountToken: false,
             securityContext: { runAsNonRoot: true, runAsUser: '10001', runAsGroup: '10001', fsGroup: '10001', seccompProfile: { type: 'RuntimeDefault' } },

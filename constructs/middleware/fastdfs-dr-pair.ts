@@ -7,6 +7,7 @@ import { annotateResource } from '../annotations';
 import { configMapV1, serviceV1, statefulSetV1 } from '../l1/kubernetes';
 import { metadataNameOf } from '../l1/light-resource';
 import type { ChartSource } from './chart-source';
+import { CONFIG_HASH_ANNOTATION } from '../../model/platform-model';
 
 export interface FastdfsDrPairProps {
   readonly plan: FastdfsPlan;
@@ -88,7 +89,7 @@ export class FastdfsDrPair extends Construct {
           replicas: '1',
           selector: { matchLabels: labels(component) },
           template: {
-            metadata: { labels: labels(component), annotations: { 'hsa.gov.cn/config-hash': configHash } },
+            metadata: { labels: labels(component), annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
             spec: {
               automountServiceAccountToken: false,
               securityContext: { runAsNonRoot: true, runAsUser: '10001', runAsGroup: '10001', fsGroup: '10001', seccompProfile: { type: 'RuntimeDefault' } },

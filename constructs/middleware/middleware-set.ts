@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { imageReference } from '../../model/images';
 import { PORTS, type MiddlewarePlan } from '../../model/middleware-model';
 import { PLATFORM_NAMESPACES, type Site, type Zone } from '../../model/topology';
-import { MIDDLEWARE_PORTS } from '../../model/platform-model';
+import { SITE_LABEL } from '../../model/platform-model';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
 import type { ChartSource } from './chart-source';
 import { FastdfsDrPair } from './fastdfs-dr-pair';
@@ -29,8 +29,9 @@ export interface MiddlewareSetProps {
   readonly replicationPorts: readonly number[];
   /** Addresses of the external database at both sites (Nacos and XXL-JOB keep their state there). */
   readonly databaseAddresses: readonly string[];
-  /** Stable name of the external database. */
+  /** Stable name of the external database, and its port. */
   readonly databaseHost: string;
+  readonly databasePort: number;
   /** The cluster's API server as pods reach it; the Strimzi operators need it. */
   readonly apiServer: { readonly host: string; readonly port: number };
   /** When the cluster is backed up: each Redis primary dumps and checks its data here first (a Velero pre-backup hook). */
@@ -52,7 +53,7 @@ export class MiddlewareSet extends Construct {
     // Released addresses: the namespace at `<set>/Namespace`, its policies at `<set>/NetworkPolicies/*`.
     const namespace = addPlatformNamespace(this, 'Namespace', {
       name: PLATFORM_NAMESPACES.middleware,
-      labels: { 'hsa.gov.cn/zone': props.zone, 'hsa.gov.cn/site': props.site },
+      labels: { 'hsa.gov.cn/zone': props.zone, [SITE_LABEL]: props.site },
     });
     this.namespaceName = namespace.namespaceName;
     const common = { zone: props.zone, site: props.site, namespace: this.namespaceName, source: props.source, preventDestroy: plan.preventDestroy };
@@ -66,7 +67,7 @@ export class MiddlewareSet extends Construct {
       namespace.policies.allowToAddresses('AllowToPeerSite', 'allow-to-peer-datacenter', props.peerAddresses, props.replicationPorts);
     }
     if (props.databaseAddresses.length > 0) {
-      namespace.policies.allowToAddresses('AllowToDatabase', 'allow-to-database', props.databaseAddresses, [MIDDLEWARE_PORTS.database]);
+      namespace.policies.allowToAddresses('AllowToDatabase', 'allow-to-database', props.databaseAddresses, [props.databasePort]);
     }
 
     // The Strimzi cluster operator and entity operator watch and write Kubernetes objects.
@@ -92,7 +93,7 @@ export class MiddlewareSet extends Construct {
       } else {
         const image = imageReference(props.source.imageRegistry, props.source.imagePath, supporting.role === 'nacos' ? 'nacos' : 'xxlJobAdmin');
         const common = { name: supporting.name, namespace: this.namespaceName, image, address: supporting.address, credentialsSecret: plan.secrets.database };
-        new DatabaseBackedService(this, supporting.role, supporting.role === 'nacos' ? nacosServer(common, props.databaseHost) : xxlJobAdmin(common, props.databaseHost));
+        new DatabaseBackedService(this, supporting.role, supporting.role === 'nacos' ? nacosServer(common, props.databaseHost, props.databasePort) : xxlJobAdmin(common, props.databaseHost, props.databasePort));
       }
     }
   }
@@ -105,7 +106,7 @@ type ServerBasics = Pick<DatabaseBackedServiceProps, 'name' | 'namespace' | 'ima
  * PostgreSQL-protocol database. The Nacos image reads `/home/nacos/init.d/custom.properties` after its own
  * configuration; the mirrored image must carry Nacos's PostgreSQL datasource plugin (docs/conformance.md).
  */
-function nacosServer(basics: ServerBasics, databaseHost: string): DatabaseBackedServiceProps {
+function nacosServer(basics: ServerBasics, databaseHost: string, databasePort: number): DatabaseBackedServiceProps {
   const replicas = 3;
   const members = Array.from({ length: replicas }, (_, i) => `${basics.name}-${i}.${basics.name}-headless.${basics.namespace}.svc.cluster.local:${PORTS.nacos}`);
   return {
@@ -119,7 +120,7 @@ function nacosServer(basics: ServerBasics, databaseHost: string): DatabaseBacked
       'custom.properties': [
         'spring.sql.init.platform=postgresql',
         'db.num=1',
-        `db.url.0=jdbc:postgresql://${databaseHost}:${MIDDLEWARE_PORTS.database}/nacos`,
+        `db.url.0=jdbc:postgresql://${databaseHost}:${databasePort}/nacos`,
         'db.user.0=${DB_USERNAME}',
         'db.password.0=${DB_PASSWORD}',
         'db.pool.config.driverClassName=org.postgresql.Driver',
@@ -133,12 +134,12 @@ function nacosServer(basics: ServerBasics, databaseHost: string): DatabaseBacked
 }
 
 /** XXL-JOB admin (2 members, coordinated through the database), configured through Spring's environment. */
-function xxlJobAdmin(basics: ServerBasics, databaseHost: string): DatabaseBackedServiceProps {
+function xxlJobAdmin(basics: ServerBasics, databaseHost: string, databasePort: number): DatabaseBackedServiceProps {
   return {
     ...basics,
     replicas: 2,
     env: {
-      SPRING_DATASOURCE_URL: `jdbc:postgresql://${databaseHost}:${MIDDLEWARE_PORTS.database}/xxl_job`,
+      SPRING_DATASOURCE_URL: `jdbc:postgresql://${databaseHost}:${databasePort}/xxl_job`,
       SPRING_DATASOURCE_DRIVER_CLASS_NAME: 'org.postgresql.Driver',
       // Spring resolves these from the Secret-backed variables the construct sets.
       SPRING_DATASOURCE_USERNAME: '${DB_USERNAME}',

@@ -1,7 +1,7 @@
 import { REDIS_HOOK_BACKUP_FILE } from '../../model/backup-plan';
 import { BackupSet } from '../backup/backup-set';
 import { Construct } from 'constructs';
-import { middlewareClientPorts, serviceDnsName, type DeploymentUnit, type ProvinceModel } from '../../model/platform-model';
+import { middlewareClientPorts, serviceDnsName, SITE_LABEL, type DeploymentUnit, type ProvinceModel } from '../../model/platform-model';
 import { PLATFORM_NAMESPACES } from '../../model/topology';
 import { chartSourceOf } from '../middleware/chart-source';
 import { MiddlewareSet } from '../middleware/middleware-set';
@@ -38,7 +38,7 @@ export class PlatformUnit extends Construct {
     const commonLabels = {
       'hsa.gov.cn/province': province.provinceCode,
       'hsa.gov.cn/zone': unit.zone,
-      'hsa.gov.cn/site': unit.site,
+      [SITE_LABEL]: unit.site,
     };
 
     const source = chartSourceOf(province.chartRepository, province.imageRegistry);
@@ -61,7 +61,7 @@ export class PlatformUnit extends Construct {
 
     // What each tenant namespace's applications use. The database is outside the cluster: reached at its
     // addresses only, never through the middleware namespace.
-    const portsOf = (roles: readonly MiddlewareRole[]) => [...new Set(roles.flatMap(middlewareClientPorts))].sort((a, b) => a - b);
+    const portsOf = (roles: readonly MiddlewareRole[]) => [...new Set(roles.flatMap((role) => middlewareClientPorts(role, unit.middlewarePorts)))].sort((a, b) => a - b);
     const tenantMiddleware = unit.tenants
       .map((tenant) => {
         const roles = [...new Set(unit.applications.filter((app) => app.namespace === tenant.namespace).flatMap((app) => app.catalog.uses))].filter((role) => unit.middleware.includes(role)).sort();
@@ -90,6 +90,7 @@ export class PlatformUnit extends Construct {
       replicationPorts: [PORTS.redis, PORTS.kafkaExternal, PORTS.fastdfsTracker, PORTS.fastdfsStorage],
       databaseAddresses: [unit.middlewareVips.database, unit.peerMiddlewareVips.database].filter((a): a is string => a !== undefined),
       databaseHost: serviceDnsName('database', unit.zone, province.envName, province.dnsDomain),
+      databasePort: unit.middlewarePorts.database,
       ...(unit.backupPlan ? { redisBackupFile: REDIS_HOOK_BACKUP_FILE } : {}),
     });
     if (unit.backupPlan) new BackupSet(this, 'Backup', { plan: unit.backupPlan, zone: unit.zone, site: unit.site, source, apiServer: unit.apiServer });
@@ -137,7 +138,11 @@ export class PlatformUnit extends Construct {
           ]),
       { from: { addresses: peerSources }, ports: [PEER_LISTENER_PORT] },
     ]);
-    ingress.policies.allowToLabelledNamespaces('AllowToApplications', 'allow-to-applications', 'hsa.gov.cn/tenant-kind', [8080]);
+    // The load balancer reaches the applications on their own HTTP ports (the catalog's), nothing else.
+    const applicationPorts = (namespace?: string) =>
+      [...new Set(unit.applications.filter((app) => namespace === undefined || app.namespace === namespace).map((app) => app.catalog.port))].sort((a, b) => a - b);
+    // An empty port list in a NetworkPolicy rule admits every port: a unit without applications gets no rule.
+    if (applicationPorts().length > 0) ingress.policies.allowToLabelledNamespaces('AllowToApplications', 'allow-to-applications', 'hsa.gov.cn/tenant-kind', applicationPorts());
     ingress.policies.allowToAddresses('AllowToPeerSite', 'allow-to-peer-load-balancer', [unit.peerIngressVip], [SERVICE_PORTS.peer]);
     new SiteLoadBalancer(traffic, 'LoadBalancer', {
       plan: planLoadBalancer(unit, unit.peerIngressVip, province.flowTypeServing, province.gateway !== undefined),
@@ -160,7 +165,8 @@ export class PlatformUnit extends Construct {
       new ServiceGateway(traffic, 'Gateway', { province, unit, settings: province.gateway, namespace: gateway.namespaceName, source });
     }
     for (const tenant of unit.tenants) {
-      if (tenant.kind === 'project') tenants.get(tenant.namespace)!.allowFromNamespace('AllowFromLoadBalancer', PLATFORM_NAMESPACES.ingress, [8080]);
+      const ports = applicationPorts(tenant.namespace);
+      if (tenant.kind === 'project' && ports.length > 0) tenants.get(tenant.namespace)!.allowFromNamespace('AllowFromLoadBalancer', PLATFORM_NAMESPACES.ingress, ports);
     }
 
     const appScope = new Construct(this, 'Applications');
