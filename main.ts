@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { EnvironmentError, listEnvironments, loadEnvironments } from './model/load-environment';
-import { parseActiveSite, parseEnvList, UsageError } from './bin/options';
+import { parseActiveSite, parseEnvList, UsageError } from './pipeline/options';
 import { renderConsoleFindings } from './compliance/report';
 import { synthesizeAndCheck } from './pipeline/synthesize-and-check';
 import { buildPlatform } from './stacks/platform-app';

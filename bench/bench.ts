@@ -14,7 +14,7 @@ import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot, readFlags } from '../bin/options';
+import { projectRoot, readFlags } from '../pipeline/options';
 import type { SliceResult } from './synthesize-provinces';
 
 interface Figures {

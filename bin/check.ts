@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { checkStackResources } from '../compliance/check-resources';
 import { OUTPUT_RULES } from '../compliance/packs';
 import type { StackJson } from '../synthesized/json';
-import { readFlags, UsageError } from './options';
+import { readFlags, UsageError } from '../pipeline/options';
 
 export interface OutputFinding {
   readonly ruleId: string;

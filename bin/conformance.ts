@@ -23,7 +23,7 @@ import { findUnreadKeys, isObject, leafPaths, normalizeRender, type Json, type K
 import { loadEnvironments } from '../model/load-environment';
 import { SITES, type Site } from '../model/topology';
 import { imagesOfOutput } from '../review/image-inventory';
-import { projectRoot, readFlags, UsageError } from './options';
+import { projectRoot, readFlags, UsageError } from '../pipeline/options';
 import { synthesizeWithReport } from './synth';
 
 const ROOT = projectRoot();

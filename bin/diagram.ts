@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { renderMermaid, renderSvg } from '../diagram/topology';
 import { EnvironmentError, loadEnvironments } from '../model/load-environment';
 import { resolveProvince } from '../model/platform-model';
-import { parseActiveSite, projectRoot, readFlags, UsageError } from './options';
+import { parseActiveSite, projectRoot, readFlags, UsageError } from '../pipeline/options';
 
 const PROJECT_ROOT = projectRoot();
 

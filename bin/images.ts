@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ENVIRONMENT_NAME, EnvironmentError } from '../model/load-environment';
 import { SITES } from '../model/topology';
 import { imagesOfOutput } from '../review/image-inventory';
-import { projectRoot, readFlags, UsageError } from './options';
+import { projectRoot, readFlags, UsageError } from '../pipeline/options';
 import { synthesizeWithReport } from './synth';
 
 const ROOT = projectRoot();

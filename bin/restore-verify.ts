@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestoreVerifyError, verifyPostgresqlBackup, verifyRedisBackup, type Damage, type RestoreResult } from '../backup/restore-verify';
-import { readFlags, UsageError } from './options';
+import { readFlags, UsageError } from '../pipeline/options';
 
 const ENGINES = { redis: verifyRedisBackup, postgresql: verifyPostgresqlBackup } as const;
 type Engine = keyof typeof ENGINES;

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readTree, reviewTrees, unacknowledgedDataLoss, type SynthesizedTree } from '../review/plan-diff';
 import { renderReview } from '../review/render-review';
-import { projectRoot, UsageError } from './options';
+import { projectRoot, UsageError } from '../pipeline/options';
 
 const PROJECT_ROOT = projectRoot();
 

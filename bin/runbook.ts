@@ -8,7 +8,7 @@ import { firstDeployStep, renderFirstDeploy, type StackJsonLike } from '../revie
 import { EnvironmentError, loadEnvironments } from '../model/load-environment';
 import { resolveProvince } from '../model/platform-model';
 import { planSwitchover, renderRunbook } from '../model/switchover';
-import { parseActiveSite, projectRoot, readFlags, UsageError } from './options';
+import { parseActiveSite, projectRoot, readFlags, UsageError } from '../pipeline/options';
 
 function main(): void {
   try {

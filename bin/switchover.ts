@@ -22,7 +22,7 @@ import { resolveProvince } from '../model/platform-model';
 import { CdktfDeployer } from '../switchover/cdktf-deployer';
 import { CHECKED_PAIR_KINDS, executeSwitchover, SwitchoverError, uncheckedPairsOf, type Deployer, type PairKind } from '../switchover/execute-switchover';
 import { JournalError } from '../switchover/journal';
-import { parseActiveSite, projectRoot, readFlags, UsageError } from './options';
+import { parseActiveSite, projectRoot, readFlags, UsageError } from '../pipeline/options';
 
 const SWITCHES = ['--execute', '--discard-divergent'];
 

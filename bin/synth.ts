@@ -11,9 +11,9 @@ import { EnvironmentError, listEnvironments, loadEnvironments, type LoadedEnviro
 import type { ProvinceCompliance } from '../compliance/check-province';
 import { renderConsoleFindings, renderJsonReport, renderMarkdownReport } from '../compliance/report';
 import { stableStringify } from '../stacks/stable-json';
-import { faultHookFromEnvironment, lockOutput, OutputLockedError, outputPaths, repairOutput, stacksIn, swapOutput } from './output-swap';
-import { cacheKey, synthCacheSettings, synthesisProcessEnvironment, type CacheEntry, type SynthCacheSettings } from './synth-cache';
-import { parseActiveSite, parseEnvList, projectRoot, readFlags, UsageError, type SynthOptions } from './options';
+import { faultHookFromEnvironment, lockOutput, OutputLockedError, outputPaths, repairOutput, stacksIn, swapOutput } from '../pipeline/output-swap';
+import { cacheKey, synthCacheSettings, synthesisProcessEnvironment, type CacheEntry, type SynthCacheSettings } from '../pipeline/synth-cache';
+import { parseActiveSite, parseEnvList, projectRoot, readFlags, UsageError, type SynthOptions } from '../pipeline/options';
 
 const PROJECT_ROOT = projectRoot();
 /** `--compliance report-only` writes the output even with error findings (the plan review needs it). */

@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { abDifferences } from '../compliance/rules/sym-ab-symmetry';
-import type { JsonObject, StackJson } from '../compliance/types';
+import { abDifferences } from '../synthesized/ab-differences';
+import type { JsonObject, StackJson } from '../synthesized/json';
 
 export interface SynthesizedTree {
   /** Stacks by name. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '../compliance/types';
 import { EnvironmentError, listEnvironments, loadEnvironmentFile, loadEnvironments, parseEnvironment } from '../model/load-environment';
-import { parseEnvList, UsageError } from '../bin/options';
+import { parseEnvList, UsageError } from '../pipeline/options';
 import { resolveProvince } from '../model/platform-model';
 import { environmentJson, parseJson } from './support/fixtures';
 

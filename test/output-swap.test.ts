@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lockOutput, OutputLockedError, outputPaths, repairOutput, swapOutput, type SwapStep } from '../bin/output-swap';
+import { lockOutput, OutputLockedError, outputPaths, repairOutput, swapOutput, type SwapStep } from '../pipeline/output-swap';
 import { synthesizeWithReport } from '../bin/synth';
 import { ENVIRONMENTS_DIR, PROJECT_ROOT } from './support/fixtures';
 
@@ -38,7 +38,7 @@ describe('the output swap: killed or failing at any step, the next run finds the
     const paths = outputPaths(join(work, 'cdktf.out'));
     output(paths.out, 'old', true);
     output(paths.fresh, 'new', false);
-    const script = `require(${JSON.stringify(join(PROJECT_ROOT, 'bin', 'output-swap.ts'))}).swapOutput(${JSON.stringify(paths)}, (at) => { if (at === ${JSON.stringify(step)}) process.kill(process.pid, 'SIGKILL'); });`;
+    const script = `require(${JSON.stringify(join(PROJECT_ROOT, 'pipeline', 'output-swap.ts'))}).swapOutput(${JSON.stringify(paths)}, (at) => { if (at === ${JSON.stringify(step)}) process.kill(process.pid, 'SIGKILL'); });`;
     const run = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script]);
     expect(run.signal).toBe('SIGKILL');
     repairOutput(paths);

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesizeWithReport } from '../bin/synth';
-import { cacheKey, codeFingerprint, dependencyFingerprint, SynthCache, type CacheKeyInputs, type SynthCacheSettings } from '../bin/synth-cache';
+import { cacheKey, codeFingerprint, dependencyFingerprint, SynthCache, type CacheKeyInputs, type SynthCacheSettings } from '../pipeline/synth-cache';
 import { ENVIRONMENTS_DIR, PROJECT_ROOT, readTree } from './support/fixtures';
 
 function expectSameTree(actual: Map<string, string>, expected: Map<string, string>): void {
@@ -189,7 +189,7 @@ describe('cache store under concurrency', () => {
       writeFileSync(join(outdir, 'stacks', 'demo-core-a', 'cdk.tf.json'), JSON.stringify({ resource: { x: 'y'.repeat(200_000) } }));
       const cache = join(work, 'cache');
       const script = [
-        `const { SynthCache } = require(${JSON.stringify(join(PROJECT_ROOT, 'bin', 'synth-cache.ts'))});`,
+        `const { SynthCache } = require(${JSON.stringify(join(PROJECT_ROOT, 'pipeline', 'synth-cache.ts'))});`,
         `const entry = { envName: 'demo', stacks: [{ name: 'demo-core-a', manifestEntry: {}, resources: 1 }], extra: {} };`,
         `for (let i = 0; i < 20; i++) new SynthCache(${JSON.stringify(cache)}).store('demo.${'a'.repeat(64)}', entry, ${JSON.stringify(outdir)});`,
       ].join('\n');
@@ -231,7 +231,7 @@ describe('cache store killed at any step', () => {
       new SynthCache(cache).store(key, entry, outdir);
       writeFileSync(join(cache, key, 'stacks', 'demo-core-a', 'cdk.tf.json'), 'damaged');
       const script = [
-        `const { SynthCache } = require(${JSON.stringify(join(PROJECT_ROOT, 'bin', 'synth-cache.ts'))});`,
+        `const { SynthCache } = require(${JSON.stringify(join(PROJECT_ROOT, 'pipeline', 'synth-cache.ts'))});`,
         `new SynthCache(${JSON.stringify(cache)}, (at) => { if (at === ${JSON.stringify(step)}) process.kill(process.pid, 'SIGKILL'); }).store(${JSON.stringify(key)}, ${JSON.stringify(entry)}, ${JSON.stringify(outdir)});`,
       ].join('\n');
       const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
