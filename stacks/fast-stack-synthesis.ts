@@ -21,24 +21,28 @@ import {
   type ISynthesisSession,
   type StackAnnotation,
 } from 'cdktf';
-import { encounteredAnnotationWithLevelError } from 'cdktf/lib/errors';
-import { invokeAspects, StackSynthesizer } from 'cdktf/lib/synthesize/synthesizer';
-import { deepMerge } from 'cdktf/lib/util';
-import { ValidateTerraformVersion } from 'cdktf/lib/validations/validate-terraform-version';
 import { ConstructOrder, type IConstruct } from 'constructs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  cdktfAnnotationErrors,
+  cdktfDeepMerge as deepMerge,
+  cdktfInvokeAspects,
+  cdktfStackSynthesizer,
+  cdktfVersionOf,
+  customSynthesisOf,
+  LIST_TOKEN_MARKER,
+  mayBeTokenNumber,
+  rawOverridesOf,
+  requireTerraformVersion,
+  setManifestAnnotations,
+  stringNeedsResolver,
+} from '../adapter/cdktf-internals';
 import { isCopyableElement } from '../constructs/l1/light-resource';
-import { ByteBuffer, isPlainObject, mayBeTokenNumber, prepareFragment, resolvePrepared, StackDocumentWriter, stringNeedsResolver, type LeafResolver, type PreparedFragment } from './stack-document';
+import { ByteBuffer, isPlainObject, prepareFragment, resolvePrepared, StackDocumentWriter, type LeafResolver, type PreparedFragment } from './stack-document';
 import { stableJsonBytes } from './stable-json';
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
-
-/** The stack internals cdktf keeps private but its own toTerraform reads. */
-interface StackInternals {
-  readonly rawOverrides: Record<string, unknown>;
-  readonly cdktfVersion: string;
-}
 
 function resolveWithCdktf(scope: IConstruct, value: unknown, preparing: boolean): unknown {
   return Tokenization.resolve(value, { scope, preparing, resolver: RESOLVER });
@@ -72,9 +76,8 @@ class StackPassResolver implements LeafResolver {
 
 /** cdktf resolves an array holding an encoded list token (string or number) as a whole list. */
 function holdsListToken(values: readonly unknown[]): boolean {
-  return values.some((v) => (typeof v === 'string' && v.includes(LIST_TOKEN_START)) || (typeof v === 'number' && mayBeTokenNumber(v)));
+  return values.some((v) => (typeof v === 'string' && v.includes(LIST_TOKEN_MARKER)) || (typeof v === 'number' && mayBeTokenNumber(v)));
 }
-const LIST_TOKEN_START = '#{TfToken[';
 
 /**
  * The general path: cdktf's resolve for any value, calling cdktf's resolver exactly where tokens (or
@@ -222,13 +225,13 @@ export function prepareStackFast(stack: TerraformStack): void {
 
 /** The `"//"` block cdktf starts a stack with: its metadata (merged from the elements') and outputs. */
 function stackComment(stack: TerraformStack, elements: readonly TerraformElement[], resolver: StackPassResolver): Record<string, unknown> {
-  const internals = stack as unknown as StackInternals;
+  const stackOverrides = rawOverridesOf(stack);
   const metadata: Record<string, unknown> = {
-    version: internals.cdktfVersion,
+    version: cdktfVersionOf(stack),
     stackName: stack.node.id,
     backend: 'local',
     cloud: undefined,
-    ...(Object.keys(internals.rawOverrides).length > 0 ? { overrides: { stack: Object.keys(internals.rawOverrides) } } : {}),
+    ...(Object.keys(stackOverrides).length > 0 ? { overrides: { stack: Object.keys(stackOverrides) } } : {}),
   };
   for (const element of elements) deepMerge(metadata, fastResolve(element.toMetadata(), resolver, true));
   const outputs = elements.reduce<Record<string, unknown>>((carry, item) => {
@@ -251,7 +254,7 @@ function stackComment(stack: TerraformStack, elements: readonly TerraformElement
 function toTerraformGeneral(stack: TerraformStack, elements: readonly TerraformElement[], resolver: StackPassResolver): Record<string, unknown> {
   const tf: Record<string, unknown> = { '//': stackComment(stack, elements, resolver) };
   for (const element of elements) deepMerge(tf, fastResolve(terraformFragment(element), resolver, true));
-  const overrides = (stack as unknown as StackInternals).rawOverrides;
+  const overrides = rawOverridesOf(stack);
   deepMerge(tf, overrides);
   for (const key of new Set(['//', ...Object.keys(overrides)])) {
     const resolved = fastResolve(tf[key], resolver, true);
@@ -279,7 +282,7 @@ function writeFast(stack: TerraformStack, elements: readonly TerraformElement[],
     const prepared = copy && resolvePrepared(copy, resolver) ? copy : preparedNow(stack, terraformFragment(element), resolver);
     if (!prepared || !writer.add(prepared)) return undefined;
   }
-  const overrides = (stack as unknown as StackInternals).rawOverrides;
+  const overrides = rawOverridesOf(stack);
   const overridden = Object.keys(overrides);
   if (overridden.length === 0) return writer;
   // cdktf merges the stack's raw overrides, then resolves everything: resolve what they touched again.
@@ -341,11 +344,6 @@ export function toTerraformFast(stack: TerraformStack): Record<string, unknown> 
   return stackDocument(stack).toTerraform();
 }
 
-/** Where cdktf keeps a construct's custom synthesis (cdktf/lib/synthesize/synthesizer.js), and its shape. */
-const CUSTOM_SYNTHESIS = Symbol.for('cdktf/customSynthesis');
-interface CustomSynthesis {
-  onSynthesize(session: ISynthesisSession): void;
-}
 const ANNOTATION_LEVELS: readonly string[] = [AnnotationMetadataEntryType.INFO, AnnotationMetadataEntryType.WARN, AnnotationMetadataEntryType.ERROR];
 
 /**
@@ -363,19 +361,19 @@ export class FastStackSynthesizer implements IStackSynthesizer {
   constructor(private readonly stack: TerraformStack) {}
 
   synthesize(session: ISynthesisSession): void {
-    if (this.hclOutput) return new StackSynthesizer(this.stack, this.continueOnErrorAnnotations, true).synthesize(session);
+    if (this.hclOutput) return cdktfStackSynthesizer(this.stack, this.continueOnErrorAnnotations, true).synthesize(session);
     const stack = this.stack;
-    invokeAspects(stack);
+    cdktfInvokeAspects(stack);
     if (hasAspects(stack)) forgetStackFragments(stack);
     if (stack.hasResourceMove()) {
-      stack.node.addValidation(new ValidateTerraformVersion('>=1.5', 'Resource move functionality is only supported for Terraform >=1.5. Please upgrade your Terraform version.'));
+      requireTerraformVersion(stack, '>=1.5', 'Resource move functionality is only supported for Terraform >=1.5. Please upgrade your Terraform version.');
     }
     if (!session.skipValidation) stack.runAllValidations();
     const stackManifest = session.manifest.forStack(stack);
     const workingDirectory = join(session.outdir, stackManifest.workingDirectory);
     if (!existsSync(workingDirectory)) mkdirSync(workingDirectory);
     for (const node of stack.node.findAll(ConstructOrder.POSTORDER)) {
-      (node as unknown as { [CUSTOM_SYNTHESIS]?: CustomSynthesis })[CUSTOM_SYNTHESIS]?.onSynthesize(session);
+      customSynthesisOf(node)?.onSynthesize(session);
     }
     const annotations: StackAnnotation[] = [];
     for (const node of stack.node.findAll()) {
@@ -384,11 +382,10 @@ export class FastStackSynthesizer implements IStackSynthesizer {
         annotations.push({ constructPath: node.node.path, level: metadata.type as AnnotationMetadataEntryType, message: metadata.data as string, stacktrace: metadata.trace });
       }
     }
-    // Read-only in the manifest's type; the synthesizer is where cdktf writes it.
-    (stackManifest as { annotations: StackAnnotation[] }).annotations = annotations;
+    setManifestAnnotations(stackManifest, annotations);
     const errors = annotations.filter((a) => a.level === AnnotationMetadataEntryType.ERROR);
     if (!this.continueOnErrorAnnotations && errors.length > 0) {
-      throw encounteredAnnotationWithLevelError(errors.map((a) => `[${a.constructPath}] ${a.message}`).join('\n'));
+      throw cdktfAnnotationErrors(errors.map((a) => `[${a.constructPath}] ${a.message}`).join('\n'));
     }
     const document = stackDocument(stack);
     this.lastPath = document.path;

@@ -23,33 +23,7 @@
  * general path (stacks/fast-stack-synthesis.ts) for that stack, so the output is exact either way.
  * test/stack-document.test.ts and test/l1-equivalence.test.ts compare the results with cdktf's own.
  */
-
-/** Every encoded cdktf token (string `${TfToken[...]}`, list `#{TfToken[...]}`, map `&{TfToken[...]}`). */
-const TOKEN_MARKER = 'TfToken[';
-const STRING_TOKEN_MARKER = '${TfToken[';
-
-/**
- * cdktf encodes number tokens as doubles tagged in their top 16 bits (0xFDFF, lists 0xFBFF): all below
- * -1.8e289. Any number above this bound is a plain number.
- */
-const TOKEN_NUMBER_BOUND = -1e289;
-/** What cdktf's resolver refuses in a scalar context (Token.STRING_MAP_TOKEN_VALUE and friends). */
-const MAP_TOKEN_STRINGS: ReadonlySet<string> = new Set(['String Map Token Value', 'Any Map Token Value']); // 22 and 19 characters
-const NUMBER_MAP_TOKEN_VALUE = -123456789;
-
-/** True when a number may be a token (cdktf decides; a plain number never is). */
-export function mayBeTokenNumber(value: number): boolean {
-  return value < TOKEN_NUMBER_BOUND || value === NUMBER_MAP_TOKEN_VALUE;
-}
-
-/**
- * True when cdktf's resolver may change a string: it holds an encoded token, or text that may be a number
- * token written into a string (about -8e298 or -1.9e289: its decimal form always has `e+2`), or it is
- * one of the map token values.
- */
-export function stringNeedsResolver(value: string): boolean {
-  return value.includes(TOKEN_MARKER) || value.includes('e+2') || ((value.length === 22 || value.length === 19) && MAP_TOKEN_STRINGS.has(value));
-}
+import { MAP_TOKEN_STRINGS, mayBeTokenNumber, STRING_TOKEN_MARKER, stringNeedsResolver, TOKEN_MARKER } from '../adapter/cdktf-internals';
 
 /** Resolves one string for one stack and pass (the caller memoizes: each distinct string once). */
 export interface LeafResolver {

@@ -7,17 +7,7 @@
  * `tokensMark()` before building an App and `forgetTokensSince(mark)` once it is written release that
  * App's tokens. Only for an App that is finished with: its tokens no longer resolve afterwards.
  */
-/** The parts of cdktf's TokenMap (cdktf/lib/tokens/private/token-map.js) this reads. */
-interface TokenMapInternals {
-  readonly stringTokenMap: Map<string, unknown>;
-  readonly numberTokenMap: Map<number, unknown>;
-}
-
-/** cdktf creates the map on first use: before that there is no token to keep or forget. */
-function tokenMap(): TokenMapInternals | undefined {
-  const map = (globalThis as { __cdktfTokenMap?: Partial<TokenMapInternals> }).__cdktfTokenMap;
-  return map?.stringTokenMap instanceof Map && map.numberTokenMap instanceof Map ? (map as TokenMapInternals) : undefined;
-}
+import { cdktfTokenMap as tokenMap } from '../adapter/cdktf-internals';
 
 /** The tokens registered so far. */
 export interface TokensMark {

@@ -10,8 +10,8 @@
  * `useProviderClasses('generated')` switches every factory back to the generated classes: the tests and
  * the benchmark use it to check and measure the unoptimized path.
  */
-import { DISABLE_STACK_TRACE_IN_METADATA, TerraformResource, Tokenization, type TerraformMetaArguments } from 'cdktf';
-import { deepMerge, snakeCase } from 'cdktf/lib/util';
+import { DISABLE_STACK_TRACE_IN_METADATA, TerraformResource, type TerraformMetaArguments } from 'cdktf';
+import { cdktfDeepMerge as deepMerge, isImported, keysToSnakeCase, rawOverridesOf, withoutStackTraces } from '../../adapter/cdktf-internals';
 import type { Construct } from 'constructs';
 
 export interface ProviderInfo {
@@ -77,44 +77,11 @@ class LightResource<C extends TerraformMetaArguments> extends TerraformResource 
    * back to `toTerraform()`.
    */
   toTerraformForCopy(): Record<string, unknown> | undefined {
-    if (this.hasResourceMove() || (this as unknown as ResourceInternals)._imported || (this.provisioners?.length ?? 0) > 0) return undefined;
-    const attributes = deepMerge(this.definition.attributes(this.config), keysToSnakeCaseCached(this.terraformMetaArguments), { provisioner: undefined }, this.rawOverrides) as Record<string, unknown>;
+    if (this.hasResourceMove() || isImported(this) || (this.provisioners?.length ?? 0) > 0) return undefined;
+    const attributes = deepMerge(this.definition.attributes(this.config), keysToSnakeCase(this.terraformMetaArguments), { provisioner: undefined }, rawOverridesOf(this)) as Record<string, unknown>;
     attributes['//'] = { ...((attributes['//'] as object | undefined) ?? {}), ...this.constructNodeMetadata };
     return { resource: { [this.terraformResourceType]: { [this.friendlyUniqueId]: attributes } } };
   }
-}
-
-/** cdktf's `snakeCase`, computed once per key: its three regular expressions per key add up. */
-const snakeCases = new Map<string, string>();
-function snakeCaseCached(key: string): string {
-  let snake = snakeCases.get(key);
-  if (snake === undefined) snakeCases.set(key, (snake = snakeCase(key)));
-  return snake;
-}
-
-/** cdktf's `keysToSnakeCase` (cdktf/lib/util.js), step for step, with the cached `snakeCase`. */
-function keysToSnakeCaseCached(object: unknown): unknown {
-  if (Tokenization.isResolvable(object)) return object;
-  const convert = (item: unknown) => (typeof item === 'object' ? keysToSnakeCaseCached(item) : item);
-  if (Array.isArray(object)) return object.map(convert);
-  const source = object as Record<string, unknown>;
-  const result: Record<string, unknown> = {};
-  for (const key of Object.keys(source)) {
-    if (key === 'tags' || key === 'environment') {
-      result[key] = source[key];
-      continue;
-    }
-    let value = source[key];
-    if (typeof value === 'object') value = keysToSnakeCaseCached(value);
-    if (Array.isArray(value)) value = value.map(convert);
-    result[snakeCaseCached(key)] = value;
-  }
-  return result;
-}
-
-/** What cdktf's TerraformResource keeps private but its own toTerraform reads. */
-interface ResourceInternals {
-  readonly _imported?: unknown;
 }
 
 /** An element that offers `toTerraformForCopy` (light resources). */
@@ -155,14 +122,5 @@ export function metadataNameOf(resource: TerraformResource): string {
  * appears in the message of a token that fails to resolve.
  */
 function withoutTokenStackTraces<T>(scope: TerraformResource, create: () => T): T {
-  if (scope.node.tryGetContext(DISABLE_STACK_TRACE_IN_METADATA) !== true) return create();
-  const capture = Error.captureStackTrace;
-  Error.captureStackTrace = (target: object) => {
-    (target as { stack?: string }).stack = '';
-  };
-  try {
-    return create();
-  } finally {
-    Error.captureStackTrace = capture;
-  }
+  return scope.node.tryGetContext(DISABLE_STACK_TRACE_IN_METADATA) === true ? withoutStackTraces(create) : create();
 }

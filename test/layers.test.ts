@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { PROJECT_ROOT } from './support/fixtures';
+
+/**
+ * The import structure, drawn from the sources (docs/architecture.md explains it): layers point one way,
+ * and only the adapter reaches into cdktf.
+ */
+const sources = spawnSync('git', ['ls-files', '*.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8' })
+  .stdout.split('\n')
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('test/'));
+
+/** Every module a source imports or requires: project paths relative to the root, packages as written. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(PROJECT_ROOT, file), 'utf8');
+  const specifiers = [...text.matchAll(/(?:from\s+|^import\s+|require\(\s*|import\(\s*)'([^']+)'/gm)].map((m) => m[1]!);
+  return specifiers.map((s) => (s.startsWith('.') ? normalize(join(dirname(file), s)) : s));
+}
+
+const edges = sources.flatMap((file) => importsOf(file).map((target) => ({ file, target })));
+const layer = (path: string) => path.split('/')[0]!;
+const violations = (from: string, to: readonly string[]) => edges.filter((e) => layer(e.file) === from && to.some((t) => e.target === t || e.target.startsWith(`${t}/`))).map((e) => `${e.file} -> ${e.target}`);
+
+test('sources were found', () => {
+  expect(sources.length).toBeGreaterThan(100);
+});
+
+test('constructs and stacks never import compliance; compliance never imports constructs or stacks', () => {
+  expect(violations('constructs', ['compliance', 'stacks', 'pipeline', 'bin', 'review'])).toEqual([]);
+  expect(violations('stacks', ['compliance', 'pipeline', 'bin', 'review'])).toEqual([]);
+  expect(violations('compliance', ['constructs', 'stacks', 'pipeline', 'bin', 'review', 'adapter'])).toEqual([]);
+});
+
+test('the model and the output vocabulary depend on nothing of the toolkit but the model', () => {
+  expect(violations('model', ['constructs', 'stacks', 'compliance', 'pipeline', 'bin', 'review', 'synthesized', 'adapter', 'switchover'])).toEqual([]);
+  expect(violations('synthesized', ['constructs', 'stacks', 'compliance', 'pipeline', 'bin', 'review', 'adapter'])).toEqual([]);
+});
+
+test('readers of the output (review, compliance) import no rule file and no engine; bench and pipeline import no entry point', () => {
+  expect(edges.filter((e) => layer(e.file) !== 'compliance' && e.target.startsWith('compliance/rules/')).map((e) => `${e.file} -> ${e.target}`)).toEqual([]);
+  expect(violations('review', ['stacks', 'constructs', 'adapter'])).toEqual([]);
+  expect(violations('bench', ['bin'])).toEqual([]);
+  expect(violations('pipeline', ['bin'])).toEqual([]);
+});
+
+test("only adapter/ reaches into cdktf's internals, private members and globals", () => {
+  const internal = /cdktf\/lib\/|__cdktfTokenMap|Symbol\.for\('cdktf|\.rawOverrides\b|\.cdktfVersion\b|\._imported\b|Error\.captureStackTrace\s*=/;
+  const offenders = sources
+    .filter((file) => layer(file) !== 'adapter')
+    .filter((file) => readFileSync(join(PROJECT_ROOT, file), 'utf8').split('\n').some((line) => internal.test(line) && !/^\s*(\*|\/\/)/.test(line)));
+  expect(offenders).toEqual([]);
+});
