@@ -94,6 +94,31 @@ export function withoutStackTraces<T>(create: () => T): T {
   }
 }
 
+// ---- how cdktf writes a stack's JSON ---------------------------------------------------------------
+
+/**
+ * The writer cdktf writes cdk.tf.json with, read from its declared dependencies: cdktf 0.21 uses
+ * json-stable-stringify, which breaks an empty array or object over two lines (`[\n<indent>]`); its fork
+ * CDK Terrain (`cdktn` 0.24) uses safe-stable-stringify, which writes `[]` and `{}` as JSON.stringify
+ * does. Both sort keys by UTF-16 code units and indent by two spaces. The fast writers follow it.
+ */
+export type CdktfJsonWriter = 'json-stable-stringify' | 'safe-stable-stringify';
+export function cdktfJsonWriter(): CdktfJsonWriter | undefined {
+  const dependencies = (require('cdktf/package.json') as { dependencies?: Record<string, string> }).dependencies ?? {};
+  if ('json-stable-stringify' in dependencies) return 'json-stable-stringify';
+  if ('safe-stable-stringify' in dependencies) return 'safe-stable-stringify';
+  return undefined;
+}
+/** cdktf's own writer, called as cdktf calls it: the reference the fast writers are tested against. */
+export function cdktfStackWriter(): (value: unknown) => string | undefined {
+  const writer = cdktfJsonWriter();
+  if (writer === undefined) throw new Error('cdktf depends on neither json-stable-stringify nor safe-stable-stringify: adapter/cdktf-internals.ts does not know how it writes stacks');
+  const loaded = require(require.resolve(writer, { paths: [require.resolve('cdktf')] })) as ((value: unknown, options: { space: number }) => string | undefined) & { default?: (value: unknown, replacer: null, space: number) => string | undefined };
+  return writer === 'json-stable-stringify' ? (value) => loaded(value, { space: 2 }) : (value) => (loaded.default ?? (loaded as unknown as (v: unknown, r: null, s: number) => string | undefined))(value, null, 2);
+}
+/** True when empty arrays and objects are written over two lines (json-stable-stringify), false for `[]`/`{}`. */
+export const EMPTY_CONTAINERS_ON_TWO_LINES: boolean = cdktfJsonWriter() !== 'safe-stable-stringify';
+
 // ---- token encodings -------------------------------------------------------------------------------
 
 /** Every encoded cdktf token (string `${TfToken[...]}`, list `#{TfToken[...]}`, map `&{TfToken[...]}`). */

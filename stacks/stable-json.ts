@@ -1,13 +1,16 @@
 /**
- * The JSON text cdktf writes for a stack (`json-stable-stringify` with `space: 2`), written faster.
+ * The JSON text cdktf writes for a stack (`json-stable-stringify` with `space: 2`; its fork's
+ * safe-stable-stringify differs only in writing empty containers as `[]`/`{}`), written faster.
  *
  * cdktf's writer builds one string of the whole stack out of many small pieces that all stay alive
  * until the end, and was the largest single cost of synthesizing a province. This writes the same
  * bytes straight into a buffer: keys sorted by UTF-16 code units, two-space indentation, an empty array
- * or object still broken over two lines (`[\n<indent>]`), `undefined`, functions and symbols left out
+ * or object broken over two lines (`[\n<indent>]`) where cdktf's writer does so, `undefined`, functions and symbols left out
  * of objects and written as `null` in arrays, `toJSON` honoured once per value, cycles refused.
  * test/stable-json.test.ts compares it with cdktf's own writer on the edge cases and on real stacks.
  */
+
+import { EMPTY_CONTAINERS_ON_TWO_LINES } from '../adapter/cdktf-internals';
 
 const INDENTS: string[] = [];
 
@@ -77,6 +80,10 @@ function write(node: unknown, level: number, sink: Utf8Sink, ancestors: object[]
   }
   const inner = indent(level + 1);
   if (Array.isArray(node)) {
+    if (node.length === 0 && !EMPTY_CONTAINERS_ON_TWO_LINES) {
+      sink.add('[]');
+      return;
+    }
     sink.add('[');
     for (let i = 0; i < node.length; i++) {
       sink.add(i === 0 ? inner : `,${inner}`);
@@ -100,5 +107,5 @@ function write(node: unknown, level: number, sink: Utf8Sink, ancestors: object[]
     write(value, level + 1, sink, ancestors);
   }
   ancestors.pop();
-  sink.add(`${indent(level)}}`);
+  sink.add(first && !EMPTY_CONTAINERS_ON_TWO_LINES ? '}' : `${indent(level)}}`);
 }

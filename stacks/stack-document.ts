@@ -23,7 +23,7 @@
  * general path (stacks/fast-stack-synthesis.ts) for that stack, so the output is exact either way.
  * test/stack-document.test.ts and test/l1-equivalence.test.ts compare the results with cdktf's own.
  */
-import { MAP_TOKEN_STRINGS, mayBeTokenNumber, STRING_TOKEN_MARKER, stringNeedsResolver, TOKEN_MARKER } from '../adapter/cdktf-internals';
+import { EMPTY_CONTAINERS_ON_TWO_LINES, MAP_TOKEN_STRINGS, mayBeTokenNumber, STRING_TOKEN_MARKER, stringNeedsResolver, TOKEN_MARKER } from '../adapter/cdktf-internals';
 
 /** Resolves one string for one stack and pass (the caller memoizes: each distinct string once). */
 export interface LeafResolver {
@@ -422,6 +422,10 @@ function writeValue(value: unknown, level: number, output: ByteBuffer): void {
   const isArray = Array.isArray(value);
   const keys = isArray ? undefined : Object.keys(value);
   const count = isArray ? value.length : keys!.length;
+  if (count === 0 && !EMPTY_CONTAINERS_ON_TWO_LINES) {
+    output.write(isArray ? '[]' : '{}');
+    return;
+  }
   output.write(isArray ? '[' : '{');
   for (let i = 0; i < count; i++) {
     const prefix = `${i === 0 ? '' : ','}${newlineIndent(level + 1)}`;
@@ -434,7 +438,7 @@ function writeValue(value: unknown, level: number, output: ByteBuffer): void {
       writeValue((value as JsonRecord)[key], level + 1, output);
     }
   }
-  // An empty array or object still breaks over two lines.
+  // An empty array or object breaks over two lines here (json-stable-stringify).
   output.write(`${newlineIndent(level)}${isArray ? ']' : '}'}`);
 }
 
@@ -444,6 +448,8 @@ function writeValue(value: unknown, level: number, output: ByteBuffer): void {
  * `empties` are the value's empty containers, which json-stable-stringify breaks over two lines.
  */
 function nativeText(value: unknown, level: number, empties: readonly object[]): string {
+  // JSON.stringify writes empty containers as safe-stable-stringify (cdktf's fork) does.
+  if (!EMPTY_CONTAINERS_ON_TWO_LINES) return wrappedText(value, level);
   for (const empty of empties) Object.defineProperty(empty, 'toJSON', { value: Array.isArray(empty) ? emptyArrayMarker : emptyObjectMarker, configurable: true });
   markersWritten = 0;
   let text: string;
@@ -565,6 +571,7 @@ function emptyContainerEdits(text: string): TextEdit[] {
 
 /** `[]` and `{}` in native JSON text written as json-stable-stringify writes them (see emptyContainerEdits). */
 export function expandEmptyContainers(text: string): string {
+  if (!EMPTY_CONTAINERS_ON_TWO_LINES) return text;
   if (text === '[]' || text === '{}') return `${text[0]}\n${text[1]}`;
   return applyEdits(text, emptyContainerEdits(text));
 }

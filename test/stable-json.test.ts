@@ -1,4 +1,5 @@
 import { App } from 'cdktf';
+import { cdktfJsonWriter, cdktfStackWriter } from '../adapter/cdktf-internals';
 import { join } from 'node:path';
 import { loadEnvironmentFile } from '../model/load-environment';
 import { stableJsonBytes, stableStringify } from '../stacks/stable-json';
@@ -7,9 +8,7 @@ import { ZoneSiteStack } from '../stacks/zone-site-stack';
 import { fleetEnvironment, fleetProvince } from '../bench/fleet';
 
 /** cdktf's own writer (a dependency of cdktf, not of ours), as cdktf calls it. */
-const cdktfStringify = require(require.resolve('json-stable-stringify', { paths: [require.resolve('cdktf')] })) as (value: unknown, options: { space: number }) => string | undefined;
-
-const cdktf = (value: unknown) => cdktfStringify(value, { space: 2 });
+const cdktf = cdktfStackWriter();
 
 describe('stable JSON writer', () => {
   const cases: Array<[string, unknown]> = [
@@ -35,10 +34,11 @@ describe('stable JSON writer', () => {
     expect(stableStringify(value)).toEqual(cdktf(value));
   });
 
-  test('refuses a cycle as cdktf does', () => {
+  test('refuses a cycle (as cdktf 0.21 does; its fork writes "[Circular]" instead, which no plan should hold)', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = { back: cyclic };
-    expect(() => cdktf(cyclic)).toThrow(TypeError);
+    if (cdktfJsonWriter() === 'json-stable-stringify') expect(() => cdktf(cyclic)).toThrow(TypeError);
+    else expect(cdktf(cyclic)).toContain('[Circular]');
     expect(() => stableStringify(cyclic)).toThrow('Converting circular structure to JSON');
   });
 
