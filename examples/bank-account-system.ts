@@ -14,6 +14,7 @@ import {
   ClusterProviders,
   configureStateBackend,
   KafkaDrPair,
+  Peer,
   planMiddleware,
   PlatformNamespace,
   RedisDrPair,
@@ -64,7 +65,7 @@ export class BankAccountSiteStack extends TerraformStack {
       quota: { cpu: 32, memoryGiB: 64, pods: 100 },
       labels: { 'bank.example/site': props.site },
     });
-    namespace.allowFromNamespace('AllowFromIngress', 'bank-ingress', [8080]);
+    namespace.allowFrom('AllowFromIngress', Peer.namespace('bank-ingress'), [8080]);
 
     const app = {
       namespace,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '../compliance/types';
 import { TenantNamespace, type TenantNamespaceProps } from '../constructs/tenancy/tenant-namespace';
+import { Peer } from '../constructs/tenancy/network-policy-set';
 import { resourceAt, type SynthesizedStack } from './support/fixtures';
 
 function synth(props: Partial<TenantNamespaceProps> = {}, extra?: (tenant: TenantNamespace) => void): SynthesizedStack {
@@ -71,10 +72,10 @@ test('network: default deny for ingress and egress, then same-namespace and clus
   expect(dns[0]!.ports).toEqual([{ port: '53', protocol: 'UDP' }, { port: '53', protocol: 'TCP' }]);
 });
 
-test('allowFromNamespace and allowToNamespace open only the named namespace and ports', () => {
+test('allowFrom and allowTo a namespace open only that namespace and those ports', () => {
   const s = synth({}, (t) => {
-    t.allowFromNamespace('FromIngress', 'hsa-ingress', [8443, 8080]);
-    t.allowToNamespace('ToMiddleware', 'hsa-middleware', [6379]);
+    t.allowFrom('FromIngress', Peer.namespace('hsa-ingress'), [8443, 8080]);
+    t.allowTo('ToMiddleware', Peer.namespace('hsa-middleware'), [6379]);
   });
   const from = policy(s, 'FromIngress');
   expect((from.metadata as JsonObject).name).toBe('allow-from-hsa-ingress');
@@ -83,4 +84,23 @@ test('allowFromNamespace and allowToNamespace open only the named namespace and 
     ports: [{ port: '8080', protocol: 'TCP' }, { port: '8443', protocol: 'TCP' }],
   });
   expect(((policy(s, 'ToMiddleware').spec as JsonObject).policy_types)).toEqual(['Egress']);
+});
+
+test('every kind of peer: addresses as /32 blocks, labelled namespaces, anyone (a rule without "from")', () => {
+  const s = synth({}, (t) => {
+    t.allowTo('ToVips', Peer.addresses(['10.0.0.2', '10.0.0.1', '10.1.0.0/24']), [6379], { name: 'allow-to-vips' });
+    t.allowFrom('FromTenants', Peer.labelledNamespaces('hsa.gov.cn/tenant-kind'), [{ port: 53, protocol: 'UDP' }], { name: 'allow-from-tenants' });
+    t.allowFrom('FromAnyone', Peer.anyone(), [443], { name: 'allow-from-anyone' });
+  });
+  expect(((policy(s, 'ToVips').spec as JsonObject).egress as JsonObject[])[0]!.to).toEqual([{ ip_block: { cidr: '10.0.0.1/32' } }, { ip_block: { cidr: '10.0.0.2/32' } }, { ip_block: { cidr: '10.1.0.0/24' } }]);
+  expect(((policy(s, 'FromTenants').spec as JsonObject).ingress as JsonObject[])[0]).toEqual({
+    from: [{ namespace_selector: { match_expressions: [{ key: 'hsa.gov.cn/tenant-kind', operator: 'Exists' }] } }],
+    ports: [{ port: '53', protocol: 'UDP' }],
+  });
+  expect(((policy(s, 'FromAnyone').spec as JsonObject).ingress as JsonObject[])[0]).toEqual({ ports: [{ port: '443', protocol: 'TCP' }] });
+});
+
+test('refused: an empty port list (it would admit every port) and a peer without a default name given none', () => {
+  expect(() => synth({}, (t) => t.allowFrom('Open', Peer.namespace('x'), []))).toThrow(/allow-from-x: no ports given; an empty port list admits every port/);
+  expect(() => synth({}, (t) => t.allowTo('Vips', Peer.addresses(['10.0.0.1']), [80]))).toThrow(/needs a name \(options.name\)/);
 });

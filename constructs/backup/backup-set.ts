@@ -7,6 +7,7 @@ import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
 import { helmValues, type ChartSource } from '../middleware/chart-source';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
+import { Peer } from '../tenancy/network-policy-set';
 
 export interface BackupSetProps {
   readonly plan: BackupPlan;
@@ -76,8 +77,8 @@ export class BackupSet extends Construct {
       name: PLATFORM_NAMESPACES.backup,
       labels: { 'pod-security.kubernetes.io/enforce': 'privileged' },
     });
-    policies.allowToAddresses('AllowToApiServer', 'allow-to-api-server', [props.apiServer.host], [props.apiServer.port]);
-    policies.allowToAddresses('AllowToOffsiteStore', 'allow-to-offsite-store', [plan.store.host], [plan.store.port]);
+    policies.allowTo('AllowToApiServer', Peer.addresses([props.apiServer.host]), [props.apiServer.port], { name: 'allow-to-api-server' });
+    policies.allowTo('AllowToOffsiteStore', Peer.addresses([plan.store.host]), [plan.store.port], { name: 'allow-to-offsite-store' });
 
     const reference = (id: 'velero' | 'veleroPluginForAws') => imageReference(props.source.imageRegistry, props.source.imagePath, id);
     const values: VeleroChartValues = {

@@ -10,6 +10,7 @@ import { KafkaDrPair } from './kafka-dr-pair';
 import { RedisDrPair } from './redis-dr-pair';
 import { DatabaseBackedService, type DatabaseBackedServiceProps } from './database-backed-service';
 import { LogService } from './log-service';
+import { Peer } from '../tenancy/network-policy-set';
 
 export interface MiddlewareSetProps {
   readonly plan: MiddlewarePlan;
@@ -61,18 +62,19 @@ export class MiddlewareSet extends Construct {
     // Clients: the tenant namespaces whose applications use a middleware here, on its ports only.
     // Replication: the same zone's middleware in the other datacenter, both ways (a standby pulls from
     // the active site).
-    namespace.policies.allowFromNamespaces('AllowTenants', 'allow-from-tenants', props.clients);
+    const clients = [...props.clients].sort((a, b) => (a.namespace < b.namespace ? -1 : 1));
+    namespace.policies.allowFromEach('AllowTenants', clients.map((client) => ({ peer: Peer.namespace(client.namespace), ports: client.ports })), { name: 'allow-from-tenants' });
     if (props.peerAddresses.length > 0) {
-      namespace.policies.allowFromAddresses('AllowPeerSite', 'allow-from-peer-datacenter', props.peerSources ?? props.peerAddresses, props.replicationPorts);
-      namespace.policies.allowToAddresses('AllowToPeerSite', 'allow-to-peer-datacenter', props.peerAddresses, props.replicationPorts);
+      namespace.policies.allowFrom('AllowPeerSite', Peer.addresses(props.peerSources ?? props.peerAddresses), props.replicationPorts, { name: 'allow-from-peer-datacenter' });
+      namespace.policies.allowTo('AllowToPeerSite', Peer.addresses(props.peerAddresses), props.replicationPorts, { name: 'allow-to-peer-datacenter' });
     }
     if (props.databaseAddresses.length > 0) {
-      namespace.policies.allowToAddresses('AllowToDatabase', 'allow-to-database', props.databaseAddresses, [props.databasePort]);
+      namespace.policies.allowTo('AllowToDatabase', Peer.addresses(props.databaseAddresses), [props.databasePort], { name: 'allow-to-database' });
     }
 
     // The Strimzi cluster operator and entity operator watch and write Kubernetes objects.
     if (plan.kafka) {
-      namespace.policies.allowToAddresses('AllowToApiServer', 'allow-to-api-server', [props.apiServer.host], [props.apiServer.port]);
+      namespace.policies.allowTo('AllowToApiServer', Peer.addresses([props.apiServer.host]), [props.apiServer.port], { name: 'allow-to-api-server' });
     }
 
     const redis = new Construct(this, 'Redis');

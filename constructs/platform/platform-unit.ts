@@ -16,6 +16,7 @@ import { PORTS } from '../../model/middleware-model';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { BusinessApplication } from '../apps/business-application';
 import { TenantNamespace } from '../tenancy/tenant-namespace';
+import { Peer } from '../tenancy/network-policy-set';
 
 export interface PlatformUnitProps {
   /** The resolved zone-and-site unit (from `resolveProvince`). */
@@ -100,8 +101,8 @@ export class PlatformUnit extends Construct {
     // team's) reaches no middleware.
     for (const tenant of tenantMiddleware) {
       const namespace = tenants.get(tenant.namespace)!;
-      namespace.allowToNamespace('AllowToMiddleware', PLATFORM_NAMESPACES.middleware, tenant.ports);
-      namespace.allowToAddresses('AllowToMiddlewareAddresses', 'allow-to-middleware-addresses', tenant.addresses, tenant.ports);
+      namespace.allowTo('AllowToMiddleware', Peer.namespace(PLATFORM_NAMESPACES.middleware), tenant.ports);
+      namespace.allowTo('AllowToMiddlewareAddresses', Peer.addresses(tenant.addresses), tenant.ports, { name: 'allow-to-middleware-addresses' });
     }
 
     // Traffic: the DNS controller answers stable names with the active site; the load balancer fronts
@@ -110,9 +111,9 @@ export class PlatformUnit extends Construct {
     // complete list of paths (checked by test/zone-isolation.test.ts).
     const traffic = new Construct(this, 'Traffic');
     const dnsNamespace = new PlatformNamespace(traffic, 'DnsNamespace', { name: PLATFORM_NAMESPACES.dns });
-    dnsNamespace.policies.allowFromNamespace('AllowClusterDns', 'kube-system', [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+    dnsNamespace.policies.allowFrom('AllowClusterDns', Peer.namespace('kube-system'), [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
     // The controller is a name server of the zone (its NS record): resolvers outside the cluster ask it.
-    dnsNamespace.policies.allowFromAnywhere('AllowResolvers', 'allow-resolvers', [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+    dnsNamespace.policies.allowFrom('AllowResolvers', Peer.anyone(), [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], { name: 'allow-resolvers' });
     new DnsController(traffic, 'Dns', {
       zone: unit.zone,
       site: unit.site,
@@ -129,21 +130,25 @@ export class PlatformUnit extends Construct {
     // zone: only this site's gatekeeper (网闸) and the zone's own callers (its gateway, its applications
     // by stable name); the gatekeeper is no longer the only barrier.
     const peerSources = unit.peerEgressCidrs ?? [unit.peerIngressVip];
-    ingress.policies.allowIngress('AllowListeners', 'allow-listeners', [
-      ...(unit.zone === 'public'
-        ? [{ from: {}, ports: [LISTENER_PORT] }]
-        : [
-            { from: { addresses: [unit.gatekeeper] }, ports: [LISTENER_PORT] },
-            { from: { namespaces: [...(province.gateway ? [PLATFORM_NAMESPACES.gateway] : []), ...unit.tenants.map((t) => t.namespace)] }, ports: [LISTENER_PORT] },
-          ]),
-      { from: { addresses: peerSources }, ports: [PEER_LISTENER_PORT] },
-    ]);
+    ingress.policies.allowFromEach(
+      'AllowListeners',
+      [
+        ...(unit.zone === 'public'
+          ? [{ peer: Peer.anyone(), ports: [LISTENER_PORT] }]
+          : [
+              { peer: Peer.addresses([unit.gatekeeper]), ports: [LISTENER_PORT] },
+              { peer: Peer.namespaces([...(province.gateway ? [PLATFORM_NAMESPACES.gateway] : []), ...unit.tenants.map((t) => t.namespace)]), ports: [LISTENER_PORT] },
+            ]),
+        { peer: Peer.addresses(peerSources), ports: [PEER_LISTENER_PORT] },
+      ],
+      { name: 'allow-listeners' },
+    );
     // The load balancer reaches the applications on their own HTTP ports (the catalog's), nothing else.
     const applicationPorts = (namespace?: string) =>
       [...new Set(unit.applications.filter((app) => namespace === undefined || app.namespace === namespace).map((app) => app.catalog.port))].sort((a, b) => a - b);
     // An empty port list in a NetworkPolicy rule admits every port: a unit without applications gets no rule.
-    if (applicationPorts().length > 0) ingress.policies.allowToLabelledNamespaces('AllowToApplications', 'allow-to-applications', 'hsa.gov.cn/tenant-kind', applicationPorts());
-    ingress.policies.allowToAddresses('AllowToPeerSite', 'allow-to-peer-load-balancer', [unit.peerIngressVip], [SERVICE_PORTS.peer]);
+    if (applicationPorts().length > 0) ingress.policies.allowTo('AllowToApplications', Peer.labelledNamespaces('hsa.gov.cn/tenant-kind'), applicationPorts(), { name: 'allow-to-applications' });
+    ingress.policies.allowTo('AllowToPeerSite', Peer.addresses([unit.peerIngressVip]), [SERVICE_PORTS.peer], { name: 'allow-to-peer-load-balancer' });
     new SiteLoadBalancer(traffic, 'LoadBalancer', {
       plan: planLoadBalancer(unit, unit.peerIngressVip, province.flowTypeServing, province.gateway !== undefined),
       zone: unit.zone,
@@ -153,20 +158,20 @@ export class PlatformUnit extends Construct {
 
     if (province.gateway) {
       const gateway = new PlatformNamespace(traffic, 'GatewayNamespace', { name: PLATFORM_NAMESPACES.gateway });
-      gateway.policies.allowFromNamespace('AllowFromLoadBalancer', PLATFORM_NAMESPACES.ingress, [GATEWAY_PROXY_PORT]);
-      ingress.policies.allowToNamespace('AllowToGateway', PLATFORM_NAMESPACES.gateway, [GATEWAY_PROXY_PORT]);
+      gateway.policies.allowFrom('AllowFromLoadBalancer', Peer.namespace(PLATFORM_NAMESPACES.ingress), [GATEWAY_PROXY_PORT]);
+      ingress.policies.allowTo('AllowToGateway', Peer.namespace(PLATFORM_NAMESPACES.gateway), [GATEWAY_PROXY_PORT]);
       if (unit.zone === 'public') {
         // The only way out of the public zone towards the core zone: this site's gatekeeper (网闸).
-        gateway.policies.allowToAddresses('AllowToGatekeeper', 'allow-to-gatekeeper', [unit.gatekeeper], [province.gateway.gatekeeperPort ?? DEFAULT_GATEKEEPER_PORT]);
+        gateway.policies.allowTo('AllowToGatekeeper', Peer.addresses([unit.gatekeeper]), [province.gateway.gatekeeperPort ?? DEFAULT_GATEKEEPER_PORT], { name: 'allow-to-gatekeeper' });
       } else {
         // Behind the gatekeeper: to the applications, by stable name, at the core zone's load balancers.
-        gateway.policies.allowToAddresses('AllowToLoadBalancers', 'allow-to-load-balancers', [unit.ingressVip, unit.peerIngressVip], [SERVICE_PORTS.http]);
+        gateway.policies.allowTo('AllowToLoadBalancers', Peer.addresses([unit.ingressVip, unit.peerIngressVip]), [SERVICE_PORTS.http], { name: 'allow-to-load-balancers' });
       }
       new ServiceGateway(traffic, 'Gateway', { province, unit, settings: province.gateway, namespace: gateway.namespaceName, source });
     }
     for (const tenant of unit.tenants) {
       const ports = applicationPorts(tenant.namespace);
-      if (tenant.kind === 'project' && ports.length > 0) tenants.get(tenant.namespace)!.allowFromNamespace('AllowFromLoadBalancer', PLATFORM_NAMESPACES.ingress, ports);
+      if (tenant.kind === 'project' && ports.length > 0) tenants.get(tenant.namespace)!.allowFrom('AllowFromLoadBalancer', Peer.namespace(PLATFORM_NAMESPACES.ingress), ports);
     }
 
     const appScope = new Construct(this, 'Applications');

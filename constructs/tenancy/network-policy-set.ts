@@ -1,5 +1,4 @@
 import type { NetworkPolicyV1SpecEgress, NetworkPolicyV1SpecIngress } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
-import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { networkPolicyV1 } from '../l1/kubernetes';
 
@@ -11,13 +10,43 @@ export interface NetworkPolicySetProps {
   readonly namespace: string;
 }
 
-/** Who an ingress rule admits: namespaces by name, addresses (CIDR or single address), or anyone. */
-export type IngressPeer = { readonly namespaces: readonly string[] } | { readonly addresses: readonly string[] } | Record<string, never>;
+/**
+ * The other side of a network policy rule (as cdk8s-plus's `IPeer`): namespaces by name, every namespace
+ * carrying a label, fixed addresses (CIDR or single address) outside the cluster, or anyone.
+ */
+export type Peer =
+  | { readonly namespaces: readonly string[] }
+  | { readonly namespacesLabelled: string }
+  | { readonly addresses: readonly string[] }
+  | { readonly anyone: true };
+
+export const Peer = {
+  namespace: (name: string): Peer => ({ namespaces: [name] }),
+  namespaces: (names: readonly string[]): Peer => ({ namespaces: names }),
+  /** Every namespace carrying the label (any value), e.g. every tenant namespace of the zone. */
+  labelledNamespaces: (labelKey: string): Peer => ({ namespacesLabelled: labelKey }),
+  addresses: (addresses: readonly string[]): Peer => ({ addresses }),
+  anyone: (): Peer => ({ anyone: true }),
+};
 
 export interface PortSpec {
   readonly port: number;
   /** @default "TCP" */
   readonly protocol?: 'TCP' | 'UDP';
+}
+
+/** A port, TCP when given as a number. */
+export type Port = number | PortSpec;
+
+export interface PolicyOptions {
+  /** The NetworkPolicy's name. @default `allow-from-<namespace>` / `allow-to-<namespace>` for a single-namespace peer; required otherwise */
+  readonly name?: string;
+}
+
+/** One rule of a policy that admits several peers, each on its own ports. */
+export interface PeerRule {
+  readonly peer: Peer;
+  readonly ports: readonly Port[];
 }
 
 /**
@@ -52,82 +81,43 @@ export class NetworkPolicySet extends Construct {
     });
   }
 
-  allowFromNamespace(id: string, sourceNamespace: string, ports: readonly (number | PortSpec)[]): TerraformResource {
-    return this.add(id, `allow-from-${sourceNamespace}`, {
-      policyTypes: ['Ingress'],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: sourceNamespace } } }], ports: portList(ports) }],
-    });
+  /** Allows traffic into this namespace from a peer, on the given ports (one NetworkPolicy). */
+  allowFrom(id: string, peer: Peer, ports: readonly Port[], options: PolicyOptions = {}): void {
+    this.allowFromEach(id, [{ peer, ports }], { name: options.name ?? this.defaultName('from', peer) });
   }
 
-  allowToNamespace(id: string, targetNamespace: string, ports: readonly (number | PortSpec)[]): TerraformResource {
-    return this.add(id, `allow-to-${targetNamespace}`, {
-      policyTypes: ['Egress'],
-      egress: [{ to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: targetNamespace } } }], ports: portList(ports) }],
-    });
+  /** Allows traffic from this namespace to a peer, on the given ports (one NetworkPolicy). */
+  allowTo(id: string, peer: Peer, ports: readonly Port[], options: PolicyOptions = {}): void {
+    const name = options.name ?? this.defaultName('to', peer);
+    this.add(id, name, { policyTypes: ['Egress'], egress: [{ ...peerSelector(peer, 'to'), ports: portList(ports, name) }] });
   }
 
-  /** Egress to fixed addresses outside the cluster (VIPs of this zone, a gatekeeper). */
-  allowToAddresses(id: string, name: string, addresses: readonly string[], ports: readonly (number | PortSpec)[]): TerraformResource {
-    return this.add(id, name, { policyTypes: ['Egress'], egress: [{ to: cidrs(addresses), ports: portList(ports) }] });
+  /** One policy admitting several peers, each on its own ports, in the order given. */
+  allowFromEach(id: string, rules: readonly PeerRule[], options: { readonly name: string }): void {
+    this.add(id, options.name, { policyTypes: ['Ingress'], ingress: rules.map((rule) => ({ ...peerSelector(rule.peer, 'from'), ports: portList(rule.ports, options.name) })) });
   }
 
-  /** Ingress from fixed addresses outside the cluster (the other datacenter's middleware, a gatekeeper). */
-  allowFromAddresses(id: string, name: string, addresses: readonly string[], ports?: readonly (number | PortSpec)[]): TerraformResource {
-    return this.add(id, name, { policyTypes: ['Ingress'], ingress: [{ from: cidrs(addresses), ...(ports ? { ports: portList(ports) } : {}) }] });
+  private defaultName(direction: 'from' | 'to', peer: Peer): string {
+    if ('namespaces' in peer && peer.namespaces.length === 1) return `allow-${direction}-${peer.namespaces[0]!}`;
+    throw new Error(`${this.node.path}: a policy ${direction} ${JSON.stringify(peer)} needs a name (options.name); only a single namespace gives one by default`);
   }
 
-  /**
-   * One policy admitting several peers, each on its own ports (in the manner of cdk8s-plus `allowFrom`):
-   * a peer is a namespace, a set of addresses, or anyone (`{}`).
-   */
-  allowIngress(id: string, name: string, rules: readonly { readonly from: IngressPeer; readonly ports: readonly (number | PortSpec)[] }[]): TerraformResource {
-    return this.add(id, name, {
-      policyTypes: ['Ingress'],
-      ingress: rules.map((rule) => ({
-        ...('namespaces' in rule.from ? { from: [...rule.from.namespaces].sort().map((ns) => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } } })) } : {}),
-        ...('addresses' in rule.from ? { from: cidrs(rule.from.addresses) } : {}),
-        ports: portList(rule.ports),
-      })),
-    });
-  }
-
-  /** Ingress from each listed namespace on its own ports (one policy, one rule per namespace). */
-  allowFromNamespaces(id: string, name: string, sources: readonly { readonly namespace: string; readonly ports: readonly (number | PortSpec)[] }[]): TerraformResource {
-    return this.add(id, name, {
-      policyTypes: ['Ingress'],
-      ingress: [...sources]
-        .sort((a, b) => (a.namespace < b.namespace ? -1 : 1))
-        .map((source) => ({ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: source.namespace } } }], ports: portList(source.ports) })),
-    });
-  }
-
-  /** Ingress from any namespace carrying a label (e.g. every tenant namespace of the zone). */
-  allowFromLabelledNamespaces(id: string, name: string, labelKey: string, ports?: readonly (number | PortSpec)[]): TerraformResource {
-    return this.add(id, name, {
-      policyTypes: ['Ingress'],
-      ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: labelKey, operator: 'Exists' }] } }], ...(ports ? { ports: portList(ports) } : {}) }],
-    });
-  }
-
-  /** Egress to every namespace carrying a label. */
-  allowToLabelledNamespaces(id: string, name: string, labelKey: string, ports: readonly (number | PortSpec)[]): TerraformResource {
-    return this.add(id, name, {
-      policyTypes: ['Egress'],
-      egress: [{ to: [{ namespaceSelector: { matchExpressions: [{ key: labelKey, operator: 'Exists' }] } }], ports: portList(ports) }],
-    });
-  }
-
-  /** Ingress from anywhere on the given ports: the listeners of a load balancer. */
-  allowFromAnywhere(id: string, name: string, ports: readonly (number | PortSpec)[]): TerraformResource {
-    return this.add(id, name, { policyTypes: ['Ingress'], ingress: [{ ports: portList(ports) }] });
-  }
-
-  private add(id: string, name: string, rules: { policyTypes: string[]; ingress?: NetworkPolicyV1SpecIngress[]; egress?: NetworkPolicyV1SpecEgress[] }): TerraformResource {
-    return networkPolicyV1(this, id, { metadata: { name, namespace: this.namespace }, spec: { podSelector: {}, ...rules } });
+  private add(id: string, name: string, rules: { policyTypes: string[]; ingress?: NetworkPolicyV1SpecIngress[]; egress?: NetworkPolicyV1SpecEgress[] }): void {
+    networkPolicyV1(this, id, { metadata: { name, namespace: this.namespace }, spec: { podSelector: {}, ...rules } });
   }
 }
 
-function portList(ports: readonly (number | PortSpec)[]): { port: string; protocol: string }[] {
+/** The selector of a rule for a peer: `from`/`to` entries, none for anyone. */
+function peerSelector(peer: Peer, key: 'from' | 'to'): { from?: NetworkPolicyV1SpecIngress['from']; to?: NetworkPolicyV1SpecEgress['to'] } {
+  if ('anyone' in peer) return {};
+  if ('addresses' in peer) return { [key]: cidrs(peer.addresses) };
+  if ('namespacesLabelled' in peer) return { [key]: [{ namespaceSelector: { matchExpressions: [{ key: peer.namespacesLabelled, operator: 'Exists' }] } }] };
+  return { [key]: [...peer.namespaces].sort().map((ns) => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } } })) };
+}
+
+/** Sorted, without duplicates. An empty list would admit every port (Kubernetes' rule): refused. */
+function portList(ports: readonly Port[], policy: string): { port: string; protocol: string }[] {
+  if (ports.length === 0) throw new Error(`network policy ${policy}: no ports given; an empty port list admits every port, so name the ports`);
   return ports
     .map((p) => (typeof p === 'number' ? { port: p, protocol: 'TCP' as const } : { port: p.port, protocol: p.protocol ?? ('TCP' as const) }))
     .sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))

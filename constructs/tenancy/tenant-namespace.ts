@@ -1,8 +1,7 @@
-import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { limitRangeV1, namespaceV1, resourceQuotaV1, roleBindingV1, roleV1 } from '../l1/kubernetes';
 import { metadataNameOf } from '../l1/light-resource';
-import { NetworkPolicySet } from './network-policy-set';
+import { NetworkPolicySet, type Peer, type PolicyOptions, type Port } from './network-policy-set';
 
 /** Anything that lives in a namespace takes this, not a provider resource. */
 export interface INamespace {
@@ -110,22 +109,17 @@ export class TenantNamespace extends Construct implements INamespace {
     this.policies = new NetworkPolicySet(this, 'NetworkPolicies', { namespace: this.namespaceName });
   }
 
-  /** Allows traffic into this namespace from pods of another namespace, on the given TCP ports. */
-  allowFromNamespace(id: string, sourceNamespace: string, ports: readonly number[]): TerraformResource {
-    return this.policies.allowFromNamespace(id, sourceNamespace, ports);
-  }
-
-  /** Allows traffic from this namespace to pods of another namespace, on the given TCP ports. */
-  allowToNamespace(id: string, targetNamespace: string, ports: readonly number[]): TerraformResource {
-    return this.policies.allowToNamespace(id, targetNamespace, ports);
+  /** Allows traffic into this namespace from a peer (`Peer.namespace(...)`, `Peer.addresses(...)`...), on the given ports. */
+  allowFrom(id: string, peer: Peer, ports: readonly Port[], options: PolicyOptions = {}): void {
+    this.policies.allowFrom(id, peer, ports, options);
   }
 
   /**
-   * Allows traffic from this namespace to fixed addresses (e.g. the middleware VIPs of both datacenters:
-   * stable names resolve to the active one), on the given TCP ports.
+   * Allows traffic from this namespace to a peer, on the given ports: another namespace, or fixed addresses
+   * (e.g. the middleware VIPs of both datacenters: stable names resolve to the active one).
    */
-  allowToAddresses(id: string, name: string, addresses: readonly string[], ports: readonly number[]): TerraformResource {
-    return this.policies.allowToAddresses(id, name, addresses, ports);
+  allowTo(id: string, peer: Peer, ports: readonly Port[], options: PolicyOptions = {}): void {
+    this.policies.allowTo(id, peer, ports, options);
   }
 }
 
