@@ -68,7 +68,7 @@ interface VeleroChartValues {
  * node agent reads pod volumes from the node (hostPath), which `restricted` and `baseline` refuse.
  */
 export class BackupSet extends Construct {
-  readonly release: TerraformResource;
+  private readonly release: TerraformResource;
 
   constructor(scope: Construct, id: string, props: BackupSetProps) {
     super(scope, id);

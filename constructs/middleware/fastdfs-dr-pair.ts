@@ -66,7 +66,7 @@ export function fastdfsConfigFiles(plan: FastdfsPlan): Record<string, string> {
  * FastDFS has no official chart, so the toolkit writes the Kubernetes objects itself.
  */
 export class FastdfsDrPair extends Construct {
-  readonly storage: TerraformResource;
+  private readonly storage: TerraformResource;
 
   constructor(scope: Construct, id: string, props: FastdfsDrPairProps) {
     super(scope, id);

@@ -45,8 +45,7 @@ export const IDENTITY_REPLICATION_POLICY = 'org.apache.kafka.connect.mirror.Iden
  * certificate from an existing Secret; MirrorMaker 2 verifies it with the Secret's CA.
  */
 export class KafkaDrPair extends Construct {
-  readonly cluster: TerraformResource;
-  readonly mirror?: TerraformResource;
+  private readonly cluster: TerraformResource;
 
   constructor(scope: Construct, id: string, props: KafkaDrPairProps) {
     super(scope, id);
@@ -153,7 +152,7 @@ export class KafkaDrPair extends Construct {
     if (plan.mirrorSource) {
       const replicationPolicy = { 'replication.policy.class': IDENTITY_REPLICATION_POLICY };
       const mirrorMakerLogin = { type: 'scram-sha-512', username: KAFKA_SYSTEM_USERS.mirrorMaker, passwordSecret: { secretName: plan.usersSecret, password: KAFKA_SYSTEM_USERS.mirrorMaker } };
-      this.mirror = manifest(this, 'MirrorMaker', {
+      manifest(this, 'MirrorMaker', {
         manifest: {
           apiVersion: 'kafka.strimzi.io/v1',
           kind: 'KafkaMirrorMaker2',

@@ -45,7 +45,7 @@ interface ElasticsearchChartValues {
  * and TLS, at the site's address. Not DR-paired: logs are rebuilt from the applications at the new site.
  */
 export class LogService extends Construct {
-  readonly release: TerraformResource;
+  private readonly release: TerraformResource;
 
   constructor(scope: Construct, id: string, props: LogServiceProps) {
     super(scope, id);

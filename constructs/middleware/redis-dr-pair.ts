@@ -81,7 +81,7 @@ interface ResourceValues {
  * link included, is TLS with the site's certificate from an existing Secret.
  */
 export class RedisDrPair extends Construct {
-  readonly release: TerraformResource;
+  private readonly release: TerraformResource;
 
   constructor(scope: Construct, id: string, props: RedisDrPairProps) {
     super(scope, id);

@@ -32,7 +32,7 @@ export interface DnsControllerProps {
  * active site, and a switchover is a change of records.
  */
 export class DnsController extends Construct {
-  readonly release: TerraformResource;
+  private readonly release: TerraformResource;
 
   constructor(scope: Construct, id: string, props: DnsControllerProps) {
     super(scope, id);

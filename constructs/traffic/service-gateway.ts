@@ -37,7 +37,7 @@ export interface ServiceGatewayProps {
  * (`kubectl rollout restart`), a changed template on the next deploy (its hash is a pod annotation).
  */
 export class ServiceGateway extends Construct {
-  readonly release: TerraformResource;
+  private readonly release: TerraformResource;
 
   constructor(scope: Construct, id: string, props: ServiceGatewayProps) {
     super(scope, id);

@@ -25,7 +25,7 @@ export interface SiteLoadBalancerProps {
  * clients; port 8081 is for the other site's load balancer and serves this site's members only.
  */
 export class SiteLoadBalancer extends Construct {
-  readonly release: TerraformResource;
+  private readonly release: TerraformResource;
 
   constructor(scope: Construct, id: string, props: SiteLoadBalancerProps) {
     super(scope, id);
