@@ -10,7 +10,7 @@ import { ServiceGateway } from '../traffic/service-gateway';
 import { SiteLoadBalancer } from '../traffic/site-load-balancer';
 import { platformZoneName, renderZoneFile } from '../../model/dns-zone';
 import { GATEWAY_PROXY_PORT, LISTENER_PORT, PEER_LISTENER_PORT, planLoadBalancer, SERVICE_PORTS } from '../../model/load-balancer';
-import { DEFAULT_GATEKEEPER_PORT } from '../../model/gateway-config';
+import { credentialPlaceholder, DEFAULT_GATEKEEPER_PORT, kongConfig } from '../../model/gateway-config';
 import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from '../../model/catalog';
 import { PORTS } from '../../model/middleware-model';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
@@ -167,7 +167,15 @@ export class PlatformUnit extends Construct {
         // Behind the gatekeeper: to the applications, by stable name, at the core zone's load balancers.
         gateway.policies.allowTo('AllowToLoadBalancers', Peer.addresses([unit.ingressVip, unit.peerIngressVip]), [SERVICE_PORTS.http], { name: 'allow-to-load-balancers' });
       }
-      new ServiceGateway(traffic, 'Gateway', { province, unit, settings: province.gateway, namespace: gateway.namespaceName, source });
+      new ServiceGateway(traffic, 'Gateway', {
+        zone: unit.zone,
+        site: unit.site,
+        declarativeConfig: kongConfig(province, unit, province.gateway, credentialPlaceholder),
+        ...(province.gateway.linkSecret ? { linkSecret: province.gateway.linkSecret } : {}),
+        institutions: unit.zone === 'public' ? province.gateway.institutions : [],
+        namespace: gateway.namespaceName,
+        source,
+      });
     }
     for (const tenant of unit.tenants) {
       const ports = applicationPorts(tenant.namespace);

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { CREDENTIALS_DIR, credentialPlaceholder, DEFAULT_LINK_SECRET, kongConfig, LINK_CREDENTIAL_ID, RENDER_CREDENTIALS_LUA } from '../../model/gateway-config';
-import type { GatewaySettings } from '../../model/gateway-schema';
-import type { DeploymentUnit, ProvinceModel } from '../../model/platform-model';
+import { CREDENTIALS_DIR, DEFAULT_LINK_SECRET, LINK_CREDENTIAL_ID, RENDER_CREDENTIALS_LUA, type KongDeclarativeConfig } from '../../model/gateway-config';
+import type { Site, Zone } from '../../model/topology';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
@@ -18,9 +17,14 @@ const TEMPLATE_DIR = '/kong_template';
 const RENDERED_DIR = '/kong_rendered';
 
 export interface ServiceGatewayProps {
-  readonly province: ProvinceModel;
-  readonly unit: DeploymentUnit;
-  readonly settings: GatewaySettings;
+  readonly zone: Zone;
+  readonly site: Site;
+  /** The gateway's declarative configuration, with a placeholder per credential (`kongConfig` of model/gateway-config.ts). */
+  readonly declarativeConfig: KongDeclarativeConfig;
+  /** Secret holding the key of the link between the zones. @default "hsa-gateway-link" */
+  readonly linkSecret?: string;
+  /** Institutions whose credentials the public zone's gateway checks, each from its own Secret (none in the core zone). */
+  readonly institutions: readonly { readonly id: string; readonly credentialSecret: string }[];
   readonly namespace: string;
   readonly source: ChartSource;
   /** @default 2 */
@@ -41,14 +45,13 @@ export class ServiceGateway extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceGatewayProps) {
     super(scope, id);
-    const { unit, settings } = props;
     const image = imageReference(props.source.imageRegistry, props.source.imagePath, 'kong');
-    const template = { 'kong.yml': JSON.stringify(kongConfig(props.province, unit, settings, credentialPlaceholder), null, 2), 'render-credentials.lua': RENDER_CREDENTIALS_LUA };
+    const template = { 'kong.yml': JSON.stringify(props.declarativeConfig, null, 2), 'render-credentials.lua': RENDER_CREDENTIALS_LUA };
     configMapV1(this, 'DeclarativeConfig', { metadata: { name: DECLARATIVE_TEMPLATE_NAME, namespace: props.namespace }, data: template });
     // The Secrets the file needs: the link key in both zones, each institution's in the public zone.
-    const institutions = unit.zone === 'public' ? [...settings.institutions].sort((a, b) => (a.id < b.id ? -1 : 1)) : [];
+    const institutions = [...props.institutions].sort((a, b) => (a.id < b.id ? -1 : 1));
     const mounted = [
-      { volume: 'gateway-link', secretName: settings.linkSecret ?? DEFAULT_LINK_SECRET, mountPath: `${CREDENTIALS_DIR}/${LINK_CREDENTIAL_ID}` },
+      { volume: 'gateway-link', secretName: props.linkSecret ?? DEFAULT_LINK_SECRET, mountPath: `${CREDENTIALS_DIR}/${LINK_CREDENTIAL_ID}` },
       ...institutions.map((i) => ({ volume: `credential-${i.id}`, secretName: i.credentialSecret, mountPath: `${CREDENTIALS_DIR}/${i.id}` })),
     ];
     // The proxy's settings; the init container (not covered by the chart's containerSecurityContext) gets
@@ -108,6 +111,6 @@ export class ServiceGateway extends Construct {
       atomic: true,
     });
     declareImages(this.release, [image]);
-    annotateResource(this.release, { component: 'service-gateway', zone: unit.zone, site: unit.site });
+    annotateResource(this.release, { component: 'service-gateway', zone: props.zone, site: props.site });
   }
 }
