@@ -1,17 +1,10 @@
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { App, TerraformStack } from 'cdktf';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { JsonObject } from '../compliance/types';
 import { BusinessApplication, type BusinessApplicationProps } from '../constructs/apps/business-application';
-import { resourceAt, type SynthesizedStack } from './support/fixtures';
+import { resourceAt, synthesizeStack, type SynthesizedStack } from './support/fixtures';
 
 function synth(props: Partial<BusinessApplicationProps> = {}): SynthesizedStack {
-  const outdir = mkdtempSync(join(tmpdir(), 'app-'));
-  try {
-    const app = new App({ outdir, stackTraces: false });
-    const stack = new TerraformStack(app, 's');
+  return synthesizeStack('s', (stack) => {
     new KubernetesProvider(stack, 'k8s', {});
     new BusinessApplication(stack, 'Settlement', {
       namespace: { namespaceName: 'proj-hxjb' },
@@ -24,11 +17,7 @@ function synth(props: Partial<BusinessApplicationProps> = {}): SynthesizedStack 
       config: { HSA_SITE: 'A', REDIS_CACHE_HOST: 'redis-cache.core.demo.hsa.demo.internal' },
       ...props,
     });
-    app.synth();
-    return JSON.parse(readFileSync(join(outdir, 'stacks', 's', 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  });
 }
 
 const stack = synth();

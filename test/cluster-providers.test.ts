@@ -1,20 +1,8 @@
-import { App, TerraformStack } from 'cdktf';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ClusterProviders, type ClusterConnection } from '../constructs/cluster/cluster-providers';
-import type { SynthesizedStack } from './support/fixtures';
+import { synthesizeStack, type SynthesizedStack } from './support/fixtures';
 
 function synth(connection: ClusterConnection): SynthesizedStack {
-  const outdir = mkdtempSync(join(tmpdir(), 'providers-'));
-  try {
-    const app = new App({ outdir, stackTraces: false });
-    new ClusterProviders(new TerraformStack(app, 's'), 'Cluster', { connection });
-    app.synth();
-    return JSON.parse(readFileSync(join(outdir, 'stacks', 's', 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  return synthesizeStack('s', (stack) => new ClusterProviders(stack, 'Cluster', { connection }));
 }
 
 test('kubeconfig mode: both providers use the same file and context; relative paths are rewritten for the stack directory', () => {

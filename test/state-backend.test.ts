@@ -1,21 +1,9 @@
-import { App, TerraformStack } from 'cdktf';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { configureStateBackend, type StateBackend } from '../constructs/cluster/state-backend';
+import { synthesizeStack } from './support/fixtures';
 import type { JsonObject } from '../compliance/types';
 
 function backendOf(backend: StateBackend): JsonObject {
-  const outdir = mkdtempSync(join(tmpdir(), 'backend-'));
-  try {
-    const app = new App({ outdir, stackTraces: false });
-    configureStateBackend(new TerraformStack(app, 'demo-core-a'), 'demo-core-a', backend);
-    app.synth();
-    const stack = JSON.parse(readFileSync(join(outdir, 'stacks', 'demo-core-a', 'cdk.tf.json'), 'utf8')) as { terraform: { backend: JsonObject } };
-    return stack.terraform.backend;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  return synthesizeStack('demo-core-a', (stack) => configureStateBackend(stack, 'demo-core-a', backend)).terraform.backend as JsonObject;
 }
 
 test('local: a relative path from the stack directory to terraform-state/<stack>.tfstate', () => {

@@ -1,18 +1,11 @@
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { App, TerraformStack } from 'cdktf';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { JsonObject } from '../compliance/types';
 import { TenantNamespace, type TenantNamespaceProps } from '../constructs/tenancy/tenant-namespace';
 import { Peer } from '../constructs/tenancy/network-policy-set';
-import { resourceAt, type SynthesizedStack } from './support/fixtures';
+import { resourceAt, synthesizeStack, type SynthesizedStack } from './support/fixtures';
 
 function synth(props: Partial<TenantNamespaceProps> = {}, extra?: (tenant: TenantNamespace) => void): SynthesizedStack {
-  const outdir = mkdtempSync(join(tmpdir(), 'tenant-'));
-  try {
-    const app = new App({ outdir, stackTraces: false });
-    const stack = new TerraformStack(app, 't');
+  return synthesizeStack('t', (stack) => {
     new KubernetesProvider(stack, 'k8s', {});
     const tenant = new TenantNamespace(stack, 'Team', {
       kind: 'team',
@@ -23,11 +16,7 @@ function synth(props: Partial<TenantNamespaceProps> = {}, extra?: (tenant: Tenan
       ...props,
     });
     extra?.(tenant);
-    app.synth();
-    return JSON.parse(readFileSync(join(outdir, 'stacks', 't', 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  });
 }
 
 const stack = synth();

@@ -1,5 +1,6 @@
 /** Shared test fixtures: environments as mutable copies, and synthesis into throw-away directories. */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { App, TerraformStack } from 'cdktf';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '../../compliance/types';
@@ -44,6 +45,19 @@ export function synthesizeStacks(environments: readonly LoadedEnvironment[], opt
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One stack built by `build` in an App of its own (no stack traces, as the toolkit's), synthesized into a
+ * temporary directory that is removed again; returns its cdk.tf.json. For testing a construct alone.
+ */
+export function synthesizeStack(stackName: string, build: (stack: TerraformStack) => void): SynthesizedStack {
+  return withTempDir((outdir) => {
+    const app = new App({ outdir, stackTraces: false });
+    build(new TerraformStack(app, stackName));
+    app.synth();
+    return JSON.parse(readFileSync(join(outdir, 'stacks', stackName, 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
+  });
 }
 
 /** Resources of one type in a stack, by construct path (the `//` metadata), with bodies. */
