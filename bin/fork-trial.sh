@@ -44,6 +44,7 @@ echo "fork-trial: every environment, compared with this checkout's output (cdktf
 (cd "$root" && npm run --silent synth -- --cache off --env all --out "$scratch/out-cdktf" --reports "$scratch/reports-cdktf" > /dev/null)
 npm run --silent synth -- --cache off --env all --out "$scratch/out-fork" --reports "$scratch/reports-fork" > /dev/null || status=1
 changed=$(diff -r "$scratch/out-cdktf" "$scratch/out-fork" | grep -c '^>' || true)
-echo "fork-trial: $changed changed line(s) in the output; kinds of change:"
-diff -r "$scratch/out-cdktf" "$scratch/out-fork" | grep '^>' | sed -E 's/"[^"]*": //; s/^> +//' | sort | uniq -c | sort -rn | head -10
+echo "fork-trial: $changed changed line(s) in the output; what they became:"
+diff -r "$scratch/out-cdktf" "$scratch/out-fork" | grep '^>' | sed -E 's/"[^"]*": //; s/^> +//' | sort | uniq -c | sort -rn | head -10 || true
+if [ "$status" -eq 0 ]; then echo "fork-trial: passed"; else echo "fork-trial: FAILED"; fi
 exit $status
