@@ -142,50 +142,29 @@ function terraformElements(node: IConstruct, into: TerraformElement[] = []): Ter
 }
 
 /**
- * What the preparing pass leaves for the writing pass, per element: its prepared copy, or (for the
- * general path) its raw fragment. Building fragments is a third of a stack's synthesis, so they are not
- * built twice. Only aspects run between the two passes and may change elements: a stack with any aspect
- * attached drops what was kept and builds its fragments again (the toolkit attaches none).
+ * Memory reused from one stack to the next in a process: arenas of stacks already written (memory
+ * already touched is cheaper to fill) and the output buffer. It holds no stack's data once that stack
+ * is written; each stack's own state is in its `FastSynthesis`.
  */
-const preparedCopies = new WeakMap<TerraformElement, PreparedFragment>();
-const rawFragments = new WeakMap<TerraformElement, Record<string, unknown>>();
-/** The writing pass's resolver of each stack (created after every stack is prepared). */
-const writingResolvers = new WeakMap<TerraformStack, StackPassResolver>();
-/** Where each stack's pieces are written (stacks/stack-document.ts), from the preparing pass on. */
-const arenas = new WeakMap<TerraformStack, ByteBuffer>();
-/** Arenas of stacks already written, for the next ones: memory already touched is cheaper to fill. */
-const freeArenas: ByteBuffer[] = [];
-const KEPT_ARENAS = 8;
+export class SynthesisBuffers {
+  private readonly freeArenas: ByteBuffer[] = [];
+  readonly output = new ByteBuffer();
 
-function arenaOf(stack: TerraformStack): ByteBuffer {
-  let arena = arenas.get(stack);
-  if (!arena) {
-    arena = freeArenas.pop() ?? new ByteBuffer();
+  constructor(private readonly keptArenas = 8) {}
+
+  takeArena(): ByteBuffer {
+    const arena = this.freeArenas.pop() ?? new ByteBuffer();
     arena.reset();
-    arenas.set(stack, arena);
+    return arena;
   }
-  return arena;
+
+  giveBack(arena: ByteBuffer): void {
+    if (this.freeArenas.length < this.keptArenas) this.freeArenas.push(arena);
+  }
 }
 
-function releaseArena(stack: TerraformStack): void {
-  const arena = arenas.get(stack);
-  arenas.delete(stack);
-  if (arena && freeArenas.length < KEPT_ARENAS) freeArenas.push(arena);
-}
-
-/** An element's `toTerraform()` (built again unless the preparing pass kept it raw). */
-function terraformFragment(element: TerraformElement): Record<string, unknown> {
-  return rawFragments.get(element) ?? (element.toTerraform() as Record<string, unknown>);
-}
-
-function forgetTerraformFragment(element: TerraformElement): void {
-  preparedCopies.delete(element);
-  rawFragments.delete(element);
-}
-
-function forgetStackFragments(stack: TerraformStack): void {
-  for (const element of terraformElements(stack)) forgetTerraformFragment(element);
-}
+/** The buffers of this process's synthesis (a worker synthesizes one province after another). */
+const PROCESS_BUFFERS = new SynthesisBuffers();
 
 /** True when an aspect applies to any construct of the stack: it may have changed elements after the preparing pass. */
 function hasAspects(stack: TerraformStack): boolean {
@@ -193,33 +172,160 @@ function hasAspects(stack: TerraformStack): boolean {
   return stack.node.scopes.some(attached) || stack.node.findAll().some(attached);
 }
 
-function writingResolver(stack: TerraformStack): StackPassResolver {
-  let resolver = writingResolvers.get(stack);
-  if (!resolver) writingResolvers.set(stack, (resolver = new StackPassResolver(stack, false)));
-  return resolver;
-}
+/**
+ * One stack's synthesis, owned by the stack: the preparing pass (what `TerraformStack.prepareStack`
+ * does) and the writing pass (`toTerraform` and the JSON file). What the preparing pass leaves for the
+ * writing pass, per element, is its prepared copy or (for the general path) its raw fragment: building
+ * fragments is a third of a stack's synthesis, so they are not built twice. Only aspects run between
+ * the two passes and may change elements: with any aspect attached, what was kept is dropped and built
+ * again (the toolkit attaches none).
+ */
+export class FastSynthesis {
+  private readonly preparedCopies = new Map<TerraformElement, PreparedFragment>();
+  private readonly rawFragments = new Map<TerraformElement, Record<string, unknown>>();
+  /** The writing pass's resolver, created at its first use: after every stack of the App is prepared. */
+  private writingResolver: StackPassResolver | undefined;
+  /** Where this stack's pieces are written (stacks/stack-document.ts), from the preparing pass on. */
+  private arena: ByteBuffer | undefined;
 
-/** What `TerraformStack.prepareStack` does: every element resolved, preparing, where it holds tokens. */
-export function prepareStackFast(stack: TerraformStack): void {
-  stack.ensureBackendExists();
-  writingResolvers.delete(stack);
-  arenas.delete(stack);
-  const arena = arenaOf(stack);
-  const resolver = new StackPassResolver(stack, true);
-  const resolveToken = (value: string) => resolver.resolveString(value);
-  for (const element of terraformElements(stack)) {
-    const forCopy = isCopyableElement(element) ? element.toTerraformForCopy() : undefined;
-    const full = forCopy ? undefined : (element.toTerraform() as Record<string, unknown>);
-    const prepared = prepareFragment(forCopy ?? full, resolveToken, arena);
-    if (prepared) {
-      preparedCopies.set(element, prepared);
-      rawFragments.delete(element);
-    } else {
-      const fragment = full ?? (element.toTerraform() as Record<string, unknown>);
-      rawFragments.set(element, fragment);
-      preparedCopies.delete(element);
-      fastResolve(fragment, resolver, false);
+  constructor(
+    private readonly stack: TerraformStack,
+    private readonly buffers: SynthesisBuffers = PROCESS_BUFFERS,
+  ) {}
+
+  /** What `TerraformStack.prepareStack` does: every element resolved, preparing, where it holds tokens. */
+  prepare(): void {
+    const stack = this.stack;
+    stack.ensureBackendExists();
+    this.forget();
+    const arena = this.arenaNow();
+    const resolver = new StackPassResolver(stack, true);
+    const resolveToken = (value: string) => resolver.resolveString(value);
+    for (const element of terraformElements(stack)) {
+      const forCopy = isCopyableElement(element) ? element.toTerraformForCopy() : undefined;
+      const full = forCopy ? undefined : (element.toTerraform() as Record<string, unknown>);
+      const prepared = prepareFragment(forCopy ?? full, resolveToken, arena);
+      if (prepared) {
+        this.preparedCopies.set(element, prepared);
+      } else {
+        const fragment = full ?? (element.toTerraform() as Record<string, unknown>);
+        this.rawFragments.set(element, fragment);
+        fastResolve(fragment, resolver, false);
+      }
     }
+  }
+
+  /** Drops what the preparing pass kept (an aspect may have changed the elements since). */
+  forgetIfAspects(): void {
+    if (hasAspects(this.stack)) {
+      this.preparedCopies.clear();
+      this.rawFragments.clear();
+    }
+  }
+
+  /**
+   * The stack's document, the fast way where its content allows, otherwise the general path with the
+   * general writer: the same result either way. What the preparing pass kept is released.
+   */
+  document(): StackDocument {
+    const stack = this.stack;
+    const elements = terraformElements(stack);
+    const resolver = (this.writingResolver ??= new StackPassResolver(stack, false));
+    const fast = this.writeFast(elements, resolver);
+    let document: StackDocument;
+    if (fast) {
+      const arena = this.arena;
+      document = {
+        path: 'fast',
+        toTerraform: () => fast.plain(),
+        writeFile: (file) => {
+          const output = this.buffers.output;
+          writeFileSync(file, output.view(0, fast.writeInto(output)));
+          // The document is written: its pieces' arena serves the next stack.
+          if (arena) this.buffers.giveBack(arena);
+        },
+      };
+    } else {
+      const tf = this.toTerraformGeneral(elements, resolver);
+      document = { path: 'general', toTerraform: () => tf, writeFile: (file) => writeFileSync(file, stableJsonBytes(tf) ?? '') };
+    }
+    this.forget();
+    return document;
+  }
+
+  /** What `TerraformStack.toTerraform` returns. */
+  toTerraform(): Record<string, unknown> {
+    return this.document().toTerraform();
+  }
+
+  private forget(): void {
+    this.preparedCopies.clear();
+    this.rawFragments.clear();
+    this.writingResolver = undefined;
+    this.arena = undefined;
+  }
+
+  private arenaNow(): ByteBuffer {
+    return (this.arena ??= this.buffers.takeArena());
+  }
+
+  /** An element's `toTerraform()` (built again unless the preparing pass kept it raw). */
+  private fragment(element: TerraformElement): Record<string, unknown> {
+    return this.rawFragments.get(element) ?? (element.toTerraform() as Record<string, unknown>);
+  }
+
+  /**
+   * What `TerraformStack.toTerraform` returns, the general path, for any content. cdktf resolves the
+   * merged stack once more at the end; everything merged from the elements is resolved already (resolving
+   * is idempotent), so only what the stack's own overrides touched and the `"//"` block (which carries
+   * `undefined`) are resolved again.
+   */
+  private toTerraformGeneral(elements: readonly TerraformElement[], resolver: StackPassResolver): Record<string, unknown> {
+    const tf: Record<string, unknown> = { '//': stackComment(this.stack, elements, resolver) };
+    for (const element of elements) deepMerge(tf, fastResolve(this.fragment(element), resolver, true));
+    const overrides = rawOverridesOf(this.stack);
+    deepMerge(tf, overrides);
+    for (const key of new Set(['//', ...Object.keys(overrides)])) {
+      const resolved = fastResolve(tf[key], resolver, true);
+      if (resolved === undefined) delete tf[key];
+      else tf[key] = resolved;
+    }
+    return tf;
+  }
+
+  /** A value copied and resolved for writing in the writing pass, or `undefined` when only the general path can. */
+  private preparedNow(value: Record<string, unknown>, resolver: StackPassResolver): PreparedFragment | undefined {
+    const prepared = prepareFragment(value, (token) => resolver.resolveString(token), this.arenaNow());
+    return prepared && resolvePrepared(prepared, resolver) ? prepared : undefined;
+  }
+
+  /** The fast path: undefined when some content needs the general path. */
+  private writeFast(elements: readonly TerraformElement[], resolver: StackPassResolver): StackDocumentWriter | undefined {
+    const writer = new StackDocumentWriter();
+    // cdktf starts from the "//" block and merges the elements into it; resolving it first is the same.
+    const comment = this.preparedNow({ '//': stackComment(this.stack, elements, resolver) }, resolver);
+    if (!comment || !writer.add(comment)) return undefined;
+    for (const element of elements) {
+      // A copy whose tokens resolve differently now than while preparing is made again with the final values.
+      const copy = this.preparedCopies.get(element);
+      const prepared = copy && resolvePrepared(copy, resolver) ? copy : this.preparedNow(this.fragment(element), resolver);
+      if (!prepared || !writer.add(prepared)) return undefined;
+    }
+    const overrides = rawOverridesOf(this.stack);
+    const overridden = Object.keys(overrides);
+    if (overridden.length === 0) return writer;
+    // cdktf merges the stack's raw overrides, then resolves everything: resolve what they touched again.
+    if (!writer.mergeOverrides(overrides, deepMerge)) return undefined;
+    for (const key of new Set(['//', ...overridden])) {
+      if (writer.root[key] === undefined) {
+        writer.replace(key, undefined);
+        continue;
+      }
+      const entry = this.preparedNow({ [key]: writer.root[key] }, resolver);
+      if (!entry) return undefined;
+      writer.replace(key, entry.data[key]);
+    }
+    return writer;
   }
 }
 
@@ -245,60 +351,6 @@ function stackComment(stack: TerraformStack, elements: readonly TerraformElement
   return { metadata, outputs };
 }
 
-/**
- * What `TerraformStack.toTerraform` returns, the general path, for any content. cdktf resolves the
- * merged stack once more at the end; everything merged from the elements is resolved already (resolving
- * is idempotent), so only what the stack's own overrides touched and the `"//"` block (which carries
- * `undefined`) are resolved again.
- */
-function toTerraformGeneral(stack: TerraformStack, elements: readonly TerraformElement[], resolver: StackPassResolver): Record<string, unknown> {
-  const tf: Record<string, unknown> = { '//': stackComment(stack, elements, resolver) };
-  for (const element of elements) deepMerge(tf, fastResolve(terraformFragment(element), resolver, true));
-  const overrides = rawOverridesOf(stack);
-  deepMerge(tf, overrides);
-  for (const key of new Set(['//', ...Object.keys(overrides)])) {
-    const resolved = fastResolve(tf[key], resolver, true);
-    if (resolved === undefined) delete tf[key];
-    else tf[key] = resolved;
-  }
-  return tf;
-}
-
-/** A value copied and resolved for writing in the writing pass, or `undefined` when only the general path can. */
-function preparedNow(stack: TerraformStack, value: Record<string, unknown>, resolver: StackPassResolver): PreparedFragment | undefined {
-  const prepared = prepareFragment(value, (token) => resolver.resolveString(token), arenaOf(stack));
-  return prepared && resolvePrepared(prepared, resolver) ? prepared : undefined;
-}
-
-/** The fast path: undefined when some content needs the general path. */
-function writeFast(stack: TerraformStack, elements: readonly TerraformElement[], resolver: StackPassResolver): StackDocumentWriter | undefined {
-  const writer = new StackDocumentWriter();
-  // cdktf starts from the "//" block and merges the elements into it; resolving it first is the same.
-  const comment = preparedNow(stack, { '//': stackComment(stack, elements, resolver) }, resolver);
-  if (!comment || !writer.add(comment)) return undefined;
-  for (const element of elements) {
-    // A copy whose tokens resolve differently now than while preparing is made again with the final values.
-    const copy = preparedCopies.get(element);
-    const prepared = copy && resolvePrepared(copy, resolver) ? copy : preparedNow(stack, terraformFragment(element), resolver);
-    if (!prepared || !writer.add(prepared)) return undefined;
-  }
-  const overrides = rawOverridesOf(stack);
-  const overridden = Object.keys(overrides);
-  if (overridden.length === 0) return writer;
-  // cdktf merges the stack's raw overrides, then resolves everything: resolve what they touched again.
-  if (!writer.mergeOverrides(overrides, deepMerge)) return undefined;
-  for (const key of new Set(['//', ...overridden])) {
-    if (writer.root[key] === undefined) {
-      writer.replace(key, undefined);
-      continue;
-    }
-    const entry = preparedNow(stack, { [key]: writer.root[key] }, resolver);
-    if (!entry) return undefined;
-    writer.replace(key, entry.data[key]);
-  }
-  return writer;
-}
-
 /** A stack's synthesized content, and its JSON as cdktf writes it. */
 export interface StackDocument {
   /** Which way it was built: `general` means some content needed cdktf's slower, general handling. */
@@ -307,41 +359,6 @@ export interface StackDocument {
   toTerraform(): Record<string, unknown>;
   /** Writes the JSON to a file. */
   writeFile(path: string): void;
-}
-
-/** One output buffer per process, reused by every stack written. */
-const output = new ByteBuffer();
-
-/**
- * The stack's document, the fast way where its content allows, otherwise the general path with the
- * general writer: the same result either way. What the preparing pass kept is released.
- */
-export function stackDocument(stack: TerraformStack): StackDocument {
-  const elements = terraformElements(stack);
-  const resolver = writingResolver(stack);
-  const fast = writeFast(stack, elements, resolver);
-  let document: StackDocument;
-  if (fast) {
-    document = {
-      path: 'fast',
-      toTerraform: () => fast.plain(),
-      writeFile: (file) => {
-        writeFileSync(file, output.view(0, fast.writeInto(output)));
-        // The document is written: its pieces' arena serves the next stack.
-        releaseArena(stack);
-      },
-    };
-  } else {
-    const tf = toTerraformGeneral(stack, elements, resolver);
-    document = { path: 'general', toTerraform: () => tf, writeFile: (file) => writeFileSync(file, stableJsonBytes(tf) ?? '') };
-  }
-  forgetStackFragments(stack);
-  return document;
-}
-
-/** What `TerraformStack.toTerraform` returns. */
-export function toTerraformFast(stack: TerraformStack): Record<string, unknown> {
-  return stackDocument(stack).toTerraform();
 }
 
 const ANNOTATION_LEVELS: readonly string[] = [AnnotationMetadataEntryType.INFO, AnnotationMetadataEntryType.WARN, AnnotationMetadataEntryType.ERROR];
@@ -358,13 +375,16 @@ export class FastStackSynthesizer implements IStackSynthesizer {
   /** How the stack's JSON was last built (tests check that the toolkit's stacks take the fast path). */
   lastPath: StackDocument['path'] | undefined;
 
-  constructor(private readonly stack: TerraformStack) {}
+  constructor(
+    private readonly stack: TerraformStack,
+    private readonly synthesis: FastSynthesis = new FastSynthesis(stack),
+  ) {}
 
   synthesize(session: ISynthesisSession): void {
     if (this.hclOutput) return cdktfStackSynthesizer(this.stack, this.continueOnErrorAnnotations, true).synthesize(session);
     const stack = this.stack;
     cdktfInvokeAspects(stack);
-    if (hasAspects(stack)) forgetStackFragments(stack);
+    this.synthesis.forgetIfAspects();
     if (stack.hasResourceMove()) {
       requireTerraformVersion(stack, '>=1.5', 'Resource move functionality is only supported for Terraform >=1.5. Please upgrade your Terraform version.');
     }
@@ -387,7 +407,7 @@ export class FastStackSynthesizer implements IStackSynthesizer {
     if (!this.continueOnErrorAnnotations && errors.length > 0) {
       throw cdktfAnnotationErrors(errors.map((a) => `[${a.constructPath}] ${a.message}`).join('\n'));
     }
-    const document = stackDocument(stack);
+    const document = this.synthesis.document();
     this.lastPath = document.path;
     document.writeFile(join(session.outdir, stackManifest.synthesizedStackPath));
   }

@@ -448,18 +448,27 @@ function writeValue(value: unknown, level: number, output: ByteBuffer): void {
  * `empties` are the value's empty containers, which json-stable-stringify breaks over two lines.
  */
 function nativeText(value: unknown, level: number, empties: readonly object[]): string {
-  // JSON.stringify writes empty containers as safe-stable-stringify (cdktf's fork) does.
-  if (!EMPTY_CONTAINERS_ON_TWO_LINES) return wrappedText(value, level);
-  for (const empty of empties) Object.defineProperty(empty, 'toJSON', { value: Array.isArray(empty) ? emptyArrayMarker : emptyObjectMarker, configurable: true });
-  markersWritten = 0;
+  // JSON.stringify writes empty containers as safe-stable-stringify (cdktf's fork) does; none to mark either.
+  if (!EMPTY_CONTAINERS_ON_TWO_LINES || empties.length === 0) return wrappedText(value, level);
+  // Markers for empty containers: JSON.stringify writes them as `"\u0000[]"` and `"\u0000{}"` and the
+  // count says how many it wrote (it calls `toJSON` only for what it writes). A data string can produce
+  // the same text only by holding a NUL character; then more markers are found than were written.
+  let written = 0;
+  const marker = (text: string) => () => {
+    written++;
+    return text;
+  };
+  const arrayMarker = marker('\u0000[]');
+  const objectMarker = marker('\u0000{}');
+  for (const empty of empties) Object.defineProperty(empty, 'toJSON', { value: Array.isArray(empty) ? arrayMarker : objectMarker, configurable: true });
   let text: string;
   try {
     text = wrappedText(value, level);
   } finally {
     for (const empty of empties) delete (empty as { toJSON?: unknown }).toJSON;
   }
-  if (markersWritten === 0) return text;
-  const edits = markerEdits(text, markersWritten);
+  if (written === 0) return text;
+  const edits = markerEdits(text, written);
   if (edits) return applyEdits(text, edits);
   // A data string held a NUL character: the plain text (markers removed above), edited by its shape.
   const plain = wrappedText(value, level);
@@ -487,20 +496,6 @@ function wrappedText(value: unknown, level: number): string {
   return text.slice(wrapper.prefix, text.length - wrapper.suffix);
 }
 
-/**
- * Markers for empty containers: JSON.stringify writes them as `"\u0000[]"` and `"\u0000{}"` and
- * counts them (it calls `toJSON` only for what it writes). A data string can produce the same text only
- * by holding a NUL character; then more markers are found than were written.
- */
-let markersWritten = 0;
-function emptyArrayMarker(): string {
-  markersWritten++;
-  return '\u0000[]';
-}
-function emptyObjectMarker(): string {
-  markersWritten++;
-  return '\u0000{}';
-}
 const MARKER_TEXTS = ['"\\u0000[]"', '"\\u0000{}"'];
 const MARKER_LENGTH = MARKER_TEXTS[0]!.length;
 

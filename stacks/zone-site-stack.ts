@@ -5,7 +5,7 @@ import { providerClassMode } from '../constructs/l1/light-resource';
 import { configureStateBackend } from '../constructs/cluster/state-backend';
 import { PlatformUnit } from '../constructs/platform/platform-unit';
 import type { DeploymentUnit, ProvinceModel } from '../model/platform-model';
-import { FastStackSynthesizer, prepareStackFast, toTerraformFast } from './fast-stack-synthesis';
+import { FastStackSynthesizer, FastSynthesis } from './fast-stack-synthesis';
 
 /**
  * One Terraform stack per zone and datacenter (`<env>-<zone>-<site>`). It only wires: state backend,
@@ -14,11 +14,13 @@ import { FastStackSynthesizer, prepareStackFast, toTerraformFast } from './fast-
  */
 export class ZoneSiteStack extends TerraformStack {
   readonly unit: DeploymentUnit;
+  /** This stack's fast synthesis: what its preparing pass keeps for its writing pass. */
+  private readonly fastSynthesis = new FastSynthesis(this);
 
   constructor(scope: Construct, province: ProvinceModel, unit: DeploymentUnit) {
     super(scope, unit.stackName);
     this.unit = unit;
-    if (providerClassMode() === 'light') this.synthesizer = new FastStackSynthesizer(this);
+    if (providerClassMode() === 'light') this.synthesizer = new FastStackSynthesizer(this, this.fastSynthesis);
     configureStateBackend(this, unit.stackName, unit.backend);
     new ClusterProviders(this, 'Cluster', { connection: unit.cluster });
     new PlatformUnit(this, 'Platform', { unit, province });
@@ -29,10 +31,10 @@ export class ZoneSiteStack extends TerraformStack {
   // Same output as cdktf's own synthesis, in one resolving pass (stacks/fast-stack-synthesis.ts).
   override prepareStack(): void {
     if (providerClassMode() === 'generated') super.prepareStack();
-    else prepareStackFast(this);
+    else this.fastSynthesis.prepare();
   }
 
   override toTerraform(): Record<string, unknown> {
-    return providerClassMode() === 'generated' ? (super.toTerraform() as Record<string, unknown>) : toTerraformFast(this);
+    return providerClassMode() === 'generated' ? (super.toTerraform() as Record<string, unknown>) : this.fastSynthesis.toTerraform();
   }
 }

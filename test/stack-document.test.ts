@@ -3,7 +3,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { roleV1 } from '../constructs/l1/kubernetes';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { FastStackSynthesizer, prepareStackFast, toTerraformFast } from '../stacks/fast-stack-synthesis';
+import { FastStackSynthesizer, FastSynthesis } from '../stacks/fast-stack-synthesis';
 import { expandEmptyContainers } from '../stacks/stack-document';
 import { stableStringify } from '../stacks/stable-json';
 import { ZoneSiteStack } from '../stacks/zone-site-stack';
@@ -15,17 +15,19 @@ import { ENVIRONMENTS_DIR, readTree, withTempDir } from './support/fixtures';
 
 /** A stack synthesized the toolkit's way (the same wiring as ZoneSiteStack). */
 class FastStack extends TerraformStack {
+  private readonly fastSynthesis = new FastSynthesis(this);
+
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.synthesizer = new FastStackSynthesizer(this);
+    this.synthesizer = new FastStackSynthesizer(this, this.fastSynthesis);
   }
 
   override prepareStack(): void {
-    prepareStackFast(this);
+    this.fastSynthesis.prepare();
   }
 
   override toTerraform(): Record<string, unknown> {
-    return toTerraformFast(this);
+    return this.fastSynthesis.toTerraform();
   }
 }
 
