@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { firstDeployStep, renderFirstDeploy, type StackJsonLike } from '../review/first-deploy';
 import { EnvironmentError, loadEnvironments } from '../model/load-environment';
 import { resolveProvince } from '../model/platform-model';
-import { planSwitchover, renderRunbook } from '../model/switchover';
+import { AlreadyActiveError, planSwitchover, renderRunbook } from '../model/switchover';
 import { parseActiveSite, projectRoot, readFlags, UsageError } from '../pipeline/options';
 
 function main(): void {
@@ -20,11 +20,7 @@ function main(): void {
     const [loaded] = loadEnvironments(join(projectRoot(), 'environments'), [envName]);
     process.stdout.write(renderRunbook(planSwitchover(resolveProvince(envName, loaded!.environment), to)));
   } catch (error) {
-    if (error instanceof EnvironmentError || error instanceof UsageError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    if (error instanceof Error && /already active/.test(error.message)) {
+    if (error instanceof EnvironmentError || error instanceof UsageError || error instanceof AlreadyActiveError) {
       console.error(error.message);
       process.exit(1);
     }

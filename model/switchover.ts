@@ -36,11 +36,16 @@ export interface SwitchoverPlan {
   readonly steps: readonly SwitchoverStep[];
 }
 
+/** A switchover asked for towards the site that is already active: nothing to plan. */
+export class AlreadyActiveError extends Error {
+  override readonly name = 'AlreadyActiveError';
+}
+
 /** Steps to move production from the province's active site to `to`. */
 export function planSwitchover(province: ProvinceModel, to: Site): SwitchoverPlan {
   const from = otherSite(to);
   if (province.activeSite !== from) {
-    throw new Error(`${province.envName}: site ${to} is already active; a switchover goes from the active site (${province.activeSite}) to the other one`);
+    throw new AlreadyActiveError(`${province.envName}: site ${to} is already active; a switchover goes from the active site (${province.activeSite}) to the other one`);
   }
   const unit = (zone: Zone, site: Site): DeploymentUnit => province.units.find((u) => u.zone === zone && u.site === site)!;
   const pairs: PairRef[] = ZONES.flatMap((zone) =>
