@@ -160,7 +160,7 @@ function runInPodRoot(root: string, mounts: Readonly<Record<string, string>>, va
     encoding: 'utf8',
     timeout: 120_000,
   });
-  if (run.status !== 0) throw new RestoreVerifyError(`the backup hook failed (exit ${run.status ?? run.signal}): ${(run.stderr || run.stdout).trim().split('\n').slice(-4).join(' | ')}`);
+  if (run.status !== 0) throw new RestoreVerifyError(`the backup in its pod failed (exit ${run.status ?? run.signal}): ${(run.stderr || run.stdout).trim().split('\n').slice(-4).join(' | ')}`);
 }
 
 export async function verifyRedisBackup(work: string, how: Damage = 'none', keys = 20_000, backup: RedisBackupRun = { kind: 'script', script: REDIS_BACKUP_SCRIPT }): Promise<RestoreResult> {
@@ -270,7 +270,26 @@ function psql(bin: string, port: number, socketDir: string, sql: string): string
 
 const ROWS_DIGEST = "SELECT count(*) || ' ' || md5(coalesce(string_agg(s::text, ',' ORDER BY id), '')) FROM settlement s";
 
-export async function verifyPostgresqlBackup(work: string, how: Damage = 'none', rows = 50_000, script = POSTGRESQL_BACKUP_SCRIPT): Promise<RestoreResult> {
+/**
+ * How the PostgreSQL backup is taken: the backup script with its variables, or the database backup job
+ * exactly as synthesized (its container's command and environment), run as the job runs in its pod: the
+ * environment it declares (the Secret's `username`/`password` filled with the scratch server's backup
+ * role) and nothing else but PATH, with its volume at `mountPath` of a private root. Its PGHOST and
+ * PGPORT must lead to the scratch server (127.0.0.1:15432), or the backup fails.
+ */
+export type PostgresqlBackupRun =
+  | { readonly kind: 'script'; readonly script: string }
+  | {
+      readonly kind: 'cron-job';
+      readonly command: readonly string[];
+      readonly env: readonly { readonly name: string; readonly value?: string; readonly secretKey?: string }[];
+      readonly mountPath: string;
+    };
+
+/** The scratch server the PostgreSQL backup is taken from. */
+export const POSTGRESQL_SOURCE = { host: '127.0.0.1', port: 15_432 } as const;
+
+export async function verifyPostgresqlBackup(work: string, how: Damage = 'none', rows = 50_000, backup: PostgresqlBackupRun = { kind: 'script', script: POSTGRESQL_BACKUP_SCRIPT }): Promise<RestoreResult> {
   const started = Date.now();
   const bin = postgresqlBin();
   const own = (path: string) => {
@@ -283,7 +302,7 @@ export async function verifyPostgresqlBackup(work: string, how: Damage = 'none',
   own(work);
   const sockets = own(join(work, 'sockets'));
   const sourceDir = join(work, 'source');
-  const sourcePort = 15_432;
+  const sourcePort = POSTGRESQL_SOURCE.port;
   const restorePort = 15_433;
   asPostgres(bin, ['initdb', '-D', sourceDir, '-A', 'trust', '--data-checksums', '-U', PG_USER], work);
   // The backup job connects over TCP with a password, as a role with the REPLICATION attribute.
@@ -300,8 +319,22 @@ export async function verifyPostgresqlBackup(work: string, how: Damage = 'none',
     const sourceContent = { count: Number(count), digest: digest! };
 
     const backupDir = own(join(work, 'backup'));
-    const backupFile = join(backupDir, 'base.tar.gz');
-    runScript(script, { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, PGHOST: '127.0.0.1', PGPORT: String(sourcePort), PGUSER: PG_BACKUP_USER, PGPASSWORD: PG_PASSWORD, BACKUP_DIR: backupDir, BACKUP_FILE: backupFile }, PG_USER);
+    let backupFile: string;
+    if (backup.kind === 'script') {
+      backupFile = join(backupDir, 'base.tar.gz');
+      runScript(backup.script, { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, PGHOST: POSTGRESQL_SOURCE.host, PGPORT: String(sourcePort), PGUSER: PG_BACKUP_USER, PGPASSWORD: PG_PASSWORD, BACKUP_DIR: backupDir, BACKUP_FILE: backupFile }, PG_USER);
+    } else {
+      const secrets: Record<string, string> = { username: PG_BACKUP_USER, password: PG_PASSWORD };
+      const variables: Record<string, string> = { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin` };
+      for (const entry of backup.env) {
+        const value = entry.value ?? (entry.secretKey !== undefined ? secrets[entry.secretKey] : undefined);
+        if (value === undefined) throw new RestoreVerifyError(`the backup job's variable ${entry.name} reads Secret key ${entry.secretKey ?? '(none)'}, which the backup role's Secret does not have (username, password)`);
+        variables[entry.name] = value;
+      }
+      runInPodRoot(join(work, 'pod-root'), { [backup.mountPath.replace(/^\//, '')]: backupDir }, variables, backup.command);
+      backupFile = join(backupDir, 'database.tar.gz');
+      if (!existsSync(backupFile)) throw new RestoreVerifyError(`the backup job succeeded but left no ${backup.mountPath}/database.tar.gz`);
+    }
     const backupBytes = statSync(backupFile).size;
 
     // Restore: unpack, verify against the backup's own manifest, start.

@@ -1,8 +1,8 @@
 /**
  * The backup commands, one per data-holding engine, with everything site-specific passed as variables,
  * so the same text is what the restore verification (`npm run restore-verify`, the restore drill) runs
- * against real servers. Redis's runs in each primary's Velero pre-backup hook (below); PostgreSQL's is
- * not scheduled by the toolkit yet (the business database's backup is open in #15).
+ * against real servers. Redis's runs in each primary's Velero pre-backup hook (below); PostgreSQL's in
+ * the business database's daily backup job (`databaseBackupJobCommand`, constructs/backup/database-backup.ts).
  *
  * Each engine's own dump, checked by the engine's own tool before the file leaves the pod:
  * - Redis: `redis-cli --rdb` (a full snapshot over the replication protocol, TLS as every client) and
@@ -48,4 +48,17 @@ export function redisBackupHookAnnotations(backupFile: string): Record<string, s
     'pre.hook.backup.velero.io/on-error': 'Fail',
     'pre.hook.backup.velero.io/timeout': '10m',
   };
+}
+
+/**
+ * The business database's backup job (a CronJob's container command): the PostgreSQL backup script
+ * against PGHOST/PGPORT with PGUSER/PGPASSWORD from the container's environment, working in
+ * `<mount>/work` and, only when every check passed, replacing `<mount>/database.tar.gz` with the new
+ * backup. A failed run leaves the previous backup in place and fails the job.
+ */
+export function databaseBackupJobCommand(mount: string): string[] {
+  const work = `${mount}/work`;
+  const wiring = ['set -eu', `export BACKUP_DIR=${work} BACKUP_FILE=${work}/database.tar.gz`, `rm -rf ${work}`, `mkdir -p ${work}`].join('\n');
+  const finish = [`mv ${work}/database.tar.gz ${mount}/database.tar.gz`, `rm -rf ${work}`, ''].join('\n');
+  return ['/bin/bash', '-c', `${wiring}\n${POSTGRESQL_BACKUP_SCRIPT}${finish}`];
 }

@@ -32,6 +32,28 @@ export interface BackupStore {
   readonly credentialsSecret: string;
 }
 
+/** Where the database backup job keeps its work and the latest backup, on its own volume. */
+export const DATABASE_BACKUP_MOUNT = '/backup';
+export const DATABASE_BACKUP_DEFAULTS = { credentialsSecret: 'hsa-db-backup', volumeGiB: 100 } as const;
+
+/**
+ * The business database's daily backup at one site: the toolkit's PostgreSQL backup command
+ * (model/backup-commands.ts) against this site's database, an hour before Velero's backup, onto a
+ * volume of the middleware namespace that the Velero backup then copies off site.
+ */
+export interface DatabaseBackupPlan {
+  /**
+   * This site's database instance (its address at this site, `middlewareVips.database`), not the stable
+   * name, which resolves to the active site: each site backs up its own copy, the standby's from the
+   * streaming replica, so neither backup loads the other site or the link.
+   */
+  readonly host: string;
+  readonly port: number;
+  readonly schedule: string;
+  readonly credentialsSecret: string;
+  readonly volumeGiB: number;
+}
+
 export interface BackupPlan {
   readonly store: BackupStore;
   /** `<env>/<zone>-<site>`: this cluster's backups inside the bucket. */
@@ -41,9 +63,28 @@ export interface BackupPlan {
   /** Namespaces backed up, objects and volumes. */
   readonly namespaces: readonly string[];
   readonly chartVersion: string;
+  /** Present where the zone uses the business database and the environment declares it. */
+  readonly database?: DatabaseBackupPlan;
 }
 
-export function planBackup(envName: string, settings: BackupSettings, zone: Zone, site: Site, namespaces: readonly string[]): BackupPlan {
+/**
+ * An hour before a daily cron (`M H * * *` with a numeric hour), so a dump is on its volume when
+ * Velero copies it; any other daily schedule is used as it is (the dump then waits a day).
+ */
+export function hourBefore(schedule: string): string {
+  const [minute, hour, ...rest] = schedule.split(' ');
+  if (!/^\d+$/.test(hour ?? '')) return schedule;
+  return [minute, String((Number(hour) + 23) % 24), ...rest].join(' ');
+}
+
+export function planBackup(
+  envName: string,
+  settings: BackupSettings,
+  zone: Zone,
+  site: Site,
+  namespaces: readonly string[],
+  database?: { readonly host: string; readonly port: number; readonly settings?: { readonly credentialsSecret?: string; readonly volumeGiB?: number } },
+): BackupPlan {
   const at = otherSite(site);
   const store = settings.stores[at];
   const url = new URL(store.endpoint);
@@ -62,5 +103,16 @@ export function planBackup(envName: string, settings: BackupSettings, zone: Zone
     retentionDays: settings.retentionDays ?? BACKUP_DEFAULTS.retentionDays,
     namespaces,
     chartVersion: VELERO_CHART_VERSION,
+    ...(database
+      ? {
+          database: {
+            host: database.host,
+            port: database.port,
+            schedule: hourBefore(settings.schedule ?? BACKUP_DEFAULTS.schedule),
+            credentialsSecret: database.settings?.credentialsSecret ?? DATABASE_BACKUP_DEFAULTS.credentialsSecret,
+            volumeGiB: database.settings?.volumeGiB ?? DATABASE_BACKUP_DEFAULTS.volumeGiB,
+          },
+        }
+      : {}),
   };
 }

@@ -32,6 +32,8 @@ export const IMAGES = {
   fastdfs: { name: 'fastdfs', tag: 'V6.13.0' },
   /** vmware-tanzu/velero 12.1.0: the chart's image (server and node agent). */
   velero: { name: 'velero', tag: 'v1.18.1' },
+  /** The business database's backup job: pg_basebackup and pg_verifybackup 17 (bitnami/postgresql 17.1.0 chart's image; a client takes backups of servers of its major version and older). */
+  postgresql: { name: 'postgresql', tag: '17.6.0-debian-12-r4' },
   /** Velero's object-store plugin for S3-compatible stores: v1.14.x is the line for Velero 1.18.x (the plugin's compatibility table). */
   veleroPluginForAws: { name: 'velero-plugin-for-aws', tag: 'v1.14.0' },
 } as const;

@@ -87,6 +87,21 @@ export const middlewareSchema = z.strictObject({
       product: z.literal('postgresql'),
       /** @default 5432 */
       port: z.number().int().min(1).max(65535).optional(),
+      /**
+       * Its daily backup, taken at each site from that site's database when the environment has
+       * `backup` (pg_basebackup, checked with pg_verifybackup, kept on a volume Velero copies off site).
+       */
+      backup: z
+        .strictObject({
+          /**
+           * Existing Secret in the middleware namespace with keys `username` and `password`: a role with
+           * the REPLICATION attribute that pg_hba.conf admits for replication from the cluster. @default "hsa-db-backup"
+           */
+          credentialsSecret: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' }).optional(),
+          /** Size of the volume holding the latest backup while it is taken (the database's size, twice). @default 100 */
+          volumeGiB: z.number().int().min(1).max(65536).optional(),
+        })
+        .optional(),
     })
     .optional(),
 });

@@ -211,7 +211,20 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
       kafkaClients,
       ...(env.middleware ? { settings: env.middleware } : {}),
     }),
-    ...(env.backup ? { backupPlan: planBackup(envName, env.backup, zone, site, [PLATFORM_NAMESPACES.middleware]) } : {}),
+    ...(env.backup
+      ? {
+          backupPlan: planBackup(
+            envName,
+            env.backup,
+            zone,
+            site,
+            [PLATFORM_NAMESPACES.middleware],
+            env.middleware?.database && middlewareUsedInZone(env, zone).includes('database')
+              ? { host: zoneSite.middlewareVips.database!, port: middlewarePorts(env.middleware).database, ...(env.middleware.database.backup ? { settings: env.middleware.database.backup } : {}) }
+              : undefined,
+          ),
+        }
+      : {}),
   };
 }
 

@@ -3,8 +3,8 @@
  * values in `npm run conformance` (vmware-tanzu/velero rendered at its pinned version, values schema
  * included); the commands the hooks run are restore-verified with real servers by the restore drill.
  */
-import { REDIS_BACKUP_SCRIPT } from '../model/backup-commands';
-import { REDIS_HOOK_BACKUP_FILE } from '../model/backup-plan';
+import { databaseBackupJobCommand, POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT } from '../model/backup-commands';
+import { DATABASE_BACKUP_MOUNT, hourBefore, REDIS_HOOK_BACKUP_FILE } from '../model/backup-plan';
 import { environmentJson, loadEnvironment, parseJson, synthesizeStacks, type SynthesizedStack } from './support/fixtures';
 
 interface VeleroValues {
@@ -68,4 +68,65 @@ test('backups are not attested any more: the old attestation fields are refused 
   const byName = environmentJson();
   ((byName.backup as { stores: { A: { endpoint: string } } }).stores.A.endpoint = 'https://s3.example.internal');
   expect(() => parseJson(byName)).toThrow(/backup\.stores\.A\.endpoint: received "https:\/\/s3\.example\.internal"; expected an S3 endpoint at an IPv4 address/);
+});
+
+interface CronJobBody {
+  metadata: { name: string; namespace: string };
+  spec: {
+    schedule: string;
+    concurrency_policy: string;
+    job_template: { spec: { template: { spec: { container: { image: string; command: string[]; env: { name: string; value?: string; value_from?: { secret_key_ref: { name: string; key: string } } }[]; volume_mount: { mount_path: string }[] }[]; volume: { persistent_volume_claim: { claim_name: string } }[] } } } };
+  };
+}
+
+describe('the business database (middleware.database) is backed up at each site where it is used', () => {
+  const jobs = (stack: SynthesizedStack) => Object.values(stack.resource.kubernetes_cron_job_v1 ?? {}) as unknown as CronJobBody[];
+
+  test('daily, an hour before Velero, with the restore drill\'s PostgreSQL script, this site\'s own database instance, the role from an existing Secret, onto a volume Velero copies off site', () => {
+    for (const site of ['a', 'b']) {
+      const stack = stacks.get(`demo-core-${site}`)!;
+      const [job] = jobs(stack);
+      expect(job).toBeDefined();
+      expect(job!.spec.schedule).toBe('0 1 * * *');
+      expect(job!.spec.concurrency_policy).toBe('Forbid');
+      const pod = job!.spec.job_template.spec.template.spec;
+      const container = pod.container[0]!;
+      expect(container.command).toEqual(databaseBackupJobCommand(DATABASE_BACKUP_MOUNT));
+      expect(container.command[2]).toContain(POSTGRESQL_BACKUP_SCRIPT);
+      expect(container.image).toBe('registry.demo.hsa.internal/hsa/postgresql:17.6.0-debian-12-r4');
+      const env = Object.fromEntries(container.env.map((e) => [e.name, e.value ?? e.value_from!.secret_key_ref]));
+      // This site's own instance (the stable name would lead both sites to the active one).
+      expect(env).toEqual({ PGHOST: site === 'a' ? '10.10.2.40' : '10.20.2.40', PGPORT: '5432', PGUSER: { name: 'hsa-db-backup', key: 'username' }, PGPASSWORD: { name: 'hsa-db-backup', key: 'password' } });
+      expect(container.volume_mount[0]!.mount_path).toBe(DATABASE_BACKUP_MOUNT);
+      const claim = Object.values(stack.resource.kubernetes_persistent_volume_claim_v1 ?? {}).find((c) => (c.metadata as { name: string }).name === 'database-backup')!;
+      expect(claim).toMatchObject({ lifecycle: { prevent_destroy: true }, spec: { resources: { requests: { storage: '100Gi' } } } });
+      // The namespace the job and its volume live in is the one Velero's daily schedule backs up, volumes included.
+      expect(job!.metadata.namespace).toContain('Platform_Middleware_Namespace');
+      const velero = JSON.parse((releases(stack, 'velero')[0]!.values as string[])[0]!) as VeleroValues;
+      expect(velero.schedules.daily!.template.includedNamespaces).toEqual(['hsa-middleware']);
+    }
+    // The public zone uses no database: no job there.
+    expect(jobs(stacks.get('demo-public-a')!)).toEqual([]);
+  });
+
+  test('none without a backup target or without a declared database; settings and port from the environment', () => {
+    const withoutBackup = environmentJson('demo');
+    delete withoutBackup.backup;
+    expect(jobs(synthesizeStacks([parseJson(withoutBackup)]).get('demo-core-a')!)).toEqual([]);
+    const configured = environmentJson('demo');
+    (configured.middleware as { database: object }).database = { product: 'postgresql', port: 15432, backup: { credentialsSecret: 'pg-backup', volumeGiB: 500 } };
+    (configured.backup as { schedule?: string }).schedule = '30 0 * * *';
+    const stack = synthesizeStacks([parseJson(configured)]).get('demo-core-a')!;
+    const [job] = jobs(stack);
+    expect(job!.spec.schedule).toBe('30 23 * * *');
+    const env = job!.spec.job_template.spec.template.spec.container[0]!.env;
+    expect(env.find((e) => e.name === 'PGPORT')!.value).toBe('15432');
+    expect(env.find((e) => e.name === 'PGPASSWORD')!.value_from!.secret_key_ref.name).toBe('pg-backup');
+  });
+
+  test('an hour before a daily schedule; a schedule without a numeric hour is kept as it is', () => {
+    expect(hourBefore('0 2 * * *')).toBe('0 1 * * *');
+    expect(hourBefore('15 0 * * *')).toBe('15 23 * * *');
+    expect(hourBefore('0 */12 * * *')).toBe('0 */12 * * *');
+  });
 });

@@ -19,6 +19,7 @@ import { manifestFieldManagerToTerraform, manifestTimeoutsToTerraform, manifestW
 import { serviceAccountV1ImagePullSecretToTerraform, serviceAccountV1MetadataToTerraform, serviceAccountV1SecretToTerraform, serviceAccountV1TimeoutsToTerraform, type ServiceAccountV1Config } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { persistentVolumeClaimV1MetadataToTerraform, persistentVolumeClaimV1SpecToTerraform, persistentVolumeClaimV1TimeoutsToTerraform, type PersistentVolumeClaimV1Config } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
 import { secretV1MetadataToTerraform, secretV1TimeoutsToTerraform, type SecretV1Config } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { cronJobV1MetadataToTerraform, cronJobV1SpecToTerraform, cronJobV1TimeoutsToTerraform, type CronJobV1Config } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
 import { anyToTerraform, booleanToTerraform, hashMapper, listMapper, numberToTerraform, stringToTerraform } from 'cdktf';
 import { lightFactory, type ProviderInfo } from './light-resource';
 
@@ -222,6 +223,19 @@ export const persistentVolumeClaimV1 = lightFactory<PersistentVolumeClaimV1Confi
     timeouts: persistentVolumeClaimV1TimeoutsToTerraform(c.timeouts),
   }),
   generated: () => (require('@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1') as typeof import('@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1')).PersistentVolumeClaimV1,
+});
+
+/** `kubernetes_cron_job_v1` */
+export const cronJobV1 = lightFactory<CronJobV1Config>({
+  terraformResourceType: 'kubernetes_cron_job_v1',
+  provider: KUBERNETES,
+  attributes: (c) => ({
+    id: stringToTerraform(c.id),
+    metadata: cronJobV1MetadataToTerraform(c.metadata),
+    spec: cronJobV1SpecToTerraform(c.spec),
+    timeouts: cronJobV1TimeoutsToTerraform(c.timeouts),
+  }),
+  generated: () => (require('@cdktf/provider-kubernetes/lib/cron-job-v1') as typeof import('@cdktf/provider-kubernetes/lib/cron-job-v1')).CronJobV1,
 });
 
 /** `kubernetes_secret_v1` */

@@ -1,5 +1,6 @@
-import { REDIS_HOOK_BACKUP_FILE } from '../../model/backup-plan';
+import { DATABASE_BACKUP_MOUNT, REDIS_HOOK_BACKUP_FILE } from '../../model/backup-plan';
 import { BackupSet } from '../backup/backup-set';
+import { DatabaseBackup } from '../backup/database-backup';
 import { Construct } from 'constructs';
 import { middlewareClientPorts, serviceDnsName, SITE_LABEL, type DeploymentUnit, type ProvinceModel } from '../../model/platform-model';
 import { PLATFORM_NAMESPACES } from '../../model/topology';
@@ -13,6 +14,7 @@ import { GATEWAY_PROXY_PORT, LISTENER_PORT, PEER_LISTENER_PORT, planLoadBalancer
 import { credentialPlaceholder, DEFAULT_GATEKEEPER_PORT, kongConfig } from '../../model/gateway-config';
 import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from '../../model/catalog';
 import { PORTS } from '../../model/middleware-model';
+import { imageReference } from '../../model/images';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { BusinessApplication } from '../apps/business-application';
 import { TenantNamespace } from '../tenancy/tenant-namespace';
@@ -95,6 +97,20 @@ export class PlatformUnit extends Construct {
       ...(unit.backupPlan ? { redisBackupFile: REDIS_HOOK_BACKUP_FILE } : {}),
     });
     if (unit.backupPlan) new BackupSet(this, 'Backup', { plan: unit.backupPlan, zone: unit.zone, site: unit.site, source, apiServer: unit.apiServer });
+    const databaseBackup = unit.backupPlan?.database;
+    if (databaseBackup) {
+      // In the middleware namespace: Velero's daily backup of it copies the volume off site.
+      new DatabaseBackup(this, 'DatabaseBackup', {
+        namespace: this.middleware.namespaceName,
+        host: databaseBackup.host,
+        port: databaseBackup.port,
+        schedule: databaseBackup.schedule,
+        credentialsSecret: databaseBackup.credentialsSecret,
+        volumeGiB: databaseBackup.volumeGiB,
+        mountPath: DATABASE_BACKUP_MOUNT,
+        image: imageReference(source.imageRegistry, source.imagePath, 'postgresql'),
+      });
+    }
     // Least privilege: a tenant namespace reaches only the middleware its applications use, in this
     // cluster or across the datacenter link at the active site's addresses (stable names resolve
     // there), on those middleware's ports. A namespace whose applications use none (a development

@@ -3,14 +3,15 @@
  * unchanged (backup/restore-verify.ts, what `npm run restore-verify` runs). Every restore must equal its
  * source; a truncated or corrupted backup must be refused by the engine's own tools; a broken backup
  * script must fail the drill. The Velero pre-backup hook is run as synthesized for the demo's Redis
- * primaries (its command array from the release's pod annotations), as the hook runs in the pod.
+ * primaries (its command array from the release's pod annotations), as the hook runs in the pod; the
+ * business database's backup job as synthesized (its CronJob's command and environment), as in its pod.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyPostgresqlBackup, verifyRedisBackup, type Damage, type RestoreResult } from '../../backup/restore-verify';
+import { POSTGRESQL_SOURCE, verifyPostgresqlBackup, verifyRedisBackup, type Damage, type PostgresqlBackupRun, type RestoreResult } from '../../backup/restore-verify';
 import { POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT } from '../../model/backup-commands';
-import { loadEnvironment, synthesizeStacks } from '../support/fixtures';
+import { environmentJson, loadEnvironment, parseJson, synthesizeStacks } from '../support/fixtures';
 
 jest.setTimeout(300_000);
 
@@ -46,7 +47,7 @@ test.each<['redis' | 'postgresql', Damage, RegExp]>([
 
 test.each<[string, (work: string) => Promise<RestoreResult>, RegExp]>([
   ['redis without TLS (the servers listen on TLS only)', (work) => verifyRedisBackup(work, 'none', 1000, { kind: 'script', script: REDIS_BACKUP_SCRIPT.replace('--tls --cacert "$REDIS_TLS_CA_FILE" ', '') }), /the backup script failed/],
-  ['postgresql without its WAL (-X none)', (work) => verifyPostgresqlBackup(work, 'none', 1000, POSTGRESQL_BACKUP_SCRIPT.replace('-X stream', '-X none')), /the backup script failed .*pg_verifybackup/],
+  ['postgresql without its WAL (-X none)', (work) => verifyPostgresqlBackup(work, 'none', 1000, { kind: 'script', script: POSTGRESQL_BACKUP_SCRIPT.replace('-X stream', '-X none') }), /the backup script failed .*pg_verifybackup/],
 ])('fails with a broken backup script: %s', async (_what, run, failure) => {
   const error = await inScratch(run).then(
     () => undefined,
@@ -71,5 +72,44 @@ test("the Velero pre-backup hook of a Redis primary, as synthesized, takes a dum
     () => undefined,
     (e: Error) => e,
   );
-  expect(error?.message).toMatch(/the backup hook failed/);
+  expect(error?.message).toMatch(/the backup in its pod failed/);
+});
+
+/**
+ * The database backup job of demo-core-a as synthesized, for a demo whose site-A database is the drill's
+ * scratch PostgreSQL (its address and port declared in the environment, as a province declares its own).
+ */
+function synthesizedDatabaseJob(): PostgresqlBackupRun & { kind: 'cron-job' } {
+  const env = environmentJson('demo');
+  ((env.sites as Record<string, { zones: { core: { middlewareVips: Record<string, string> } } }>).A!.zones.core.middlewareVips).database = POSTGRESQL_SOURCE.host;
+  (env.middleware as { database: object }).database = { product: 'postgresql', port: POSTGRESQL_SOURCE.port };
+  const stack = synthesizeStacks([parseJson(env)]).get('demo-core-a')!;
+  type Container = { command: string[]; env: { name: string; value?: string; value_from?: { secret_key_ref: { key: string } } }[]; volume_mount: { mount_path: string }[] };
+  const jobs = Object.values(stack.resource.kubernetes_cron_job_v1 ?? {}) as unknown as { spec: { job_template: { spec: { template: { spec: { container: Container[] } } } } } }[];
+  if (jobs.length !== 1) throw new Error(`expected one database backup job in demo-core-a, found ${jobs.length}`);
+  const container = jobs[0]!.spec.job_template.spec.template.spec.container[0]!;
+  return {
+    kind: 'cron-job',
+    command: container.command,
+    env: container.env.map((e) => ({ name: e.name, ...(e.value !== undefined ? { value: e.value } : {}), ...(e.value_from ? { secretKey: e.value_from.secret_key_ref.key } : {}) })),
+    mountPath: container.volume_mount[0]!.mount_path,
+  };
+}
+
+test('the database backup job, as synthesized, takes a backup that restores identical; broken, it fails on pg_verifybackup', async () => {
+  const job = synthesizedDatabaseJob();
+  const result = await inScratch((work) => verifyPostgresqlBackup(work, 'none', 20_000, job));
+  console.log(`database backup job as synthesized: ${result.source.count} rows, backup ${result.backupBytes} bytes at ${job.mountPath}/database.tar.gz, restored ${result.restored?.count}`);
+  expect(result.refusal).toBeUndefined();
+  expect(result.restored).toEqual(result.source);
+
+  // Without the WAL the backup cannot be verified: the job fails before anything replaces the last backup.
+  const broken = { ...job, command: job.command.map((part) => part.replace('-X stream', '-X none')) };
+  expect(broken.command).not.toEqual(job.command);
+  const error = await inScratch((work) => verifyPostgresqlBackup(work, 'none', 1000, broken)).then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  console.log(`database backup job without its WAL: ${error?.message ?? 'passed'}`);
+  expect(error?.message).toMatch(/failed .*pg_verifybackup/);
 });
