@@ -254,6 +254,8 @@ export type SupportingServicePlan =
 /** The business database of a zone as a DR pair (PostgreSQL streaming replication, promoted by its DBA). */
 export interface DatabasePlan {
   readonly address: Endpoint;
+  /** What the database is; `other` is checked through the command its DBA supplies. */
+  readonly product: { readonly kind: 'postgresql' } | { readonly kind: 'other'; readonly name: string; readonly checkCommand: readonly string[] };
 }
 
 export interface MiddlewarePlan {
@@ -361,7 +363,10 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
 
   const database: DatabasePlan | undefined =
     uses('database') && settings?.database
-      ? { address: { host: vip('database', site), port: middlewarePorts(settings).database } }
+      ? {
+          address: { host: vip('database', site), port: middlewarePorts(settings).database },
+          product: settings.database.product === 'postgresql' ? { kind: 'postgresql' as const } : { kind: 'other' as const, name: settings.database.name, checkCommand: settings.database.check.command },
+        }
       : undefined;
 
   const supporting: SupportingServicePlan[] = [];

@@ -83,26 +83,45 @@ export const middlewareSchema = z.strictObject({
    * @default - the switchover does not check the database
    */
   database: z
-    .strictObject({
-      product: z.literal('postgresql'),
-      /** @default 5432 */
-      port: z.number().int().min(1).max(65535).optional(),
-      /**
-       * Its daily backup, taken at each site from that site's database when the environment has
-       * `backup` (pg_basebackup, checked with pg_verifybackup, kept on a volume Velero copies off site).
-       */
-      backup: z
-        .strictObject({
-          /**
-           * Existing Secret in the middleware namespace with keys `username` and `password`: a role with
-           * the REPLICATION attribute that pg_hba.conf admits for replication from the cluster. @default "hsa-db-backup"
-           */
-          credentialsSecret: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' }).optional(),
-          /** Size of the volume holding the latest backup while it is taken (the database's size, twice). @default 100 */
-          volumeGiB: z.number().int().min(1).max(65536).optional(),
-        })
-        .optional(),
-    })
+    .discriminatedUnion('product', [
+      z.strictObject({
+        product: z.literal('postgresql'),
+        /** @default 5432 */
+        port: z.number().int().min(1).max(65535).optional(),
+        /**
+         * Its daily backup, taken at each site from that site's database when the environment has
+         * `backup` (pg_basebackup, checked with pg_verifybackup, kept on a volume Velero copies off site).
+         */
+        backup: z
+          .strictObject({
+            /**
+             * Existing Secret in the middleware namespace with keys `username` and `password`: a role with
+             * the REPLICATION attribute that pg_hba.conf admits for replication from the cluster. @default "hsa-db-backup"
+             */
+            credentialsSecret: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' }).optional(),
+            /** Size of the volume holding the latest backup while it is taken (the database's size, twice). @default 100 */
+            volumeGiB: z.number().int().min(1).max(65536).optional(),
+          })
+          .optional(),
+      }),
+      z.strictObject({
+        /** Another product (Oracle, DM, KingbaseES, GaussDB...), checked through a command its DBA supplies. */
+        product: z.literal('other'),
+        /** What it is, for the reports and the journal, e.g. "DM8". */
+        name: z.string().min(1),
+        port: z.number().int().min(1).max(65535),
+        /**
+         * The replication check: a command (program and arguments, no shell) the switchover runs on the
+         * operator's machine once per server and step, with HSA_DB_HOST, HSA_DB_PORT, HSA_DB_USER and
+         * HSA_DB_PASSWORD set. It prints one JSON object: `role` ("primary" or "standby"), `position` (a
+         * non-negative integer, as a decimal string or number: how far its log is, comparable between
+         * the two servers), on a primary `streaming` (`[{address, state, position}]`, state "streaming"
+         * when a standby receives), on a standby `replayAgeSeconds` when known, and `readOnly` (true
+         * once its DBA demoted it). docs/disaster-recovery.md has an example.
+         */
+        check: z.strictObject({ command: z.array(z.string().min(1)).min(1) }),
+      }),
+    ], { error: 'expected product "postgresql", or "other" (another product, with a name, a port and a check command its DBA supplies)' })
     .optional(),
 });
 

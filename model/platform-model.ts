@@ -219,7 +219,8 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
             zone,
             site,
             [PLATFORM_NAMESPACES.middleware],
-            env.middleware?.database && middlewareUsedInZone(env, zone).includes('database')
+            // The toolkit's backup command is PostgreSQL's; another product's backup stays with its vendor tool.
+            env.middleware?.database?.product === 'postgresql' && middlewareUsedInZone(env, zone).includes('database')
               ? { host: zoneSite.middlewareVips.database!, port: middlewarePorts(env.middleware).database, ...(env.middleware.database.backup ? { settings: env.middleware.database.backup } : {}) }
               : undefined,
           ),

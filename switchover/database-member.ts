@@ -1,11 +1,13 @@
 /**
- * What the switchover reads from one PostgreSQL server of the business
- * database's DR pair. The database lives outside the clusters and its vendor or DBA promotes it; the
+ * What the switchover reads from one server of the business database's DR pair: PostgreSQL directly,
+ * another product through the check command its DBA supplies (`commandProbe`). The database lives outside the clusters and its vendor or DBA promotes it; the
  * switchover checks it like the other pairs: on the primary `pg_stat_replication` (which standbys
  * stream, up to which LSN they replayed), on the standby `pg_last_wal_replay_lsn()` and the age of the
  * last replayed transaction, and whether a server is still in recovery (a standby) or writable.
  */
+import { execFile } from 'node:child_process';
 import { Client } from 'pg';
+import { z } from 'zod';
 
 export interface DatabaseTarget {
   readonly host: string;
@@ -63,4 +65,66 @@ export function databaseReplicationState(target: DatabaseTarget): Promise<Databa
 /** `default_transaction_read_only` of a server: on once its DBA has demoted it for a planned switchover. */
 export function databaseReadOnly(target: DatabaseTarget): Promise<boolean> {
   return withDatabase(target, async (client) => (await client.query<{ value: string }>("SELECT current_setting('default_transaction_read_only') AS value")).rows[0]!.value === 'on');
+}
+
+/** How the switchover reads one product's servers. */
+export interface DatabaseProbe {
+  state(target: DatabaseTarget): Promise<DatabaseReplicationState>;
+  /** Whether the server refuses writes (a standby, or a primary its DBA demoted). */
+  readOnly(target: DatabaseTarget): Promise<boolean>;
+}
+
+export const POSTGRESQL_PROBE: DatabaseProbe = { state: databaseReplicationState, readOnly: databaseReadOnly };
+
+const position = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+/** What a product's check command prints (middleware.database.check of the environment). */
+const checkOutput = z.object({
+  role: z.enum(['primary', 'standby']),
+  position,
+  streaming: z.array(z.object({ address: z.string(), state: z.string(), position })).optional(),
+  replayAgeSeconds: z.number().nonnegative().optional(),
+  readOnly: z.boolean().optional(),
+});
+
+/**
+ * Another product's servers, read through the check command its DBA supplies: run without a shell on
+ * the operator's machine, with the server and the login in HSA_DB_* variables (never on its command
+ * line), bounded to 15 s. Output that is not the agreed JSON is an error naming the command and the field.
+ */
+export function commandProbe(name: string, command: readonly string[]): DatabaseProbe {
+  const run = (target: DatabaseTarget) =>
+    new Promise<z.infer<typeof checkOutput>>((resolve, reject) => {
+      const env = { ...process.env, HSA_DB_HOST: target.host, HSA_DB_PORT: String(target.port), HSA_DB_USER: target.user, HSA_DB_PASSWORD: target.password };
+      execFile(command[0]!, command.slice(1), { env, timeout: 15_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+        const shown = `${name} check command (${command[0]}) for ${target.host}:${target.port}`;
+        if (error) return reject(new Error(`${shown} failed: ${(stderr || error.message).trim().split('\n').slice(-2).join(' | ')}`));
+        let json: unknown;
+        try {
+          json = JSON.parse(stdout);
+        } catch {
+          return reject(new Error(`${shown} printed no JSON object (received "${stdout.trim().slice(0, 80)}"); expected {"role": "primary"|"standby", "position": ...}`));
+        }
+        const parsed = checkOutput.safeParse(json);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          return reject(new Error(`${shown} printed ${issue.path.join('.') || 'an object'} that does not fit: ${issue.message}; expected role, position, streaming on a primary (middleware.database.check)`));
+        }
+        resolve(parsed.data);
+      });
+    });
+  return {
+    async state(target) {
+      const out = await run(target);
+      return {
+        standby: out.role === 'standby',
+        lsn: out.position,
+        streaming: (out.streaming ?? []).map((s) => ({ address: s.address, state: s.state, replayLsn: s.position })),
+        ...(out.replayAgeSeconds !== undefined ? { replayAgeSeconds: out.replayAgeSeconds } : {}),
+      };
+    },
+    async readOnly(target) {
+      const out = await run(target);
+      return out.role === 'standby' || out.readOnly === true;
+    },
+  };
 }

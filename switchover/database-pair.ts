@@ -15,7 +15,7 @@
  */
 import type { ProvinceModel } from '../model/platform-model';
 import { ZONES, otherSite, type Site, type Zone } from '../model/topology';
-import { databaseReadOnly, databaseReplicationState, type DatabaseReplicationState, type DatabaseTarget } from './database-member';
+import { commandProbe, POSTGRESQL_PROBE, type DatabaseProbe, type DatabaseReplicationState, type DatabaseTarget } from './database-member';
 import type { StepResult } from './kafka-pair';
 
 export interface DatabaseAccess {
@@ -25,6 +25,10 @@ export interface DatabaseAccess {
 
 export interface DatabasePairRef {
   readonly zone: Zone;
+  /** How its servers are read: PostgreSQL's own views, or the product's check command. */
+  readonly probe: DatabaseProbe;
+  /** What it is, for messages: "PostgreSQL", or the name the environment gives. */
+  readonly product: string;
   readonly address: Readonly<Record<Site, { readonly host: string; readonly port: number }>>;
   /** How to log in; absent in a dry run, which reaches no server. */
   readonly access?: DatabaseAccess;
@@ -38,7 +42,9 @@ export function databasePairsOf(province: ProvinceModel, access?: DatabaseAccess
     const at = (site: Site) => province.units.find((u) => u.zone === zone && u.site === site)?.middlewarePlan.database;
     const [a, b] = [at('A'), at('B')];
     if (!a || !b) return [];
-    return [{ zone, address: { A: a.address, B: b.address }, ...(access ? { access } : {}) }];
+    const probe = a.product.kind === 'postgresql' ? POSTGRESQL_PROBE : commandProbe(a.product.name, a.product.checkCommand);
+    const product = a.product.kind === 'postgresql' ? 'PostgreSQL' : a.product.name;
+    return [{ zone, probe, product, address: { A: a.address, B: b.address }, ...(access ? { access } : {}) }];
   });
 }
 
@@ -47,7 +53,7 @@ function target(pair: DatabasePairRef, site: Site): DatabaseTarget {
   return { ...pair.address[site], ...pair.access };
 }
 
-const state = (pair: DatabasePairRef, site: Site): Promise<DatabaseReplicationState | Error> => databaseReplicationState(target(pair, site)).catch((e: Error) => e);
+const state = (pair: DatabasePairRef, site: Site): Promise<DatabaseReplicationState | Error> => pair.probe.state(target(pair, site)).catch((e: Error) => e);
 const where = (pair: DatabasePairRef, site: Site) => `${databasePairName(pair)} at ${site} (${pair.address[site].host}:${pair.address[site].port})`;
 
 export async function checkDatabasePair(pair: DatabasePairRef, from: Site, to: Site, siteLost: boolean): Promise<{ problems: string[]; data: Record<string, unknown> }> {
@@ -88,14 +94,15 @@ export async function databaseCaughtUp(pair: DatabasePairRef, from: Site, to: Si
 export async function databasePromoted(pair: DatabasePairRef, from: Site, to: Site, siteLost: boolean): Promise<StepResult> {
   if (!siteLost) {
     const oldSide = await state(pair, from);
-    const demoted = !(oldSide instanceof Error) && (oldSide.standby || (await databaseReadOnly(target(pair, from)).catch(() => false)));
+    const demoted = !(oldSide instanceof Error) && (oldSide.standby || (await pair.probe.readOnly(target(pair, from)).catch(() => false)));
     if (!demoted) {
-      return { status: 'waiting', message: `${where(pair, from)} still takes writes: its DBA demotes it (read-only: ALTER SYSTEM SET default_transaction_read_only = on and a reload), then run again` };
+      const how = pair.probe === POSTGRESQL_PROBE ? 'read-only: ALTER SYSTEM SET default_transaction_read_only = on and a reload' : `with ${pair.product}'s own tool, until its check command says readOnly`;
+      return { status: 'waiting', message: `${where(pair, from)} still takes writes: its DBA demotes it (${how}), then run again` };
     }
   }
   const newSide = await state(pair, to);
   if (newSide instanceof Error) return { status: 'waiting', message: `${where(pair, to)} does not answer (${newSide.message})` };
-  if (newSide.standby) return { status: 'waiting', message: `${where(pair, to)} is still a standby: its DBA promotes it (SELECT pg_promote()), then run again` };
+  if (newSide.standby) return { status: 'waiting', message: `${where(pair, to)} is still a standby: its DBA promotes it (${pair.probe === POSTGRESQL_PROBE ? 'SELECT pg_promote()' : `${pair.product}'s own tool`}), then run again` };
   return { status: 'done', data: { lsn: String(newSide.lsn) } };
 }
 
@@ -113,7 +120,8 @@ export async function databaseFollowing(pair: DatabasePairRef, from: Site, timeo
     if (oldSide.standby && newSide.streaming.some((s) => s.state === 'streaming')) return { status: 'done', data: { replayLsn: String(oldSide.lsn), primaryLsn: String(newSide.lsn) } };
     // Still a primary: its DBA has not re-pointed it; no point in waiting.
     if (!oldSide.standby || Date.now() > deadline) {
-      return { status: 'waiting', message: `${where(pair, from)} does not stream from site ${to} yet: its DBA re-points it (CHECKPOINT at site ${to}, then pg_rewind, standby.signal, primary_conninfo to ${pair.address[to].host}), then run again` };
+      const how = pair.probe === POSTGRESQL_PROBE ? `CHECKPOINT at site ${to}, then pg_rewind, standby.signal, primary_conninfo to ${pair.address[to].host}` : `with ${pair.product}'s own tool, as a standby of ${pair.address[to].host}`;
+      return { status: 'waiting', message: `${where(pair, from)} does not stream from site ${to} yet: its DBA re-points it (${how}), then run again` };
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

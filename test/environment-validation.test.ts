@@ -35,6 +35,8 @@ describe('bad environments are rejected with the file, the field, the value rece
     ['a reserved configuration key', (e) => { at(e, 'applications', 'settlement', 'config').REDIS_CACHE_HOST = 'my-redis'; }, 'applications.settlement.config.REDIS_CACHE_HOST', 'reserved'],
     ['an unpinned version', (e) => { at(e, 'applications', 'basic-info').version = 'latest'; }, 'applications.basic-info.version', 'received "latest"; expected a pinned version'],
     ['a missing middleware address for a middleware in use', (e) => { delete at(e, 'sites', 'B', 'zones', 'core', 'middlewareVips')['redis-session']; }, 'sites.B.zones.core.middlewareVips.redis-session', 'an application of the core zone uses it'],
+    ['an unknown database product', (e) => { at(e, 'middleware').database = { product: 'oracle' }; }, 'middleware.database.product', 'expected product "postgresql", or "other" (another product, with a name, a port and a check command its DBA supplies)'],
+    ['another database product without its check command', (e) => { at(e, 'middleware').database = { product: 'other', name: 'DM8', port: 5236 }; }, 'middleware.database.check', 'received nothing (the field is missing)'],
     ['an absolute kubeconfig path', (e) => { at(e, 'sites', 'A', 'zones', 'core', 'cluster', 'kubeconfig').path = '/home/ops/.kube/config'; }, 'sites.A.zones.core.cluster.kubeconfig.path', 'absolute paths differ between machines'],
     ['a duplicate project id', (e) => { (at(e, 'tenants').projects as JsonObject[]).push({ ...(at(e, 'tenants').projects as JsonObject[])[1]! }); }, 'tenants.projects[3].id', '"hxjb" appears more than once'],
     ['a bad province code', (e) => { at(e, 'province').code = '99'; }, 'province.code', 'received "99"; expected a 6-digit administrative division code'],

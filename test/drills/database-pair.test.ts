@@ -10,6 +10,9 @@
  *   rows acknowledged at A and missing at B, measured;
  *   broken: a standby that does not stream is refused at the check; a promotion before the old primary
  *   is demoted is not taken.
+ *   another product: the same planned switchover with the database declared as product "other", read
+ *   through a DBA's check command (support/postgresql-check-command.sh, psql against the same servers);
+ *   a check command that prints something else than the agreed JSON is refused with its message.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +21,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { postgresqlBin } from '../../backup/restore-verify';
 import { loadEnvironments } from '../../model/load-environment';
+import type { Environment } from '../../model/environment-schema';
 import { resolveProvince, type ProvinceModel } from '../../model/platform-model';
 import type { Site } from '../../model/topology';
 import { databasePairsOf, type DatabasePairRef } from '../../switchover/database-pair';
@@ -200,13 +204,15 @@ async function missingAt(db: Databases, site: Site, ids: readonly number[]): Pro
 
 const available = namespacesAvailable();
 
-async function withDatabases(use: (db: Databases, province: ProvinceModel, work: string) => Promise<void>): Promise<void> {
+const CHECK_COMMAND = join(__dirname, 'support', 'postgresql-check-command.sh');
+
+async function withDatabases(use: (db: Databases, province: ProvinceModel, work: string) => Promise<void>, database?: Environment['middleware']): Promise<void> {
   if (!available) throw new Error('this drill needs root and iproute2 (ip netns)');
   const work = mkdtempSync(join(tmpdir(), 'hsa-database-drill-'));
   const { uid, gid } = userIds();
   chownSync(work, uid, gid);
   const env = loadEnvironments(join(ROOT, 'environments'), ['demo'])[0]!.environment;
-  const province = resolveProvince('demo', { ...env, activeSite: 'A' });
+  const province = resolveProvince('demo', { ...env, activeSite: 'A', ...(database ? { middleware: { ...env.middleware, ...database } } : {}) });
   const [pair] = databasePairsOf(province);
   if (!pair) throw new Error('demo declares no database pair (middleware.database)');
   buildTwoDatacenters({ A: [pair.address.A.host], B: [pair.address.B.host] });
@@ -279,4 +285,41 @@ test('fails with a broken configuration: a standby that does not stream is refus
     const outcome = await switchover(province, join(work, 'journal-broken'));
     expect(outcome).toMatchObject({ status: 'refused', reason: expect.stringContaining('is not a standby') });
   });
+});
+
+test('another product, read through its DBA\'s check command: the same planned switchover, each step checked, 0 rows missing at B', async () => {
+  await withDatabases(
+    async (db, province, work) => {
+      await db.setUp(true);
+      const writer = startWriter(db, 'A');
+      await sleep(3000);
+      const acknowledged = await writer.stop();
+      const journal = join(work, 'journal-other');
+      expect(await switchover(province, journal)).toMatchObject({ status: 'waiting', reason: expect.stringContaining("with PostgreSQL via a DBA's check command's own tool") });
+      await db.demote('A');
+      expect(await switchover(province, journal)).toMatchObject({ status: 'waiting', reason: expect.stringContaining('is still a standby') });
+      await db.promote('B');
+      expect(await switchover(province, journal)).toMatchObject({ status: 'waiting', reason: expect.stringContaining('does not stream from site B yet') });
+      await db.repoint('A', 'B');
+      const done = await switchover(province, journal);
+      expect(done.status).toBe('completed');
+      const lost = await missingAt(db, 'B', acknowledged);
+      console.log(`database (product "other", check command) planned A -> B: ${acknowledged.length} rows acknowledged at A, ${lost} missing at B`);
+      expect(acknowledged.length).toBeGreaterThan(100);
+      expect(lost).toBe(0);
+      expect(done.status === 'completed' ? done.report.pairs[0] : undefined).toMatchObject({ pair: 'database@core', unreplayedBytes: 0 });
+    },
+    { database: { product: 'other', name: "PostgreSQL via a DBA's check command", port: PORT, check: { command: [CHECK_COMMAND] } } },
+  );
+});
+
+test('fails with a broken check command: output that is not the agreed JSON is refused, naming the command and the field', async () => {
+  await withDatabases(
+    async (db, province, work) => {
+      await db.setUp(true);
+      const outcome = await switchover(province, join(work, 'journal-broken-command'));
+      expect(outcome).toMatchObject({ status: 'refused', reason: expect.stringMatching(/check command \(\/bin\/echo\) .* printed role that does not fit/) });
+    },
+    { database: { product: 'other', name: 'a vendor database', port: PORT, check: { command: ['/bin/echo', '{"role": "leader", "position": 1}'] } } },
+  );
 });
