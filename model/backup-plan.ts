@@ -62,7 +62,6 @@ export interface BackupPlan {
   readonly retentionDays: number;
   /** Namespaces backed up, objects and volumes. */
   readonly namespaces: readonly string[];
-  readonly chartVersion: string;
   /** Present where the zone uses the business database and the environment declares it. */
   readonly database?: DatabaseBackupPlan;
 }
@@ -102,7 +101,6 @@ export function planBackup(
     schedule: settings.schedule ?? BACKUP_DEFAULTS.schedule,
     retentionDays: settings.retentionDays ?? BACKUP_DEFAULTS.retentionDays,
     namespaces,
-    chartVersion: VELERO_CHART_VERSION,
     ...(database
       ? {
           database: {

@@ -1,6 +1,6 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { BACKUP_CREDENTIALS_KEY, type BackupPlan } from '../../model/backup-plan';
+import { BACKUP_CREDENTIALS_KEY, VELERO_CHART_VERSION } from '../../model/backup-plan';
 import { IMAGES, imageReference } from '../../model/images';
 import { PLATFORM_NAMESPACES, type Site, type Zone } from '../../model/topology';
 import { annotateResource, declareImages } from '../annotations';
@@ -9,10 +9,31 @@ import { helmValues, type ChartSource } from '../middleware/chart-source';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
 import { Peer } from '../tenancy/network-policy-set';
 
+/** An S3-compatible object store in the other datacenter, where this cluster's backups go. */
+export interface OffsiteStore {
+  /** The datacenter the store is in. */
+  readonly site: Site;
+  /** S3 endpoint, e.g. `https://10.20.0.50:9000`, and its address and port (the only egress allowed besides the API server). */
+  readonly endpoint: string;
+  readonly host: string;
+  readonly port: number;
+  readonly bucket: string;
+  readonly region: string;
+  /** Existing Secret in `hsa-backup` with key `cloud`: an AWS credentials file for the store. */
+  readonly credentialsSecret: string;
+}
+
 export interface BackupSetProps {
-  readonly plan: BackupPlan;
   readonly zone: Zone;
   readonly site: Site;
+  readonly store: OffsiteStore;
+  /** This cluster's backups inside the bucket, e.g. `demo/core-a`. */
+  readonly prefix: string;
+  /** Cron (cluster time) of the daily full backup. */
+  readonly schedule: string;
+  readonly retentionDays: number;
+  /** Namespaces backed up, objects and volumes. */
+  readonly namespaces: readonly string[];
   readonly source: ChartSource;
   /** The cluster's API server as pods reach it: Velero watches and reads the cluster through it. */
   readonly apiServer: { readonly host: string; readonly port: number };
@@ -72,20 +93,19 @@ export class BackupSet extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupSetProps) {
     super(scope, id);
-    const { plan } = props;
     const { namespaceName, policies } = addPlatformNamespace(this, 'Namespace', {
       name: PLATFORM_NAMESPACES.backup,
       labels: { 'pod-security.kubernetes.io/enforce': 'privileged' },
     });
     policies.allowTo('AllowToApiServer', Peer.addresses([props.apiServer.host]), [props.apiServer.port], { name: 'allow-to-api-server' });
-    policies.allowTo('AllowToOffsiteStore', Peer.addresses([plan.store.host]), [plan.store.port], { name: 'allow-to-offsite-store' });
+    policies.allowTo('AllowToOffsiteStore', Peer.addresses([props.store.host]), [props.store.port], { name: 'allow-to-offsite-store' });
 
     const reference = (id: 'velero' | 'veleroPluginForAws') => imageReference(props.source.imageRegistry, props.source.imagePath, id);
     const values: VeleroChartValues = {
       image: { repository: `${props.source.imageRegistry}/${props.source.imagePath}/${IMAGES.velero.name}`, tag: IMAGES.velero.tag },
       initContainers: [{ name: 'velero-plugin-for-aws', image: reference('veleroPluginForAws'), volumeMounts: [{ mountPath: '/target', name: 'plugins' }] }],
       upgradeCRDs: false,
-      credentials: { useSecret: true, existingSecret: plan.store.credentialsSecret },
+      credentials: { useSecret: true, existingSecret: props.store.credentialsSecret },
       snapshotsEnabled: false,
       deployNodeAgent: true,
       configuration: {
@@ -93,11 +113,11 @@ export class BackupSet extends Construct {
           {
             name: LOCATION,
             provider: 'aws',
-            bucket: plan.store.bucket,
-            prefix: plan.prefix,
+            bucket: props.store.bucket,
+            prefix: props.prefix,
             default: true,
-            credential: { name: plan.store.credentialsSecret, key: BACKUP_CREDENTIALS_KEY },
-            config: { region: plan.store.region, s3Url: plan.store.endpoint, s3ForcePathStyle: 'true' },
+            credential: { name: props.store.credentialsSecret, key: BACKUP_CREDENTIALS_KEY },
+            config: { region: props.store.region, s3Url: props.store.endpoint, s3ForcePathStyle: 'true' },
           },
         ],
         uploaderType: 'kopia',
@@ -106,8 +126,8 @@ export class BackupSet extends Construct {
       schedules: {
         daily: {
           disabled: false,
-          schedule: plan.schedule,
-          template: { ttl: `${plan.retentionDays * 24}h0m0s`, includedNamespaces: plan.namespaces, storageLocation: LOCATION, defaultVolumesToFsBackup: true },
+          schedule: props.schedule,
+          template: { ttl: `${props.retentionDays * 24}h0m0s`, includedNamespaces: props.namespaces, storageLocation: LOCATION, defaultVolumesToFsBackup: true },
         },
       },
     };
@@ -116,7 +136,7 @@ export class BackupSet extends Construct {
       namespace: namespaceName,
       repository: props.source.repository,
       chart: 'velero',
-      version: plan.chartVersion,
+      version: VELERO_CHART_VERSION,
       values: [helmValues(values)],
       atomic: true,
       timeout: 900,
@@ -126,11 +146,11 @@ export class BackupSet extends Construct {
       component: 'backup',
       zone: props.zone,
       site: props.site,
-      schedule: plan.schedule,
-      retentionDays: plan.retentionDays,
-      storeSite: plan.store.site,
-      target: `${plan.store.endpoint}/${plan.store.bucket}/${plan.prefix}`,
-      namespaces: plan.namespaces,
+      schedule: props.schedule,
+      retentionDays: props.retentionDays,
+      storeSite: props.store.site,
+      target: `${props.store.endpoint}/${props.store.bucket}/${props.prefix}`,
+      namespaces: props.namespaces,
     });
   }
 }

@@ -10,7 +10,7 @@ import { DnsController } from '../traffic/dns-controller';
 import { ServiceGateway } from '../traffic/service-gateway';
 import { SiteLoadBalancer } from '../traffic/site-load-balancer';
 import { platformZoneName, renderZoneFile } from '../../model/dns-zone';
-import { GATEWAY_PROXY_PORT, LISTENER_PORT, PEER_LISTENER_PORT, planLoadBalancer, SERVICE_PORTS } from '../../model/load-balancer';
+import { GATEWAY_PROXY_PORT, LISTENER_PORT, PEER_LISTENER_PORT, planLoadBalancer, renderNginxConfig, SERVICE_PORTS } from '../../model/load-balancer';
 import { credentialPlaceholder, DEFAULT_GATEKEEPER_PORT, kongConfig } from '../../model/gateway-config';
 import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from '../../model/catalog';
 import { PORTS } from '../../model/middleware-model';
@@ -96,8 +96,21 @@ export class PlatformUnit extends Construct {
       databasePort: unit.middlewarePorts.database,
       ...(unit.backupPlan ? { redisBackupFile: REDIS_HOOK_BACKUP_FILE } : {}),
     });
-    if (unit.backupPlan) new BackupSet(this, 'Backup', { plan: unit.backupPlan, zone: unit.zone, site: unit.site, source, apiServer: unit.apiServer });
-    const databaseBackup = unit.backupPlan?.database;
+    const backup = unit.backupPlan;
+    if (backup) {
+      new BackupSet(this, 'Backup', {
+        zone: unit.zone,
+        site: unit.site,
+        store: backup.store,
+        prefix: backup.prefix,
+        schedule: backup.schedule,
+        retentionDays: backup.retentionDays,
+        namespaces: backup.namespaces,
+        source,
+        apiServer: unit.apiServer,
+      });
+    }
+    const databaseBackup = backup?.database;
     if (databaseBackup) {
       // In the middleware namespace: Velero's daily backup of it copies the volume off site.
       new DatabaseBackup(this, 'DatabaseBackup', {
@@ -165,9 +178,12 @@ export class PlatformUnit extends Construct {
     // An empty port list in a NetworkPolicy rule admits every port: a unit without applications gets no rule.
     if (applicationPorts().length > 0) ingress.policies.allowTo('AllowToApplications', Peer.labelledNamespaces('hsa.gov.cn/tenant-kind'), applicationPorts(), { name: 'allow-to-applications' });
     ingress.policies.allowTo('AllowToPeerSite', Peer.addresses([unit.peerIngressVip]), [SERVICE_PORTS.peer], { name: 'allow-to-peer-load-balancer' });
+    const loadBalancer = planLoadBalancer(unit, unit.peerIngressVip, province.flowTypeServing, province.gateway !== undefined);
     new SiteLoadBalancer(traffic, 'LoadBalancer', {
-      plan: planLoadBalancer(unit, unit.peerIngressVip, province.flowTypeServing, province.gateway !== undefined),
       zone: unit.zone,
+      site: loadBalancer.site,
+      address: loadBalancer.address,
+      serverBlock: renderNginxConfig(loadBalancer),
       namespace: ingress.namespaceName,
       source,
     });

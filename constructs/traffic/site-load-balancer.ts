@@ -1,7 +1,7 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { LISTENER_PORT, PEER_LISTENER_PORT, renderNginxConfig, SERVICE_PORTS, type LoadBalancerPlan } from '../../model/load-balancer';
-import type { Zone } from '../../model/topology';
+import { LISTENER_PORT, PEER_LISTENER_PORT, SERVICE_PORTS } from '../../model/load-balancer';
+import type { Site, Zone } from '../../model/topology';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
@@ -11,8 +11,12 @@ import { helmValues, type ChartSource } from '../middleware/chart-source';
 export const NGINX_CHART_VERSION = '19.0.4';
 
 export interface SiteLoadBalancerProps {
-  readonly plan: LoadBalancerPlan;
   readonly zone: Zone;
+  readonly site: Site;
+  /** The instance's external address (负载均衡实例), this unit's ingress VIP. */
+  readonly address: string;
+  /** nginx `server` configuration: its virtual server groups (`renderNginxConfig` of model/load-balancer.ts). */
+  readonly serverBlock: string;
   readonly namespace: string;
   readonly source: ChartSource;
   /** @default 2 */
@@ -21,7 +25,7 @@ export interface SiteLoadBalancerProps {
 
 /**
  * The site load balancer (负载均衡) of one zone in one datacenter: nginx, deployed by Helm, with the
- * configuration from model/load-balancer.ts, at the unit's ingress VIP. Port 80 is the listener for
+ * configuration it is given (model/load-balancer.ts renders it), at the unit's ingress VIP. Port 80 is the listener for
  * clients; port 8081 is for the other site's load balancer and serves this site's members only.
  */
 export class SiteLoadBalancer extends Construct {
@@ -35,10 +39,10 @@ export class SiteLoadBalancer extends Construct {
       replicaCount: props.replicas ?? 2,
       containerPorts: { http: LISTENER_PORT },
       extraContainerPorts: [{ name: 'peer', containerPort: PEER_LISTENER_PORT }],
-      serverBlock: renderNginxConfig(props.plan),
+      serverBlock: props.serverBlock,
       service: {
         type: 'LoadBalancer',
-        loadBalancerIP: props.plan.address,
+        loadBalancerIP: props.address,
         ports: { http: SERVICE_PORTS.http },
         extraPorts: [{ name: 'peer', port: SERVICE_PORTS.peer, targetPort: 'peer' }],
         externalTrafficPolicy: 'Local',
@@ -57,6 +61,6 @@ export class SiteLoadBalancer extends Construct {
       atomic: true,
     });
     declareImages(this.release, [imageReference(props.source.imageRegistry, props.source.imagePath, 'nginx')]);
-    annotateResource(this.release, { component: 'site-load-balancer', zone: props.zone, site: props.plan.site });
+    annotateResource(this.release, { component: 'site-load-balancer', zone: props.zone, site: props.site });
   }
 }
