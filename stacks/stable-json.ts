@@ -18,8 +18,13 @@ function indent(level: number): string {
   return (INDENTS[level] ??= `\n${'  '.repeat(level)}`);
 }
 
+/** Where the writer puts its text. */
+interface Sink {
+  add(text: string): void;
+}
+
 /** Collects text in short strings and moves them into one growing buffer as UTF-8. */
-class Utf8Sink {
+class Utf8Sink implements Sink {
   private buffer = Buffer.allocUnsafe(1 << 20);
   private length = 0;
   private pending = '';
@@ -56,6 +61,16 @@ export function stableJsonBytes(value: unknown): Buffer | undefined {
   return sink.finish();
 }
 
+/**
+ * The text of a value as it stands `level` deep in a stack (its inner lines indented for that depth):
+ * the fast writer's pieces that hold an empty container are written with it (stacks/stack-document.ts).
+ */
+export function stableJsonTextAt(value: unknown, level: number): string {
+  const parts: string[] = [];
+  write(viaToJSON(value), level, { add: (text) => parts.push(text) }, []);
+  return parts.join('');
+}
+
 export function stableStringify(value: unknown): string | undefined {
   return stableJsonBytes(value)?.toString('utf8');
 }
@@ -73,7 +88,7 @@ function writesNothing(value: unknown): boolean {
 }
 
 /** Writes a value already passed through `viaToJSON` that `writesNothing` accepted. */
-function write(node: unknown, level: number, sink: Utf8Sink, ancestors: object[]): void {
+function write(node: unknown, level: number, sink: Sink, ancestors: object[]): void {
   if (typeof node !== 'object' || node === null) {
     sink.add(JSON.stringify(node));
     return;

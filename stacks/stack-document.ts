@@ -24,6 +24,7 @@
  * test/stack-document.test.ts and test/l1-equivalence.test.ts compare the results with cdktf's own.
  */
 import { EMPTY_CONTAINERS_ON_TWO_LINES, MAP_TOKEN_STRINGS, mayBeTokenNumber, STRING_TOKEN_MARKER, stringNeedsResolver, TOKEN_MARKER } from '../adapter/cdktf-internals';
+import { stableJsonTextAt } from './stable-json';
 
 /** Resolves one string for one stack and pass (the caller memoizes: each distinct string once). */
 export interface LeafResolver {
@@ -448,31 +449,11 @@ function writeValue(value: unknown, level: number, output: ByteBuffer): void {
  * `empties` are the value's empty containers, which json-stable-stringify breaks over two lines.
  */
 function nativeText(value: unknown, level: number, empties: readonly object[]): string {
-  // JSON.stringify writes empty containers as safe-stable-stringify (cdktf's fork) does; none to mark either.
-  if (!EMPTY_CONTAINERS_ON_TWO_LINES || empties.length === 0) return wrappedText(value, level);
-  // Markers for empty containers: JSON.stringify writes them as `"\u0000[]"` and `"\u0000{}"` and the
-  // count says how many it wrote (it calls `toJSON` only for what it writes). A data string can produce
-  // the same text only by holding a NUL character; then more markers are found than were written.
-  let written = 0;
-  const marker = (text: string) => () => {
-    written++;
-    return text;
-  };
-  const arrayMarker = marker('\u0000[]');
-  const objectMarker = marker('\u0000{}');
-  for (const empty of empties) Object.defineProperty(empty, 'toJSON', { value: Array.isArray(empty) ? arrayMarker : objectMarker, configurable: true });
-  let text: string;
-  try {
-    text = wrappedText(value, level);
-  } finally {
-    for (const empty of empties) delete (empty as { toJSON?: unknown }).toJSON;
-  }
-  if (written === 0) return text;
-  const edits = markerEdits(text, written);
-  if (edits) return applyEdits(text, edits);
-  // A data string held a NUL character: the plain text (markers removed above), edited by its shape.
-  const plain = wrappedText(value, level);
-  return applyEdits(plain, emptyContainerEdits(plain));
+  // V8's JSON.stringify writes an empty container as `[]`/`{}`. Where cdktf's writer breaks it over two
+  // lines (json-stable-stringify), a piece holding one is written by the stable writer instead: slower,
+  // and only for such pieces (network policies' `pod_selector = {}`...), so no text is edited afterwards.
+  if (EMPTY_CONTAINERS_ON_TWO_LINES && empties.length > 0) return stableJsonTextAt(value, level);
+  return wrappedText(value, level);
 }
 
 const WRAPPERS: Array<{ prefix: number; suffix: number }> = [];
@@ -496,77 +477,3 @@ function wrappedText(value: unknown, level: number): string {
   return text.slice(wrapper.prefix, text.length - wrapper.suffix);
 }
 
-const MARKER_TEXTS = ['"\\u0000[]"', '"\\u0000{}"'];
-const MARKER_LENGTH = MARKER_TEXTS[0]!.length;
-
-/** A change to native text: `remove` characters at `at` replaced by `insert`. */
-interface TextEdit {
-  readonly at: number;
-  readonly remove: number;
-  readonly insert: string;
-}
-
-/** The edits turning the `written` markers into empty containers, or `undefined` if more are found. */
-function markerEdits(text: string, written: number): TextEdit[] | undefined {
-  const edits: TextEdit[] = [];
-  for (const marker of MARKER_TEXTS) {
-    for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + MARKER_LENGTH)) {
-      edits.push({ at, remove: MARKER_LENGTH, insert: `${text[at + 7]!}${newlineIndent(0)}${lineIndent(text, at)}${text[at + 8]!}` });
-    }
-  }
-  if (edits.length !== written) return undefined;
-  return edits.sort((a, b) => a.at - b.at);
-}
-
-function lineIndent(text: string, at: number): string {
-  const lineStart = text.lastIndexOf('\n', at) + 1;
-  let end = lineStart;
-  while (text.charCodeAt(end) === 32) end++;
-  return text.slice(lineStart, end);
-}
-
-function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  if (edits.length === 0) return text;
-  let result = '';
-  let copied = 0;
-  for (const edit of edits) {
-    result += text.slice(copied, edit.at) + edit.insert;
-    copied = edit.at + edit.remove;
-  }
-  return result + text.slice(copied);
-}
-
-/**
- * Empty containers found by the shape of native text written without markers: in native text an empty
- * container is `[]` or `{}` right after its line's indentation and, in an object, its key. A raw newline
- * never occurs inside a JSON string, so a line holds an empty container exactly when it starts with
- * spaces, at most one key (the pattern consumes escapes pairwise, so text inside strings never passes)
- * and `[]` or `{}`. Each line with a candidate is examined once: linear time. Text before the first
- * newline is not examined (a value that is itself empty is written by the caller).
- */
-const EMPTY_CANDIDATE = /\[\]|\{\}/g;
-const EMPTY_CONTAINER_LINE = /( *)(?:"(?:[^"\\]|\\.)*": )?(?:\[\]|\{\})/y;
-
-function emptyContainerEdits(text: string): TextEdit[] {
-  const edits: TextEdit[] = [];
-  EMPTY_CANDIDATE.lastIndex = 0;
-  for (let match = EMPTY_CANDIDATE.exec(text); match !== null; match = EMPTY_CANDIDATE.exec(text)) {
-    const lineStart = text.lastIndexOf('\n', match.index) + 1;
-    const lineEnd = text.indexOf('\n', match.index);
-    EMPTY_CANDIDATE.lastIndex = lineEnd < 0 ? text.length : lineEnd;
-    if (lineStart === 0) continue;
-    EMPTY_CONTAINER_LINE.lastIndex = lineStart;
-    const line = EMPTY_CONTAINER_LINE.exec(text);
-    if (line === null) continue;
-    // Break before the closing bracket: `[`, newline, the line's indentation, `]`.
-    edits.push({ at: lineStart + line[0].length - 1, remove: 0, insert: `\n${line[1]!}` });
-  }
-  return edits;
-}
-
-/** `[]` and `{}` in native JSON text written as json-stable-stringify writes them (see emptyContainerEdits). */
-export function expandEmptyContainers(text: string): string {
-  if (!EMPTY_CONTAINERS_ON_TWO_LINES) return text;
-  if (text === '[]' || text === '{}') return `${text[0]}\n${text[1]}`;
-  return applyEdits(text, emptyContainerEdits(text));
-}
