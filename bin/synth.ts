@@ -51,7 +51,7 @@ export interface SynthResult {
  * Synthesizes atomically and runs the compliance packs; writes a report per environment (JSON and
  * Markdown) into `reportsDir`. Returns the stacks written, in manifest order. Throws (and writes nothing
  * to the output directory) on bad input or error-level findings. With a cache, environments whose
- * inputs are unchanged are copied from it (bin/synth-cache.ts) and only the others are synthesized.
+ * inputs are unchanged are copied from it (pipeline/synth-cache.ts) and only the others are synthesized.
  */
 export function synthesize(options: SynthOptions, reportsDir?: string): StackSummary[] {
   return synthesizeWithReport(options, reportsDir).stacks;
