@@ -29,8 +29,6 @@ const BUILD = join(ROOT, '.build');
  * what to include instead once missed switchover/, backup/ and conformance/: a change there ran stale.
  */
 const NOT_SOURCE_DIRS = new Set(['node_modules', 'test', 'examples', 'dist', 'cdktf.out', 'cdktf.out.examples', 'coverage', 'reports', 'scratch', 'terraform-state', 'environments', 'docs']);
-/** Library files of bin/ (not commands). */
-const NOT_COMMANDS = [];
 /** Bundled separately because bench.ts starts them as processes of their own. */
 const BENCH_ENTRIES = ['bench/bench.ts', 'bench/worker.ts', 'bench/naive.ts'];
 /** Loaded at run time from node_modules. */
@@ -67,7 +65,7 @@ function buildKey(files, root = ROOT) {
 }
 
 function entryPoints(files) {
-  return files.filter((f) => (f.startsWith('bin/') && !NOT_COMMANDS.includes(f)) || BENCH_ENTRIES.includes(f));
+  return files.filter((f) => f.startsWith('bin/') || BENCH_ENTRIES.includes(f));
 }
 
 function compile(files, key) {

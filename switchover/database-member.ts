@@ -67,14 +67,24 @@ export function databaseReadOnly(target: DatabaseTarget): Promise<boolean> {
   return withDatabase(target, async (client) => (await client.query<{ value: string }>("SELECT current_setting('default_transaction_read_only') AS value")).rows[0]!.value === 'on');
 }
 
-/** How the switchover reads one product's servers. */
+/** How the switchover reads one product's servers, and what it tells their DBA to do. */
 export interface DatabaseProbe {
   state(target: DatabaseTarget): Promise<DatabaseReplicationState>;
   /** Whether the server refuses writes (a standby, or a primary its DBA demoted). */
   readOnly(target: DatabaseTarget): Promise<boolean>;
+  /** How its DBA demotes a primary, promotes a standby, and re-points the old primary at `newPrimary` of site `site`. */
+  readonly dba: { readonly demote: string; readonly promote: string; repoint(newPrimary: string, site: string): string };
 }
 
-export const POSTGRESQL_PROBE: DatabaseProbe = { state: databaseReplicationState, readOnly: databaseReadOnly };
+export const POSTGRESQL_PROBE: DatabaseProbe = {
+  state: databaseReplicationState,
+  readOnly: databaseReadOnly,
+  dba: {
+    demote: 'read-only: ALTER SYSTEM SET default_transaction_read_only = on and a reload',
+    promote: 'SELECT pg_promote()',
+    repoint: (newPrimary, site) => `CHECKPOINT at site ${site}, then pg_rewind, standby.signal, primary_conninfo to ${newPrimary}`,
+  },
+};
 
 const position = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));
 /** What a product's check command prints (middleware.database.check of the environment). */
@@ -113,6 +123,11 @@ export function commandProbe(name: string, command: readonly string[]): Database
       });
     });
   return {
+    dba: {
+      demote: `with ${name}'s own tool, until its check command says readOnly`,
+      promote: `${name}'s own tool`,
+      repoint: (newPrimary) => `with ${name}'s own tool, as a standby of ${newPrimary}`,
+    },
     async state(target) {
       const out = await run(target);
       return {

@@ -25,10 +25,8 @@ export interface DatabaseAccess {
 
 export interface DatabasePairRef {
   readonly zone: Zone;
-  /** How its servers are read: PostgreSQL's own views, or the product's check command. */
+  /** How its servers are read (PostgreSQL's own views, or the product's check command) and what its DBA is told. */
   readonly probe: DatabaseProbe;
-  /** What it is, for messages: "PostgreSQL", or the name the environment gives. */
-  readonly product: string;
   readonly address: Readonly<Record<Site, { readonly host: string; readonly port: number }>>;
   /** How to log in; absent in a dry run, which reaches no server. */
   readonly access?: DatabaseAccess;
@@ -43,8 +41,7 @@ export function databasePairsOf(province: ProvinceModel, access?: DatabaseAccess
     const [a, b] = [at('A'), at('B')];
     if (!a || !b) return [];
     const probe = a.product.kind === 'postgresql' ? POSTGRESQL_PROBE : commandProbe(a.product.name, a.product.checkCommand);
-    const product = a.product.kind === 'postgresql' ? 'PostgreSQL' : a.product.name;
-    return [{ zone, probe, product, address: { A: a.address, B: b.address }, ...(access ? { access } : {}) }];
+    return [{ zone, probe, address: { A: a.address, B: b.address }, ...(access ? { access } : {}) }];
   });
 }
 
@@ -96,13 +93,12 @@ export async function databasePromoted(pair: DatabasePairRef, from: Site, to: Si
     const oldSide = await state(pair, from);
     const demoted = !(oldSide instanceof Error) && (oldSide.standby || (await pair.probe.readOnly(target(pair, from)).catch(() => false)));
     if (!demoted) {
-      const how = pair.probe === POSTGRESQL_PROBE ? 'read-only: ALTER SYSTEM SET default_transaction_read_only = on and a reload' : `with ${pair.product}'s own tool, until its check command says readOnly`;
-      return { status: 'waiting', message: `${where(pair, from)} still takes writes: its DBA demotes it (${how}), then run again` };
+      return { status: 'waiting', message: `${where(pair, from)} still takes writes: its DBA demotes it (${pair.probe.dba.demote}), then run again` };
     }
   }
   const newSide = await state(pair, to);
   if (newSide instanceof Error) return { status: 'waiting', message: `${where(pair, to)} does not answer (${newSide.message})` };
-  if (newSide.standby) return { status: 'waiting', message: `${where(pair, to)} is still a standby: its DBA promotes it (${pair.probe === POSTGRESQL_PROBE ? 'SELECT pg_promote()' : `${pair.product}'s own tool`}), then run again` };
+  if (newSide.standby) return { status: 'waiting', message: `${where(pair, to)} is still a standby: its DBA promotes it (${pair.probe.dba.promote}), then run again` };
   return { status: 'done', data: { lsn: String(newSide.lsn) } };
 }
 
@@ -120,8 +116,7 @@ export async function databaseFollowing(pair: DatabasePairRef, from: Site, timeo
     if (oldSide.standby && newSide.streaming.some((s) => s.state === 'streaming')) return { status: 'done', data: { replayLsn: String(oldSide.lsn), primaryLsn: String(newSide.lsn) } };
     // Still a primary: its DBA has not re-pointed it; no point in waiting.
     if (!oldSide.standby || Date.now() > deadline) {
-      const how = pair.probe === POSTGRESQL_PROBE ? `CHECKPOINT at site ${to}, then pg_rewind, standby.signal, primary_conninfo to ${pair.address[to].host}` : `with ${pair.product}'s own tool, as a standby of ${pair.address[to].host}`;
-      return { status: 'waiting', message: `${where(pair, from)} does not stream from site ${to} yet: its DBA re-points it (${how}), then run again` };
+      return { status: 'waiting', message: `${where(pair, from)} does not stream from site ${to} yet: its DBA re-points it (${pair.probe.dba.repoint(pair.address[to].host, to)}), then run again` };
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -1,6 +1,6 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { BACKUP_CREDENTIALS_KEY, VELERO_CHART_VERSION } from '../../model/backup-plan';
+import { BACKUP_CREDENTIALS_KEY, VELERO_CHART_VERSION, type BackupStore } from '../../model/backup-plan';
 import { IMAGES, imageReference } from '../../model/images';
 import { PLATFORM_NAMESPACES, type Site, type Zone } from '../../model/topology';
 import { annotateResource, declareImages } from '../annotations';
@@ -9,24 +9,11 @@ import { helmValues, type ChartSource } from '../middleware/chart-source';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
 import { Peer } from '../tenancy/network-policy-set';
 
-/** An S3-compatible object store in the other datacenter, where this cluster's backups go. */
-export interface OffsiteStore {
-  /** The datacenter the store is in. */
-  readonly site: Site;
-  /** S3 endpoint, e.g. `https://10.20.0.50:9000`, and its address and port (the only egress allowed besides the API server). */
-  readonly endpoint: string;
-  readonly host: string;
-  readonly port: number;
-  readonly bucket: string;
-  readonly region: string;
-  /** Existing Secret in `hsa-backup` with key `cloud`: an AWS credentials file for the store. */
-  readonly credentialsSecret: string;
-}
-
 export interface BackupSetProps {
   readonly zone: Zone;
   readonly site: Site;
-  readonly store: OffsiteStore;
+  /** The other datacenter's object store, where this cluster's backups go. */
+  readonly store: BackupStore;
   /** This cluster's backups inside the bucket, e.g. `demo/core-a`. */
   readonly prefix: string;
   /** Cron (cluster time) of the daily full backup. */

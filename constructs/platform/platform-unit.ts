@@ -176,7 +176,8 @@ export class PlatformUnit extends Construct {
     const applicationPorts = (namespace?: string) =>
       [...new Set(unit.applications.filter((app) => namespace === undefined || app.namespace === namespace).map((app) => app.catalog.port))].sort((a, b) => a - b);
     // An empty port list in a NetworkPolicy rule admits every port: a unit without applications gets no rule.
-    if (applicationPorts().length > 0) ingress.policies.allowTo('AllowToApplications', Peer.labelledNamespaces('hsa.gov.cn/tenant-kind'), applicationPorts(), { name: 'allow-to-applications' });
+    const unitApplicationPorts = applicationPorts();
+    if (unitApplicationPorts.length > 0) ingress.policies.allowTo('AllowToApplications', Peer.labelledNamespaces('hsa.gov.cn/tenant-kind'), unitApplicationPorts, { name: 'allow-to-applications' });
     ingress.policies.allowTo('AllowToPeerSite', Peer.addresses([unit.peerIngressVip]), [SERVICE_PORTS.peer], { name: 'allow-to-peer-load-balancer' });
     const loadBalancer = planLoadBalancer(unit, unit.peerIngressVip, province.flowTypeServing, province.gateway !== undefined);
     new SiteLoadBalancer(traffic, 'LoadBalancer', {
