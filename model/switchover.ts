@@ -122,7 +122,7 @@ function caughtUpCheck(pair: PairRef): string {
     case 'kafka':
       return `MirrorMaker 2 at the new site has copied every record: its stored progress (Connect offset topic mirrormaker2-<source alias>-offsets) reaches the old site's end offsets, which no longer move, and every consumer group has translated offsets at the new site (npm run switchover checks both).`;
     case 'fastdfs':
-      return `fdfs_monitor /etc/fdfs/client.conf at ${pair.to}: the storage server is ACTIVE and its last_synced_timestamp is not behind the source's last write.`;
+      return `A file stored at ${pair.from}'s storage server arrives at ${pair.to}'s (binlog sync is in order: every earlier file has then arrived too). npm run switchover does it with a marker file; by hand: fdfs_upload_file at ${pair.from}'s storage, then fdfs_file_info at ${pair.to}'s answers. fdfs_monitor's last_synced_timestamp is seconds-coarse and can lag after a restart: not proof.`;
     default:
       return 'replication caught up';
   }
@@ -150,7 +150,7 @@ function following(pair: PairRef): string {
     case 'kafka':
       return 'The KafkaMirrorMaker2 at the old site is Ready and its connectors RUNNING.';
     case 'fastdfs':
-      return 'fdfs_monitor shows both storage servers ACTIVE in the group, the old site\'s with rw=none.';
+      return 'fdfs_monitor at both trackers shows both storage servers ACTIVE, the old site\'s with read write mode none, and both trackers send uploads to the new site; a file stored at either site arrives at the other.';
     default:
       return 'following';
   }

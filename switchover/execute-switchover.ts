@@ -1,5 +1,5 @@
 /**
- * Executes the DR plan (容灾切换) of one province for its Redis and Kafka pairs: a planned switchover while
+ * Executes the DR plan (容灾切换) of one province for its Redis, Kafka, FastDFS and database pairs: a planned switchover while
  * both datacenters run, or a failover after losing one (`siteLost`). Every step checks its precondition
  * against the real servers, acts, and appends what it measured to the journal; a run started again on
  * the same journal resumes where it stopped. In a dry run nothing is changed: the steps are listed with
@@ -19,7 +19,8 @@
  *   acknowledged (`--discard-divergent`) -> S's Kafka rebuilt clean -> deploy S -> S follows T.
  * While S is away the run stops with `waiting`; run it again when S answers. S's start-up gate keeps it
  * from taking writes if it restarts while T is primary (model/middleware-model.ts, redisStartupGate).
- * Kafka steps: switchover/kafka-pair.ts.
+ * Kafka steps: switchover/kafka-pair.ts; FastDFS (a marker file proves each catch-up; nothing to fence or
+ * discard, its sync is two-way): switchover/fastdfs-pair.ts; the database: switchover/database-pair.ts.
  */
 import { closeSync, openSync, writeSync, fsyncSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ import { otherSite, stackName, ZONES, type Site, type Zone } from '../model/topo
 import { MIRROR_MAKER_OFFSET_FLUSH_MS, PORTS } from '../model/middleware-model';
 import { Journal, type RunHeader, type StepRecord } from './journal';
 import { checkDatabasePair, databaseCaughtUp, databaseFollowing, databasePairName, databasePairsOf, databasePromoted, type DatabaseAccess, type DatabasePairRef } from './database-pair';
+import { checkFastdfsPair, fastdfsCaughtUp, fastdfsDrained, fastdfsFollowing, fastdfsPairName, fastdfsPairsOf, fastdfsWritable, type FastdfsPairRef } from './fastdfs-pair';
 import type { KafkaAccess } from './kafka-member';
 import { checkKafkaPair, kafkaCaughtUp, kafkaDivergence, kafkaFollowing, kafkaMirrorStopped, kafkaPairName, kafkaPairsOf, kafkaRebuild, type KafkaPairRef, type StepResult } from './kafka-pair';
 import { fence, findDivergentKeys, promote, reachable, replicationState, unfence, type RedisTarget } from './redis-member';
@@ -49,7 +51,7 @@ export interface RedisPairRef {
 const DATABASE_SETTLE_MS = 2000;
 
 /** The kinds of DR pair the executor checks and switches. */
-export const CHECKED_PAIR_KINDS = ['redis', 'kafka', 'database'] as const;
+export const CHECKED_PAIR_KINDS = ['redis', 'kafka', 'fastdfs', 'database'] as const;
 export type PairKind = (typeof CHECKED_PAIR_KINDS)[number];
 
 export interface RedisCredentials {
@@ -101,6 +103,10 @@ export interface PairReport {
   readonly unreplayedBytes?: number;
   /** Kafka: per consumer group, records it reads again at the new site (offset translation is conservative). */
   readonly recordsReadAgainByGroup?: Readonly<Record<string, number>>;
+  /** FastDFS: seconds a marker took to reach the new site when writes stopped (planned). */
+  readonly catchUpSeconds?: number;
+  /** FastDFS: uploads the lost site took after its last report, all found at the new site once it was back. */
+  readonly oldSiteUploadsAfterLastContact?: number;
   /** Writes only the old site held, saved before it was re-pointed: Redis keys, Kafka records. */
   readonly divergentKeys?: number;
   readonly divergentRecords?: number;
@@ -125,14 +131,6 @@ export function redisPairsOf(province: ProvinceModel): RedisPairRef[] {
   });
 }
 
-/** DR pairs of the province this executor has no checks for yet (FastDFS), `<role>@<zone>`. */
-export function uncheckedPairsOf(province: ProvinceModel): string[] {
-  return ZONES.flatMap((zone) => {
-    const plans = province.units.filter((u) => u.zone === zone).map((u) => u.middlewarePlan);
-    return plans.some((p) => (p.fastdfs?.storageServers.length ?? 0) > 1) ? [`fastdfs@${zone}`] : [];
-  });
-}
-
 const pairName = (pair: RedisPairRef) => `${pair.role}@${pair.zone}`;
 
 export async function executeSwitchover(options: SwitchoverOptions): Promise<SwitchoverOutcome> {
@@ -146,7 +144,8 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
   if (kafkaPairs.length > 0 && options.execute && !options.kafka) throw new SwitchoverError('switching Kafka pairs needs the CA and the switchover user\'s password (options.kafka)');
   const databasePairs = kinds.includes('database') ? databasePairsOf(province, options.database) : [];
   if (databasePairs.length > 0 && options.execute && !options.database) throw new SwitchoverError('checking database pairs needs a database user and password (options.database)');
-  if (pairs.length + kafkaPairs.length + databasePairs.length === 0) throw new SwitchoverError(`${province.envName}: no ${kinds.join(' or ')} DR pair to switch`);
+  const fastdfsPairs = kinds.includes('fastdfs') ? fastdfsPairsOf(province) : [];
+  if (pairs.length + kafkaPairs.length + fastdfsPairs.length + databasePairs.length === 0) throw new SwitchoverError(`${province.envName}: no ${kinds.join(' or ')} DR pair to switch`);
   const redis = options.redis;
   if (pairs.length > 0 && options.execute && !redis) throw new SwitchoverError('switching Redis pairs needs their password and TLS CA (options.redis)');
   const target = (pair: RedisPairRef, site: Site): RedisTarget => ({ host: pair.address[site], port: PORTS.redis, password: redis?.password ?? '', tls: { ca: redis?.tlsCa ?? Buffer.alloc(0) } });
@@ -159,14 +158,14 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
   const now = options.now ?? (() => new Date());
   const print = options.print;
 
-  const steps = planSteps(pairs, kafkaPairs, databasePairs, from, to, siteLost);
+  const steps = planSteps(pairs, kafkaPairs, fastdfsPairs, databasePairs, from, to, siteLost);
   if (!options.execute) {
     print(`# Dry run: switchover of ${province.envName} from ${from} to ${to}${siteLost ? ` (site ${from} lost)` : ''}; nothing is changed. Add --execute to act.`);
     steps.forEach((step, i) => print(`${i + 1}. ${step.title}${step.kind === 'deploy' ? `\n   $ ${options.deployer.describe(stacksAt(step.site), to)}` : ''}`));
     return { status: 'dry-run' };
   }
 
-  const header: RunHeader = { envName: province.envName, from, to, ...(siteLost ? { siteLost: from } : {}), pairs: [...pairs.map(pairName), ...kafkaPairs.map(kafkaPairName), ...databasePairs.map(databasePairName)] };
+  const header: RunHeader = { envName: province.envName, from, to, ...(siteLost ? { siteLost: from } : {}), pairs: [...pairs.map(pairName), ...kafkaPairs.map(kafkaPairName), ...fastdfsPairs.map(fastdfsPairName), ...databasePairs.map(databasePairName)] };
   const journal = Journal.open(options.journalDir, header, now);
   const startedAt = new Date(journal.header.startedAt).getTime();
   const record = (step: string, status: StepRecord['status'], data?: Record<string, unknown>, message?: string) => {
@@ -211,6 +210,11 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
           const checked = await checkKafkaPair(pair, from, to, siteLost, now);
           problems.push(...checked.problems);
           data[kafkaPairName(pair)] = checked.data;
+        }
+        for (const pair of fastdfsPairs) {
+          const checked = await checkFastdfsPair(pair, from, to, siteLost);
+          problems.push(...checked.problems);
+          data[fastdfsPairName(pair)] = checked.data;
         }
         for (const pair of databasePairs) {
           const checked = await checkDatabasePair(pair, from, to, siteLost);
@@ -342,6 +346,18 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       }
       case 'kafka-following':
         return journalled(step.id, await kafkaFollowing(step.kafka, from, kafkaFollowingSeconds));
+      case 'fastdfs-caught-up':
+        return journalled(step.id, await fastdfsCaughtUp(step.fastdfs, from, to, caughtUpSeconds));
+      case 'fastdfs-writable': {
+        const result = await fastdfsWritable(step.fastdfs, to, followingSeconds);
+        return journalled(step.id, result.status === 'done' ? { ...result, data: { ...result.data, rtoSeconds: (now().getTime() - startedAt) / 1000 } } : result);
+      }
+      case 'fastdfs-drained': {
+        const checked = journal.last('check')?.data?.[fastdfsPairName(step.fastdfs)] as { oldSiteUploadsAtLastContact?: number } | undefined;
+        return journalled(step.id, await fastdfsDrained(step.fastdfs, from, to, checked?.oldSiteUploadsAtLastContact, followingSeconds));
+      }
+      case 'fastdfs-following':
+        return journalled(step.id, await fastdfsFollowing(step.fastdfs, from, followingSeconds));
       case 'database-caught-up':
         return journalled(step.id, await databaseCaughtUp(step.database, from, to, caughtUpSeconds, DATABASE_SETTLE_MS));
       case 'database-promoted': {
@@ -364,6 +380,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
     const writable = [
       ...pairs.map((pair) => journal.last(`writable:${pairName(pair)}`)!),
       ...kafkaPairs.map((pair) => journal.last(`stopped:${kafkaPairName(pair)}`)!),
+      ...fastdfsPairs.map((pair) => journal.last(`writable:${fastdfsPairName(pair)}`)!),
       ...databasePairs.map((pair) => journal.last(`promoted:${databasePairName(pair)}`)!),
     ];
     const rtoSeconds = Math.max(...writable.map((r) => Number(r.data?.rtoSeconds ?? 0)));
@@ -395,6 +412,18 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         ...(divergence?.file ? { divergentFile: String(divergence.file) } : {}),
       });
     }
+    for (const pair of fastdfsPairs) {
+      const name = fastdfsPairName(pair);
+      const checked = journal.last('check')?.data?.[name] as { windowSeconds?: number } | undefined;
+      const drained = journal.last(`drained:${name}`)?.data;
+      pairReports.push({
+        kind: 'fastdfs',
+        pair: name,
+        ...(siteLost
+          ? { windowSeconds: Number(checked?.windowSeconds ?? 0), ...(drained?.oldSiteUploadsAfterLastContact !== undefined ? { oldSiteUploadsAfterLastContact: Number(drained.oldSiteUploadsAfterLastContact) } : {}) }
+          : { catchUpSeconds: Number(journal.last(`caught-up:${name}`)?.data?.syncSeconds ?? 0) }),
+      });
+    }
     for (const pair of databasePairs) {
       const name = databasePairName(pair);
       const checked = journal.last('check')?.data?.[name] as { replayAgeSeconds?: number } | undefined;
@@ -405,6 +434,17 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
     journal.record({ step: 'report', status: 'done', at: now().toISOString(), data: { ...result } });
     print(`RTO ${rtoSeconds.toFixed(1)} s (start of the run to site ${to} taking writes)`);
     for (const p of pairReports) {
+      if (p.kind === 'fastdfs') {
+        // FastDFS drops nothing when the old site is re-pointed: the drained step found all its files at the new site.
+        print(
+          `${p.pair}: ${
+            siteLost
+              ? `files possibly missing at site ${to} while site ${from} was away: those of the last ${p.windowSeconds} s before its last report; uploads site ${from} took after that report: ${p.oldSiteUploadsAfterLastContact ?? 'unknown'}, all at site ${to} now`
+              : `every file of site ${from} at site ${to} (a marker took ${p.catchUpSeconds} s)`
+          }`,
+        );
+        continue;
+      }
       if (p.kind === 'database') {
         // The database's divergence after a lost site is its DBA's to reconcile (pg_rewind reports it).
         print(`${p.pair}: ${siteLost ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion (age of the last replayed transaction)` : `unreplayed when writes stopped: ${p.unreplayedBytes} WAL bytes`}`);
@@ -425,21 +465,25 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
 
 type RedisStepKind = 'fence' | 'caught-up' | 'promote' | 'divergence' | 'following' | 'writable';
 type KafkaStepKind = 'kafka-caught-up' | 'kafka-stopped' | 'kafka-divergence' | 'kafka-rebuild' | 'kafka-following';
+type FastdfsStepKind = 'fastdfs-caught-up' | 'fastdfs-writable' | 'fastdfs-drained' | 'fastdfs-following';
 type DatabaseStepKind = 'database-caught-up' | 'database-promoted' | 'database-following';
 
 type Step =
   | { readonly kind: 'check'; readonly id: string; readonly title: string }
   | { readonly kind: RedisStepKind; readonly id: string; readonly title: string; readonly pair: RedisPairRef }
   | { readonly kind: KafkaStepKind; readonly id: string; readonly title: string; readonly kafka: KafkaPairRef }
+  | { readonly kind: FastdfsStepKind; readonly id: string; readonly title: string; readonly fastdfs: FastdfsPairRef }
   | { readonly kind: DatabaseStepKind; readonly id: string; readonly title: string; readonly database: DatabasePairRef }
   | { readonly kind: 'acknowledge'; readonly id: string; readonly title: string }
   | { readonly kind: 'deploy'; readonly id: string; readonly title: string; readonly site: Site };
 
 /** The steps in order (see the module comment). */
-function planSteps(pairs: readonly RedisPairRef[], kafkaPairs: readonly KafkaPairRef[], databasePairs: readonly DatabasePairRef[], from: Site, to: Site, siteLost: boolean): Step[] {
+function planSteps(pairs: readonly RedisPairRef[], kafkaPairs: readonly KafkaPairRef[], fastdfsPairs: readonly FastdfsPairRef[], databasePairs: readonly DatabasePairRef[], from: Site, to: Site, siteLost: boolean): Step[] {
   const each = (kind: RedisStepKind, title: (p: RedisPairRef) => string): Step[] => pairs.map((pair) => ({ kind, id: `${kind}:${pairName(pair)}`, title: title(pair), pair }));
   const eachKafka = (kind: KafkaStepKind, title: (p: KafkaPairRef) => string): Step[] =>
     kafkaPairs.map((kafka) => ({ kind, id: `${kind.slice('kafka-'.length)}:${kafkaPairName(kafka)}`, title: title(kafka), kafka }));
+  const eachFastdfs = (kind: FastdfsStepKind, title: (p: FastdfsPairRef) => string): Step[] =>
+    fastdfsPairs.map((fastdfs) => ({ kind, id: `${kind.slice('fastdfs-'.length)}:${fastdfsPairName(fastdfs)}`, title: title(fastdfs), fastdfs }));
   const eachDatabase = (kind: DatabaseStepKind, title: (p: DatabasePairRef) => string): Step[] =>
     databasePairs.map((database) => ({ kind, id: `${kind.slice('database-'.length)}:${databasePairName(database)}`, title: title(database), database }));
   const databaseCaughtSteps = eachDatabase('database-caught-up', (d) => `Wait until ${databasePairName(d)} at site ${to} has replayed every byte site ${from} wrote (its applications stopped)`);
@@ -452,15 +496,17 @@ function planSteps(pairs: readonly RedisPairRef[], kafkaPairs: readonly KafkaPai
     id: 'check',
     title: siteLost
       ? `Check every pair at site ${to} answers (Redis as a replica of site ${from}) and record its last contact with site ${from}`
-      : `Check both sites answer: site ${from} primary, site ${to} replicating (Redis, the database) and mirroring (MirrorMaker 2 running)`,
+      : `Check both sites answer: site ${from} primary, site ${to} replicating (Redis, the database), mirroring (MirrorMaker 2 running) and in the FastDFS group`,
   };
   const fenceOld = each('fence', (p) => `Fence ${pairName(p)} at site ${from} (${p.address[from]}): writes refused, reads kept`);
   const caughtUp = each('caught-up', (p) => `Wait until ${pairName(p)} at site ${to} has every byte site ${from} wrote (replication offsets equal)`);
   const kafkaCaught = eachKafka('kafka-caught-up', (k) => `Wait until MirrorMaker 2 at site ${to} has copied every record of ${kafkaPairName(k)} at site ${from} (its producers stopped) and translated every consumer group's offsets`);
+  const fastdfsCaught = eachFastdfs('fastdfs-caught-up', (f) => `Store a marker file at ${fastdfsPairName(f)}'s storage server at site ${from} and wait until site ${to}'s holds it: every file stored there before it has then arrived (binlog sync is in order)`);
   const promoteNew = each('promote', (p) => `Promote ${pairName(p)} at site ${to} (${p.address[to]}): REPLICAOF NO ONE, data kept`);
   const divergence = [
     ...each('divergence', (p) => `Find and save the writes only ${pairName(p)} at site ${from} holds`),
     ...eachKafka('kafka-divergence', (k) => `Find and save the records only ${kafkaPairName(k)} at site ${from} holds (after what MirrorMaker 2 copied)`),
+    ...(siteLost ? eachFastdfs('fastdfs-drained', (f) => `Wait until every file ${fastdfsPairName(f)} at site ${from} took (also while cut off) is at site ${to}: a marker stored there arrives`) : []),
   ];
   const acknowledge: Step = { kind: 'acknowledge', id: 'acknowledge-divergence', title: `Refuse to re-point site ${from} while it holds unsaved or unacknowledged writes (--discard-divergent)` };
   const deploy = (site: Site): Step => ({ kind: 'deploy', id: `deploy:${site}`, title: `Deploy site ${site}'s stacks with site ${to} active`, site });
@@ -468,14 +514,16 @@ function planSteps(pairs: readonly RedisPairRef[], kafkaPairs: readonly KafkaPai
   const following = [
     ...each('following', (p) => `Verify ${pairName(p)} at site ${from} follows site ${to} and has caught up`),
     ...eachKafka('kafka-following', (k) => `Verify MirrorMaker 2 at site ${from} runs and has copied every record of ${kafkaPairName(k)} at site ${to}`),
+    ...eachFastdfs('fastdfs-following', (f) => `Verify both trackers of ${fastdfsPairName(f)} send uploads to site ${to} (access modes swapped) and a marker crosses each way`),
   ];
   const writable = [
     ...each('writable', (p) => `Verify ${pairName(p)} at site ${to} is a primary taking writes`),
     ...eachKafka('kafka-stopped', (k) => `Verify MirrorMaker 2 at site ${to} has stopped (its Connect workers left), so ${kafkaPairName(k)} at site ${to} holds only its own producers' writes`),
+    ...eachFastdfs('fastdfs-writable', (f) => `Verify ${fastdfsPairName(f)}'s tracker at site ${to} sends uploads to site ${to}'s storage server`),
   ];
   return siteLost
     ? [check, ...promoteNew, ...databasePromotedSteps, deploy(to), ...writable, ...fenceOld, ...divergence, acknowledge, ...rebuild, deploy(from), ...following, ...databaseFollowingSteps]
-    : [check, ...fenceOld, ...caughtUp, ...kafkaCaught, ...databaseCaughtSteps, ...promoteNew, ...divergence, acknowledge, ...databasePromotedSteps, deploy(to), ...writable, ...rebuild, deploy(from), ...following, ...databaseFollowingSteps];
+    : [check, ...fenceOld, ...caughtUp, ...kafkaCaught, ...fastdfsCaught, ...databaseCaughtSteps, ...promoteNew, ...divergence, acknowledge, ...databasePromotedSteps, deploy(to), ...writable, ...rebuild, deploy(from), ...following, ...databaseFollowingSteps];
 }
 
 function sleep(ms: number): Promise<void> {

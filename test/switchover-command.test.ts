@@ -26,14 +26,42 @@ test('the dry run lists every step, acts on nothing and needs no password', asyn
   expect(out.indexOf('Find and save the writes only redis-session@core')).toBeLessThan(out.indexOf("Deploy site A's stacks"));
 });
 
-test('fails when pairs without an automated check would be switched without saying so', async () => {
-  const { code, err } = await run(['--env', 'demo', '--to', 'B', '--journal', '/tmp/x']);
-  expect(code).toBe(2);
-  expect(err).toContain('fastdfs@core have no automated check yet');
-  expect(err).toContain('--pairs redis,kafka');
-  const unknown = await run(['--env', 'demo', '--to', 'B', '--journal', '/tmp/x', '--pairs', 'redis,fastdfs']);
+test('every DR pair kind is switched unless the operator names fewer; an unknown kind is refused', async () => {
+  const { code, out } = await run(['--env', 'demo', '--to', 'B', '--journal', '/nonexistent/journal']);
+  expect(code).toBe(0);
+  for (const pair of ['redis-session@core', 'kafka@core', 'fastdfs@core', 'database@core']) expect(out).toContain(pair);
+  const unknown = await run(['--env', 'demo', '--to', 'B', '--journal', '/tmp/x', '--pairs', 'redis,ftp']);
   expect(unknown.code).toBe(2);
-  expect(unknown.err).toContain('--pairs redis,fastdfs: expected a comma-separated list of redis, kafka');
+  expect(unknown.err).toContain('--pairs redis,ftp: expected a comma-separated list of redis, kafka, fastdfs, database');
+});
+
+test('the FastDFS pair: caught up by a marker before the deploy, the new site writable after it, a lost site drained before it is re-pointed', async () => {
+  const stepsOf = async (argv: string[]) => {
+    const { code, out } = await run(['--env', 'demo', '--to', 'B', '--journal', '/nonexistent/journal', '--pairs', 'fastdfs', ...argv]);
+    expect(code).toBe(0);
+    return (texts: string[]) => {
+      const order = texts.map((text) => {
+        const index = out.indexOf(text);
+        if (index < 0) throw new Error(`no step "${text}" in the dry run:\n${out}`);
+        return index;
+      });
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+    };
+  };
+  (await stepsOf([]))([
+    "Store a marker file at fastdfs@core's storage server at site A and wait until site B's holds it",
+    "Deploy site B's stacks",
+    "Verify fastdfs@core's tracker at site B sends uploads to site B's storage server",
+    "Deploy site A's stacks",
+    'Verify both trackers of fastdfs@core send uploads to site B (access modes swapped) and a marker crosses each way',
+  ]);
+  (await stepsOf(['--site-lost', 'A']))([
+    "Deploy site B's stacks",
+    "Verify fastdfs@core's tracker at site B sends uploads to site B's storage server",
+    'Wait until every file fastdfs@core at site A took (also while cut off) is at site B',
+    "Deploy site A's stacks",
+    'Verify both trackers of fastdfs@core send uploads to site B',
+  ]);
 });
 
 test('the Kafka pair: caught up before the promotion, MirrorMaker 2 at the new site stopped before the old site is rebuilt clean, the old site re-pointed last', async () => {

@@ -1,0 +1,189 @@
+/**
+ * The switchover's steps for a FastDFS DR pair (one per zone): both sites' storage servers are members
+ * of one group; each syncs the files its own clients stored to the other from its binlog, in order, and
+ * the trackers send clients to the storage server whose access mode (`rw=` in storage_ids.conf) lets
+ * them. Switching is a deploy: each site's trackers read the new access modes at their restart.
+ *
+ * FastDFS loses no file to a switchover by itself: file ids never collide (each names the storage
+ * server that took it), and a storage server that comes back after a partition syncs what it took
+ * while it was away. What can be lost is what only the lost site's disks hold. So the steps prove
+ * where each site's files are, with a **marker**: a small file the switchover stores at one site's
+ * storage server and waits to find on the other's disk (QUERY_FILE_INFO). Because a storage server
+ * syncs its binlog in order, once the marker has arrived every file stored before it has too: the
+ * exact catch-up check, where the trackers' sync timestamps are seconds-coarse and, right after a
+ * restart, can stay behind files that have arrived.
+ *
+ *   check      the new site's tracker lists both storage servers, the new one ACTIVE and not yet
+ *              writable (and, planned, the old tracker sends uploads to the old storage); after losing a
+ *              site, its last report there: its last upload, the new site's last synced file from it
+ *   caught-up  planned: a marker stored at the old site arrives at the new one
+ *   writable   after the deploy at the new site: its tracker sends uploads to its own storage server
+ *   drained    site lost, once the old site is back: a marker stored there arrives at the new site, so
+ *              every file the old site took (also while it was cut off) is at the new site; how many
+ *              uploads it took after its last report is recorded
+ *   following  after the deploy at the old site: both trackers send uploads to the new site and apply
+ *              the new access modes, and a marker crosses each way
+ */
+import type { ProvinceModel } from '../model/platform-model';
+import { PORTS } from '../model/middleware-model';
+import { otherSite, ZONES, type Site, type Zone } from '../model/topology';
+import { deleteFile, holdsFile, listStorages, serverReachable, storeFile, uploadTarget, type ServerAddress, type StorageServerState } from './fastdfs-member';
+import type { StepResult } from './kafka-pair';
+
+export interface FastdfsPairRef {
+  readonly zone: Zone;
+  readonly group: string;
+  /** Each site's tracker and storage server share the site's FastDFS address. */
+  readonly tracker: Readonly<Record<Site, ServerAddress>>;
+  readonly storage: Readonly<Record<Site, { readonly id: string; readonly address: ServerAddress }>>;
+}
+
+export const fastdfsPairName = (pair: FastdfsPairRef) => `fastdfs@${pair.zone}`;
+
+/** The FastDFS pairs of a province: zones whose two sites' storage servers form one group. */
+export function fastdfsPairsOf(province: ProvinceModel): FastdfsPairRef[] {
+  return ZONES.flatMap((zone) => {
+    const plan = province.units.find((u) => u.zone === zone)?.middlewarePlan.fastdfs;
+    if (!plan || plan.storageServers.length < 2) return [];
+    const server = (site: Site) => plan.storageServers.find((s) => s.site === site)!;
+    const at = (site: Site, port: number) => ({ host: server(site).host, port });
+    return [
+      {
+        zone,
+        group: plan.group,
+        tracker: { A: at('A', PORTS.fastdfsTracker), B: at('B', PORTS.fastdfsTracker) },
+        storage: { A: { id: String(server('A').id), address: at('A', PORTS.fastdfsStorage) }, B: { id: String(server('B').id), address: at('B', PORTS.fastdfsStorage) } },
+      },
+    ];
+  });
+}
+
+const where = (pair: FastdfsPairRef, site: Site) => `${fastdfsPairName(pair)} at ${site} (${pair.tracker[site].host})`;
+const failure = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+type GroupView = { readonly members: ReadonlyMap<string, StorageServerState> } | Error;
+
+async function groupView(pair: FastdfsPairRef, trackerSite: Site): Promise<GroupView> {
+  try {
+    return { members: new Map((await listStorages(pair.tracker[trackerSite], pair.group)).map((s) => [s.id, s])) };
+  } catch (e) {
+    return new Error(`${where(pair, trackerSite)}: tracker does not answer (${failure(e)})`);
+  }
+}
+
+/** What a member looks like at one site's tracker, for the journal. */
+function summary(state: StorageServerState | undefined): Record<string, unknown> | undefined {
+  if (!state) return undefined;
+  return { status: state.status, access: state.access, lastSourceUpdate: state.lastSourceUpdate, lastSyncedTimestamp: state.lastSyncedTimestamp, lastHeartBeatTime: state.lastHeartBeatTime, uploads: state.successUploadCount };
+}
+
+export async function checkFastdfsPair(pair: FastdfsPairRef, from: Site, to: Site, siteLost: boolean): Promise<{ problems: string[]; data: Record<string, unknown> }> {
+  const view = await groupView(pair, to);
+  if (view instanceof Error) return { problems: [view.message], data: {} };
+  const [oldMember, newMember] = [view.members.get(pair.storage[from].id), view.members.get(pair.storage[to].id)];
+  const data: Record<string, unknown> = { [`${from}@${to}`]: summary(oldMember), [`${to}@${to}`]: summary(newMember) };
+  const problems: string[] = [];
+  if (!newMember || !oldMember) problems.push(`${where(pair, to)}: group ${pair.group} lacks storage server ${!newMember ? pair.storage[to].id : pair.storage[from].id} (members: ${[...view.members.keys()].join(', ') || 'none'})`);
+  else if (newMember.status !== 'ACTIVE') problems.push(`${where(pair, to)}: its storage server is ${newMember.status}, not ACTIVE: it may not hold the group's files`);
+  else if (newMember.access === 'both' || newMember.access === 'write') problems.push(`${where(pair, to)}: its storage server takes uploads already (access ${newMember.access})`);
+  if (problems.length > 0) return { problems, data };
+  if (siteLost) {
+    // The old site's last report here bounds what the new site may lack: files it took after the new
+    // site's last synced file from it (and any after that report, which only its return will show).
+    const windowSeconds = Math.max(0, oldMember!.lastSourceUpdate - newMember!.lastSyncedTimestamp);
+    return { problems, data: { ...data, windowSeconds, oldSiteUploadsAtLastContact: oldMember!.successUploadCount } };
+  }
+  const oldTarget = await uploadTarget(pair.tracker[from]).catch((e: unknown) => new Error(failure(e)));
+  if (oldTarget instanceof Error) return { problems: [`${where(pair, from)}: tracker does not answer (${oldTarget.message}): if site ${from} is lost, run with --site-lost ${from}`], data };
+  if (oldTarget?.address !== pair.storage[from].address.host) problems.push(`${where(pair, from)}: its tracker sends uploads to ${oldTarget?.address ?? 'no storage server'}, not to site ${from}'s storage server`);
+  return { problems, data };
+}
+
+/**
+ * Stores a marker at `source`'s storage server and waits (up to `timeoutSeconds`) until `destination`'s
+ * holds it; then deletes it (the delete syncs too). Answers the seconds it took, or undefined on timeout.
+ */
+async function markerCrosses(pair: FastdfsPairRef, source: Site, destination: Site, timeoutSeconds: number): Promise<{ file: string; seconds: number } | undefined> {
+  const started = Date.now();
+  const file = await storeFile(pair.storage[source].address, Buffer.from(`hsa switchover marker ${fastdfsPairName(pair)} ${source}->${destination} ${new Date(started).toISOString()}\n`), 'hsa');
+  for (;;) {
+    if (await holdsFile(pair.storage[destination].address, file).catch(() => false)) {
+      await deleteFile(pair.storage[source].address, file).catch(() => undefined);
+      return { file, seconds: (Date.now() - started) / 1000 };
+    }
+    if (Date.now() - started > timeoutSeconds * 1000) return undefined;
+    await sleep(100);
+  }
+}
+
+/** Planned: every file the old site stored (before this step) is on the new site's disk. */
+export async function fastdfsCaughtUp(pair: FastdfsPairRef, from: Site, to: Site, timeoutSeconds: number): Promise<StepResult> {
+  const crossed = await markerCrosses(pair, from, to, timeoutSeconds).catch((e: unknown) => new Error(failure(e)));
+  if (crossed instanceof Error) return { status: 'refused', message: `${where(pair, from)}: cannot store the catch-up marker (${crossed.message})` };
+  if (!crossed) return { status: 'refused', message: `${fastdfsPairName(pair)}: a file stored at site ${from} has not reached site ${to} after ${timeoutSeconds} s: its sync is behind or broken` };
+  return { status: 'done', data: { marker: crossed.file, syncSeconds: crossed.seconds } };
+}
+
+/** After the deploy at the new site: its tracker sends uploads to its own storage server. */
+export async function fastdfsWritable(pair: FastdfsPairRef, to: Site, timeoutSeconds: number): Promise<StepResult> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const target = await uploadTarget(pair.tracker[to]).catch(() => undefined);
+    if (target?.address === pair.storage[to].address.host) return { status: 'done', data: { uploadsTo: `${target.address}:${target.port}` } };
+    if (Date.now() > deadline) return { status: 'refused', message: `${where(pair, to)}: its tracker sends uploads to ${target?.address ?? 'no storage server'} ${timeoutSeconds} s after the deploy, not to its own storage server` };
+    await sleep(200);
+  }
+}
+
+/** Site lost, once it is back: every file it took (also while cut off) is at the new site. */
+export async function fastdfsDrained(pair: FastdfsPairRef, from: Site, to: Site, uploadsAtLastContact: number | undefined, timeoutSeconds: number): Promise<StepResult> {
+  if (!(await serverReachable(pair.storage[from].address))) return { status: 'waiting', message: `${where(pair, from)}: its storage server does not answer; run again when site ${from} is back` };
+  const view = await groupView(pair, from);
+  const uploadsNow = view instanceof Error ? undefined : view.members.get(pair.storage[from].id)?.successUploadCount;
+  const crossed = await markerCrosses(pair, from, to, timeoutSeconds).catch((e: unknown) => new Error(failure(e)));
+  if (crossed instanceof Error) return { status: 'waiting', message: `${where(pair, from)}: cannot store the marker yet (${crossed.message}); run again` };
+  if (!crossed) return { status: 'waiting', message: `${fastdfsPairName(pair)}: site ${from}'s files are still on their way to site ${to} after ${timeoutSeconds} s; run again` };
+  return {
+    status: 'done',
+    data: {
+      marker: crossed.file,
+      syncSeconds: crossed.seconds,
+      ...(uploadsNow !== undefined && uploadsAtLastContact !== undefined ? { oldSiteUploadsAfterLastContact: uploadsNow - uploadsAtLastContact } : {}),
+    },
+  };
+}
+
+/** After the deploy at the old site: both trackers apply the new access modes and send uploads to the new site; files cross both ways. */
+export async function fastdfsFollowing(pair: FastdfsPairRef, from: Site, timeoutSeconds: number): Promise<StepResult> {
+  const to = otherSite(from);
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let problem = '';
+  for (;;) {
+    problem = await followingProblem(pair, from, to);
+    if (!problem) break;
+    if (Date.now() > deadline) return { status: 'refused', message: `${fastdfsPairName(pair)}: ${problem} ${timeoutSeconds} s after the deploy at site ${from}` };
+    await sleep(200);
+  }
+  const remaining = Math.max(1, (deadline - Date.now()) / 1000);
+  const [there, back] = [await markerCrosses(pair, to, from, remaining), await markerCrosses(pair, from, to, remaining)];
+  if (!there || !back) return { status: 'refused', message: `${fastdfsPairName(pair)}: a file stored at site ${!there ? to : from} did not reach site ${!there ? from : to}` };
+  return { status: 'done', data: { syncSeconds: { [`${to}->${from}`]: there.seconds, [`${from}->${to}`]: back.seconds } } };
+}
+
+async function followingProblem(pair: FastdfsPairRef, from: Site, to: Site): Promise<string> {
+  for (const site of [from, to]) {
+    const view = await groupView(pair, site);
+    if (view instanceof Error) return view.message;
+    for (const [member, access] of [[to, 'both'], [from, 'none']] as const) {
+      const state = view.members.get(pair.storage[member].id);
+      if (state?.status !== 'ACTIVE' || state.access !== access) return `${where(pair, site)}: site ${member}'s storage server is ${state ? `${state.status} with access ${state.access}` : 'missing'}, expected ACTIVE with access ${access}`;
+    }
+    const target = await uploadTarget(pair.tracker[site]).catch(() => undefined);
+    if (target?.address !== pair.storage[to].address.host) return `${where(pair, site)}: its tracker sends uploads to ${target?.address ?? 'no storage server'}`;
+  }
+  return '';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
