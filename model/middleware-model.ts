@@ -24,6 +24,8 @@ export const CHART_VERSIONS = {
 /** Application versions inside those releases, where the toolkit writes the manifests itself. */
 export const KAFKA_VERSION = '4.1.0';
 export const FASTDFS_IMAGE_TAG = 'V6.13.0';
+/** Where a FastDFS storage server keeps its data (`base_path`, `store_path0`, the volume's mount path). */
+export const FASTDFS_STORAGE_BASE_PATH = '/var/fdfs/storage';
 
 export const DEFAULT_SECRETS = {
   redis: 'hsa-redis-auth',
@@ -434,6 +436,31 @@ export function redisCommonConfiguration(plan: RedisPlan): string {
  * readable for the divergence report, and no client can write to it.
  */
 export const REDIS_FENCE_MIN_REPLICAS = 1000;
+
+/**
+ * The standby storage server's join gate (an init container's shell script), or undefined at the active
+ * site. FastDFS V6.13's tracker gives a storage server that joins a group for the first time a sync
+ * source only among the group's *writable* members (`tracker_get_group_sync_src_server`): if the
+ * standby (`rw=none`) joined first, the active site's new storage server would never get one and would
+ * stay `INIT` for good, and uploads would fail (found by the FastDFS drill, where both sites started
+ * together). So a standby that has not yet finished its first sync (no `sync_old_done=1` in its
+ * `.data_init_flag`) waits until the active site's storage server is ACTIVE at the active site's tracker;
+ * a standby that has synced before starts at once, also while the other site is away.
+ */
+export function fastdfsJoinGate(plan: FastdfsPlan): string | undefined {
+  const active = plan.storageServers.find((s) => s.access === 'both');
+  if (plan.mode !== 'standby' || !active) return undefined;
+  const address = active.host.replace(/\./g, '\\.');
+  return [
+    `if ! grep -qx 'sync_old_done=1' ${FASTDFS_STORAGE_BASE_PATH}/data/.data_init_flag 2>/dev/null; then`,
+    `  until fdfs_monitor /etc/fdfs/storage.conf -h ${active.host}:${PORTS.fastdfsTracker} list ${plan.group} 2>/dev/null | grep -Eq '^[[:space:]]*ip_addr = ${address}[^ ]*  ACTIVE$'; do`,
+    `    echo "hsa-dr: first join of ${plan.group}: waiting until the active site's storage server ${active.id} (${active.host}) is ACTIVE" >&2`,
+    '    sleep 5',
+    '  done',
+    'fi',
+    '',
+  ].join('\n');
+}
 
 /**
  * Start-up gate of a primary (bitnami `master.preExecCmds`, run by the chart's start script just before

@@ -51,7 +51,9 @@ describe.each([
       const data = config.data as Record<string, string>;
       expect(data['storage_ids.conf']).toContain(`100001 group1 10.10.2.24 rw=${activeNet === '10.10.2' ? 'both' : 'none'}`);
       expect(data['storage_ids.conf']).toContain(`100002 group1 10.20.2.24 rw=${activeNet === '10.20.2' ? 'both' : 'none'}`);
-      expect(data['storage.conf']).toContain('tracker_server = 10.10.2.24:22122\ntracker_server = 10.20.2.24:22122');
+      // Its own site's tracker first (a storage server starts 15 s late when the first one is away).
+      const [own, other] = stack.endsWith('-a') ? ['10.10.2.24', '10.20.2.24'] : ['10.20.2.24', '10.10.2.24'];
+      expect(data['storage.conf']).toContain(`tracker_server = ${own}:22122\ntracker_server = ${other}:22122`);
       expect(data['tracker.conf']).toContain('use_storage_id = true');
     }
   });
@@ -110,6 +112,27 @@ test('fastdfsConfigFiles is pure and lists storage ids in site order', () => {
 // Found by running the synthesized files with a real FastDFS 6.13.0 (fdfs_trackerd, fdfs_storaged built
 // from the upstream tag): without -N both daemonize and the container exits; storaged refuses a thread
 // stack below 320 KB, its built-in default being 256 KB.
+// Found by the FastDFS drill: a tracker gives a first-time joiner a sync source only among writable
+// members, so a standby (rw=none) that joined first left the active site's storage INIT for good.
+test('the standby storage server joins the group only after the active one, and only the first time', () => {
+  for (const [stacks, active] of [[activeA, 'A'], [activeB, 'B']] as const) {
+    for (const site of ['A', 'B'] as const) {
+      const sets = Object.values(stacks.get(`demo-core-${site.toLowerCase()}`)!.resource.kubernetes_stateful_set_v1 ?? {}) as unknown as { metadata: { name: string }; spec: { template: { spec: { init_container?: { name: string; command: string[] }[] } } } }[];
+      const init = sets.find((s) => s.metadata.name === 'fastdfs-storage')!.spec.template.spec.init_container;
+      if (site === active) {
+        expect(init).toBeUndefined();
+        continue;
+      }
+      const activeHost = active === 'A' ? '10.10.2.24' : '10.20.2.24';
+      expect(init).toHaveLength(1);
+      const [, , script] = init![0]!.command;
+      expect(script).toContain("grep -qx 'sync_old_done=1' /var/fdfs/storage/data/.data_init_flag");
+      expect(script).toContain(`fdfs_monitor /etc/fdfs/storage.conf -h ${activeHost}:22122 list group1`);
+      expect(script).toContain(`ip_addr = ${activeHost.replace(/\./g, '\\.')}[^ ]*  ACTIVE$`);
+    }
+  }
+});
+
 test('FastDFS runs in the foreground with a thread stack fdfs_storaged accepts', () => {
   const unit = resolveProvince('demo', demo.environment).units.find((u) => u.stackName === 'demo-core-a')!;
   expect(fastdfsConfigFiles(unit.middlewarePlan.fastdfs!)['storage.conf']).toContain('thread_stack_size = 512KB');

@@ -1,7 +1,7 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { FASTDFS_IMAGE_TAG, PORTS, type FastdfsPlan } from '../../model/middleware-model';
+import { FASTDFS_IMAGE_TAG, FASTDFS_STORAGE_BASE_PATH, fastdfsJoinGate, PORTS, type FastdfsPlan } from '../../model/middleware-model';
 import type { Site, Zone } from '../../model/topology';
 import { annotateResource } from '../annotations';
 import { configMapV1, serviceV1, statefulSetV1 } from '../l1/kubernetes';
@@ -26,7 +26,11 @@ export interface FastdfsDrPairProps {
  * holds every file; its access mode (`rw=none`) keeps clients on the active site's storage.
  */
 export function fastdfsConfigFiles(plan: FastdfsPlan): Record<string, string> {
-  const trackers = plan.trackers.map((t) => `tracker_server = ${t.host}:${t.port}`);
+  // This site's tracker first: at its start fdfs_storaged asks the trackers in this order, three times
+  // each, five seconds apart (storage_ip_changed_dealer.c), so with the other site away a storage server
+  // that listed it first came up 15 s late, and so did the failover (FastDFS drill).
+  const own = (t: { host: string }) => (t.host === plan.address.host ? 0 : 1);
+  const trackers = [...plan.trackers].sort((x, y) => own(x) - own(y)).map((t) => `tracker_server = ${t.host}:${t.port}`);
   return {
     'tracker.conf': [
       'disabled = false',
@@ -42,9 +46,9 @@ export function fastdfsConfigFiles(plan: FastdfsPlan): Record<string, string> {
       'disabled = false',
       `group_name = ${plan.group}`,
       `port = ${PORTS.fastdfsStorage}`,
-      'base_path = /var/fdfs/storage',
+      `base_path = ${FASTDFS_STORAGE_BASE_PATH}`,
       'store_path_count = 1',
-      'store_path0 = /var/fdfs/storage',
+      `store_path0 = ${FASTDFS_STORAGE_BASE_PATH}`,
       ...trackers,
       'sync_binlog_buff_interval = 1',
       // fdfs_storaged 6.13 refuses to start below 320 KB ("thread_stack_size 262144 is invalid"),
@@ -79,6 +83,13 @@ export class FastdfsDrPair extends Construct {
     const configHash = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
     const configName = metadataNameOf(config);
 
+    const securityContext = { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+    const volumeMounts = (component: 'tracker' | 'storage') => [
+      { name: 'config', mountPath: '/etc/fdfs' },
+      { name: 'data', mountPath: `/var/fdfs/${component}` },
+    ];
+    // The standby's storage server joins the group only after the active one (see fastdfsJoinGate).
+    const joinGate = fastdfsJoinGate(plan);
     const server = (component: 'tracker' | 'storage', port: number, command: string, storageGiB: number) =>
       statefulSetV1(this, component === 'tracker' ? 'Tracker' : 'Resource', {
         metadata: { name: `${plan.name}-${component}`, namespace: props.namespace, labels: labels(component) },
@@ -93,6 +104,9 @@ export class FastdfsDrPair extends Construct {
             spec: {
               automountServiceAccountToken: false,
               securityContext: { runAsNonRoot: true, runAsUser: '10001', runAsGroup: '10001', fsGroup: '10001', seccompProfile: { type: 'RuntimeDefault' } },
+              ...(component === 'storage' && joinGate
+                ? { initContainer: [{ name: 'join-gate', image, command: ['sh', '-c', joinGate], resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } }, securityContext, volumeMount: volumeMounts(component) }] }
+                : {}),
               container: [
                 {
                   name: component,
@@ -104,11 +118,8 @@ export class FastdfsDrPair extends Construct {
                   resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
                   readinessProbe: { tcpSocket: [{ port: String(port) }], periodSeconds: 10 },
                   livenessProbe: { tcpSocket: [{ port: String(port) }], initialDelaySeconds: 30, periodSeconds: 20 },
-                  securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-                  volumeMount: [
-                    { name: 'config', mountPath: '/etc/fdfs' },
-                    { name: 'data', mountPath: `/var/fdfs/${component}` },
-                  ],
+                  securityContext,
+                  volumeMount: volumeMounts(component),
                 },
               ],
               volume: [{ name: 'config', configMap: { name: configName } }],
