@@ -26,6 +26,8 @@ export const KAFKA_VERSION = '4.1.0';
 export const FASTDFS_IMAGE_TAG = 'V6.13.0';
 /** Where a FastDFS storage server keeps its data (`base_path`, `store_path0`, the volume's mount path). */
 export const FASTDFS_STORAGE_BASE_PATH = '/var/fdfs/storage';
+/** A FastDFS storage server's heartbeat to its trackers (`heart_beat_interval`; FastDFS's default is 30 s). */
+export const FASTDFS_HEARTBEAT_SECONDS = 5;
 
 export const DEFAULT_SECRETS = {
   redis: 'hsa-redis-auth',
@@ -438,26 +440,28 @@ export function redisCommonConfiguration(plan: RedisPlan): string {
 export const REDIS_FENCE_MIN_REPLICAS = 1000;
 
 /**
- * The standby storage server's join gate (an init container's shell script), or undefined at the active
- * site. FastDFS V6.13's tracker gives a storage server that joins a group for the first time a sync
- * source only among the group's *writable* members (`tracker_get_group_sync_src_server`): if the
- * standby (`rw=none`) joined first, the active site's new storage server would never get one and would
- * stay `INIT` for good, and uploads would fail (found by the FastDFS drill, where both sites started
- * together). So a standby that has not yet finished its first sync (no `sync_old_done=1` in its
- * `.data_init_flag`) waits until the active site's storage server is ACTIVE at the active site's tracker;
- * a standby that has synced before starts at once, also while the other site is away.
+ * A paired storage server's join gate (an init container's shell script), or undefined when unpaired.
+ * FastDFS V6.13's tracker gives a storage server that joins a group for the first time a sync source
+ * only among the group's *writable* members (`tracker_get_group_sync_src_server`): if the standby
+ * (`rw=none`) joined first, the active site's new storage server would never get one and would stay
+ * `INIT` for good, and uploads would fail (found by the FastDFS drill, the standby's servers started
+ * first). So a storage server that has not yet finished a first sync (no `sync_old_done=1` in its
+ * `.data_init_flag`) and is not the active one waits until the active one is ACTIVE at the active
+ * site's tracker; one that has synced before starts at once, also while the other site is away. The
+ * active one is read from storage_ids.conf at start, so the script is the same whichever site is active:
+ * a switchover does not change the storage server's pod, and does not restart it.
  */
 export function fastdfsJoinGate(plan: FastdfsPlan): string | undefined {
-  const active = plan.storageServers.find((s) => s.access === 'both');
-  if (plan.mode !== 'standby' || !active) return undefined;
-  const address = active.host.replace(/\./g, '\\.');
+  if (plan.storageServers.length < 2) return undefined;
   return [
-    `if ! grep -qx 'sync_old_done=1' ${FASTDFS_STORAGE_BASE_PATH}/data/.data_init_flag 2>/dev/null; then`,
-    `  until fdfs_monitor /etc/fdfs/storage.conf -h ${active.host}:${PORTS.fastdfsTracker} list ${plan.group} 2>/dev/null | grep -Eq '^[[:space:]]*ip_addr = ${address}[^ ]*  ACTIVE$'; do`,
-    `    echo "hsa-dr: first join of ${plan.group}: waiting until the active site's storage server ${active.id} (${active.host}) is ACTIVE" >&2`,
-    '    sleep 5',
-    '  done',
-    'fi',
+    `grep -qx 'sync_old_done=1' ${FASTDFS_STORAGE_BASE_PATH}/data/.data_init_flag 2>/dev/null && exit 0`,
+    `active=$(awk '$2 == "${plan.group}" && $4 == "rw=both" { print $3; exit }' /etc/fdfs/storage_ids.conf)`,
+    `[ "$active" = "${plan.address.host}" ] && exit 0`,
+    `pattern="^[[:space:]]*ip_addr = $(printf '%s' "$active" | sed 's/[.]/[.]/g')[^ ]*  ACTIVE$"`,
+    `until fdfs_monitor /etc/fdfs/storage.conf -h "$active:${PORTS.fastdfsTracker}" list ${plan.group} 2>/dev/null | grep -Eq "$pattern"; do`,
+    `  echo "hsa-dr: first join of ${plan.group}: waiting until the active site's storage server ($active) is ACTIVE" >&2`,
+    '  sleep 5',
+    'done',
     '',
   ].join('\n');
 }

@@ -51,9 +51,7 @@ describe.each([
       const data = config.data as Record<string, string>;
       expect(data['storage_ids.conf']).toContain(`100001 group1 10.10.2.24 rw=${activeNet === '10.10.2' ? 'both' : 'none'}`);
       expect(data['storage_ids.conf']).toContain(`100002 group1 10.20.2.24 rw=${activeNet === '10.20.2' ? 'both' : 'none'}`);
-      // Its own site's tracker first (a storage server starts 15 s late when the first one is away).
-      const [own, other] = stack.endsWith('-a') ? ['10.10.2.24', '10.20.2.24'] : ['10.20.2.24', '10.10.2.24'];
-      expect(data['storage.conf']).toContain(`tracker_server = ${own}:22122\ntracker_server = ${other}:22122`);
+      expect(data['storage.conf']).toContain('tracker_server = 10.10.2.24:22122\ntracker_server = 10.20.2.24:22122');
       expect(data['tracker.conf']).toContain('use_storage_id = true');
     }
   });
@@ -113,23 +111,31 @@ test('fastdfsConfigFiles is pure and lists storage ids in site order', () => {
 // from the upstream tag): without -N both daemonize and the container exits; storaged refuses a thread
 // stack below 320 KB, its built-in default being 256 KB.
 // Found by the FastDFS drill: a tracker gives a first-time joiner a sync source only among writable
-// members, so a standby (rw=none) that joined first left the active site's storage INIT for good.
-test('the standby storage server joins the group only after the active one, and only the first time', () => {
-  for (const [stacks, active] of [[activeA, 'A'], [activeB, 'B']] as const) {
-    for (const site of ['A', 'B'] as const) {
-      const sets = Object.values(stacks.get(`demo-core-${site.toLowerCase()}`)!.resource.kubernetes_stateful_set_v1 ?? {}) as unknown as { metadata: { name: string }; spec: { template: { spec: { init_container?: { name: string; command: string[] }[] } } } }[];
-      const init = sets.find((s) => s.metadata.name === 'fastdfs-storage')!.spec.template.spec.init_container;
-      if (site === active) {
-        expect(init).toBeUndefined();
-        continue;
-      }
-      const activeHost = active === 'A' ? '10.10.2.24' : '10.20.2.24';
-      expect(init).toHaveLength(1);
-      const [, , script] = init![0]!.command;
-      expect(script).toContain("grep -qx 'sync_old_done=1' /var/fdfs/storage/data/.data_init_flag");
-      expect(script).toContain(`fdfs_monitor /etc/fdfs/storage.conf -h ${activeHost}:22122 list group1`);
-      expect(script).toContain(`ip_addr = ${activeHost.replace(/\./g, '\\.')}[^ ]*  ACTIVE$`);
-    }
+// members, so a standby (rw=none) that joined first left the active site's storage INIT for good; and a
+// storage server restarted while the other site was away took 15 s to serve.
+type StatefulSetJson = { metadata: { name: string }; spec: { template: { spec: { init_container?: { name: string; command: string[] }[] } } } };
+const fastdfsSet = (stacks: typeof activeA, stack: string, name: string) =>
+  (Object.values(stacks.get(stack)!.resource.kubernetes_stateful_set_v1 ?? {}) as unknown as StatefulSetJson[]).find((s) => s.metadata.name === name)!;
+
+test('a storage server joins the group for the first time only after the active one, whichever site is active', () => {
+  for (const [site, own] of [['a', '10.10.2.24'], ['b', '10.20.2.24']] as const) {
+    const init = fastdfsSet(activeA, `demo-core-${site}`, 'fastdfs-storage').spec.template.spec.init_container;
+    expect(init).toHaveLength(1);
+    const [shell, flag, script] = init![0]!.command;
+    expect([shell, flag]).toEqual(['sh', '-c']);
+    expect(script).toContain("grep -qx 'sync_old_done=1' /var/fdfs/storage/data/.data_init_flag 2>/dev/null && exit 0");
+    // The active one is read from the mounted storage_ids.conf, and this site's own address skips the wait.
+    expect(script).toContain(`awk '$2 == "group1" && $4 == "rw=both" { print $3; exit }' /etc/fdfs/storage_ids.conf`);
+    expect(script).toContain(`[ "$active" = "${own}" ] && exit 0`);
+    expect(script).toContain('fdfs_monitor /etc/fdfs/storage.conf -h "$active:22122" list group1');
+  }
+});
+
+test('a switchover restarts the FastDFS trackers (they apply the access modes) and not the storage servers', () => {
+  for (const stack of ['demo-core-a', 'demo-core-b']) {
+    // The spec (and so the pod template): only the toolkit's own annotation in "//" names the role.
+    expect(fastdfsSet(activeB, stack, 'fastdfs-storage').spec).toEqual(fastdfsSet(activeA, stack, 'fastdfs-storage').spec);
+    expect(fastdfsSet(activeB, stack, 'fastdfs-tracker').spec).not.toEqual(fastdfsSet(activeA, stack, 'fastdfs-tracker').spec);
   }
 });
 

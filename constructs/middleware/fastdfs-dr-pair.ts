@@ -1,7 +1,7 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { FASTDFS_IMAGE_TAG, FASTDFS_STORAGE_BASE_PATH, fastdfsJoinGate, PORTS, type FastdfsPlan } from '../../model/middleware-model';
+import { FASTDFS_HEARTBEAT_SECONDS, FASTDFS_IMAGE_TAG, FASTDFS_STORAGE_BASE_PATH, fastdfsJoinGate, PORTS, type FastdfsPlan } from '../../model/middleware-model';
 import type { Site, Zone } from '../../model/topology';
 import { annotateResource } from '../annotations';
 import { configMapV1, serviceV1, statefulSetV1 } from '../l1/kubernetes';
@@ -26,11 +26,7 @@ export interface FastdfsDrPairProps {
  * holds every file; its access mode (`rw=none`) keeps clients on the active site's storage.
  */
 export function fastdfsConfigFiles(plan: FastdfsPlan): Record<string, string> {
-  // This site's tracker first: at its start fdfs_storaged asks the trackers in this order, three times
-  // each, five seconds apart (storage_ip_changed_dealer.c), so with the other site away a storage server
-  // that listed it first came up 15 s late, and so did the failover (FastDFS drill).
-  const own = (t: { host: string }) => (t.host === plan.address.host ? 0 : 1);
-  const trackers = [...plan.trackers].sort((x, y) => own(x) - own(y)).map((t) => `tracker_server = ${t.host}:${t.port}`);
+  const trackers = plan.trackers.map((t) => `tracker_server = ${t.host}:${t.port}`);
   return {
     'tracker.conf': [
       'disabled = false',
@@ -51,6 +47,10 @@ export function fastdfsConfigFiles(plan: FastdfsPlan): Record<string, string> {
       `store_path0 = ${FASTDFS_STORAGE_BASE_PATH}`,
       ...trackers,
       'sync_binlog_buff_interval = 1',
+      // The trackers learn a storage server's status, upload counts and sync progress at its heartbeat
+      // (30 s by default): the FastDFS drill's failover waited ~18 s on it for the new site to take
+      // uploads, and a new member's sync started up to 30 s late.
+      `heart_beat_interval = ${FASTDFS_HEARTBEAT_SECONDS}`,
       // fdfs_storaged 6.13 refuses to start below 320 KB ("thread_stack_size 262144 is invalid"),
       // and 256 KB is its built-in default.
       'thread_stack_size = 512KB',
@@ -79,8 +79,14 @@ export class FastdfsDrPair extends Construct {
     const labels = (component: string) => ({ 'app.kubernetes.io/name': plan.name, 'app.kubernetes.io/component': component });
     const files = fastdfsConfigFiles(plan);
     const config = configMapV1(this, 'Config', { metadata: { name: `${plan.name}-config`, namespace: props.namespace }, data: files });
-    // FastDFS reads its files at start: a changed access mode (switchover) must restart the servers.
-    const configHash = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
+    // FastDFS reads its files at start, so a changed file restarts the server that reads it. The access
+    // modes (storage_ids.conf) are the trackers' alone: a switchover restarts the trackers and leaves the
+    // storage servers running. A storage server that starts while the other site is away spends 15 s
+    // (45 s where the dead site's packets are dropped) trying its tracker before it serves
+    // (storage_get_my_tracker_client_ip, three tries five seconds apart): the FastDFS drill's failover
+    // waited 18 s on it when the switchover restarted the storage server too.
+    const hashOf = (names: readonly string[]) => createHash('sha256').update(JSON.stringify(names.map((n) => [n, files[n]]))).digest('hex').slice(0, 16);
+    const configHash = { tracker: hashOf(['tracker.conf', 'storage_ids.conf']), storage: hashOf(['storage.conf']) };
     const configName = metadataNameOf(config);
 
     const securityContext = { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
@@ -88,7 +94,7 @@ export class FastdfsDrPair extends Construct {
       { name: 'config', mountPath: '/etc/fdfs' },
       { name: 'data', mountPath: `/var/fdfs/${component}` },
     ];
-    // The standby's storage server joins the group only after the active one (see fastdfsJoinGate).
+    // A storage server joins the group for the first time only after the active one (see fastdfsJoinGate).
     const joinGate = fastdfsJoinGate(plan);
     const server = (component: 'tracker' | 'storage', port: number, command: string, storageGiB: number) =>
       statefulSetV1(this, component === 'tracker' ? 'Tracker' : 'Resource', {
@@ -100,7 +106,7 @@ export class FastdfsDrPair extends Construct {
           replicas: '1',
           selector: { matchLabels: labels(component) },
           template: {
-            metadata: { labels: labels(component), annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+            metadata: { labels: labels(component), annotations: { [CONFIG_HASH_ANNOTATION]: configHash[component] } },
             spec: {
               automountServiceAccountToken: false,
               securityContext: { runAsNonRoot: true, runAsUser: '10001', runAsGroup: '10001', fsGroup: '10001', seccompProfile: { type: 'RuntimeDefault' } },
