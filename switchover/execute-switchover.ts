@@ -105,8 +105,8 @@ export interface PairReport {
   readonly recordsReadAgainByGroup?: Readonly<Record<string, number>>;
   /** FastDFS: seconds a marker took to reach the new site when writes stopped (planned). */
   readonly catchUpSeconds?: number;
-  /** FastDFS: uploads the lost site took after its last report, all found at the new site once it was back. */
-  readonly oldSiteUploadsAfterLastContact?: number;
+  /** FastDFS: seconds a marker took from the lost site, once back, to the new site (every file it took is there). */
+  readonly drainSeconds?: number;
   /** Writes only the old site held, saved before it was re-pointed: Redis keys, Kafka records. */
   readonly divergentKeys?: number;
   readonly divergentRecords?: number;
@@ -212,7 +212,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
           data[kafkaPairName(pair)] = checked.data;
         }
         for (const pair of fastdfsPairs) {
-          const checked = await checkFastdfsPair(pair, from, to, siteLost);
+          const checked = await checkFastdfsPair(pair, from, to, siteLost, now());
           problems.push(...checked.problems);
           data[fastdfsPairName(pair)] = checked.data;
         }
@@ -352,10 +352,8 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         const result = await fastdfsWritable(step.fastdfs, to, followingSeconds);
         return journalled(step.id, result.status === 'done' ? { ...result, data: { ...result.data, rtoSeconds: (now().getTime() - startedAt) / 1000 } } : result);
       }
-      case 'fastdfs-drained': {
-        const checked = journal.last('check')?.data?.[fastdfsPairName(step.fastdfs)] as { oldSiteUploadsAtLastContact?: number } | undefined;
-        return journalled(step.id, await fastdfsDrained(step.fastdfs, from, to, checked?.oldSiteUploadsAtLastContact, followingSeconds));
-      }
+      case 'fastdfs-drained':
+        return journalled(step.id, await fastdfsDrained(step.fastdfs, from, to, followingSeconds));
       case 'fastdfs-following':
         return journalled(step.id, await fastdfsFollowing(step.fastdfs, from, followingSeconds));
       case 'database-caught-up':
@@ -420,7 +418,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         kind: 'fastdfs',
         pair: name,
         ...(siteLost
-          ? { windowSeconds: Number(checked?.windowSeconds ?? 0), ...(drained?.oldSiteUploadsAfterLastContact !== undefined ? { oldSiteUploadsAfterLastContact: Number(drained.oldSiteUploadsAfterLastContact) } : {}) }
+          ? { windowSeconds: Number(checked?.windowSeconds ?? 0), drainSeconds: Number(drained?.syncSeconds ?? 0) }
           : { catchUpSeconds: Number(journal.last(`caught-up:${name}`)?.data?.syncSeconds ?? 0) }),
       });
     }
@@ -439,7 +437,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         print(
           `${p.pair}: ${
             siteLost
-              ? `files possibly missing at site ${to} while site ${from} was away: those of the last ${p.windowSeconds} s before its last report; uploads site ${from} took after that report: ${p.oldSiteUploadsAfterLastContact ?? 'unknown'}, all at site ${to} now`
+              ? `files possibly missing at site ${to} while site ${from} was away: at most those of the last ${p.windowSeconds} s before the promotion; every file site ${from} took, also while cut off, is at site ${to} now (a marker from it arrived in ${p.drainSeconds} s)`
               : `every file of site ${from} at site ${to} (a marker took ${p.catchUpSeconds} s)`
           }`,
         );

@@ -13,7 +13,7 @@
  * - `STORAGE_PROTO_CMD_QUERY_FILE_INFO` (22) answers `ENOENT` unless the file is on this server's disk;
  * - `STORAGE_PROTO_CMD_DELETE_FILE` (12) deletes it (the delete syncs to the group like an upload).
  * Checked against real FastDFS V6.13.0 servers in the FastDFS drill (test/drills-fastdfs/);
- * test/fixtures/fastdfs-list-storage-v6.13.0.bin is one of their answers.
+ * test/fixtures/fastdfs-list-storage-v6.13.0.bin is a real tracker's answer (test/fastdfs-member.test.ts).
  */
 import { Socket } from 'node:net';
 

@@ -15,12 +15,14 @@
  *
  *   check      the new site's tracker lists both storage servers, the new one ACTIVE and not yet
  *              writable (and, planned, the old tracker sends uploads to the old storage); after losing a
- *              site, its last report there: its last upload, the new site's last synced file from it
+ *              site, the seconds since the last file the new site received from it (an upper bound of
+ *              the window of files possibly missing: the trackers hear of syncs at heartbeats)
  *   caught-up  planned: a marker stored at the old site arrives at the new one
  *   writable   after the deploy at the new site: its tracker sends uploads to its own storage server
  *   drained    site lost, once the old site is back: a marker stored there arrives at the new site, so
- *              every file the old site took (also while it was cut off) is at the new site; how many
- *              uploads it took after its last report is recorded
+ *              every file the old site took (also while it was cut off) is at the new site. How many is
+ *              not known exactly here (a tracker's upload counter is as old as the last heartbeat);
+ *              none is lost, which is what the step proves
  *   following  after the deploy at the old site: both trackers send uploads to the new site and apply
  *              the new access modes, and a marker crosses each way
  */
@@ -77,7 +79,7 @@ function summary(state: StorageServerState | undefined): Record<string, unknown>
   return { status: state.status, access: state.access, lastSourceUpdate: state.lastSourceUpdate, lastSyncedTimestamp: state.lastSyncedTimestamp, lastHeartBeatTime: state.lastHeartBeatTime, uploads: state.successUploadCount };
 }
 
-export async function checkFastdfsPair(pair: FastdfsPairRef, from: Site, to: Site, siteLost: boolean): Promise<{ problems: string[]; data: Record<string, unknown> }> {
+export async function checkFastdfsPair(pair: FastdfsPairRef, from: Site, to: Site, siteLost: boolean, now: Date): Promise<{ problems: string[]; data: Record<string, unknown> }> {
   const view = await groupView(pair, to);
   if (view instanceof Error) return { problems: [view.message], data: {} };
   const [oldMember, newMember] = [view.members.get(pair.storage[from].id), view.members.get(pair.storage[to].id)];
@@ -88,10 +90,11 @@ export async function checkFastdfsPair(pair: FastdfsPairRef, from: Site, to: Sit
   else if (newMember.access === 'both' || newMember.access === 'write') problems.push(`${where(pair, to)}: its storage server takes uploads already (access ${newMember.access})`);
   if (problems.length > 0) return { problems, data };
   if (siteLost) {
-    // The old site's last report here bounds what the new site may lack: files it took after the new
-    // site's last synced file from it (and any after that report, which only its return will show).
-    const windowSeconds = Math.max(0, oldMember!.lastSourceUpdate - newMember!.lastSyncedTimestamp);
-    return { problems, data: { ...data, windowSeconds, oldSiteUploadsAtLastContact: oldMember!.successUploadCount } };
+    // Files the old site stored after the last one the new site received from it may be missing until
+    // it returns. The tracker hears of that last file at the new site's heartbeat, so the window is an
+    // upper bound (server clocks, kept in step by NTP, as FastDFS's own sync needs).
+    const windowSeconds = Math.max(0, Math.round(now.getTime() / 1000) - newMember!.lastSyncedTimestamp);
+    return { problems, data: { ...data, windowSeconds } };
   }
   const oldTarget = await uploadTarget(pair.tracker[from]).catch((e: unknown) => new Error(failure(e)));
   if (oldTarget instanceof Error) return { problems: [`${where(pair, from)}: tracker does not answer (${oldTarget.message}): if site ${from} is lost, run with --site-lost ${from}`], data };
@@ -136,21 +139,12 @@ export async function fastdfsWritable(pair: FastdfsPairRef, to: Site, timeoutSec
 }
 
 /** Site lost, once it is back: every file it took (also while cut off) is at the new site. */
-export async function fastdfsDrained(pair: FastdfsPairRef, from: Site, to: Site, uploadsAtLastContact: number | undefined, timeoutSeconds: number): Promise<StepResult> {
+export async function fastdfsDrained(pair: FastdfsPairRef, from: Site, to: Site, timeoutSeconds: number): Promise<StepResult> {
   if (!(await serverReachable(pair.storage[from].address))) return { status: 'waiting', message: `${where(pair, from)}: its storage server does not answer; run again when site ${from} is back` };
-  const view = await groupView(pair, from);
-  const uploadsNow = view instanceof Error ? undefined : view.members.get(pair.storage[from].id)?.successUploadCount;
   const crossed = await markerCrosses(pair, from, to, timeoutSeconds).catch((e: unknown) => new Error(failure(e)));
   if (crossed instanceof Error) return { status: 'waiting', message: `${where(pair, from)}: cannot store the marker yet (${crossed.message}); run again` };
   if (!crossed) return { status: 'waiting', message: `${fastdfsPairName(pair)}: site ${from}'s files are still on their way to site ${to} after ${timeoutSeconds} s; run again` };
-  return {
-    status: 'done',
-    data: {
-      marker: crossed.file,
-      syncSeconds: crossed.seconds,
-      ...(uploadsNow !== undefined && uploadsAtLastContact !== undefined ? { oldSiteUploadsAfterLastContact: uploadsNow - uploadsAtLastContact } : {}),
-    },
-  };
+  return { status: 'done', data: { marker: crossed.file, syncSeconds: crossed.seconds } };
 }
 
 /** After the deploy at the old site: both trackers apply the new access modes and send uploads to the new site; files cross both ways. */

@@ -1,7 +1,7 @@
 /**
  * The switchover's FastDFS protocol reader against an answer of a real tracker: the fixture is the body of
  * LIST_STORAGE for group1 from FastDFS V6.13.0's fdfs_trackerd at site A of the demo (the synthesized
- * files, two network namespaces; captured with `fdfsCall` when the drill's group had formed). The drill
+ * files, two network namespaces; captured with `fdfsCall` after three uploads at A). The drill
  * (`npm run drill:fastdfs`) reads the same fields live; this test keeps the layout honest without it.
  */
 import { readFileSync } from 'node:fs';
