@@ -28,6 +28,7 @@ import { RespClient } from '../../switchover/resp-client';
 import { issueSiteCertificates, type SiteCertificates } from './support/certificates';
 import { startChartRedis, stopChartRedis, type ChartRedis, type RedisReleaseValues } from './support/chart-redis';
 import { sleep, waitFor } from './support/timing';
+import { expectCompleted } from './support/switchover-outcome';
 import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, tearDownAll } from './support/two-datacenters';
 
 jest.setTimeout(600_000);
@@ -216,11 +217,6 @@ async function writeRefused(target: RedisTarget): Promise<string | undefined> {
     const [reply] = await client.pipeline([['SET', 'hsa-drill:probe', '1']]);
     return reply instanceof Error ? reply.message : undefined;
   });
-}
-
-function expectCompleted(outcome: SwitchoverOutcome): Extract<SwitchoverOutcome, { status: 'completed' }> {
-  if (outcome.status !== 'completed') throw new Error(`switchover ${outcome.status}: ${'reason' in outcome ? outcome.reason : ''}`);
-  return outcome;
 }
 
 /** Builds both datacenters with every Redis pair running as synthesized for site A active. */

@@ -27,6 +27,11 @@ export interface DatacenterAddresses {
   /** The environment's addresses of each site (middleware VIPs), by site. */
   readonly A: readonly string[];
   readonly B: readonly string[];
+  /**
+   * The address a site's connections to the other site leave from, when the datacenter network presents
+   * a server at its own address (a dedicated pod IP); by default they leave from the link's address.
+   */
+  readonly egress?: Readonly<Record<Site, string>>;
 }
 
 /** The network namespace of a datacenter (for `ip netns exec`). */
@@ -82,7 +87,8 @@ let links: { link: Record<Site, string>; mgmt: Record<Site, string>; seat: Recor
 // Routes over an interface go when it goes down: bringing a link back up routes over it again.
 function linkRoutes(site: Site): void {
   const other = site === 'A' ? 'B' : 'A';
-  for (const network of networksOf(links!.addresses[other])) inSite(site, 'ip', 'route', 'replace', network, 'via', LINK[other]);
+  const source = links!.addresses.egress ? ['src', links!.addresses.egress[site]] : [];
+  for (const network of networksOf(links!.addresses[other])) inSite(site, 'ip', 'route', 'replace', network, 'via', LINK[other], ...source);
 }
 
 function seatRoutes(site: Site): void {
