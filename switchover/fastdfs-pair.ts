@@ -104,7 +104,8 @@ export async function checkFastdfsPair(pair: FastdfsPairRef, from: Site, to: Sit
 
 /**
  * Stores a marker at `source`'s storage server and waits (up to `timeoutSeconds`) until `destination`'s
- * holds it; then deletes it (the delete syncs too). Answers the seconds it took, or undefined on timeout.
+ * holds it; then deletes it, also on timeout (the delete syncs too). Answers the seconds it took, or
+ * undefined on timeout.
  */
 async function markerCrosses(pair: FastdfsPairRef, source: Site, destination: Site, timeoutSeconds: number): Promise<{ file: string; seconds: number } | undefined> {
   const started = Date.now();
@@ -114,7 +115,11 @@ async function markerCrosses(pair: FastdfsPairRef, source: Site, destination: Si
       await deleteFile(pair.storage[source].address, file).catch(() => undefined);
       return { file, seconds: (Date.now() - started) / 1000 };
     }
-    if (Date.now() - started > timeoutSeconds * 1000) return undefined;
+    if (Date.now() - started > timeoutSeconds * 1000) {
+      // Deleted where it was stored; if it reaches the other site later, the delete follows it.
+      await deleteFile(pair.storage[source].address, file).catch(() => undefined);
+      return undefined;
+    }
     await sleep(100);
   }
 }
