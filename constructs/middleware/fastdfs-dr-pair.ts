@@ -19,6 +19,9 @@ export interface FastdfsDrPairProps {
   readonly preventDestroy?: boolean;
 }
 
+/** Each server's data volume, its `base_path` (the storage server's is also its one store path and what the join gate reads). */
+const DATA_PATH = { tracker: '/var/fdfs/tracker', storage: FASTDFS_STORAGE_BASE_PATH } as const;
+
 /**
  * The FastDFS configuration files of one site (pure, tested): both sites' storage servers are members
  * of the same group, identified by storage id, and every storage reports to the trackers of both sites.
@@ -31,7 +34,7 @@ export function fastdfsConfigFiles(plan: FastdfsPlan): Record<string, string> {
     'tracker.conf': [
       'disabled = false',
       `port = ${PORTS.fastdfsTracker}`,
-      'base_path = /var/fdfs/tracker',
+      `base_path = ${DATA_PATH.tracker}`,
       'store_lookup = 2',
       'use_storage_id = true',
       'storage_ids_filename = storage_ids.conf',
@@ -92,7 +95,7 @@ export class FastdfsDrPair extends Construct {
     const securityContext = { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
     const volumeMounts = (component: 'tracker' | 'storage') => [
       { name: 'config', mountPath: '/etc/fdfs' },
-      { name: 'data', mountPath: `/var/fdfs/${component}` },
+      { name: 'data', mountPath: DATA_PATH[component] },
     ];
     // A storage server joins the group for the first time only after the active one (see fastdfsJoinGate).
     const joinGate = fastdfsJoinGate(plan);
