@@ -136,7 +136,7 @@ function pairs(flat: readonly string[]): string[] {
 export type RedisBackupRun = { readonly kind: 'script'; readonly script: string } | { readonly kind: 'pod-hook'; readonly command: readonly string[]; readonly backupFile: string };
 
 /** Runs a pod hook's command in a private root: host system directories read-only, `/data` and `/certs` scratch. */
-function runInPodRoot(root: string, mounts: Readonly<Record<string, string>>, variables: Readonly<Record<string, string>>, command: readonly string[]): void {
+function runInPodRoot(root: string, mounts: Readonly<Record<string, string>>, variables: Readonly<Record<string, string>>, command: readonly string[], user?: { readonly uid: number; readonly gid: number }): void {
   mkdirSync(root, { recursive: true });
   const setup: string[] = [];
   for (const dir of ['usr', 'etc', 'dev', 'bin', 'sbin', 'lib', 'lib64']) {
@@ -156,7 +156,7 @@ function runInPodRoot(root: string, mounts: Readonly<Record<string, string>>, va
     setup.push(`mount --bind ${outside} ${join(root, inside)}`);
   }
   const environment = Object.entries(variables).map(([k, v]) => `${k}=${v}`);
-  const run = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', `set -e; ${setup.join('; ')}; exec "$@"`, 'pod-root', 'chroot', root, '/usr/bin/env', '-i', ...environment, ...command], {
+  const run = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', `set -e; ${setup.join('; ')}; exec "$@"`, 'pod-root', 'chroot', ...(user ? [`--userspec=${user.uid}:${user.gid}`] : []), root, '/usr/bin/env', '-i', ...environment, ...command], {
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -378,4 +378,136 @@ function userIds(user: string): { uid: number; gid: number } {
   const [uid, gid] = [id('-u'), id('-g')];
   if (uid.status !== 0 || gid.status !== 0) throw new RestoreVerifyError(`no user ${user}: the PostgreSQL package creates it (apt-get install -y postgresql)`);
   return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
+}
+
+// ---------------------------------------------------------------- another product's backup job
+
+/** One container of a synthesized pod: its command, its environment (Secret keys by name) and its mounts. */
+export interface PodContainer {
+  readonly name: string;
+  readonly command: readonly string[];
+  readonly env: readonly { readonly name: string; readonly value?: string; readonly secretKey?: string }[];
+  readonly mounts: readonly { readonly volume: string; readonly mountPath: string }[];
+}
+
+/**
+ * The business database's backup job of another product, as synthesized: its containers in the order the
+ * kubelet runs them (init containers, then the main one), as the pod's user, the first failure ending
+ * the run (restartPolicy Never). `backupVolume` is the volume the backups live on; every other volume is
+ * an empty scratch directory. `latest` is where the job keeps the latest backup inside the pod.
+ */
+export interface VendorBackupJob {
+  readonly containers: readonly PodContainer[];
+  readonly backupVolume: string;
+  readonly latest: string;
+  readonly user: { readonly uid: number; readonly gid: number };
+}
+
+export interface VendorBackupRun {
+  /** undefined when the job succeeded; otherwise the failing container's words. */
+  readonly failure?: string;
+  /** A digest of every file of `latest` after the run (undefined when there is none). */
+  readonly latestDigest?: string;
+}
+
+export interface VendorRestoreResult {
+  readonly source: { readonly count: number; readonly digest: string };
+  readonly runs: readonly VendorBackupRun[];
+  readonly restored?: { readonly count: number; readonly digest: string };
+  readonly backupBytes: number;
+  readonly seconds: number;
+}
+
+/**
+ * Runs the jobs one after the other against a real PostgreSQL standing in for the vendor's database
+ * (the drill's "vendor tool" is pg_dump, run by the command a DBA would declare), on one backup volume,
+ * then restores the latest backup the volume holds with `restore` (the DBA's restore procedure: it
+ * gets the backup directory and the scratch server's port and socket directory) and compares rows.
+ */
+export async function verifyVendorBackupJobs(
+  work: string,
+  jobs: readonly VendorBackupJob[],
+  restore: (latest: string, target: { readonly bin: string; readonly port: number; readonly sockets: string }) => void,
+  rows = 20_000,
+): Promise<VendorRestoreResult> {
+  const started = Date.now();
+  const bin = postgresqlBin();
+  const { uid, gid } = userIds(PG_USER);
+  const own = (path: string, owner = { uid, gid }) => {
+    mkdirSync(path, { recursive: true });
+    chownSync(path, owner.uid, owner.gid);
+    chmodSync(path, 0o700);
+    return path;
+  };
+  own(work);
+  chmodSync(work, 0o755);
+  const sockets = own(join(work, 'sockets'));
+  const sourceDir = join(work, 'source');
+  const restoreDir = join(work, 'restore');
+  const [sourcePort, restorePort] = [POSTGRESQL_SOURCE.port, 15_433];
+  asPostgres(bin, ['initdb', '-D', sourceDir, '-A', 'trust', '--data-checksums', '-U', PG_USER], work);
+  // The vendor tool logs in over TCP with a password, as a role that may read every table.
+  writeFileSync(join(sourceDir, 'pg_hba.conf'), ['local all all trust', `host hsa ${PG_BACKUP_USER} 127.0.0.1/32 scram-sha-256`, ''].join('\n'));
+  const servers: ChildProcess[] = [];
+  const source = startPostgres(bin, sourceDir, sourcePort, sockets);
+  servers.push(source.child);
+  try {
+    await until(`the source PostgreSQL did not start (${source.output().split('\n').slice(-2).join(' | ')})`, 30, async () => (psqlReady(bin, sourcePort, sockets) ? true : undefined));
+    execFileSync('runuser', ['-u', PG_USER, '--', join(bin, 'psql'), '-h', sockets, '-p', String(sourcePort), '-d', 'postgres', '-c', 'CREATE DATABASE hsa'], { stdio: 'ignore' });
+    psql(bin, sourcePort, sockets, `CREATE ROLE ${PG_BACKUP_USER} LOGIN PASSWORD '${PG_PASSWORD}'; GRANT pg_read_all_data TO ${PG_BACKUP_USER}`);
+    psql(bin, sourcePort, sockets, `CREATE TABLE settlement (id bigint PRIMARY KEY, insured text, amount numeric(12,2), settled_at timestamptz); INSERT INTO settlement SELECT n, 'insured-' || n, n * 1.5, timestamptz '2026-01-01' + n * interval '1 minute' FROM generate_series(1, ${rows}) n`);
+    const [count, digest] = psql(bin, sourcePort, sockets, ROWS_DIGEST).split(' ');
+    const sourceContent = { count: Number(count), digest: digest! };
+
+    const secrets: Record<string, string> = { username: PG_BACKUP_USER, password: PG_PASSWORD };
+    const runs: VendorBackupRun[] = [];
+    let backupVolume: string | undefined;
+    let latestOutside: string | undefined;
+    for (const [index, job] of jobs.entries()) {
+      backupVolume ??= own(join(work, 'volume'), job.user);
+      const backupMount = job.containers.flatMap((c) => c.mounts).find((m) => m.volume === job.backupVolume)?.mountPath;
+      if (!backupMount || !job.latest.startsWith(`${backupMount}/`)) throw new RestoreVerifyError(`the job keeps its latest backup at ${job.latest}, not on its backup volume ${job.backupVolume}`);
+      latestOutside = join(backupVolume, job.latest.slice(backupMount.length + 1));
+      let failure: string | undefined;
+      for (const container of job.containers) {
+        const variables: Record<string, string> = { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin` };
+        for (const entry of container.env) {
+          const value = entry.value ?? (entry.secretKey !== undefined ? secrets[entry.secretKey] : undefined);
+          if (value === undefined) throw new RestoreVerifyError(`container ${container.name}: variable ${entry.name} reads Secret key ${entry.secretKey ?? '(none)'}, which the backup role's Secret does not have (username, password)`);
+          variables[entry.name] = value;
+        }
+        const mounts: Record<string, string> = {};
+        for (const mount of container.mounts) {
+          mounts[mount.mountPath.replace(/^\//, '')] = mount.volume === job.backupVolume ? backupVolume : own(join(work, `scratch-${index}-${container.name}-${mount.volume}`), job.user);
+        }
+        try {
+          runInPodRoot(join(work, 'pod-root'), mounts, variables, container.command, job.user);
+        } catch (error) {
+          failure = `container ${container.name}: ${(error as Error).message}`;
+          break;
+        }
+      }
+      runs.push({ ...(failure ? { failure } : {}), ...(existsSync(latestOutside) ? { latestDigest: directoryDigest(latestOutside) } : {}) });
+    }
+    if (!latestOutside || !existsSync(latestOutside)) return { source: sourceContent, runs, backupBytes: 0, seconds: (Date.now() - started) / 1000 };
+    const backupBytes = readdirSync(latestOutside).reduce((sum, f) => sum + statSync(join(latestOutside!, f)).size, 0);
+
+    asPostgres(bin, ['initdb', '-D', restoreDir, '-A', 'trust', '-U', PG_USER], work);
+    const restored = startPostgres(bin, restoreDir, restorePort, sockets);
+    servers.push(restored.child);
+    await until(`the scratch PostgreSQL did not start (${restored.output().split('\n').slice(-2).join(' | ')})`, 30, async () => (psqlReady(bin, restorePort, sockets) ? true : undefined));
+    execFileSync('runuser', ['-u', PG_USER, '--', join(bin, 'psql'), '-h', sockets, '-p', String(restorePort), '-d', 'postgres', '-c', 'CREATE DATABASE hsa'], { stdio: 'ignore' });
+    restore(latestOutside, { bin, port: restorePort, sockets });
+    const [restoredCount, restoredDigest] = psql(bin, restorePort, sockets, ROWS_DIGEST).split(' ');
+    return { source: sourceContent, runs, restored: { count: Number(restoredCount), digest: restoredDigest! }, backupBytes, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    for (const server of servers) await stop(server);
+  }
+}
+
+/** sha256 over every file's name and bytes, in name order. */
+function directoryDigest(dir: string): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(dir).sort()) hash.update(name).update('\0').update(readFileSync(join(dir, name)));
+  return hash.digest('hex');
 }

@@ -27,7 +27,15 @@ export interface DrFacts {
   /** The backups each stack builds (its `backup` annotation), and the stacks that build none. */
   readonly backups: readonly BackupFact[];
   readonly stacksWithoutBackup: readonly string[];
+  /**
+   * The business database's backup jobs each stack builds (its `database-backup` annotations), and the
+   * stacks whose zone uses a declared business database but build none for it.
+   */
+  readonly databaseBackups: readonly DatabaseBackupFact[];
+  readonly databasesWithoutBackup: readonly { readonly stack: string; readonly product: string }[];
 }
+
+export type DatabaseBackupFact = Omit<Extract<HsaAnnotation, { component: 'database-backup' }>, 'component'> & { readonly stack: string };
 
 /** A stack's `backup` annotation, with the stack it was read from. */
 export type BackupFact = Omit<Extract<HsaAnnotation, { component: 'backup' }>, 'component'> & { readonly stack: string };
@@ -55,6 +63,8 @@ export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, 
   const appsBySite = { active: new Set<string>(), standby: new Set<string>() };
   const backups: BackupFact[] = [];
   const stacksWithoutBackup: string[] = [];
+  const databaseBackups: DatabaseBackupFact[] = [];
+  const databasesWithoutBackup: { stack: string; product: string }[] = [];
   for (const unit of model.units) {
     const stack = stacks.get(unit.stackName);
     if (!stack) continue;
@@ -65,6 +75,14 @@ export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, 
       backups.push({ ...fact, stack: unit.stackName });
     } else {
       stacksWithoutBackup.push(unit.stackName);
+    }
+    const databaseBackup = annotations.find((a) => a.component === 'database-backup');
+    if (databaseBackup?.component === 'database-backup') {
+      const { component: _component, ...fact } = databaseBackup;
+      databaseBackups.push({ ...fact, stack: unit.stackName });
+    } else if (unit.middlewarePlan.database) {
+      const product = unit.middlewarePlan.database.product;
+      databasesWithoutBackup.push({ stack: unit.stackName, product: product.kind === 'postgresql' ? 'PostgreSQL' : product.name });
     }
     if (annotations.some((a) => a.component === 'dns-controller')) unitsWithDnsController++;
     if (annotations.some((a) => a.component === 'site-load-balancer')) unitsWithLoadBalancer++;
@@ -95,5 +113,7 @@ export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, 
     bothSitesServe,
     backups,
     stacksWithoutBackup,
+    databaseBackups,
+    databasesWithoutBackup,
   };
 }

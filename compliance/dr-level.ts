@@ -77,26 +77,40 @@ export function computeDrLevel(
 
   // Backups are built by the toolkit (environment `backup`): judged from what was synthesized, never attested.
   const noBackup = facts.stacksWithoutBackup.length > 0 ? `no backup built for ${facts.stacksWithoutBackup.join(', ')}: declare \`backup\` in the environment` : undefined;
+  // The business database is the system of record: a province declaring one has no full backup
+  // until the database has its own, and that backup leaves the site only inside the stack's Velero backup.
+  const noDatabaseBackup =
+    facts.databasesWithoutBackup.length > 0
+      ? `no backup of the business database built for ${facts.databasesWithoutBackup.map((d) => `${d.stack} (${d.product})`).join(', ')}: declare middleware.database.backup (for a product other than PostgreSQL, its backup tool's image and command)`
+      : undefined;
   const onSite = facts.backups.filter((b) => b.storeSite === b.site);
+  const databaseOnSite = facts.databaseBackups.filter((d) => !facts.backups.some((b) => b.stack === d.stack && b.namespaces.includes(d.namespace)));
+  const uniq = <T>(values: readonly T[]) => [...new Set(values)].join(', ');
+  const databaseEvidence =
+    facts.databaseBackups.length > 0
+      ? `; the business database (${uniq(facts.databaseBackups.map((d) => d.product))}) backed up by its own job at "${uniq(facts.databaseBackups.map((d) => d.schedule))}" in ${uniq(facts.databaseBackups.map((d) => d.stack))}, onto a volume of ${uniq(facts.databaseBackups.map((d) => d.namespace))} that this backup copies`
+      : '';
   judged.set(
     'offsite-backup-media',
     noBackup
       ? { met: false, evidence: noBackup }
       : onSite.length > 0
         ? { met: false, evidence: `backups kept in their own datacenter: ${onSite.map((b) => `${b.stack} -> site ${b.storeSite}`).join(', ')}` }
-        : { met: true, evidence: `built: every stack's backup goes to the other datacenter's store (${facts.backups.map((b) => `${b.stack} -> ${b.target} at site ${b.storeSite}`).join(', ')})` },
+        : databaseOnSite.length > 0
+          ? { met: false, evidence: `the business database's backup stays on site: ${databaseOnSite.map((d) => `${d.stack} keeps it in ${d.namespace}, which its off-site backup does not copy`).join(', ')}` }
+          : { met: true, evidence: `built: every stack's backup goes to the other datacenter's store (${facts.backups.map((b) => `${b.stack} -> ${b.target} at site ${b.storeSite}`).join(', ')})${databaseEvidence}` },
   );
   judged.set('standby-site', { met: true, evidence: 'two datacenters declared (sites A and B), each zone deployed at both' });
-  const notDaily = facts.backups.filter((b) => !DAILY_CRON.test(b.schedule));
+  const notDaily = [...facts.backups, ...facts.databaseBackups].filter((b) => !DAILY_CRON.test(b.schedule));
   judged.set(
     'daily-full-backup',
-    noBackup
-      ? { met: false, evidence: noBackup }
+    noBackup || noDatabaseBackup
+      ? { met: false, evidence: [noBackup, noDatabaseBackup].filter((e) => e !== undefined).join('; ') }
       : notDaily.length > 0
         ? { met: false, evidence: `schedules that do not run every day: ${notDaily.map((b) => `${b.stack} "${b.schedule}"`).join(', ')}` }
         : {
             met: true,
-            evidence: `built: Velero full backup of ${[...new Set(facts.backups.flatMap((b) => b.namespaces))].join(', ')} (objects and volumes, Redis dumped and checked first) at "${[...new Set(facts.backups.map((b) => b.schedule))].join('", "')}", kept ${[...new Set(facts.backups.map((b) => b.retentionDays))].join('/')} days; the backup commands are restore-verified by the restore drill`,
+            evidence: `built: Velero full backup of ${[...new Set(facts.backups.flatMap((b) => b.namespaces))].join(', ')} (objects and volumes, Redis dumped and checked first) at "${[...new Set(facts.backups.map((b) => b.schedule))].join('", "')}", kept ${[...new Set(facts.backups.map((b) => b.retentionDays))].join('/')} days${databaseEvidence}; the backup commands are restore-verified by the restore drill`,
           },
   );
   judged.set('staff-7x24', attested(attestation?.staff7x24, 'staff7x24'));

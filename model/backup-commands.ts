@@ -2,7 +2,8 @@
  * The backup commands, one per data-holding engine, with everything site-specific passed as variables,
  * so the same text is what the restore verification (`npm run restore-verify`, the restore drill) runs
  * against real servers. Redis's runs in each primary's Velero pre-backup hook (below); PostgreSQL's in
- * the business database's daily backup job (`databaseBackupJobCommand`, constructs/backup/database-backup.ts).
+ * the business database's daily backup job (`databaseBackupJobCommand`, constructs/backup/database-backup.ts),
+ * which for another product runs its vendor's tool between the two steps `vendorBackupSteps` writes.
  *
  * Each engine's own dump, checked by the engine's own tool before the file leaves the pod:
  * - Redis: `redis-cli --rdb` (a full snapshot over the replication protocol, TLS as every client) and
@@ -61,4 +62,28 @@ export function databaseBackupJobCommand(mount: string): string[] {
   const wiring = ['set -eu', `export BACKUP_DIR=${work} BACKUP_FILE=${work}/database.tar.gz`, `rm -rf ${work}`, `mkdir -p ${work}`].join('\n');
   const finish = [`mv ${work}/database.tar.gz ${mount}/database.tar.gz`, `rm -rf ${work}`, ''].join('\n');
   return ['/bin/bash', '-c', `${wiring}\n${POSTGRESQL_BACKUP_SCRIPT}${finish}`];
+}
+
+/**
+ * The steps around another product's backup tool in the database backup job, which runs the tool as its
+ * DBA declares it (no shell assumed in the vendor's image) between them:
+ * - `prepare` empties `<mount>/work`, the tool's HSA_BACKUP_DIR;
+ * - `keep` runs only when the tool exited 0, and makes `<mount>/work` the new `<mount>/latest`. The
+ *   previous backup is renamed aside first and removed last, so at every moment one complete backup is
+ *   on the volume, and a run that wrote nothing fails instead of replacing a backup with an empty one.
+ */
+export function vendorBackupSteps(mount: string): { readonly toolDirectory: string; readonly latest: string; readonly prepare: string[]; readonly keep: string[] } {
+  const work = `${mount}/work`;
+  const latest = `${mount}/latest`;
+  const previous = `${mount}/previous`;
+  const prepare = ['set -eu', `rm -rf ${work}`, `mkdir -p ${work}`, ''].join('\n');
+  const keep = [
+    'set -eu',
+    `if [ -z "$(ls -A ${work})" ]; then echo "the backup tool exited 0 but wrote nothing into ${work}" >&2; exit 1; fi`,
+    `if [ -d ${latest} ]; then rm -rf ${previous}; mv ${latest} ${previous}; fi`,
+    `mv ${work} ${latest}`,
+    `rm -rf ${previous}`,
+    '',
+  ].join('\n');
+  return { toolDirectory: work, latest, prepare: ['/bin/bash', '-c', prepare], keep: ['/bin/bash', '-c', keep] };
 }

@@ -37,11 +37,28 @@ export const DATABASE_BACKUP_MOUNT = '/backup';
 export const DATABASE_BACKUP_DEFAULTS = { credentialsSecret: 'hsa-db-backup', volumeGiB: 100 } as const;
 
 /**
- * The business database's daily backup at one site: the toolkit's PostgreSQL backup command
- * (model/backup-commands.ts) against this site's database, an hour before Velero's backup, onto a
- * volume of the middleware namespace that the Velero backup then copies off site.
+ * How the business database is backed up: PostgreSQL with the toolkit's own command
+ * (model/backup-commands.ts), or another product with its vendor's tool, as its DBA declares it.
+ */
+export type DatabaseBackupTool =
+  | { readonly kind: 'postgresql' }
+  | {
+      readonly kind: 'vendor';
+      /** The product's name, e.g. "DM8". */
+      readonly product: string;
+      /** The tool's image under the mirror path (`registry.images`). */
+      readonly image: { readonly name: string; readonly tag: string };
+      /** Program and arguments (no shell); the variables it reads are in the environment schema. */
+      readonly command: readonly string[];
+    };
+
+/**
+ * The business database's daily backup at one site: its tool against this site's database, an hour
+ * before Velero's backup, onto a volume of the middleware namespace that the Velero backup then copies
+ * off site.
  */
 export interface DatabaseBackupPlan {
+  readonly tool: DatabaseBackupTool;
   /**
    * This site's database instance (its address at this site, `middlewareVips.database`), not the stable
    * name, which resolves to the active site: each site backs up its own copy, the standby's from the
@@ -52,6 +69,14 @@ export interface DatabaseBackupPlan {
   readonly schedule: string;
   readonly credentialsSecret: string;
   readonly volumeGiB: number;
+}
+
+/** What the environment says about one site's database backup, before defaults. */
+export interface DatabaseBackupSource {
+  readonly tool: DatabaseBackupTool;
+  readonly host: string;
+  readonly port: number;
+  readonly settings?: { readonly credentialsSecret?: string; readonly volumeGiB?: number };
 }
 
 export interface BackupPlan {
@@ -82,7 +107,7 @@ export function planBackup(
   zone: Zone,
   site: Site,
   namespaces: readonly string[],
-  database?: { readonly host: string; readonly port: number; readonly settings?: { readonly credentialsSecret?: string; readonly volumeGiB?: number } },
+  database?: DatabaseBackupSource,
 ): BackupPlan {
   const at = otherSite(site);
   const store = settings.stores[at];
@@ -104,6 +129,7 @@ export function planBackup(
     ...(database
       ? {
           database: {
+            tool: database.tool,
             host: database.host,
             port: database.port,
             schedule: hourBefore(settings.schedule ?? BACKUP_DEFAULTS.schedule),

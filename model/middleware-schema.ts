@@ -120,6 +120,31 @@ export const middlewareSchema = z.strictObject({
          * once its DBA demoted it). docs/disaster-recovery.md has an example.
          */
         check: z.strictObject({ command: z.array(z.string().min(1)).min(1) }),
+        /**
+         * Its daily backup, taken at each site from that site's database when the environment has
+         * `backup`, with the product's own tool: a command (program and arguments, no shell) run in an
+         * image of the mirror, with HSA_DB_HOST, HSA_DB_PORT (this site's instance), HSA_DB_USER,
+         * HSA_DB_PASSWORD (from `credentialsSecret`) and HSA_BACKUP_DIR (an empty directory) set. It
+         * writes the backup into HSA_BACKUP_DIR, checks it with the product's own tool, and exits 0
+         * only when the backup is complete; only then does it replace the previous one. It runs as
+         * uid 1001 with a read-only root filesystem. Without it the business database has no backup and
+         * the GB/T 20988 daily full backup is not met.
+         * @default - no backup of the business database (the DR level names it)
+         */
+        backup: z
+          .strictObject({
+            /** The product's backup tool, under `registry.images`: `<registry.images>/<name>:<tag>`. */
+            image: z.strictObject({
+              name: z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, { message: 'expected an image name under the mirror path, e.g. "dm8-tools"' }),
+              tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'expected an image tag, e.g. "8.1.3.62"' }),
+            }),
+            command: z.array(z.string().min(1)).min(1),
+            /** Existing Secret in the middleware namespace with keys `username` and `password` of the role the tool logs in as. @default "hsa-db-backup" */
+            credentialsSecret: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' }).optional(),
+            /** Size of the volume holding the latest backup while the next is taken (the backup's size, twice). @default 100 */
+            volumeGiB: z.number().int().min(1).max(65536).optional(),
+          })
+          .optional(),
       }),
     ], { error: 'expected product "postgresql", or "other" (another product, with a name, a port and a check command its DBA supplies)' })
     .optional(),

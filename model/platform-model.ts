@@ -5,10 +5,11 @@
  * plain typed values. Both datacenters are resolved from the same definition, so versions and
  * configuration agree by construction; only the fields the environment declares site-specific differ.
  */
-import { planBackup, type BackupPlan } from './backup-plan';
+import { planBackup, type BackupPlan, type DatabaseBackupSource } from './backup-plan';
 import { APPLICATION_CATALOG, type CatalogApplication, type MiddlewareRole } from './catalog';
 import { middlewareUsedInZone, type BackendConfig, type ClusterAccess, type Environment, type Quota } from './environment-schema';
 import type { GatewaySettings } from './gateway-schema';
+import type { MiddlewareSettings } from './middleware-schema';
 import { middlewarePorts, planMiddleware, PORTS, type MiddlewarePlan } from './middleware-model';
 import { otherSite, PLATFORM_NAMESPACES, projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
 
@@ -219,14 +220,23 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
             zone,
             site,
             [PLATFORM_NAMESPACES.middleware],
-            // The toolkit's backup command is PostgreSQL's; another product's backup stays with its vendor tool.
-            env.middleware?.database?.product === 'postgresql' && middlewareUsedInZone(env, zone).includes('database')
-              ? { host: zoneSite.middlewareVips.database!, port: middlewarePorts(env.middleware).database, ...(env.middleware.database.backup ? { settings: env.middleware.database.backup } : {}) }
-              : undefined,
+            middlewareUsedInZone(env, zone).includes('database') ? databaseBackupOf(env.middleware?.database, zoneSite.middlewareVips.database!, middlewarePorts(env.middleware).database) : undefined,
           ),
         }
       : {}),
   };
+}
+
+/**
+ * The business database's backup at one site: PostgreSQL's with the toolkit's command; another
+ * product's with the tool its DBA declares, or none when it declares none (the DR level then names it).
+ */
+function databaseBackupOf(database: MiddlewareSettings['database'], host: string, port: number): DatabaseBackupSource | undefined {
+  if (!database) return undefined;
+  if (database.product === 'postgresql') return { tool: { kind: 'postgresql' }, host, port, ...(database.backup ? { settings: database.backup } : {}) };
+  if (!database.backup) return undefined;
+  const { image, command, ...settings } = database.backup;
+  return { tool: { kind: 'vendor', product: database.name, image, command }, host, port, settings };
 }
 
 function resolveBackend(envName: string, name: string, backend: BackendConfig | undefined): ResolvedBackend {

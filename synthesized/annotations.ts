@@ -35,6 +35,16 @@ export type HsaAnnotation =
       readonly target: string;
       /** Namespaces backed up (objects and volumes). */
       readonly namespaces: readonly string[];
+    }
+  | {
+      /** The business database's daily backup job at one site, onto a volume of `namespace`. */
+      readonly component: 'database-backup';
+      readonly zone: Zone;
+      readonly site: Site;
+      /** "PostgreSQL", or another product's name as its environment declares it. */
+      readonly product: string;
+      readonly schedule: string;
+      readonly namespace: string;
     };
 
 /** Key of the annotation inside a resource's "//" block. */

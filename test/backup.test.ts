@@ -3,8 +3,11 @@
  * values in `npm run conformance` (vmware-tanzu/velero rendered at its pinned version, values schema
  * included); the commands the hooks run are restore-verified with real servers by the restore drill.
  */
-import { databaseBackupJobCommand, POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT } from '../model/backup-commands';
+import { computeDrLevel } from '../compliance/dr-level';
+import type { StackJson } from '../compliance/types';
+import { databaseBackupJobCommand, POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT, vendorBackupSteps } from '../model/backup-commands';
 import { DATABASE_BACKUP_MOUNT, hourBefore, REDIS_HOOK_BACKUP_FILE } from '../model/backup-plan';
+import { resolveProvince } from '../model/platform-model';
 import { environmentJson, loadEnvironment, parseJson, synthesizeStacks, type SynthesizedStack } from './support/fixtures';
 
 interface VeleroValues {
@@ -79,6 +82,18 @@ interface CronJobBody {
   };
 }
 
+interface VendorContainer {
+  name: string;
+  image: string;
+  command: string[];
+  env: { name: string; value?: string; value_from?: { secret_key_ref: { name: string; key: string } } }[];
+  volume_mount: { name: string; mount_path: string }[];
+  security_context: { read_only_root_filesystem: boolean };
+}
+interface VendorJobBody {
+  spec: { job_template: { spec: { template: { spec: { init_container: VendorContainer[]; container: VendorContainer[] } } } } };
+}
+
 describe('the business database (middleware.database) is backed up at each site where it is used', () => {
   const jobs = (stack: SynthesizedStack) => Object.values(stack.resource.kubernetes_cron_job_v1 ?? {}) as unknown as CronJobBody[];
 
@@ -122,6 +137,56 @@ describe('the business database (middleware.database) is backed up at each site 
     const env = job!.spec.job_template.spec.template.spec.container[0]!.env;
     expect(env.find((e) => e.name === 'PGPORT')!.value).toBe('15432');
     expect(env.find((e) => e.name === 'PGPASSWORD')!.value_from!.secret_key_ref.name).toBe('pg-backup');
+  });
+
+  /** The demo with its database declared as another product, with `backup` as given (none when undefined). */
+  const vendorDemo = (backup?: object) => {
+    const env = environmentJson('demo');
+    (env.middleware as { database: object }).database = { product: 'other', name: 'DM8', port: 5236, check: { command: ['/opt/hsa/dm-check'] }, ...(backup ? { backup } : {}) };
+    return parseJson(env);
+  };
+  const level = (loaded: ReturnType<typeof parseJson>) => {
+    const model = resolveProvince('demo', loaded.environment);
+    return computeDrLevel(model, synthesizeStacks([loaded]) as unknown as Map<string, StackJson>, loaded.environment.compliance?.attestation, '2025');
+  };
+
+  test('another product: its vendor tool, as its DBA declares it, between the toolkit\'s prepare and keep steps; level 5 with it', () => {
+    const loaded = vendorDemo({ image: { name: 'dm8-tools', tag: '8.1.3.62' }, command: ['/opt/dmdbms/bin/hsa-backup'], credentialsSecret: 'dm-backup' });
+    const stack = synthesizeStacks([loaded]).get('demo-core-b')!;
+    const [job] = jobs(stack) as unknown as VendorJobBody[];
+    const pod = job!.spec.job_template.spec.template.spec;
+    const steps = vendorBackupSteps(DATABASE_BACKUP_MOUNT);
+    expect(pod.init_container.map((c) => [c.name, c.image, c.command])).toEqual([
+      ['prepare', 'registry.demo.hsa.internal/hsa/os-shell:12-debian-12-r33', steps.prepare],
+      ['backup', 'registry.demo.hsa.internal/hsa/dm8-tools:8.1.3.62', ['/opt/dmdbms/bin/hsa-backup']],
+    ]);
+    expect(pod.container.map((c) => [c.name, c.command])).toEqual([['keep', steps.keep]]);
+    const tool = pod.init_container[1]!;
+    expect(Object.fromEntries(tool.env.map((e) => [e.name, e.value ?? e.value_from!.secret_key_ref]))).toEqual({
+      HSA_DB_HOST: '10.20.2.40',
+      HSA_DB_PORT: '5236',
+      HSA_DB_USER: { name: 'dm-backup', key: 'username' },
+      HSA_DB_PASSWORD: { name: 'dm-backup', key: 'password' },
+      HSA_BACKUP_DIR: `${DATABASE_BACKUP_MOUNT}/work`,
+    });
+    // Every step mounts the backup volume; the tool has a scratch /tmp, its root stays read-only.
+    for (const container of [...pod.init_container, ...pod.container]) expect(container.volume_mount[0]!.mount_path).toBe(DATABASE_BACKUP_MOUNT);
+    expect(tool.volume_mount[1]).toEqual({ name: 'scratch', mount_path: '/tmp' });
+    expect(tool.security_context.read_only_root_filesystem).toBe(true);
+    expect((job as unknown as { '//': { hsa: object } })['//'].hsa).toEqual({ component: 'database-backup', zone: 'core', site: 'B', product: 'DM8', schedule: '0 1 * * *', namespace: 'hsa-middleware' });
+    const report = level(loaded);
+    expect(report.achievedLevel).toBe(5);
+    expect(report.elements.find((e) => e.id === 'daily-full-backup')!.evidence).toContain('the business database (DM8) backed up by its own job at "0 1 * * *" in demo-core-a, demo-core-b');
+  });
+
+  test('another product without a backup: no job, and the level drops below 5 naming the element and the stacks', () => {
+    const loaded = vendorDemo();
+    expect(jobs(synthesizeStacks([loaded]).get('demo-core-a')!)).toEqual([]);
+    const report = level(loaded);
+    expect(report.achievedLevel).toBe(2);
+    const daily = report.elements.find((e) => e.id === 'daily-full-backup')!;
+    expect(daily.met).toBe(false);
+    expect(daily.evidence).toBe('no backup of the business database built for demo-core-a (DM8), demo-core-b (DM8): declare middleware.database.backup (for a product other than PostgreSQL, its backup tool\'s image and command)');
   });
 
   test('an hour before a daily schedule; a schedule without a numeric hour is kept as it is', () => {

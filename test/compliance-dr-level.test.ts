@@ -110,3 +110,17 @@ test('backups are judged from what was built: the stacks without one are named, 
   expect(missing.achievedLevel).toBe(0);
   expect(missing.elements.find((e) => e.id === 'offsite-backup-media')!.evidence).toBe('no backup built for demo-core-b: declare `backup` in the environment');
 });
+
+test("the business database's backup counts only where it is built and copied off site", () => {
+  const built = computeDrLevel(model, withInfrastructure(), ATTESTED, '2025').elements;
+  expect(built.find((e) => e.id === 'daily-full-backup')!.evidence).toContain('the business database (PostgreSQL) backed up by its own job at "0 1 * * *" in demo-core-a, demo-core-b, onto a volume of hsa-middleware');
+  // A job whose volume lives in a namespace the stack's off-site backup does not copy keeps the backup on site.
+  const stacks = withInfrastructure();
+  const jobs = stacks.get('demo-core-a')!.resource!.kubernetes_cron_job_v1!;
+  for (const body of Object.values(jobs)) ((body['//'] as JsonObject).hsa as JsonObject).namespace = 'hsa-scratch';
+  const onSite = computeDrLevel(model, stacks, ATTESTED, '2025');
+  expect(onSite.achievedLevel).toBe(0);
+  expect(onSite.elements.find((e) => e.id === 'offsite-backup-media')!.evidence).toBe(
+    "the business database's backup stays on site: demo-core-a keeps it in hsa-scratch, which its off-site backup does not copy",
+  );
+});

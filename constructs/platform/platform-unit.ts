@@ -113,15 +113,28 @@ export class PlatformUnit extends Construct {
     const databaseBackup = backup?.database;
     if (databaseBackup) {
       // In the middleware namespace: Velero's daily backup of it copies the volume off site.
+      const tool = databaseBackup.tool;
       new DatabaseBackup(this, 'DatabaseBackup', {
+        zone: unit.zone,
+        site: unit.site,
         namespace: this.middleware.namespaceName,
+        namespaceName: PLATFORM_NAMESPACES.middleware,
         host: databaseBackup.host,
         port: databaseBackup.port,
         schedule: databaseBackup.schedule,
         credentialsSecret: databaseBackup.credentialsSecret,
         volumeGiB: databaseBackup.volumeGiB,
         mountPath: DATABASE_BACKUP_MOUNT,
-        image: imageReference(source.imageRegistry, source.imagePath, 'postgresql'),
+        method:
+          tool.kind === 'postgresql'
+            ? { kind: 'postgresql', image: imageReference(source.imageRegistry, source.imagePath, 'postgresql') }
+            : {
+                kind: 'vendor',
+                product: tool.product,
+                image: `${source.imageRegistry}/${source.imagePath}/${tool.image.name}:${tool.image.tag}`,
+                command: tool.command,
+                shellImage: imageReference(source.imageRegistry, source.imagePath, 'osShell'),
+              },
       });
     }
     // Least privilege: a tenant namespace reaches only the middleware its applications use, in this

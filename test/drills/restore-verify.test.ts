@@ -9,8 +9,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { POSTGRESQL_SOURCE, verifyPostgresqlBackup, verifyRedisBackup, type Damage, type PostgresqlBackupRun, type RestoreResult } from '../../backup/restore-verify';
+import { execFileSync } from 'node:child_process';
+import { POSTGRESQL_SOURCE, verifyPostgresqlBackup, verifyRedisBackup, verifyVendorBackupJobs, type Damage, type PodContainer, type PostgresqlBackupRun, type RestoreResult, type VendorBackupJob } from '../../backup/restore-verify';
 import { POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT } from '../../model/backup-commands';
+import { DATABASE_BACKUP_MOUNT } from '../../model/backup-plan';
 import { environmentJson, loadEnvironment, parseJson, synthesizeStacks } from '../support/fixtures';
 
 jest.setTimeout(300_000);
@@ -112,4 +114,67 @@ test('the database backup job, as synthesized, takes a backup that restores iden
   );
   console.log(`database backup job without its WAL: ${error?.message ?? 'passed'}`);
   expect(error?.message).toMatch(/failed .*pg_verifybackup/);
+});
+
+/**
+ * A DBA's backup command for "another product", as an environment declares it: here the product is the
+ * drill's PostgreSQL and the vendor tool pg_dump, with its own check (pg_restore --list reads the whole
+ * archive's table of contents). Whatever the product, the command only sees the HSA_* variables.
+ */
+const VENDOR_BACKUP_COMMAND = [
+  '/bin/sh',
+  '-c',
+  'PGPASSWORD="$HSA_DB_PASSWORD" pg_dump --no-password -h "$HSA_DB_HOST" -p "$HSA_DB_PORT" -U "$HSA_DB_USER" -d hsa -Fc -f "$HSA_BACKUP_DIR/hsa.dump" && pg_restore --list "$HSA_BACKUP_DIR/hsa.dump" > /dev/null',
+];
+
+/** demo-core-a's database backup job as synthesized, for a demo whose database is another product with `command` as its backup tool. */
+function synthesizedVendorJob(command: readonly string[]): VendorBackupJob {
+  const env = environmentJson('demo');
+  ((env.sites as Record<string, { zones: { core: { middlewareVips: Record<string, string> } } }>).A!.zones.core.middlewareVips).database = POSTGRESQL_SOURCE.host;
+  (env.middleware as { database: object }).database = { product: 'other', name: 'a vendor database', port: POSTGRESQL_SOURCE.port, check: { command: ['/bin/true'] }, backup: { image: { name: 'vendor-tools', tag: '1.0' }, command } };
+  const stack = synthesizeStacks([parseJson(env)]).get('demo-core-a')!;
+  type Container = { name: string; command: string[]; env?: { name: string; value?: string; value_from?: { secret_key_ref: { key: string } } }[]; volume_mount: { name: string; mount_path: string }[] };
+  type Pod = { security_context: { run_as_user: string; run_as_group: string }; init_container: Container[]; container: Container[] };
+  const jobs = Object.values(stack.resource.kubernetes_cron_job_v1 ?? {}) as unknown as { spec: { job_template: { spec: { template: { spec: Pod } } } } }[];
+  if (jobs.length !== 1) throw new Error(`expected one database backup job in demo-core-a, found ${jobs.length}`);
+  const pod = jobs[0]!.spec.job_template.spec.template.spec;
+  const container = (c: Container): PodContainer => ({
+    name: c.name,
+    command: c.command,
+    env: (c.env ?? []).map((e) => ({ name: e.name, ...(e.value !== undefined ? { value: e.value } : {}), ...(e.value_from ? { secretKey: e.value_from.secret_key_ref.key } : {}) })),
+    mounts: c.volume_mount.map((m) => ({ volume: m.name, mountPath: m.mount_path })),
+  });
+  return {
+    containers: [...pod.init_container, ...pod.container].map(container),
+    backupVolume: 'backup',
+    latest: `${DATABASE_BACKUP_MOUNT}/latest`,
+    user: { uid: Number(pod.security_context.run_as_user), gid: Number(pod.security_context.run_as_group) },
+  };
+}
+
+test("another product's backup job, as synthesized: the vendor tool's backup restores identical; a failed or empty run fails the job and keeps the previous backup", async () => {
+  const good = synthesizedVendorJob(VENDOR_BACKUP_COMMAND);
+  expect(good.containers.map((c) => c.name)).toEqual(['prepare', 'backup', 'keep']);
+  // The vendor database unreachable (a wrong port): the tool fails.
+  const failing = synthesizedVendorJob(VENDOR_BACKUP_COMMAND.map((part) => part.replace('-p "$HSA_DB_PORT"', '-p 1')));
+  // A tool that exits 0 without writing anything.
+  const empty = synthesizedVendorJob(['/bin/true']);
+  const restore = (latest: string, target: { bin: string; port: number; sockets: string }) => {
+    execFileSync(join(target.bin, 'pg_restore'), ['-h', target.sockets, '-p', String(target.port), '-U', 'postgres', '-d', 'hsa', '--exit-on-error', join(latest, 'hsa.dump')], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+  };
+  const work = mkdtempSync(join(tmpdir(), 'hsa-restore-drill-'));
+  try {
+    const result = await verifyVendorBackupJobs(work, [good, failing, empty], restore, 20_000);
+    const [first, second, third] = result.runs;
+    console.log(`vendor backup job as synthesized: ${result.source.count} rows, backup ${result.backupBytes} bytes at ${good.latest}, restored ${result.restored?.count}; failing tool: ${second?.failure ?? 'succeeded'}; empty tool: ${third?.failure ?? 'succeeded'}`);
+    expect(first).toEqual({ latestDigest: expect.any(String) });
+    expect(second?.failure).toMatch(/^container backup: the backup in its pod failed .*pg_dump/);
+    expect(third?.failure).toMatch(/^container keep: .*the backup tool exited 0 but wrote nothing/);
+    // Neither failed run touched the backup the first one kept.
+    expect(second?.latestDigest).toBe(first!.latestDigest);
+    expect(third?.latestDigest).toBe(first!.latestDigest);
+    expect(result.restored).toEqual(result.source);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });
