@@ -1,5 +1,5 @@
 /**
- * `npm run conformance -- --sources <dir> [--env demo] [--helm <path>] [--write-doc]`
+ * `npm run conformance -- --sources <dir> [--env demo[,ningxia...]] [--helm <path>] [--write-doc]`
  *
  * The conformance procedure against the real components (docs/conformance.md): synthesizes the
  * environment with each datacenter active, renders every helm release with the real Helm against the
@@ -9,7 +9,8 @@
  * image outside `registry.images`.
  *
  * `--sources` holds git copies of the upstream repositories as `<owner>+<name>/repo`: bitnami/charts,
- * strimzi/strimzi-kafka-operator, Kong/charts, coredns/helm. Nothing from them is written to the project.
+ * strimzi/strimzi-kafka-operator, Kong/charts, coredns/helm, vmware-tanzu/helm-charts,
+ * cloudnative-pg/charts and cloudnative-pg/grafana-dashboards. Nothing from them is written to the project.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,7 @@ const TABLE_END = '<!-- conformance:results:end -->';
 const READ_KEYS_FIXTURE = join(ROOT, 'test', 'fixtures', 'conformance-read-keys.json');
 
 interface ReleaseRow {
+  readonly env: string;
   readonly stack: string;
   readonly activeSite: Site;
   readonly release: string;
@@ -82,12 +84,12 @@ function main(): number {
   // `--write-doc` is a switch; the other flags take values.
   const writeDoc = argv.includes('--write-doc');
   const flags = readFlags(argv.filter((a) => a !== '--write-doc'), ['env', 'sources', 'helm']);
-  const envName = flags.get('env') ?? 'demo';
+  // One or more environments (`--env demo,ningxia`): the read-keys fixture and the doc hold one run of all.
+  const envNames = (flags.get('env') ?? 'demo').split(',').filter(Boolean);
   const sources = flags.get('sources') ?? process.env.HSA_UPSTREAM_SOURCES;
   if (!sources) throw new UsageError('--sources <dir> is required: the directory holding <owner>+<name>/repo git copies of the upstream chart repositories (docs/conformance.md)');
   const helm = locateHelm(join(ROOT, '.cache', 'tools'), flags.get('helm'));
-  const [loaded] = loadEnvironments(join(ROOT, 'environments'), [envName]);
-  const mirror = `${loaded!.environment.registry.images}/`;
+  const mirrors = new Map(loadEnvironments(join(ROOT, 'environments'), envNames).map((loaded) => [loaded.name, `${loaded.environment.registry.images}/`]));
   const work = mkdtempSync(join(tmpdir(), 'hsa-conformance-'));
   const started = Date.now();
   let renders = 0;
@@ -114,19 +116,24 @@ function main(): number {
 
     const releaseRows: ReleaseRow[] = [];
     const crRows: CustomResourceRow[] = [];
-    const listed = new Set<string>();
+    /** Per environment: what `npm run images` lists, and what the renders pull (running, and all). */
+    const listed = new Map(envNames.map((env) => [env, new Set<string>()]));
+    const rendered = new Map(envNames.map((env) => [env, new Set<string>()]));
+    const running = new Map(envNames.map((env) => [env, new Set<string>()]));
     const inventoryErrors: string[] = [];
     const keyChecks = new Map<string, KeyFinding[]>();
     const readKeys = new Map<string, Set<string>>();
     let strimziVersion: string | undefined;
     const customResources: { stack: string; activeSite: Site; manifest: Json }[] = [];
     const crdsByChart = new Map<string, CrdVersion[]>();
+    /** CRDs the releases install (their crds/ directories and rendered templates), for the toolkit's own custom resources. */
+    const releaseCrds: (CrdVersion & { readonly from: string })[] = [];
 
-    for (const activeSite of SITES) {
-      const outdir = join(work, `out-${activeSite}`);
-      synthesizeWithReport({ envs: [envName], activeSite, outdir, environmentsDir: join(ROOT, 'environments') }, join(work, `reports-${activeSite}`));
+    for (const envName of envNames) for (const activeSite of SITES) {
+      const outdir = join(work, `out-${envName}-${activeSite}`);
+      synthesizeWithReport({ envs: [envName], activeSite, outdir, environmentsDir: join(ROOT, 'environments') }, join(work, `reports-${envName}-${activeSite}`));
       try {
-        for (const image of imagesOfOutput(outdir).images) listed.add(image);
+        for (const image of imagesOfOutput(outdir).images) listed.get(envName)!.add(image);
       } catch (error) {
         inventoryErrors.push((error as Error).message);
       }
@@ -139,7 +146,7 @@ function main(): number {
           const release = withResolvedNamespace(resource as unknown as HelmReleaseJson, document.resource?.kubernetes_namespace_v1 ?? {});
           if (release.chart === 'strimzi-kafka-operator') strimziVersion = release.version;
           const values = release.values ?? [];
-          const row = { stack, activeSite, release: release.name, chart: `${release.chart}@${release.version}` };
+          const row = { env: envName, stack, activeSite, release: release.name, chart: `${release.chart}@${release.version}` };
           if (release.set !== undefined) {
             releaseRows.push({ ...row, renders: 'no: `set` entries are not checked by this procedure', schema: '-', keys: [], images: [], operatorImages: [] });
             continue;
@@ -169,10 +176,14 @@ function main(): number {
           const chartKeys = readKeys.get(row.chart) ?? new Set<string>();
           for (const path of leafPaths(merged)) if (!ignoredHere.has(path.join('.'))) chartKeys.add(path.join('.'));
           readKeys.set(row.chart, chartKeys);
-          // Custom resources the chart renders itself (e.g. Velero's Schedule) against the chart's own CRDs.
+          // Custom resources the chart renders itself (e.g. Velero's Schedule) against the chart's own CRDs:
+          // those of its crds/ directory, and those it renders as templates (CloudNativePG's).
           const chartDirectory = chartDir(release.chart, release.version);
           if (!crdsByChart.has(chartDirectory)) crdsByChart.set(chartDirectory, chartCrdsOf(chartDirectory));
-          const chartCrds = crdsByChart.get(chartDirectory)!;
+          const chartCrds = [...crdsByChart.get(chartDirectory)!, ...crdVersionsOf([baseline.manifests])];
+          for (const crd of chartCrds) {
+            if (!releaseCrds.some((c) => c.group === crd.group && c.kind === crd.kind && c.version === crd.version)) releaseCrds.push({ ...crd, from: `${release.chart} ${release.version}` });
+          }
           if (chartCrds.length > 0) {
             for (const document of parseAllDocuments(baseline.manifests)) {
               const resource = document.toJSON() as Json;
@@ -189,10 +200,15 @@ function main(): number {
     }
 
     if (customResources.length > 0) {
-      if (!strimziVersion) throw new Error('custom resources without a Strimzi operator release: no CRDs to check them against');
-      const gitDir = gitDirOf(sources, STRIMZI_CRDS.repository);
-      const crdFiles = listAtTag(gitDir, strimziVersion, STRIMZI_CRDS.path).filter((f) => /Crd-.*\.yaml$/.test(f));
-      const crds = crdVersionsOf(crdFiles.map((f) => readAtTag(gitDir, strimziVersion!, f)));
+      // Strimzi's CRDs come from its install files at the operator's tag (its chart installs the same);
+      // every other group's from the releases that install them. A resource no CRD serves is a finding.
+      const strimziCrds = (() => {
+        if (!strimziVersion) return [];
+        const gitDir = gitDirOf(sources, STRIMZI_CRDS.repository);
+        const crdFiles = listAtTag(gitDir, strimziVersion, STRIMZI_CRDS.path).filter((f) => /Crd-.*\.yaml$/.test(f));
+        return crdVersionsOf(crdFiles.map((f) => readAtTag(gitDir, strimziVersion!, f)));
+      })();
+      const crds = [...strimziCrds, ...releaseCrds.filter((c) => !strimziCrds.some((s) => s.group === c.group))];
       for (const { stack, activeSite, manifest } of customResources) {
         const meta = isObject(manifest) && isObject(manifest.metadata) ? manifest.metadata : {};
         const result = validateCustomResource(manifest, crds);
@@ -202,10 +218,12 @@ function main(): number {
 
     // Every image a workload runs must be listed; what the operators may pull must be under the mirror
     // (they pull only the ones the toolkit's custom resources ask for, and the list names those).
-    const rendered = new Set(releaseRows.flatMap((r) => [...r.images, ...r.operatorImages]));
-    const running = new Set(releaseRows.flatMap((r) => r.images));
-    const outside = [...rendered, ...listed].filter((image) => !image.startsWith(mirror)).sort();
-    const unlisted = [...running].filter((image) => !listed.has(image)).sort();
+    for (const row of releaseRows) {
+      for (const image of [...row.images, ...row.operatorImages]) rendered.get(row.env)!.add(image);
+      for (const image of row.images) running.get(row.env)!.add(image);
+    }
+    const outside = envNames.flatMap((env) => [...rendered.get(env)!, ...listed.get(env)!].filter((image) => !image.startsWith(mirrors.get(env)!))).sort();
+    const unlisted = envNames.flatMap((env) => [...running.get(env)!].filter((image) => !listed.get(env)!.has(image))).sort();
     const failures =
       releaseRows.filter((r) => r.renders !== 'yes').length +
       releaseRows.filter((r) => r.keys.some((k) => k.kind === 'ignored')).length +
@@ -216,13 +234,13 @@ function main(): number {
     for (const error of inventoryErrors) process.stderr.write(`npm run images: ${error}\n`);
 
     const report = renderReport({
-      envName,
+      envNames,
       helm: helmVersion(helm),
       sources: [...new Set([...charts.keys()].map((k) => `${UPSTREAM_CHARTS[k.split('@')[0]!]!.repository} ${k}`))].sort(),
       strimziVersion,
       releaseRows,
       crRows,
-      rendered: [...rendered].sort(),
+      rendered: [...new Set(envNames.flatMap((env) => [...rendered.get(env)!]))].sort(),
       outside,
       unlisted,
       renders,
@@ -269,7 +287,7 @@ function mergeValues(documents: readonly string[]): Json {
 }
 
 interface ReportInput {
-  readonly envName: string;
+  readonly envNames: readonly string[];
   readonly helm: string;
   readonly sources: readonly string[];
   readonly strimziVersion: string | undefined;
@@ -286,7 +304,7 @@ function renderReport(input: ReportInput): string {
   const date = new Date().toISOString().slice(0, 10);
   const lines = [
     '',
-    `Run ${date} on \`${input.envName}\` (activeSite A and B), ${input.helm}, ${input.renders} renders in ${input.seconds.toFixed(0)} s.`,
+    `Run ${date} on ${input.envNames.map((e) => `\`${e}\``).join(', ')} (activeSite A and B), ${input.helm}, ${input.renders} renders in ${input.seconds.toFixed(0)} s.`,
     `Upstream sources: ${input.sources.map((s) => `\`${s}\``).join(', ')}${input.strimziVersion ? `; CRDs: \`strimzi/strimzi-kafka-operator ${input.strimziVersion} install/cluster-operator\`` : ''}.`,
     '',
     '| stack | active | release | chart@version | renders | values schema | unread keys | images |',

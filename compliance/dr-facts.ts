@@ -1,4 +1,5 @@
 import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from '../model/catalog';
+import { databaseProductName } from '../model/middleware-model';
 import type { ProvinceModel } from '../model/platform-model';
 import type { Zone } from '../model/topology';
 import { ANNOTATION_KEY, type HsaAnnotation } from '../synthesized/annotations';
@@ -81,8 +82,7 @@ export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, 
       const { component: _component, ...fact } = databaseBackup;
       databaseBackups.push({ ...fact, stack: unit.stackName });
     } else if (unit.middlewarePlan.database) {
-      const product = unit.middlewarePlan.database.product;
-      databasesWithoutBackup.push({ stack: unit.stackName, product: product.kind === 'postgresql' ? 'PostgreSQL' : product.name });
+      databasesWithoutBackup.push({ stack: unit.stackName, product: databaseProductName(unit.middlewarePlan.database.product) });
     }
     if (annotations.some((a) => a.component === 'dns-controller')) unitsWithDnsController++;
     if (annotations.some((a) => a.component === 'site-load-balancer')) unitsWithLoadBalancer++;

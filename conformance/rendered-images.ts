@@ -1,7 +1,8 @@
 /**
  * Every image a rendered chart pulls: the containers, init containers and ephemeral containers of every
  * workload, and the images an operator is told to pull for what it manages (Strimzi's `STRIMZI_*IMAGE*`
- * environment variables, including the `version=image` lines of `STRIMZI_KAFKA_IMAGES`).
+ * environment variables, including the `version=image` lines of `STRIMZI_KAFKA_IMAGES`; CloudNativePG's
+ * `POSTGRES_IMAGE_NAME` in its operator ConfigMap).
  */
 import { parseAllDocuments } from 'yaml';
 import { isObject, type Json } from './value-keys';
@@ -22,9 +23,18 @@ export function parseManifests(manifests: string): Json[] {
 export function imagesOfRender(manifests: string): RenderedImages {
   const containers = new Set<string>();
   const operatorManaged = new Set<string>();
+  const operatorImage = (value: string) => {
+    for (const line of value.split('\n')) {
+      const image = line.includes('=') ? line.slice(line.indexOf('=') + 1).trim() : line.trim();
+      if (/^[a-z0-9.-]+(:\d+)?\/[^\s]+:[^\s]+$/.test(image)) operatorManaged.add(image);
+    }
+  };
   const walk = (node: Json): void => {
     if (Array.isArray(node)) return node.forEach(walk);
     if (!isObject(node)) return;
+    if (node.kind === 'ConfigMap' && isObject(node.data)) {
+      for (const [key, value] of Object.entries(node.data)) if (/IMAGE/.test(key) && typeof value === 'string') operatorImage(value);
+    }
     for (const key of ['containers', 'initContainers', 'ephemeralContainers']) {
       const list = node[key];
       if (!Array.isArray(list)) continue;
@@ -33,10 +43,7 @@ export function imagesOfRender(manifests: string): RenderedImages {
         if (typeof container.image === 'string') containers.add(container.image);
         for (const variable of Array.isArray(container.env) ? container.env : []) {
           if (!isObject(variable) || typeof variable.value !== 'string' || !/IMAGE/.test(String(variable.name))) continue;
-          for (const line of variable.value.split('\n')) {
-            const image = line.includes('=') ? line.slice(line.indexOf('=') + 1).trim() : line.trim();
-            if (/^[a-z0-9.-]+(:\d+)?\/[^\s]+:[^\s]+$/.test(image)) operatorManaged.add(image);
-          }
+          operatorImage(variable.value);
         }
       }
     }

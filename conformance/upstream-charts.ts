@@ -32,6 +32,9 @@ export const UPSTREAM_CHARTS: Readonly<Record<string, UpstreamChart>> = {
   kong: { repository: 'Kong/charts', tag: (v) => `kong-${v}`, path: 'charts/kong' },
   coredns: { repository: 'coredns/helm', tag: (v) => `coredns-${v}`, path: 'charts/coredns' },
   velero: { repository: 'vmware-tanzu/helm-charts', tag: (v) => `velero-${v}`, path: 'charts/velero' },
+  'cloudnative-pg': { repository: 'cloudnative-pg/charts', tag: (v) => `cloudnative-pg-v${v}`, path: 'charts/cloudnative-pg' },
+  /** cloudnative-pg's dependency (alias `monitoring`, off unless its Grafana dashboard is asked for). */
+  cluster: { repository: 'cloudnative-pg/grafana-dashboards', tag: (v) => `cluster-v${v}`, path: 'charts/cluster' },
 };
 
 /** Strimzi's CRDs at a release tag (the cluster operator's install files). */

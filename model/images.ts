@@ -34,6 +34,10 @@ export const IMAGES = {
   velero: { name: 'velero', tag: 'v1.18.1' },
   /** The business database's backup job: pg_basebackup and pg_verifybackup 17 (bitnami/postgresql 17.1.0 chart's image; a client takes backups of servers of its major version and older). */
   postgresql: { name: 'postgresql', tag: '17.6.0-debian-12-r4' },
+  /** cloudnative-pg/charts cloudnative-pg 0.29.0: the operator (its appVersion); it also runs as the instance manager in every PostgreSQL pod. */
+  cloudNativePg: { name: 'cloudnative-pg', tag: '1.30.0' },
+  /** CloudNativePG's PostgreSQL (operand) image, major 17 like the backup job's client: ghcr.io/cloudnative-pg/postgresql's "standard" flavour. */
+  cloudNativePgPostgresql: { name: 'cloudnative-pg-postgresql', tag: '17.6-standard-trixie' },
   /** Velero's object-store plugin for S3-compatible stores: v1.14.x is the line for Velero 1.18.x (the plugin's compatibility table). */
   veleroPluginForAws: { name: 'velero-plugin-for-aws', tag: 'v1.14.0' },
 } as const;

@@ -112,7 +112,7 @@ function describeIssue(file: string, root: unknown, issue: Issue, prefix: Proper
       return issue.keys.map((key) => ({
         file,
         field: formatPath([...path, key]),
-        message: unknownKeyMessage(key, schemaKeysAt(environmentSchema, path)),
+        message: unknownKeyMessage(key, schemaKeysAt(environmentSchema, path, root)),
       }));
     case 'invalid_union': {
       // Report the branch that came closest (fewest problems): that is the shape the author meant.
@@ -165,32 +165,42 @@ function unknownKeyMessage(key: string, allowed: readonly string[]): string {
 /**
  * Keys the schema allows for the object at `path`, to suggest a spelling. Walks zod's own definition
  * (object shapes, arrays, records, optional/default wrappers, unions), so it never drifts from the schema.
+ * Of a discriminated union, only the branch the value names counts (`database.product`'s keys are its own).
  */
-function schemaKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
-  const candidates = resolveSchemas(schema, path);
+function schemaKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[], root: unknown): string[] {
+  const candidates = resolveSchemas(schema, path, root);
   return [...new Set(candidates.flatMap((s) => (s._zod.def.type === 'object' ? Object.keys((s._zod.def as z.core.$ZodObjectDef).shape) : [])))];
 }
 
-function resolveSchemas(schema: z.core.$ZodType, path: readonly PropertyKey[]): z.core.$ZodType[] {
+function resolveSchemas(schema: z.core.$ZodType, path: readonly PropertyKey[], value: unknown): z.core.$ZodType[] {
   const def = schema._zod.def;
   switch (def.type) {
     case 'optional':
     case 'default':
     case 'nullable':
-      return resolveSchemas((def as z.core.$ZodOptionalDef).innerType, path);
-    case 'union':
-      return (def as z.core.$ZodUnionDef).options.flatMap((o) => resolveSchemas(o, path));
+      return resolveSchemas((def as z.core.$ZodOptionalDef).innerType, path, value);
+    case 'union': {
+      const options = (def as z.core.$ZodUnionDef).options;
+      const discriminator = (def as z.core.$ZodDiscriminatedUnionDef).discriminator;
+      const named = discriminator !== undefined && value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[discriminator] : undefined;
+      const chosen = options.filter((o) => {
+        const literal = o._zod.def.type === 'object' ? (o._zod.def as z.core.$ZodObjectDef).shape[discriminator ?? ''] : undefined;
+        return literal?._zod.def.type === 'literal' && (literal._zod.def as z.core.$ZodLiteralDef<z.core.util.Literal>).values.includes(named as z.core.util.Literal);
+      });
+      return (chosen.length > 0 ? chosen : options).flatMap((o) => resolveSchemas(o, path, value));
+    }
     default:
       break;
   }
   if (path.length === 0) return [schema];
   const [head, ...rest] = path;
+  const child = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[head!] : undefined;
   if (def.type === 'object') {
-    const child = (def as z.core.$ZodObjectDef).shape[String(head)];
-    return child ? resolveSchemas(child, rest) : [];
+    const childSchema = (def as z.core.$ZodObjectDef).shape[String(head)];
+    return childSchema ? resolveSchemas(childSchema, rest, child) : [];
   }
-  if (def.type === 'array') return resolveSchemas((def as z.core.$ZodArrayDef).element, rest);
-  if (def.type === 'record') return resolveSchemas((def as z.core.$ZodRecordDef).valueType, rest);
+  if (def.type === 'array') return resolveSchemas((def as z.core.$ZodArrayDef).element, rest, child);
+  if (def.type === 'record') return resolveSchemas((def as z.core.$ZodRecordDef).valueType, rest, child);
   return [];
 }
 

@@ -9,7 +9,8 @@
  */
 import type { MiddlewareRole } from './catalog';
 import type { MiddlewareSettings } from './middleware-schema';
-import type { Site, Zone } from './topology';
+import { DATABASE_BACKUP_DEFAULTS } from './backup-plan';
+import { otherSite, type Site, type Zone } from './topology';
 
 /** Chart versions the toolkit is tested with; an environment may override them (`middleware.chartVersions`). */
 export const CHART_VERSIONS = {
@@ -19,6 +20,8 @@ export const CHART_VERSIONS = {
   strimzi: '1.0.0',
   /** bitnami/elasticsearch (log service) */
   log: '21.4.0',
+  /** cloudnative-pg/charts cloudnative-pg: the CloudNativePG operator 1.30.0 */
+  cloudNativePg: '0.29.0',
 } as const;
 
 /** Application versions inside those releases, where the toolkit writes the manifests itself. */
@@ -36,6 +39,14 @@ export const DEFAULT_SECRETS = {
   kafkaUsers: 'hsa-kafka-users',
   log: 'hsa-log-auth',
   database: 'hsa-db-auth',
+  /** CloudNativePG: each site's server certificate (naming its database VIP) and the one CA of both sites. */
+  databaseTls: 'hsa-db-tls',
+  /** CloudNativePG: client certificate of `streaming_replica`, from the same CA, the other site's replica cluster logs in with. */
+  databaseReplicationTls: 'hsa-db-replication-tls',
+  /** CloudNativePG: login (`username`, `password`; type basic-auth) of the application database's owner. */
+  databaseOwner: 'hsa-db-owner',
+  /** CloudNativePG: login of `hsa_switchover` (pg_monitor), the role the switchover reads replication state as. */
+  databaseSwitchover: 'hsa-db-switchover',
 } as const;
 export const REDIS_PASSWORD_KEY = 'redis-password';
 /** Keys of a TLS Secret as cert-manager writes them. */
@@ -67,7 +78,7 @@ export function middlewarePorts(settings: MiddlewareSettings | undefined): Reado
     nacos: PORTS.nacos,
     'xxl-job': PORTS.xxlJob,
     log: PORTS.log,
-    database: settings?.database?.port ?? PORTS.database,
+    database: (settings?.database && 'port' in settings.database ? settings.database.port : undefined) ?? PORTS.database,
   };
 }
 
@@ -255,11 +266,47 @@ export type SupportingServicePlan =
   | { readonly role: 'log'; readonly releaseName: string; readonly chart: 'elasticsearch'; readonly chartVersion: string; readonly address: Endpoint }
   | { readonly role: 'nacos' | 'xxl-job'; readonly name: string; readonly address: Endpoint };
 
+/**
+ * One site's CloudNativePG Cluster in a distributed topology of two: both Clusters name each other in
+ * `externalClusters`; the one named `primary` (the active site's) takes writes, the other is a replica
+ * cluster streaming from it. The names differ per site, as the topology requires.
+ */
+export interface CloudNativePgPlan {
+  readonly operatorChartVersion: string;
+  /** Cluster name of each site. */
+  readonly clusterNames: Readonly<Record<Site, string>>;
+  /** This site's Cluster, and the active site's. */
+  readonly self: string;
+  readonly primary: string;
+  /** The other site's Cluster, the one a replica cluster streams from. */
+  readonly source: string;
+  readonly mode: DrMode;
+  /** Each site's database VIP: the LoadBalancer service on its Cluster's (designated) primary. */
+  readonly addresses: Readonly<Record<Site, string>>;
+  readonly instances: number;
+  readonly storageGiB: number;
+  /** The application database and the databases Nacos and XXL-JOB keep their state in. */
+  readonly databases: readonly string[];
+  /** Existing Secrets, by what they hold. */
+  readonly secrets: { readonly tls: string; readonly replicationTls: string; readonly owner: string; readonly switchover: string; readonly backup: string };
+}
+
+/** Names of the roles CloudNativePG manages for the toolkit. */
+export const CLOUDNATIVE_PG_ROLES = { owner: 'hsa', backup: 'hsa_backup', switchover: 'hsa_switchover' } as const;
+
+/** What the reports and the journal call a database product. */
+export function databaseProductName(product: DatabasePlan['product']): string {
+  return product.kind === 'postgresql' ? 'PostgreSQL' : product.kind === 'cloudnative-pg' ? 'PostgreSQL (CloudNativePG)' : product.name;
+}
+
 /** The business database of a zone as a DR pair (PostgreSQL streaming replication, promoted by its DBA). */
 export interface DatabasePlan {
   readonly address: Endpoint;
-  /** What the database is; `other` is checked through the command its DBA supplies. */
-  readonly product: { readonly kind: 'postgresql' } | { readonly kind: 'other'; readonly name: string; readonly checkCommand: readonly string[] };
+  /** What the database is; `other` is checked through the command its DBA supplies; `cloudnative-pg` runs in the cluster. */
+  readonly product:
+    | { readonly kind: 'postgresql' }
+    | { readonly kind: 'other'; readonly name: string; readonly checkCommand: readonly string[] }
+    | { readonly kind: 'cloudnative-pg'; readonly cluster: CloudNativePgPlan };
 }
 
 export interface MiddlewarePlan {
@@ -365,13 +412,38 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
       }
     : undefined;
 
-  const database: DatabasePlan | undefined =
-    uses('database') && settings?.database
-      ? {
-          address: { host: vip('database', site), port: middlewarePorts(settings).database },
-          product: settings.database.product === 'postgresql' ? { kind: 'postgresql' as const } : { kind: 'other' as const, name: settings.database.name, checkCommand: settings.database.check.command },
-        }
-      : undefined;
+  const databaseSettings = settings?.database;
+  const databaseProduct = (): DatabasePlan['product'] | undefined => {
+    switch (databaseSettings?.product) {
+      case undefined:
+        return undefined;
+      case 'postgresql':
+        return { kind: 'postgresql' };
+      case 'other':
+        return { kind: 'other', name: databaseSettings.name, checkCommand: databaseSettings.check.command };
+      case 'cloudnative-pg': {
+        const clusterNames = { A: 'hsa-db-a', B: 'hsa-db-b' } as const;
+        return {
+          kind: 'cloudnative-pg',
+          cluster: {
+            operatorChartVersion: versions.cloudNativePg,
+            clusterNames,
+            self: clusterNames[site],
+            primary: clusterNames[activeSite],
+            source: clusterNames[otherSite(site)],
+            mode: modeOf('database'),
+            addresses: { A: vip('database', 'A'), B: vip('database', 'B') },
+            instances: databaseSettings.instances ?? 2,
+            storageGiB: databaseSettings.storageGiB ?? 100,
+            databases: ['hsa', 'nacos', 'xxl_job'],
+            secrets: { tls: secrets.databaseTls, replicationTls: secrets.databaseReplicationTls, owner: secrets.databaseOwner, switchover: secrets.databaseSwitchover, backup: databaseSettings.backup?.credentialsSecret ?? DATABASE_BACKUP_DEFAULTS.credentialsSecret },
+          },
+        };
+      }
+    }
+  };
+  const product = uses('database') ? databaseProduct() : undefined;
+  const database: DatabasePlan | undefined = product ? { address: { host: vip('database', site), port: middlewarePorts(settings).database }, product } : undefined;
 
   const supporting: SupportingServicePlan[] = [];
   if (uses('nacos')) supporting.push({ role: 'nacos', name: 'nacos', address: { host: vip('nacos', site), port: PORTS.nacos } });

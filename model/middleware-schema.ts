@@ -55,11 +55,23 @@ export const middlewareSchema = z.strictObject({
       log: dnsLabel.optional(),
       /** Keys `db-username`/`db-password` used by Nacos and XXL-JOB for the external database. @default "hsa-db-auth" */
       database: dnsLabel.optional(),
+      /**
+       * CloudNativePG (`database.product` "cloudnative-pg"): each site's server certificate for its
+       * database VIP (IP SAN) and the CA of both sites (keys `tls.crt`, `tls.key`, `ca.crt`, as
+       * cert-manager writes them). @default "hsa-db-tls"
+       */
+      databaseTls: dnsLabel.optional(),
+      /** CloudNativePG: client certificate with common name `streaming_replica` from the same CA. @default "hsa-db-replication-tls" */
+      databaseReplicationTls: dnsLabel.optional(),
+      /** CloudNativePG: login of the application databases' owner `hsa` (type basic-auth; the same login as `database`'s keys). @default "hsa-db-owner" */
+      databaseOwner: dnsLabel.optional(),
+      /** CloudNativePG: login of `hsa_switchover`, the pg_monitor role the switchover reads with (type basic-auth). @default "hsa-db-switchover" */
+      databaseSwitchover: dnsLabel.optional(),
     })
     .optional(),
   /** Chart versions pinned by the toolkit can be overridden per province (e.g. a mirror holds another). */
   chartVersions: z
-    .strictObject({ redis: version.optional(), strimzi: version.optional(), log: version.optional() })
+    .strictObject({ redis: version.optional(), strimzi: version.optional(), log: version.optional(), cloudNativePg: version.optional() })
     .optional(),
   redisCache: redisSize.optional(),
   redisSession: redisSize.optional(),
@@ -146,7 +158,33 @@ export const middlewareSchema = z.strictObject({
           })
           .optional(),
       }),
-    ], { error: 'expected product "postgresql", or "other" (another product, with a name, a port and a check command its DBA supplies)' })
+      z.strictObject({
+        /**
+         * PostgreSQL run in the core clusters by the CloudNativePG operator: one Cluster per site in a
+         * distributed topology (the active site's is primary, the other a replica cluster streaming
+         * from it over the link with TLS client certificates), switched with CloudNativePG's demotion
+         * and promotion token, so a planned switchover loses no transaction. Reached at
+         * `middlewareVips.database` of each site (a LoadBalancer service on the cluster's primary) on 5432.
+         */
+        product: z.literal('cloudnative-pg'),
+        /** PostgreSQL instances at each site (one primary or designated primary, the rest its in-site standbys). @default 2 */
+        instances: z.number().int().min(1).max(9).optional(),
+        /** Data volume of each instance. @default 100 */
+        storageGiB: z.number().int().min(1).max(65536).optional(),
+        /**
+         * Its daily backup, as for `postgresql`: the toolkit's pg_basebackup job against this site's
+         * cluster (role `hsa_backup`, managed by CloudNativePG with the password of `credentialsSecret`).
+         */
+        backup: z
+          .strictObject({
+            /** Existing Secret (type kubernetes.io/basic-auth) with `username` "hsa_backup" and `password`. @default "hsa-db-backup" */
+            credentialsSecret: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' }).optional(),
+            /** @default 100 */
+            volumeGiB: z.number().int().min(1).max(65536).optional(),
+          })
+          .optional(),
+      }),
+    ], { error: 'expected product "postgresql", "cloudnative-pg" (PostgreSQL in the clusters), or "other" (another product, with a name, a port and a check command its DBA supplies)' })
     .optional(),
 });
 

@@ -233,7 +233,8 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
  */
 function databaseBackupOf(database: MiddlewareSettings['database'], host: string, port: number): DatabaseBackupSource | undefined {
   if (!database) return undefined;
-  if (database.product === 'postgresql') return { tool: { kind: 'postgresql' }, host, port, ...(database.backup ? { settings: database.backup } : {}) };
+  // CloudNativePG runs PostgreSQL: the toolkit's own PostgreSQL backup, against this site's cluster.
+  if (database.product === 'postgresql' || database.product === 'cloudnative-pg') return { tool: { kind: 'postgresql' }, host, port, ...(database.backup ? { settings: database.backup } : {}) };
   if (!database.backup) return undefined;
   const { image, command, ...settings } = database.backup;
   return { tool: { kind: 'vendor', product: database.name, image, command }, host, port, settings };

@@ -1,7 +1,7 @@
 /**
  * The first deploy of a stack onto an empty cluster. Terraform's kubernetes_manifest reads a custom
- * resource's schema from the cluster when it plans, so a stack that declares Strimzi resources cannot be
- * planned before the Strimzi CRDs exist. The order, read from the synthesized stack: first apply only
+ * resource's schema from the cluster when it plans, so a stack that declares Strimzi or CloudNativePG
+ * resources cannot be planned before their operators' CRDs exist. The order, read from the synthesized stack: first apply only
  * the releases that install CRDs (`terraform apply -target=<release>`, which plans nothing else and so
  * never touches other resources), then deploy the whole stack as usual. Stacks without custom
  * resources deploy in one step.
@@ -11,7 +11,7 @@ export interface StackJsonLike {
 }
 
 /** Charts whose release installs the CRDs the toolkit's custom resources need. */
-export const CRD_CHARTS: readonly string[] = ['strimzi-kafka-operator'];
+export const CRD_CHARTS: readonly string[] = ['strimzi-kafka-operator', 'cloudnative-pg'];
 
 export interface FirstDeployStep {
   readonly stack: string;

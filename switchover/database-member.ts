@@ -1,6 +1,7 @@
 /**
- * What the switchover reads from one server of the business database's DR pair: PostgreSQL directly,
- * another product through the check command its DBA supplies (`commandProbe`). The database lives outside the clusters and its vendor or DBA promotes it; the
+ * What the switchover reads from one server of the business database's DR pair: PostgreSQL directly
+ * (outside the clusters, or run in them by CloudNativePG: `cloudNativePgProbe`), another product through
+ * the check command its DBA supplies (`commandProbe`). Its DBA, vendor tool or operator promotes it; the
  * switchover checks it like the other pairs: on the primary `pg_stat_replication` (which standbys
  * stream, up to which LSN they replayed), on the standby `pg_last_wal_replay_lsn()` and the age of the
  * last replayed transaction, and whether a server is still in recovery (a standby) or writable.
@@ -8,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { Client } from 'pg';
 import { z } from 'zod';
+import type { Site } from '../model/topology';
 
 export interface DatabaseTarget {
   readonly host: string;
@@ -72,19 +74,65 @@ export interface DatabaseProbe {
   state(target: DatabaseTarget): Promise<DatabaseReplicationState>;
   /** Whether the server refuses writes (a standby, or a primary its DBA demoted). */
   readOnly(target: DatabaseTarget): Promise<boolean>;
-  /** How its DBA demotes a primary, promotes a standby, and re-points the old primary at `newPrimary` of site `site`. */
-  readonly dba: { readonly demote: string; readonly promote: string; repoint(newPrimary: string, site: string): string };
+  /** What its DBA (or operator) does when the switchover waits: demote the old primary, promote the new one, re-point the old one. */
+  readonly dba: DbaActions;
+}
+
+/** The switchover's direction, as the DBA's instructions need it. */
+export interface SwitchDirection {
+  readonly from: Site;
+  readonly to: Site;
+  readonly siteLost: boolean;
+  /** The new primary's address. */
+  readonly newPrimary: string;
+}
+
+export interface DbaActions {
+  demote(direction: SwitchDirection): string;
+  promote(direction: SwitchDirection): string;
+  repoint(direction: SwitchDirection): string;
 }
 
 export const POSTGRESQL_PROBE: DatabaseProbe = {
   state: databaseReplicationState,
   readOnly: databaseReadOnly,
   dba: {
-    demote: 'read-only: ALTER SYSTEM SET default_transaction_read_only = on and a reload',
-    promote: 'SELECT pg_promote()',
-    repoint: (newPrimary, site) => `CHECKPOINT at site ${site}, then pg_rewind, standby.signal, primary_conninfo to ${newPrimary}`,
+    demote: () => 'read-only: ALTER SYSTEM SET default_transaction_read_only = on and a reload',
+    promote: () => 'SELECT pg_promote()',
+    repoint: ({ to, newPrimary }) => `CHECKPOINT at site ${to}, then pg_rewind, standby.signal, primary_conninfo to ${newPrimary}`,
   },
 };
+
+/**
+ * PostgreSQL run by CloudNativePG in a distributed topology: read with PostgreSQL's own views (at each
+ * site's database VIP, the LoadBalancer service on the Cluster's primary), switched by CloudNativePG.
+ * A planned switchover demotes the old site's Cluster (`replica.primary` names the new one), which then
+ * publishes a demotion token in its status; the new site's Cluster is promoted with that token as its
+ * `promotionToken` (in the same change that names it `primary`, as CloudNativePG's webhook requires), so
+ * CloudNativePG promotes it only once it has replayed everything the old primary wrote. After a lost
+ * site there is no token: the promotion is immediate. The demoted Cluster follows the new primary by
+ * itself; a former primary that took writes while cut off cannot, and is rebuilt from the new one.
+ */
+export function cloudNativePgProbe(namespace: string, clusterNames: Readonly<Record<Site, string>>): DatabaseProbe {
+  const cluster = (site: Site) => `kubectl --context <site ${site}'s cluster> -n ${namespace} `;
+  const patch = (site: Site, replica: Record<string, string>) => `${cluster(site)}patch clusters.postgresql.cnpg.io ${clusterNames[site]} --type merge -p '${JSON.stringify({ spec: { replica } })}'`;
+  const token = (site: Site) => `${cluster(site)}get clusters.postgresql.cnpg.io ${clusterNames[site]} -o jsonpath='{.status.demotionToken}'`;
+  return {
+    state: databaseReplicationState,
+    readOnly: databaseReadOnly,
+    dba: {
+      demote: ({ from, to }) => `demote its Cluster: ${patch(from, { primary: clusterNames[to] })}; CloudNativePG then shuts its primary down cleanly and publishes a demotion token`,
+      promote: ({ from, to, siteLost }) =>
+        siteLost
+          ? `promote its Cluster without a token (site ${from} is lost): ${patch(to, { primary: clusterNames[to] })}`
+          : `promote its Cluster with site ${from}'s demotion token (read it with ${token(from)}): ${patch(to, { primary: clusterNames[to], promotionToken: '<the token>' })}; CloudNativePG promotes it once it has replayed up to the token`,
+      repoint: ({ from, to, siteLost }) =>
+        siteLost
+          ? `deploy site ${from} (its Cluster then names ${clusterNames[to]} primary); if it still does not follow, it took writes while cut off: rebuild it from site ${to} (delete Cluster ${clusterNames[from]} and its PVCs at site ${from}, deploy site ${from} again: it bootstraps with pg_basebackup from ${clusterNames[to]})`
+          : `CloudNativePG re-points the demoted Cluster ${clusterNames[from]} at ${clusterNames[to]} itself; check it with ${cluster(from)}get clusters.postgresql.cnpg.io ${clusterNames[from]}`,
+    },
+  };
+}
 
 const position = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));
 /** What a product's check command prints (middleware.database.check of the environment). */
@@ -124,9 +172,9 @@ export function commandProbe(name: string, command: readonly string[]): Database
     });
   return {
     dba: {
-      demote: `with ${name}'s own tool, until its check command says readOnly`,
-      promote: `${name}'s own tool`,
-      repoint: (newPrimary) => `with ${name}'s own tool, as a standby of ${newPrimary}`,
+      demote: () => `with ${name}'s own tool, until its check command says readOnly`,
+      promote: () => `${name}'s own tool`,
+      repoint: ({ newPrimary }) => `with ${name}'s own tool, as a standby of ${newPrimary}`,
     },
     async state(target) {
       const out = await run(target);

@@ -14,8 +14,8 @@
  *   site was lost, once it is back).
  */
 import type { ProvinceModel } from '../model/platform-model';
-import { ZONES, otherSite, type Site, type Zone } from '../model/topology';
-import { commandProbe, POSTGRESQL_PROBE, type DatabaseProbe, type DatabaseReplicationState, type DatabaseTarget } from './database-member';
+import { PLATFORM_NAMESPACES, ZONES, otherSite, type Site, type Zone } from '../model/topology';
+import { cloudNativePgProbe, commandProbe, POSTGRESQL_PROBE, type DatabaseProbe, type DatabaseReplicationState, type DatabaseTarget, type SwitchDirection } from './database-member';
 import type { StepResult } from './kafka-pair';
 
 export interface DatabaseAccess {
@@ -40,7 +40,13 @@ export function databasePairsOf(province: ProvinceModel, access?: DatabaseAccess
     const at = (site: Site) => province.units.find((u) => u.zone === zone && u.site === site)?.middlewarePlan.database;
     const [a, b] = [at('A'), at('B')];
     if (!a || !b) return [];
-    const probe = a.product.kind === 'postgresql' ? POSTGRESQL_PROBE : commandProbe(a.product.name, a.product.checkCommand);
+    const product = a.product;
+    const probe =
+      product.kind === 'postgresql'
+        ? POSTGRESQL_PROBE
+        : product.kind === 'cloudnative-pg'
+          ? cloudNativePgProbe(PLATFORM_NAMESPACES.middleware, product.cluster.clusterNames)
+          : commandProbe(product.name, product.checkCommand);
     return [{ zone, probe, address: { A: a.address, B: b.address }, ...(access ? { access } : {}) }];
   });
 }
@@ -50,6 +56,7 @@ function target(pair: DatabasePairRef, site: Site): DatabaseTarget {
   return { ...pair.address[site], ...pair.access };
 }
 
+const direction = (pair: DatabasePairRef, from: Site, to: Site, siteLost: boolean): SwitchDirection => ({ from, to, siteLost, newPrimary: pair.address[to].host });
 const state = (pair: DatabasePairRef, site: Site): Promise<DatabaseReplicationState | Error> => pair.probe.state(target(pair, site)).catch((e: Error) => e);
 const where = (pair: DatabasePairRef, site: Site) => `${databasePairName(pair)} at ${site} (${pair.address[site].host}:${pair.address[site].port})`;
 
@@ -93,12 +100,12 @@ export async function databasePromoted(pair: DatabasePairRef, from: Site, to: Si
     const oldSide = await state(pair, from);
     const demoted = !(oldSide instanceof Error) && (oldSide.standby || (await pair.probe.readOnly(target(pair, from)).catch(() => false)));
     if (!demoted) {
-      return { status: 'waiting', message: `${where(pair, from)} still takes writes: its DBA demotes it (${pair.probe.dba.demote}), then run again` };
+      return { status: 'waiting', message: `${where(pair, from)} still takes writes: its DBA demotes it (${pair.probe.dba.demote(direction(pair, from, to, siteLost))}), then run again` };
     }
   }
   const newSide = await state(pair, to);
   if (newSide instanceof Error) return { status: 'waiting', message: `${where(pair, to)} does not answer (${newSide.message})` };
-  if (newSide.standby) return { status: 'waiting', message: `${where(pair, to)} is still a standby: its DBA promotes it (${pair.probe.dba.promote}), then run again` };
+  if (newSide.standby) return { status: 'waiting', message: `${where(pair, to)} is still a standby: its DBA promotes it (${pair.probe.dba.promote(direction(pair, from, to, siteLost))}), then run again` };
   return { status: 'done', data: { lsn: String(newSide.lsn) } };
 }
 
@@ -106,7 +113,7 @@ export async function databasePromoted(pair: DatabasePairRef, from: Site, to: Si
  * The old site streams from the new one again (its DBA re-pointed it: pg_rewind, standby.signal). A
  * standby just restarted needs a moment to connect and catch up: polled for up to `timeoutSeconds`.
  */
-export async function databaseFollowing(pair: DatabasePairRef, from: Site, timeoutSeconds: number): Promise<StepResult> {
+export async function databaseFollowing(pair: DatabasePairRef, from: Site, siteLost: boolean, timeoutSeconds: number): Promise<StepResult> {
   const to = otherSite(from);
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
@@ -116,7 +123,7 @@ export async function databaseFollowing(pair: DatabasePairRef, from: Site, timeo
     if (oldSide.standby && newSide.streaming.some((s) => s.state === 'streaming')) return { status: 'done', data: { replayLsn: String(oldSide.lsn), primaryLsn: String(newSide.lsn) } };
     // Still a primary: its DBA has not re-pointed it; no point in waiting.
     if (!oldSide.standby || Date.now() > deadline) {
-      return { status: 'waiting', message: `${where(pair, from)} does not stream from site ${to} yet: its DBA re-points it (${pair.probe.dba.repoint(pair.address[to].host, to)}), then run again` };
+      return { status: 'waiting', message: `${where(pair, from)} does not stream from site ${to} yet: its DBA re-points it (${pair.probe.dba.repoint(direction(pair, from, to, siteLost))}), then run again` };
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

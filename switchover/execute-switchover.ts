@@ -363,7 +363,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         return journalled(step.id, result.status === 'done' ? { ...result, data: { ...result.data, rtoSeconds: (now().getTime() - startedAt) / 1000 } } : result);
       }
       case 'database-following':
-        return journalled(step.id, await databaseFollowing(step.database, from, followingSeconds));
+        return journalled(step.id, await databaseFollowing(step.database, from, siteLost, followingSeconds));
     }
   }
 

@@ -93,6 +93,13 @@ describe('SEC-NoPlaintextSecrets', () => {
     expect(problems(secNoPlaintextSecrets, manifest({ type: 'scram-sha-512', username: 'hsa-mirror-maker', password: 'Plain123' }))).toEqual(['plaintext secret at manifest.spec.target.authentication.password']);
   });
 
+  test("compliant: CloudNativePG's certificate fields name Secrets; a PEM key under one is still found", () => {
+    const cluster = (certificates: JsonObject): ResourceSubject => ({ stack: 's', path: 'p', type: 'kubernetes_manifest', config: { manifest: { kind: 'Cluster', spec: { certificates } } } });
+    expect(secNoPlaintextSecrets.check(cluster({ serverTLSSecret: 'hsa-db-tls', serverCASecret: 'hsa-db-tls', clientCASecret: 'hsa-db-tls', replicationTLSSecret: 'hsa-db-replication-tls' })).status).toBe('compliant');
+    expect(problems(secNoPlaintextSecrets, cluster({ serverTLSSecret: '-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----' }))).toEqual(['plaintext secret at manifest.spec.certificates.serverTLSSecret']);
+    expect(problems(secNoPlaintextSecrets, cluster({ clientSecret: 'oauth-s3cr3t' }))).toEqual(['plaintext secret at manifest.spec.certificates.clientSecret']);
+  });
+
   test('fails for a literal password in a set entry', () => {
     expect(problems(secNoPlaintextSecrets, release({ set: [{ name: 'auth.password', value: 'x1' }] }))).toEqual(['plaintext secret at set "auth.password"']);
   });

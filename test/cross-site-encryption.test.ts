@@ -11,7 +11,7 @@ import { secCrossSiteEncrypted } from '../compliance/rules/sec-cross-site-encryp
 import type { JsonObject } from '../compliance/types';
 import { KAFKA_SYSTEM_USERS } from '../model/middleware-model';
 import { buildPlatformApp } from '../stacks/platform-app';
-import { loadEnvironment } from './support/fixtures';
+import { loadEnvironment, synthesizeStacks } from './support/fixtures';
 
 interface Manifest {
   kind: string;
@@ -110,6 +110,19 @@ describe('SEC-CrossSiteEncrypted', () => {
       "tls.enabled is not true: clients and the other site's replica talk to Redis in plaintext",
       'commonConfiguration lacks "tls-replication yes": replication would not use TLS',
     ]);
+  });
+
+  test("fails for a CloudNativePG replica streaming without verified TLS or a client certificate; ningxia's Clusters pass", () => {
+    const cluster = (externalClusters: JsonObject[]) => ({ stack: 's', path: 's/x', type: 'kubernetes_manifest', config: { manifest: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', spec: { externalClusters } } } as JsonObject });
+    expect(problems(secCrossSiteEncrypted.check(cluster([{ name: 'hsa-db-a', connectionParameters: { host: '10.64.2.40', sslmode: 'require' } }])))).toEqual([
+      'external cluster "hsa-db-a" (10.64.2.40) is reached with sslmode require: not verified TLS',
+      'external cluster "hsa-db-a" (10.64.2.40) is reached without a client certificate',
+    ]);
+    for (const stack of synthesizeStacks([loadEnvironment('ningxia')]).values()) {
+      for (const [path, body] of Object.entries(stack.resource.kubernetes_manifest ?? {})) {
+        expect({ path, status: secCrossSiteEncrypted.check({ stack: 'ningxia', path, type: 'kubernetes_manifest', config: body }).status }).not.toEqual({ path, status: 'non-compliant' });
+      }
+    }
   });
 
   test('values it cannot read (YAML written by hand) are a finding, not a crash', () => {

@@ -6,7 +6,8 @@ import { parseJson } from './visit-strings';
  * What crosses the datacenter link is encrypted and authenticated (GB/T 22239-2019 level 3, 8.1.2.2
  * communication transmission; NSA/CISA: encrypt traffic): a Kafka listener reachable from outside the
  * cluster is TLS with SCRAM or mutual-TLS authentication and the cluster authorizes by ACLs; a
- * MirrorMaker 2 source is read over TLS with a login; a Redis release listens and replicates over TLS.
+ * MirrorMaker 2 source is read over TLS with a login; a Redis release listens and replicates over TLS; a
+ * CloudNativePG replica cluster streams from the other site with verified TLS and a client certificate.
  * Reads the synthesized resources only: a hand-edited output is judged as it is.
  */
 function kafkaProblems(spec: JsonObject): RuleProblem[] {
@@ -33,6 +34,19 @@ function mirrorProblems(spec: JsonObject): RuleProblem[] {
   });
 }
 
+/** A CloudNativePG Cluster's replica streams from the other site's Cluster: verified TLS, logged in with a client certificate. */
+function cloudNativePgProblems(spec: JsonObject): RuleProblem[] {
+  return list(spec.externalClusters).flatMap((external) => {
+    const parameters = asObject(external.connectionParameters);
+    if (!parameters) return [];
+    const name = `external cluster "${String(external.name)}" (${String(parameters.host)})`;
+    return [
+      ...(parameters.sslmode === 'verify-full' ? [] : [{ message: `${name} is reached with sslmode ${String(parameters.sslmode ?? 'prefer (the default)')}: not verified TLS`, fix: 'set connectionParameters.sslmode: verify-full and sslRootCert to the CA of both sites' }]),
+      ...(asObject(external.sslCert) && asObject(external.sslKey) ? [] : [{ message: `${name} is reached without a client certificate`, fix: 'set sslCert and sslKey to the streaming_replica certificate Secret' }]),
+    ];
+  });
+}
+
 function redisProblems(values: JsonObject): RuleProblem[] {
   const tls = asObject(values.tls) ?? {};
   const problems: RuleProblem[] = [];
@@ -45,13 +59,14 @@ function redisProblems(values: JsonObject): RuleProblem[] {
 
 export const secCrossSiteEncrypted: ResourceRuleDefinition = {
   id: 'SEC-CrossSiteEncrypted',
-  description: 'Kafka listeners outside the cluster, MirrorMaker 2 sources and Redis are TLS with authentication (GB/T 22239-2019 8.1.2.2)',
+  description: 'Kafka listeners outside the cluster, MirrorMaker 2 sources, Redis and CloudNativePG replication are TLS with authentication (GB/T 22239-2019 8.1.2.2)',
   check(subject) {
     const manifest = subject.type === 'kubernetes_manifest' ? asObject(subject.config.manifest) : undefined;
     if (manifest) {
       const spec = asObject(manifest.spec) ?? {};
       if (manifest.kind === 'Kafka') return outcome(kafkaProblems(spec));
       if (manifest.kind === 'KafkaMirrorMaker2') return outcome(mirrorProblems(spec));
+      if (manifest.kind === 'Cluster' && String(manifest.apiVersion).startsWith('postgresql.cnpg.io/')) return outcome(cloudNativePgProblems(spec));
       return NOT_APPLICABLE;
     }
     if (subject.type === 'helm_release' && subject.config.chart === 'redis') {

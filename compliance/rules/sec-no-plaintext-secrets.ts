@@ -4,8 +4,12 @@ import { parseJson } from './visit-strings';
 
 /** Field names that hold a secret value (not the name of a Secret that holds it). */
 const SECRET_FIELD = /(password|passwd|passphrase|secret|token|private[_-]?key|access[_-]?key|api[_-]?key|credential)s?$/i;
-/** Field names that name or point at a Secret: allowed. */
-const SECRET_REFERENCE_FIELD = /(existing|ref$|keyref|key_ref|secret[_-]?name|name$|key$|file$|path$|enabled$|env$)/i;
+/**
+ * Field names that name or point at a Secret: allowed. A certificate's `...TLSSecret`/`...CASecret`
+ * (CloudNativePG's `serverTLSSecret`, `clientCASecret`) names the Secret holding it; a key itself would
+ * be PEM text, which PRIVATE_KEY catches wherever it is.
+ */
+const SECRET_REFERENCE_FIELD = /(existing|ref$|keyref|key_ref|secret[_-]?name|name$|key$|file$|path$|enabled$|env$|(tls|ca)secret$)/i;
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 /** Terraform references and sensitive variables are not plaintext. */
 const TERRAFORM_EXPRESSION = /^\$\{.+\}$/s;

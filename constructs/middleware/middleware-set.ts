@@ -5,6 +5,7 @@ import { PLATFORM_NAMESPACES, type Site, type Zone } from '../../model/topology'
 import { SITE_LABEL } from '../../model/platform-model';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
 import type { ChartSource } from './chart-source';
+import { CLOUDNATIVE_PG_WEBHOOK_PORT, CloudNativePgDrPair } from './cloudnative-pg-dr-pair';
 import { FastdfsDrPair } from './fastdfs-dr-pair';
 import { KafkaDrPair } from './kafka-dr-pair';
 import { RedisDrPair } from './redis-dr-pair';
@@ -33,7 +34,7 @@ export interface MiddlewareSetProps {
   /** Stable name of the external database, and its port. */
   readonly databaseHost: string;
   readonly databasePort: number;
-  /** The cluster's API server as pods reach it; the Strimzi operators need it. */
+  /** The cluster's API server as pods reach it (the Strimzi and CloudNativePG operators need it), and where it calls webhooks from. */
   readonly apiServer: { readonly host: string; readonly port: number };
   /** When the cluster is backed up: each Redis primary dumps and checks its data here first (a Velero pre-backup hook). */
   readonly redisBackupFile?: string;
@@ -41,7 +42,8 @@ export interface MiddlewareSetProps {
 
 /**
  * All middleware of one zone in one datacenter, in namespace `hsa-middleware`: the DR pairs (Redis
- * cache and sessions, Kafka, FastDFS) and Nacos, XXL-JOB and the log service. The namespace admits the
+ * cache and sessions, Kafka, FastDFS, and the business database where CloudNativePG runs it) and
+ * Nacos, XXL-JOB and the log service. The namespace admits the
  * tenant namespaces on the ports of the middleware their applications use, and the other datacenter's
  * middleware addresses, nothing else.
  */
@@ -72,15 +74,21 @@ export class MiddlewareSet extends Construct {
       namespace.policies.allowTo('AllowToDatabase', Peer.addresses(props.databaseAddresses), [props.databasePort], { name: 'allow-to-database' });
     }
 
-    // The Strimzi cluster operator and entity operator watch and write Kubernetes objects.
-    if (plan.kafka) {
+    // The Strimzi cluster operator and entity operator, CloudNativePG's operator and its instance
+    // managers watch and write Kubernetes objects; the API server calls CloudNativePG's webhooks.
+    const cloudNativePg = plan.database?.product.kind === 'cloudnative-pg' ? plan.database.product.cluster : undefined;
+    if (plan.kafka || cloudNativePg) {
       namespace.policies.allowTo('AllowToApiServer', Peer.addresses([props.apiServer.host]), [props.apiServer.port], { name: 'allow-to-api-server' });
+    }
+    if (cloudNativePg) {
+      namespace.policies.allowFrom('AllowFromApiServer', Peer.addresses([props.apiServer.host]), [CLOUDNATIVE_PG_WEBHOOK_PORT], { name: 'allow-from-api-server' });
     }
 
     const redis = new Construct(this, 'Redis');
     for (const redisPlan of plan.redis) new RedisDrPair(redis, redisPlan.role, { ...common, plan: redisPlan, ...(props.redisBackupFile ? { backupFile: props.redisBackupFile } : {}) });
     if (plan.kafka) new KafkaDrPair(this, 'Kafka', { ...common, plan: plan.kafka });
     if (plan.fastdfs) new FastdfsDrPair(this, 'FastDFS', { ...common, plan: plan.fastdfs });
+    if (cloudNativePg) new CloudNativePgDrPair(this, 'Database', { ...common, plan: cloudNativePg });
     for (const supporting of plan.supporting) {
       if (supporting.role === 'log') {
         new LogService(this, supporting.role, {

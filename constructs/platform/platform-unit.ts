@@ -62,8 +62,9 @@ export class PlatformUnit extends Construct {
     }
     this.tenants = tenants;
 
-    // What each tenant namespace's applications use. The database is outside the cluster: reached at its
-    // addresses only, never through the middleware namespace.
+    // What each tenant namespace's applications use. The database is outside the cluster (reached at its
+    // addresses only, never through the middleware namespace) unless CloudNativePG runs it there.
+    const databaseInCluster = unit.middlewarePlan.database?.product.kind === 'cloudnative-pg';
     const portsOf = (roles: readonly MiddlewareRole[]) => [...new Set(roles.flatMap((role) => middlewareClientPorts(role, unit.middlewarePorts)))].sort((a, b) => a - b);
     const tenantMiddleware = unit.tenants
       .map((tenant) => {
@@ -71,7 +72,7 @@ export class PlatformUnit extends Construct {
         return {
           namespace: tenant.namespace,
           ports: portsOf(roles),
-          inClusterPorts: portsOf(roles.filter((role) => role !== 'database')),
+          inClusterPorts: portsOf(roles.filter((role) => role !== 'database' || databaseInCluster)),
           addresses: roles.flatMap((role) => [unit.middlewareVips[role], unit.peerMiddlewareVips[role]]).filter((a): a is string => a !== undefined),
         };
       })
@@ -85,12 +86,13 @@ export class PlatformUnit extends Construct {
       source,
       // The peer's bootstrap addresses and, for Kafka, each of its brokers (clients connect to every broker).
       peerAddresses: [
-        ...unit.middleware.filter((role) => DR_PAIRED_MIDDLEWARE.includes(role)).map((role) => unit.peerMiddlewareVips[role]!),
+        ...unit.middleware.filter((role) => DR_PAIRED_MIDDLEWARE.includes(role) || (role === 'database' && databaseInCluster)).map((role) => unit.peerMiddlewareVips[role]!),
         ...(unit.middlewarePlan.kafka?.peerBrokerAddresses ?? []),
       ],
       ...(unit.peerEgressCidrs ? { peerSources: unit.peerEgressCidrs } : {}),
       apiServer: unit.apiServer,
-      replicationPorts: [PORTS.redis, PORTS.kafkaExternal, PORTS.fastdfsTracker, PORTS.fastdfsStorage],
+      // CloudNativePG's replica cluster streams from the other site's primary.
+      replicationPorts: [PORTS.redis, PORTS.kafkaExternal, PORTS.fastdfsTracker, PORTS.fastdfsStorage, ...(databaseInCluster ? [PORTS.database] : [])],
       databaseAddresses: [unit.middlewareVips.database, unit.peerMiddlewareVips.database].filter((a): a is string => a !== undefined),
       databaseHost: serviceDnsName('database', unit.zone, province.envName, province.dnsDomain),
       databasePort: unit.middlewarePorts.database,

@@ -1,0 +1,90 @@
+/**
+ * CloudNativePG's own code as a judge (conformance/cloudnative-pg/main.go): its admission webhooks (the
+ * defaulting and validating webhooks the operator's chart registers for Clusters) and its promotion
+ * token (how the operator builds a demotion token from the demoted primary's pg_controldata, and how an
+ * instance manager decides that its replica may be promoted with it).
+ *
+ * The tool is built from the CloudNativePG module at the operator version the toolkit deploys: the
+ * module comes from the Go module proxy (`go mod download`), is copied to scratch space, our main.go is
+ * placed at cmd/hsa-cnpg-admission (the webhook package is internal to that module), and the binary is
+ * kept in `.cache/tools` under the version and a hash of main.go, written under a temporary name and
+ * renamed, so an interrupted build leaves nothing half-written. A warm run reuses it, and Go's caches.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IMAGES } from '../model/images';
+
+const MODULE = 'github.com/cloudnative-pg/cloudnative-pg';
+/** The operator version the toolkit deploys, as a module version. */
+export const CLOUDNATIVE_PG_MODULE_VERSION = `v${IMAGES.cloudNativePg.tag}`;
+const SOURCE = join(__dirname, 'cloudnative-pg', 'main.go');
+
+export class CloudNativePgToolError extends Error {}
+
+/** Builds the tool once per operator version and main.go; returns its path. */
+export function cloudNativePgTool(toolsDir: string): string {
+  const source = readFileSync(SOURCE);
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 12);
+  const binary = join(toolsDir, `hsa-cnpg-admission-${CLOUDNATIVE_PG_MODULE_VERSION}-${hash}`);
+  if (existsSync(binary)) return binary;
+  mkdirSync(toolsDir, { recursive: true });
+  const scratch = mkdtempSync(join(toolsDir, '.cnpg-build-'));
+  try {
+    const go = (args: string[], cwd: string) => {
+      const run = spawnSync('go', args, { cwd, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 40 * 60_000 });
+      if (run.error) throw new CloudNativePgToolError(`go ${args[0]}: ${run.error.message} (Go is needed to build CloudNativePG's checks: https://go.dev/dl)`);
+      if (run.status !== 0) throw new CloudNativePgToolError(`go ${args.join(' ')} failed: ${run.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+      return run.stdout;
+    };
+    const { Dir } = JSON.parse(go(['mod', 'download', '-json', `${MODULE}@${CLOUDNATIVE_PG_MODULE_VERSION}`], scratch)) as { Dir: string };
+    const tree = join(scratch, 'module');
+    cpSync(Dir, tree, { recursive: true });
+    execFileSync('chmod', ['-R', 'u+w', tree]);
+    mkdirSync(join(tree, 'cmd', 'hsa-cnpg-admission'), { recursive: true });
+    writeFileSync(join(tree, 'cmd', 'hsa-cnpg-admission', 'main.go'), source);
+    go(['build', '-o', `${binary}.part`, './cmd/hsa-cnpg-admission'], tree);
+    chmodSync(`${binary}.part`, 0o755);
+    renameSync(`${binary}.part`, binary);
+    return binary;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(`${binary}.part`, { force: true });
+  }
+}
+
+export interface AdmissionOperation {
+  readonly name: string;
+  /** The Cluster as the API server holds it: an update when present, a create otherwise. */
+  readonly old?: unknown;
+  readonly object: unknown;
+}
+
+export interface AdmissionResult {
+  readonly name: string;
+  readonly errors: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** CloudNativePG's defaulting and validating webhooks on each operation. */
+export function admitClusters(tool: string, operations: readonly AdmissionOperation[]): AdmissionResult[] {
+  const run = spawnSync(tool, ['admit'], { input: JSON.stringify({ operations }), encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
+  if (run.status !== 0) throw new CloudNativePgToolError(`CloudNativePG admission failed to run: ${run.stderr.trim()}`);
+  return (JSON.parse(run.stdout) as { results: AdmissionResult[] }).results;
+}
+
+/** The demotion token CloudNativePG publishes for a primary shut down with this pg_controldata output. */
+export function demotionToken(tool: string, pgControldata: string): string {
+  const run = spawnSync(tool, ['token'], { input: pgControldata, encoding: 'utf8', timeout: 30_000 });
+  if (run.status !== 0) throw new CloudNativePgToolError(`CloudNativePG refused to make a demotion token: ${run.stderr.trim()}`);
+  return run.stdout.trim();
+}
+
+/** Whether CloudNativePG's instance manager would promote a replica with this pg_controldata output: undefined when it would, else its reason. */
+export function promotionRefusal(tool: string, token: string, replicaPgControldata: string): string | undefined {
+  const run = spawnSync(tool, ['verify', token], { input: replicaPgControldata, encoding: 'utf8', timeout: 30_000 });
+  if (run.status === 0) return undefined;
+  if (run.status === 3) return run.stdout.trim();
+  throw new CloudNativePgToolError(`CloudNativePG's token check failed to run: ${run.stderr.trim()}`);
+}

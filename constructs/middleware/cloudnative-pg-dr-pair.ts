@@ -1,0 +1,137 @@
+import type { TerraformResource } from 'cdktf';
+import { Construct } from 'constructs';
+import { imageReference } from '../../model/images';
+import { CLOUDNATIVE_PG_ROLES, PORTS, TLS_SECRET_KEYS, type CloudNativePgPlan } from '../../model/middleware-model';
+import { otherSite, type Site, type Zone } from '../../model/topology';
+import { annotateResource, declareImages } from '../annotations';
+import { helmRelease } from '../l1/helm';
+import { manifest } from '../l1/kubernetes';
+import { helmValues, type ChartSource } from './chart-source';
+
+export interface CloudNativePgDrPairProps {
+  readonly plan: CloudNativePgPlan;
+  readonly zone: Zone;
+  readonly site: Site;
+  readonly namespace: string;
+  readonly source: ChartSource;
+  /** lifecycle.prevent_destroy on the Cluster. @default true */
+  readonly preventDestroy?: boolean;
+}
+
+/** The subset of cloudnative-pg chart values the toolkit sets, typed so a misspelled key fails to compile. */
+interface CloudNativePgChartValues {
+  readonly image: { readonly repository: string; readonly tag: string };
+  /** Namespace-scoped (WATCH_NAMESPACE is the release's), and the operand image from the mirror. */
+  readonly config: { readonly clusterWide: false; readonly data: { readonly POSTGRES_IMAGE_NAME: string } };
+}
+
+/** The Cluster's volume the PostgreSQL data lives on, as CloudNativePG names it in its pods. */
+const PGDATA_VOLUME = 'pgdata';
+/** The operator's admission webhooks listen here (chart value webhook.port); the API server calls them. */
+export const CLOUDNATIVE_PG_WEBHOOK_PORT = 9443;
+
+/**
+ * One datacenter's half of the business database's DR pair when PostgreSQL runs in the clusters: the
+ * CloudNativePG operator (namespace-scoped) and this site's Cluster, in a distributed topology of two
+ * Clusters that name each other in `externalClusters`. The one named `replica.primary` (the active
+ * site's) takes writes; the other is a replica cluster whose designated primary streams from it over
+ * the datacenter link, TLS both ways (`streaming_replica`'s client certificate, both sites' server
+ * certificates from one CA). A switchover moves `primary` with CloudNativePG's demotion and promotion
+ * token (switchover/database-member.ts), so CloudNativePG promotes the new site only once it has
+ * replayed everything the old one wrote.
+ *
+ * Each site's database VIP is a LoadBalancer service on its Cluster's (designated) primary: the
+ * applications, the other site's replica cluster, the backup job and the switchover reach it there.
+ * Velero skips the data volumes (a file copy of a running PostgreSQL is not a backup): the daily backup
+ * is the toolkit's pg_basebackup job, as for a PostgreSQL outside the cluster.
+ */
+export class CloudNativePgDrPair extends Construct {
+  private readonly cluster: TerraformResource;
+
+  constructor(scope: Construct, id: string, props: CloudNativePgDrPairProps) {
+    super(scope, id);
+    const { plan } = props;
+    const operandImage = imageReference(props.source.imageRegistry, props.source.imagePath, 'cloudNativePgPostgresql');
+    const operatorImage = imageReference(props.source.imageRegistry, props.source.imagePath, 'cloudNativePg');
+    const values: CloudNativePgChartValues = {
+      image: { repository: operatorImage.slice(0, operatorImage.lastIndexOf(':')), tag: operatorImage.slice(operatorImage.lastIndexOf(':') + 1) },
+      config: { clusterWide: false, data: { POSTGRES_IMAGE_NAME: operandImage } },
+    };
+    const operator = helmRelease(this, 'Operator', {
+      name: 'cnpg',
+      namespace: props.namespace,
+      repository: props.source.repository,
+      chart: 'cloudnative-pg',
+      version: plan.operatorChartVersion,
+      values: [helmValues(values)],
+      atomic: true,
+    });
+    // The operator runs its image in its own pod and as every PostgreSQL pod's instance manager.
+    declareImages(operator, [operatorImage, operandImage]);
+
+    const { secrets } = plan;
+    const replicaLogin = { sslKey: { name: secrets.replicationTls, key: TLS_SECRET_KEYS.key }, sslCert: { name: secrets.replicationTls, key: TLS_SECRET_KEYS.certificate }, sslRootCert: { name: secrets.tls, key: TLS_SECRET_KEYS.ca } };
+    const sites: readonly Site[] = ['A', 'B'];
+    this.cluster = manifest(this, 'Cluster', {
+      manifest: {
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Cluster',
+        metadata: { name: plan.self, namespace: props.namespace },
+        spec: {
+          instances: plan.instances,
+          imageName: operandImage,
+          imagePullPolicy: 'IfNotPresent',
+          primaryUpdateStrategy: 'unsupervised',
+          enableSuperuserAccess: false,
+          storage: { size: `${plan.storageGiB}Gi` },
+          inheritedMetadata: { annotations: { 'backup.velero.io/backup-volumes-excludes': PGDATA_VOLUME } },
+          // Used once, when the Cluster is created: the active site's starts empty, the other copies it.
+          // A site rebuilt later as the standby bootstraps from whichever site is active then.
+          bootstrap:
+            plan.mode === 'primary'
+              ? {
+                  initdb: {
+                    database: plan.databases[0]!,
+                    owner: CLOUDNATIVE_PG_ROLES.owner,
+                    secret: { name: secrets.owner },
+                    dataChecksums: true,
+                    postInitSQL: plan.databases.slice(1).map((name) => `CREATE DATABASE ${name} OWNER ${CLOUDNATIVE_PG_ROLES.owner}`),
+                  },
+                }
+              : { pg_basebackup: { source: plan.source } },
+          replica: { self: plan.self, primary: plan.primary, source: plan.source },
+          externalClusters: sites.map((site) => ({
+            name: plan.clusterNames[site],
+            connectionParameters: { host: plan.addresses[site], port: String(PORTS.database), user: 'streaming_replica', dbname: 'postgres', sslmode: 'verify-full' },
+            ...replicaLogin,
+          })),
+          // Certificates from the province's CA (existing Secrets, cert-manager's keys): the other site's
+          // replica cluster verifies this site's server certificate and logs in with its client one.
+          certificates: { serverTLSSecret: secrets.tls, serverCASecret: secrets.tls, clientCASecret: secrets.tls, replicationTLSSecret: secrets.replicationTls },
+          postgresql: { pg_hba: [`hostssl replication ${CLOUDNATIVE_PG_ROLES.backup} all scram-sha-256`] },
+          managed: {
+            roles: [
+              { name: CLOUDNATIVE_PG_ROLES.backup, ensure: 'present', login: true, replication: true, passwordSecret: { name: secrets.backup } },
+              { name: CLOUDNATIVE_PG_ROLES.switchover, ensure: 'present', login: true, inRoles: ['pg_monitor'], passwordSecret: { name: secrets.switchover } },
+            ],
+            services: {
+              // CloudNativePG adds the selector and the port (5432) itself.
+              additional: [{ selectorType: 'rw', serviceTemplate: { metadata: { name: 'hsa-db-vip' }, spec: { type: 'LoadBalancer', loadBalancerIP: plan.addresses[props.site] } } }],
+            },
+          },
+        },
+      },
+      dependsOn: [operator],
+      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+    });
+    annotateResource(this.cluster, {
+      component: 'dr-pair',
+      role: 'database',
+      zone: props.zone,
+      site: props.site,
+      mode: plan.mode,
+      replication: 'asynchronous',
+      ...(plan.mode === 'standby' ? { source: `${plan.addresses[otherSite(props.site)]}:${PORTS.database}` } : {}),
+    });
+  }
+}
