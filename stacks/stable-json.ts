@@ -19,12 +19,18 @@ function indent(level: number): string {
 }
 
 /** Where the writer puts its text. */
-interface Sink {
+export interface JsonSink {
   add(text: string): void;
 }
 
+/**
+ * Writes a node the caller holds already written (the stack document's pieces, stacks/stack-document.ts)
+ * and returns true; false lets the writer write it.
+ */
+export type WrittenNode = (node: object) => boolean;
+
 /** Collects text in short strings and moves them into one growing buffer as UTF-8. */
-class Utf8Sink implements Sink {
+class Utf8Sink implements JsonSink {
   private buffer = Buffer.allocUnsafe(1 << 20);
   private length = 0;
   private pending = '';
@@ -71,6 +77,16 @@ export function stableJsonTextAt(value: unknown, level: number): string {
   return parts.join('');
 }
 
+/**
+ * The one writer, for a caller with its own sink: `value` as it stands `level` deep, where `written`
+ * writes the nodes the caller holds as text already (the stack document's pieces).
+ */
+export function writeStableJson(value: unknown, level: number, sink: JsonSink, written: WrittenNode): void {
+  const normalized = viaToJSON(value);
+  if (writesNothing(normalized)) return;
+  write(normalized, level, sink, [], written);
+}
+
 export function stableStringify(value: unknown): string | undefined {
   return stableJsonBytes(value)?.toString('utf8');
 }
@@ -88,11 +104,12 @@ function writesNothing(value: unknown): boolean {
 }
 
 /** Writes a value already passed through `viaToJSON` that `writesNothing` accepted. */
-function write(node: unknown, level: number, sink: Sink, ancestors: object[]): void {
+function write(node: unknown, level: number, sink: JsonSink, ancestors: object[], written?: WrittenNode): void {
   if (typeof node !== 'object' || node === null) {
     sink.add(JSON.stringify(node));
     return;
   }
+  if (written?.(node)) return;
   const inner = indent(level + 1);
   if (Array.isArray(node)) {
     if (node.length === 0 && !EMPTY_CONTAINERS_ON_TWO_LINES) {
@@ -104,7 +121,7 @@ function write(node: unknown, level: number, sink: Sink, ancestors: object[]): v
       sink.add(i === 0 ? inner : `,${inner}`);
       const item = viaToJSON(node[i]);
       if (writesNothing(item)) sink.add('null');
-      else write(item, level + 1, sink, ancestors);
+      else write(item, level + 1, sink, ancestors, written);
     }
     sink.add(`${indent(level)}]`);
     return;
@@ -119,7 +136,7 @@ function write(node: unknown, level: number, sink: Sink, ancestors: object[]): v
     if (writesNothing(value)) continue;
     sink.add(`${first ? inner : `,${inner}`}${JSON.stringify(key)}: `);
     first = false;
-    write(value, level + 1, sink, ancestors);
+    write(value, level + 1, sink, ancestors, written);
   }
   ancestors.pop();
   sink.add(first && !EMPTY_CONTAINERS_ON_TWO_LINES ? '}' : `${indent(level)}}`);

@@ -14,8 +14,8 @@
  *      where the garbage collector does not copy them.
  *   2. writing pass (`resolvePrepared`): token strings above the pieces are resolved in place; for a
  *      piece, each token's final resolution must equal the one written, or the stack takes the general
- *      path. The top levels are merged as cdktf's deep merge would merge them and written by hand around
- *      the pieces' bytes, into one reused buffer.
+ *      path. The top levels are merged as cdktf's deep merge would merge them and written by the
+ *      project's one JSON writer (stacks/stable-json.ts) around the pieces' bytes, into one reused buffer.
  *
  * Anything outside plain JSON data with string tokens (resolvable objects, encoded lists or maps,
  * number tokens, class instances, dates, keys V8 would order as array indices, two elements writing
@@ -24,7 +24,7 @@
  * test/stack-document.test.ts and test/l1-equivalence.test.ts compare the results with cdktf's own.
  */
 import { EMPTY_CONTAINERS_ON_TWO_LINES, MAP_TOKEN_STRINGS, mayBeTokenNumber, STRING_TOKEN_MARKER, stringNeedsResolver, TOKEN_MARKER } from '../adapter/cdktf-internals';
-import { stableJsonTextAt } from './stable-json';
+import { stableJsonTextAt, writeStableJson, type JsonSink } from './stable-json';
 
 /** Resolves one string for one stack and pass (the caller memoizes: each distinct string once). */
 export interface LeafResolver {
@@ -188,7 +188,7 @@ class FragmentCopier {
     // An empty value is written by hand with the levels above.
     if (empties.includes(copy)) return copy;
     const offset = this.arena.length;
-    this.arena.write(nativeText(copy, PIECE_LEVEL, empties));
+    this.arena.add(nativeText(copy, PIECE_LEVEL, empties));
     const piece = new JsonPiece(this.arena, offset, this.arena.length - offset, tokens);
     if (tokens.length > 0) this.pieces.push(piece);
     return piece;
@@ -256,7 +256,7 @@ function plainCopy(value: unknown): unknown {
  */
 export class StackDocumentWriter {
   readonly root: JsonRecord = {};
-  /** Objects that received keys after they were built sorted: sorted again before writing. */
+  /** Objects that received keys after they were built sorted: sorted again for `plain()` (the writer sorts keys itself). */
   private readonly unsorted = new Set<JsonRecord>([this.root]);
 
   /** cdktf: `deepMerge(tf, resolve(fragment))`, for a resolved copy. False when only the general path can merge it. */
@@ -330,9 +330,14 @@ export class StackDocumentWriter {
    * megabytes: V8 builds such a string as a rope and copies it whole into fresh memory to encode it.
    */
   writeInto(output: ByteBuffer): number {
-    for (const record of this.unsorted) sortInPlace(record);
     output.reset();
-    writeValue(this.root, 0, output);
+    // The project's one JSON writer (stacks/stable-json.ts) writes the levels above the pieces; each
+    // piece's bytes are copied as they are.
+    writeStableJson(this.root, 0, output, (node) => {
+      if (!(node instanceof JsonPiece)) return false;
+      output.writeBytes(node.arena, node.offset, node.length);
+      return true;
+    });
     return output.length;
   }
 
@@ -374,7 +379,7 @@ function sortInPlace(record: JsonRecord): void {
  * A growable UTF-8 byte buffer, meant to be reused: writing into memory already touched is much cheaper
  * than into fresh megabytes. What `view` returns is valid until the next write.
  */
-export class ByteBuffer {
+export class ByteBuffer implements JsonSink {
   private buffer = Buffer.allocUnsafe(1 << 20);
   length = 0;
 
@@ -382,7 +387,7 @@ export class ByteBuffer {
     this.length = 0;
   }
 
-  write(text: string): void {
+  add(text: string): void {
     // At most three UTF-8 bytes per UTF-16 code unit.
     this.reserve(text.length * 3);
     this.length += this.buffer.write(text, this.length, 'utf8');
@@ -403,44 +408,6 @@ export class ByteBuffer {
     this.buffer.copy(grown, 0, 0, this.length);
     this.buffer = grown;
   }
-}
-
-const INDENTS: string[] = [];
-function newlineIndent(level: number): string {
-  return (INDENTS[level] ??= `\n${'  '.repeat(level)}`);
-}
-
-/** json-stable-stringify's text around the pieces: the levels above them and empty containers (keys already sorted). */
-function writeValue(value: unknown, level: number, output: ByteBuffer): void {
-  if (value instanceof JsonPiece) {
-    output.writeBytes(value.arena, value.offset, value.length);
-    return;
-  }
-  if (typeof value !== 'object' || value === null) {
-    output.write(JSON.stringify(value));
-    return;
-  }
-  const isArray = Array.isArray(value);
-  const keys = isArray ? undefined : Object.keys(value);
-  const count = isArray ? value.length : keys!.length;
-  if (count === 0 && !EMPTY_CONTAINERS_ON_TWO_LINES) {
-    output.write(isArray ? '[]' : '{}');
-    return;
-  }
-  output.write(isArray ? '[' : '{');
-  for (let i = 0; i < count; i++) {
-    const prefix = `${i === 0 ? '' : ','}${newlineIndent(level + 1)}`;
-    if (isArray) {
-      output.write(prefix);
-      writeValue(value[i], level + 1, output);
-    } else {
-      const key = keys![i]!;
-      output.write(`${prefix}${JSON.stringify(key)}: `);
-      writeValue((value as JsonRecord)[key], level + 1, output);
-    }
-  }
-  // An empty array or object breaks over two lines here (json-stable-stringify).
-  output.write(`${newlineIndent(level)}${isArray ? ']' : '}'}`);
 }
 
 /**
