@@ -44,8 +44,8 @@ async function until<T>(what: string, seconds: number, attempt: () => Promise<T 
   throw new RestoreVerifyError(`${what} within ${seconds} s`);
 }
 
-/** Stops a server started here; SIGKILL after 10 s. */
-async function stop(child: ChildProcess): Promise<void> {
+/** Stops a server started here (SIGTERM); SIGKILL after 10 s. */
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -16,6 +16,19 @@ const redisSize = z.strictObject({
  * `middleware`: sizes, chart version overrides and the names of existing Secrets. Which middleware a
  * zone runs follows from its applications (model/catalog.ts); where each runs from `middlewareVips`.
  */
+/** The toolkit's PostgreSQL backup job's settings (external PostgreSQL, or CloudNativePG's Clusters). */
+const postgresqlBackup = z.strictObject({
+  /**
+   * Existing Secret in the middleware namespace with keys `username` and `password`: a role with the
+   * REPLICATION attribute that pg_hba.conf admits for replication from the cluster (with CloudNativePG:
+   * type kubernetes.io/basic-auth, `username` "hsa_backup", a role CloudNativePG manages from it).
+   * @default "hsa-db-backup"
+   */
+  credentialsSecret: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' }).optional(),
+  /** Size of the volume holding the latest backup while it is taken (the database's size, twice). @default 100 */
+  volumeGiB: z.number().int().min(1).max(65536).optional(),
+});
+
 export const middlewareSchema = z.strictObject({
   /**
    * Data-holding releases and volumes refuse `terraform destroy` (lifecycle.prevent_destroy). Turn off
@@ -104,17 +117,7 @@ export const middlewareSchema = z.strictObject({
          * Its daily backup, taken at each site from that site's database when the environment has
          * `backup` (pg_basebackup, checked with pg_verifybackup, kept on a volume Velero copies off site).
          */
-        backup: z
-          .strictObject({
-            /**
-             * Existing Secret in the middleware namespace with keys `username` and `password`: a role with
-             * the REPLICATION attribute that pg_hba.conf admits for replication from the cluster. @default "hsa-db-backup"
-             */
-            credentialsSecret: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' }).optional(),
-            /** Size of the volume holding the latest backup while it is taken (the database's size, twice). @default 100 */
-            volumeGiB: z.number().int().min(1).max(65536).optional(),
-          })
-          .optional(),
+        backup: postgresqlBackup.optional(),
       }),
       z.strictObject({
         /** Another product (Oracle, DM, KingbaseES, GaussDB...), checked through a command its DBA supplies. */
@@ -175,14 +178,7 @@ export const middlewareSchema = z.strictObject({
          * Its daily backup, as for `postgresql`: the toolkit's pg_basebackup job against this site's
          * cluster (role `hsa_backup`, managed by CloudNativePG with the password of `credentialsSecret`).
          */
-        backup: z
-          .strictObject({
-            /** Existing Secret (type kubernetes.io/basic-auth) with `username` "hsa_backup" and `password`. @default "hsa-db-backup" */
-            credentialsSecret: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' }).optional(),
-            /** @default 100 */
-            volumeGiB: z.number().int().min(1).max(65536).optional(),
-          })
-          .optional(),
+        backup: postgresqlBackup.optional(),
       }),
     ], { error: 'expected product "postgresql", "cloudnative-pg" (PostgreSQL in the clusters), or "other" (another product, with a name, a port and a check command its DBA supplies)' })
     .optional(),

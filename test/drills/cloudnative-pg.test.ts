@@ -19,7 +19,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { postgresqlBin } from '../../backup/restore-verify';
+import { postgresqlBin, stop } from '../../backup/restore-verify';
 import { admitClusters, cloudNativePgTool, demotionToken, promotionRefusal, type AdmissionOperation } from '../../conformance/cloudnative-pg';
 import { resolveProvince } from '../../model/platform-model';
 import { databasePairsOf } from '../../switchover/database-pair';
@@ -69,16 +69,6 @@ async function ready(port: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`PostgreSQL on ${port} did not start`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** Stops a server left running (after a failure): SIGTERM, SIGKILL after 10 s. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** A clean fast shutdown, with its shutdown checkpoint (how CloudNativePG demotes a primary), then the process is gone. */
