@@ -49,7 +49,11 @@ export const STRIMZI_IMAGE_PATH = 'strimzi';
 
 /** A full image reference under the mirror: `<registry host>/<path>/<name>:<tag>`. */
 export function imageReference(imageRegistry: string, imagePath: string, id: ImageId): string {
-  const image = IMAGES[id];
+  return mirrorImage(imageRegistry, imagePath, IMAGES[id]);
+}
+
+/** Any image under the mirror (one of IMAGES, or one an environment names, e.g. a vendor's backup tool). */
+export function mirrorImage(imageRegistry: string, imagePath: string, image: { readonly name: string; readonly tag: string }): string {
   return `${imageRegistry}/${imagePath}/${image.name}:${image.tag}`;
 }
 

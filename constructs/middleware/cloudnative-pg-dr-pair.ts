@@ -1,6 +1,6 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { imageReference } from '../../model/images';
+import { IMAGES, imageReference } from '../../model/images';
 import { CLOUDNATIVE_PG_ROLES, PORTS, TLS_SECRET_KEYS, type CloudNativePgPlan } from '../../model/middleware-model';
 import { otherSite, type Site, type Zone } from '../../model/topology';
 import { annotateResource, declareImages } from '../annotations';
@@ -54,7 +54,7 @@ export class CloudNativePgDrPair extends Construct {
     const operandImage = imageReference(props.source.imageRegistry, props.source.imagePath, 'cloudNativePgPostgresql');
     const operatorImage = imageReference(props.source.imageRegistry, props.source.imagePath, 'cloudNativePg');
     const values: CloudNativePgChartValues = {
-      image: { repository: operatorImage.slice(0, operatorImage.lastIndexOf(':')), tag: operatorImage.slice(operatorImage.lastIndexOf(':') + 1) },
+      image: { repository: `${props.source.imageRegistry}/${props.source.imagePath}/${IMAGES.cloudNativePg.name}`, tag: IMAGES.cloudNativePg.tag },
       config: { clusterWide: false, data: { POSTGRES_IMAGE_NAME: operandImage } },
     };
     const operator = helmRelease(this, 'Operator', {

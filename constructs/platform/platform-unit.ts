@@ -14,7 +14,7 @@ import { GATEWAY_PROXY_PORT, LISTENER_PORT, PEER_LISTENER_PORT, planLoadBalancer
 import { credentialPlaceholder, DEFAULT_GATEKEEPER_PORT, kongConfig } from '../../model/gateway-config';
 import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from '../../model/catalog';
 import { PORTS } from '../../model/middleware-model';
-import { imageReference } from '../../model/images';
+import { imageReference, mirrorImage } from '../../model/images';
 import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { BusinessApplication } from '../apps/business-application';
 import { TenantNamespace } from '../tenancy/tenant-namespace';
@@ -133,7 +133,7 @@ export class PlatformUnit extends Construct {
             : {
                 kind: 'vendor',
                 product: tool.product,
-                image: `${source.imageRegistry}/${source.imagePath}/${tool.image.name}:${tool.image.tag}`,
+                image: mirrorImage(source.imageRegistry, source.imagePath, tool.image),
                 command: tool.command,
                 shellImage: imageReference(source.imageRegistry, source.imagePath, 'osShell'),
               },
