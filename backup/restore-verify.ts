@@ -292,31 +292,16 @@ export const POSTGRESQL_SOURCE = { host: '127.0.0.1', port: 15_432 } as const;
 export async function verifyPostgresqlBackup(work: string, how: Damage = 'none', rows = 50_000, backup: PostgresqlBackupRun = { kind: 'script', script: POSTGRESQL_BACKUP_SCRIPT }): Promise<RestoreResult> {
   const started = Date.now();
   const bin = postgresqlBin();
-  const own = (path: string) => {
-    mkdirSync(path, { recursive: true });
-    const { uid, gid } = userIds(PG_USER);
-    chownSync(path, uid, gid);
-    chmodSync(path, 0o700);
-    return path;
-  };
+  const postgres = userIds(PG_USER);
+  const own = (path: string) => ownedDirectory(path, postgres);
   own(work);
   const sockets = own(join(work, 'sockets'));
-  const sourceDir = join(work, 'source');
   const sourcePort = POSTGRESQL_SOURCE.port;
   const restorePort = 15_433;
-  asPostgres(bin, ['initdb', '-D', sourceDir, '-A', 'trust', '--data-checksums', '-U', PG_USER], work);
-  // The backup job connects over TCP with a password, as a role with the REPLICATION attribute.
-  writeFileSync(join(sourceDir, 'pg_hba.conf'), ['local all all trust', `host replication ${PG_BACKUP_USER} 127.0.0.1/32 scram-sha-256`, ''].join('\n'));
   const servers: ChildProcess[] = [];
-  const source = startPostgres(bin, sourceDir, sourcePort, sockets);
-  servers.push(source.child);
   try {
-    await until(`the source PostgreSQL did not start (${source.output().split('\n').slice(-2).join(' | ')})`, 30, async () => (existsSync(join(sockets, `.s.PGSQL.${sourcePort}`)) && psqlReady(bin, sourcePort, sockets) ? true : undefined));
-    execFileSync('runuser', ['-u', PG_USER, '--', join(bin, 'psql'), '-h', sockets, '-p', String(sourcePort), '-d', 'postgres', '-c', 'CREATE DATABASE hsa'], { stdio: 'ignore' });
-    psql(bin, sourcePort, sockets, `CREATE ROLE ${PG_BACKUP_USER} LOGIN REPLICATION PASSWORD '${PG_PASSWORD}'`);
-    psql(bin, sourcePort, sockets, `CREATE TABLE settlement (id bigint PRIMARY KEY, insured text, amount numeric(12,2), settled_at timestamptz); INSERT INTO settlement SELECT n, 'insured-' || n, n * 1.5, timestamptz '2026-01-01' + n * interval '1 minute' FROM generate_series(1, ${rows}) n`);
-    const [count, digest] = psql(bin, sourcePort, sockets, ROWS_DIGEST).split(' ');
-    const sourceContent = { count: Number(count), digest: digest! };
+    // The backup job connects over TCP with a password, as a role with the REPLICATION attribute.
+    const sourceContent = await startSourceDatabase(bin, work, sockets, rows, 'replication', servers);
 
     const backupDir = own(join(work, 'backup'));
     let backupFile: string;
@@ -324,14 +309,7 @@ export async function verifyPostgresqlBackup(work: string, how: Damage = 'none',
       backupFile = join(backupDir, 'base.tar.gz');
       runScript(backup.script, { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, PGHOST: POSTGRESQL_SOURCE.host, PGPORT: String(sourcePort), PGUSER: PG_BACKUP_USER, PGPASSWORD: PG_PASSWORD, BACKUP_DIR: backupDir, BACKUP_FILE: backupFile }, PG_USER);
     } else {
-      const secrets: Record<string, string> = { username: PG_BACKUP_USER, password: PG_PASSWORD };
-      const variables: Record<string, string> = { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin` };
-      for (const entry of backup.env) {
-        const value = entry.value ?? (entry.secretKey !== undefined ? secrets[entry.secretKey] : undefined);
-        if (value === undefined) throw new RestoreVerifyError(`the backup job's variable ${entry.name} reads Secret key ${entry.secretKey ?? '(none)'}, which the backup role's Secret does not have (username, password)`);
-        variables[entry.name] = value;
-      }
-      runInPodRoot(join(work, 'pod-root'), { [backup.mountPath.replace(/^\//, '')]: backupDir }, variables, backup.command);
+      runInPodRoot(join(work, 'pod-root'), { [backup.mountPath.replace(/^\//, '')]: backupDir }, podVariables(bin, backup.env, "the backup job's"), backup.command);
       backupFile = join(backupDir, 'database.tar.gz');
       if (!existsSync(backupFile)) throw new RestoreVerifyError(`the backup job succeeded but left no ${backup.mountPath}/database.tar.gz`);
     }
@@ -353,6 +331,50 @@ export async function verifyPostgresqlBackup(work: string, how: Damage = 'none',
   } finally {
     for (const server of servers) await stop(server);
   }
+}
+
+/** A directory owned by `owner`, private to it. */
+function ownedDirectory(path: string, owner: { readonly uid: number; readonly gid: number }): string {
+  mkdirSync(path, { recursive: true });
+  chownSync(path, owner.uid, owner.gid);
+  chmodSync(path, 0o700);
+  return path;
+}
+
+/**
+ * The scratch source server of a restore check, started (into `servers`) and filled with `rows` rows:
+ * database `hsa`, and the backup role logging in over TCP with a password, for `replication`
+ * (pg_basebackup) or to read every table (`read-all`, a vendor tool's dump). Answers its content.
+ */
+async function startSourceDatabase(bin: string, work: string, sockets: string, rows: number, login: 'replication' | 'read-all', servers: ChildProcess[]): Promise<{ count: number; digest: string }> {
+  const sourceDir = join(work, 'source');
+  const port = POSTGRESQL_SOURCE.port;
+  asPostgres(bin, ['initdb', '-D', sourceDir, '-A', 'trust', '--data-checksums', '-U', PG_USER], work);
+  const hba = login === 'replication' ? `host replication ${PG_BACKUP_USER} 127.0.0.1/32 scram-sha-256` : `host hsa ${PG_BACKUP_USER} 127.0.0.1/32 scram-sha-256`;
+  writeFileSync(join(sourceDir, 'pg_hba.conf'), ['local all all trust', hba, ''].join('\n'));
+  const source = startPostgres(bin, sourceDir, port, sockets);
+  servers.push(source.child);
+  await until(`the source PostgreSQL did not start (${source.output().split('\n').slice(-2).join(' | ')})`, 30, async () => (existsSync(join(sockets, `.s.PGSQL.${port}`)) && psqlReady(bin, port, sockets) ? true : undefined));
+  execFileSync('runuser', ['-u', PG_USER, '--', join(bin, 'psql'), '-h', sockets, '-p', String(port), '-d', 'postgres', '-c', 'CREATE DATABASE hsa'], { stdio: 'ignore' });
+  psql(bin, port, sockets, login === 'replication' ? `CREATE ROLE ${PG_BACKUP_USER} LOGIN REPLICATION PASSWORD '${PG_PASSWORD}'` : `CREATE ROLE ${PG_BACKUP_USER} LOGIN PASSWORD '${PG_PASSWORD}'; GRANT pg_read_all_data TO ${PG_BACKUP_USER}`);
+  psql(bin, port, sockets, `CREATE TABLE settlement (id bigint PRIMARY KEY, insured text, amount numeric(12,2), settled_at timestamptz); INSERT INTO settlement SELECT n, 'insured-' || n, n * 1.5, timestamptz '2026-01-01' + n * interval '1 minute' FROM generate_series(1, ${rows}) n`);
+  const [count, digest] = psql(bin, port, sockets, ROWS_DIGEST).split(' ');
+  return { count: Number(count), digest: digest! };
+}
+
+/**
+ * A synthesized container's environment as its pod has it: plain values, and Secret keys filled from
+ * the backup role's Secret (`username`, `password`: the scratch server's backup role). PATH is the image's.
+ */
+function podVariables(bin: string, env: readonly { readonly name: string; readonly value?: string; readonly secretKey?: string }[], who: string): Record<string, string> {
+  const secret: Record<string, string> = { username: PG_BACKUP_USER, password: PG_PASSWORD };
+  const variables: Record<string, string> = { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin` };
+  for (const entry of env) {
+    const value = entry.value ?? (entry.secretKey !== undefined ? secret[entry.secretKey] : undefined);
+    if (value === undefined) throw new RestoreVerifyError(`${who} variable ${entry.name} reads Secret key ${entry.secretKey ?? '(none)'}, which the backup role's Secret does not have (username, password)`);
+    variables[entry.name] = value;
+  }
+  return variables;
 }
 
 function psqlReady(bin: string, port: number, sockets: string): boolean {
@@ -432,53 +454,32 @@ export async function verifyVendorBackupJobs(
 ): Promise<VendorRestoreResult> {
   const started = Date.now();
   const bin = postgresqlBin();
-  const { uid, gid } = userIds(PG_USER);
-  const own = (path: string, owner = { uid, gid }) => {
-    mkdirSync(path, { recursive: true });
-    chownSync(path, owner.uid, owner.gid);
-    chmodSync(path, 0o700);
-    return path;
-  };
-  own(work);
+  const postgres = userIds(PG_USER);
+  ownedDirectory(work, postgres);
+  // The pod's user (not postgres) must reach its root and volume below the work directory.
   chmodSync(work, 0o755);
-  const sockets = own(join(work, 'sockets'));
-  const sourceDir = join(work, 'source');
+  const sockets = ownedDirectory(join(work, 'sockets'), postgres);
   const restoreDir = join(work, 'restore');
-  const [sourcePort, restorePort] = [POSTGRESQL_SOURCE.port, 15_433];
-  asPostgres(bin, ['initdb', '-D', sourceDir, '-A', 'trust', '--data-checksums', '-U', PG_USER], work);
-  // The vendor tool logs in over TCP with a password, as a role that may read every table.
-  writeFileSync(join(sourceDir, 'pg_hba.conf'), ['local all all trust', `host hsa ${PG_BACKUP_USER} 127.0.0.1/32 scram-sha-256`, ''].join('\n'));
+  const restorePort = 15_433;
   const servers: ChildProcess[] = [];
-  const source = startPostgres(bin, sourceDir, sourcePort, sockets);
-  servers.push(source.child);
   try {
-    await until(`the source PostgreSQL did not start (${source.output().split('\n').slice(-2).join(' | ')})`, 30, async () => (psqlReady(bin, sourcePort, sockets) ? true : undefined));
-    execFileSync('runuser', ['-u', PG_USER, '--', join(bin, 'psql'), '-h', sockets, '-p', String(sourcePort), '-d', 'postgres', '-c', 'CREATE DATABASE hsa'], { stdio: 'ignore' });
-    psql(bin, sourcePort, sockets, `CREATE ROLE ${PG_BACKUP_USER} LOGIN PASSWORD '${PG_PASSWORD}'; GRANT pg_read_all_data TO ${PG_BACKUP_USER}`);
-    psql(bin, sourcePort, sockets, `CREATE TABLE settlement (id bigint PRIMARY KEY, insured text, amount numeric(12,2), settled_at timestamptz); INSERT INTO settlement SELECT n, 'insured-' || n, n * 1.5, timestamptz '2026-01-01' + n * interval '1 minute' FROM generate_series(1, ${rows}) n`);
-    const [count, digest] = psql(bin, sourcePort, sockets, ROWS_DIGEST).split(' ');
-    const sourceContent = { count: Number(count), digest: digest! };
+    // The vendor tool logs in over TCP with a password, as a role that may read every table.
+    const sourceContent = await startSourceDatabase(bin, work, sockets, rows, 'read-all', servers);
 
-    const secrets: Record<string, string> = { username: PG_BACKUP_USER, password: PG_PASSWORD };
     const runs: VendorBackupRun[] = [];
     let backupVolume: string | undefined;
     let latestOutside: string | undefined;
     for (const [index, job] of jobs.entries()) {
-      backupVolume ??= own(join(work, 'volume'), job.user);
+      backupVolume ??= ownedDirectory(join(work, 'volume'), job.user);
       const backupMount = job.containers.flatMap((c) => c.mounts).find((m) => m.volume === job.backupVolume)?.mountPath;
       if (!backupMount || !job.latest.startsWith(`${backupMount}/`)) throw new RestoreVerifyError(`the job keeps its latest backup at ${job.latest}, not on its backup volume ${job.backupVolume}`);
       latestOutside = join(backupVolume, job.latest.slice(backupMount.length + 1));
       let failure: string | undefined;
       for (const container of job.containers) {
-        const variables: Record<string, string> = { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin` };
-        for (const entry of container.env) {
-          const value = entry.value ?? (entry.secretKey !== undefined ? secrets[entry.secretKey] : undefined);
-          if (value === undefined) throw new RestoreVerifyError(`container ${container.name}: variable ${entry.name} reads Secret key ${entry.secretKey ?? '(none)'}, which the backup role's Secret does not have (username, password)`);
-          variables[entry.name] = value;
-        }
+        const variables = podVariables(bin, container.env, `container ${container.name}:`);
         const mounts: Record<string, string> = {};
         for (const mount of container.mounts) {
-          mounts[mount.mountPath.replace(/^\//, '')] = mount.volume === job.backupVolume ? backupVolume : own(join(work, `scratch-${index}-${container.name}-${mount.volume}`), job.user);
+          mounts[mount.mountPath.replace(/^\//, '')] = mount.volume === job.backupVolume ? backupVolume : ownedDirectory(join(work, `scratch-${index}-${container.name}-${mount.volume}`), job.user);
         }
         try {
           runInPodRoot(join(work, 'pod-root'), mounts, variables, container.command, job.user);

@@ -15,10 +15,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { crdVersionsOf, validateCustomResource, type CrdVersion } from '../conformance/crd-schema';
+import { crdVersionsOf, crdVersionsOfDocuments, validateCustomResource, type CrdVersion } from '../conformance/crd-schema';
 import { helmTemplate, helmVersion, locateHelm, type RenderResult } from '../conformance/helm';
-import { imagesOfRender } from '../conformance/rendered-images';
+import { imagesOfDocuments, parseManifests } from '../conformance/rendered-images';
 import { gitDirOf, layOutChart, SourceError, listAtTag, readAtTag, STRIMZI_CRDS, UPSTREAM_CHARTS } from '../conformance/upstream-charts';
 import { findUnreadKeys, isObject, leafPaths, normalizeRender, type Json, type KeyFinding } from '../conformance/value-keys';
 import { loadEnvironments } from '../model/load-environment';
@@ -116,10 +115,8 @@ function main(): number {
 
     const releaseRows: ReleaseRow[] = [];
     const crRows: CustomResourceRow[] = [];
-    /** Per environment: what `npm run images` lists, and what the renders pull (running, and all). */
+    /** Per environment: what `npm run images` lists. */
     const listed = new Map(envNames.map((env) => [env, new Set<string>()]));
-    const rendered = new Map(envNames.map((env) => [env, new Set<string>()]));
-    const running = new Map(envNames.map((env) => [env, new Set<string>()]));
     const inventoryErrors: string[] = [];
     const keyChecks = new Map<string, KeyFinding[]>();
     const readKeys = new Map<string, Set<string>>();
@@ -127,7 +124,7 @@ function main(): number {
     const customResources: { stack: string; activeSite: Site; manifest: Json }[] = [];
     const crdsByChart = new Map<string, CrdVersion[]>();
     /** CRDs the releases install (their crds/ directories and rendered templates), for the toolkit's own custom resources. */
-    const releaseCrds: (CrdVersion & { readonly from: string })[] = [];
+    const releaseCrds: CrdVersion[] = [];
 
     for (const envName of envNames) for (const activeSite of SITES) {
       const outdir = join(work, `out-${envName}-${activeSite}`);
@@ -178,21 +175,22 @@ function main(): number {
           readKeys.set(row.chart, chartKeys);
           // Custom resources the chart renders itself (e.g. Velero's Schedule) against the chart's own CRDs:
           // those of its crds/ directory, and those it renders as templates (CloudNativePG's).
+          // The render is parsed once, for its CRDs, its custom resources and its images.
+          const documents = parseManifests(baseline.manifests);
           const chartDirectory = chartDir(release.chart, release.version);
           if (!crdsByChart.has(chartDirectory)) crdsByChart.set(chartDirectory, chartCrdsOf(chartDirectory));
-          const chartCrds = [...crdsByChart.get(chartDirectory)!, ...crdVersionsOf([baseline.manifests])];
+          const chartCrds = [...crdsByChart.get(chartDirectory)!, ...crdVersionsOfDocuments(documents)];
           for (const crd of chartCrds) {
-            if (!releaseCrds.some((c) => c.group === crd.group && c.kind === crd.kind && c.version === crd.version)) releaseCrds.push({ ...crd, from: `${release.chart} ${release.version}` });
+            if (!releaseCrds.some((c) => c.group === crd.group && c.kind === crd.kind && c.version === crd.version)) releaseCrds.push(crd);
           }
           if (chartCrds.length > 0) {
-            for (const document of parseAllDocuments(baseline.manifests)) {
-              const resource = document.toJSON() as Json;
+            for (const resource of documents) {
               if (!isObject(resource) || !chartCrds.some((c) => c.kind === resource.kind && `${c.group}/${c.version}` === resource.apiVersion)) continue;
               const meta = isObject(resource.metadata) ? resource.metadata : {};
               crRows.push({ stack, activeSite, kind: `${String(resource.kind)} (rendered by ${release.chart})`, name: String(meta.name), errors: validateCustomResource(resource, chartCrds).errors });
             }
           }
-          const images = imagesOfRender(baseline.manifests);
+          const images = imagesOfDocuments(documents);
           const hasSchema = existsSync(join(chartDir(release.chart, release.version), 'values.schema.json'));
           releaseRows.push({ ...row, renders: 'yes', schema: hasSchema ? 'valid' : 'no schema in chart', keys: keyChecks.get(keyKey)!, images: images.containers, operatorImages: images.operatorManaged });
         }
@@ -218,12 +216,10 @@ function main(): number {
 
     // Every image a workload runs must be listed; what the operators may pull must be under the mirror
     // (they pull only the ones the toolkit's custom resources ask for, and the list names those).
-    for (const row of releaseRows) {
-      for (const image of [...row.images, ...row.operatorImages]) rendered.get(row.env)!.add(image);
-      for (const image of row.images) running.get(row.env)!.add(image);
-    }
-    const outside = envNames.flatMap((env) => [...rendered.get(env)!, ...listed.get(env)!].filter((image) => !image.startsWith(mirrors.get(env)!))).sort();
-    const unlisted = envNames.flatMap((env) => [...running.get(env)!].filter((image) => !listed.get(env)!.has(image))).sort();
+    const renderedIn = (env: string) => new Set(releaseRows.filter((r) => r.env === env).flatMap((r) => [...r.images, ...r.operatorImages]));
+    const runningIn = (env: string) => new Set(releaseRows.filter((r) => r.env === env).flatMap((r) => r.images));
+    const outside = envNames.flatMap((env) => [...renderedIn(env), ...listed.get(env)!].filter((image) => !image.startsWith(mirrors.get(env)!))).sort();
+    const unlisted = envNames.flatMap((env) => [...runningIn(env)].filter((image) => !listed.get(env)!.has(image))).sort();
     const failures =
       releaseRows.filter((r) => r.renders !== 'yes').length +
       releaseRows.filter((r) => r.keys.some((k) => k.kind === 'ignored')).length +
@@ -240,7 +236,7 @@ function main(): number {
       strimziVersion,
       releaseRows,
       crRows,
-      rendered: [...new Set(envNames.flatMap((env) => [...rendered.get(env)!]))].sort(),
+      rendered: [...new Set(envNames.flatMap((env) => [...renderedIn(env)]))].sort(),
       outside,
       unlisted,
       renders,

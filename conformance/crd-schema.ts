@@ -18,24 +18,26 @@ export interface CrdVersion {
 
 /** Every version of every CRD in the YAML texts given. */
 export function crdVersionsOf(yamlTexts: readonly string[]): CrdVersion[] {
+  return crdVersionsOfDocuments(yamlTexts.flatMap((text) => parseAllDocuments(text).map((document) => document.toJSON() as Json)));
+}
+
+/** Every version of every CRD among documents already parsed (a chart's render). */
+export function crdVersionsOfDocuments(documents: readonly Json[]): CrdVersion[] {
   const versions: CrdVersion[] = [];
-  for (const text of yamlTexts) {
-    for (const document of parseAllDocuments(text)) {
-      const crd = document.toJSON() as Json;
-      if (!isObject(crd) || crd.kind !== 'CustomResourceDefinition' || !isObject(crd.spec)) continue;
-      const spec = crd.spec;
-      const names = spec.names;
-      if (!isObject(names) || !Array.isArray(spec.versions)) continue;
-      for (const version of spec.versions) {
-        if (!isObject(version) || !isObject(version.schema)) continue;
-        versions.push({
-          group: String(spec.group),
-          kind: String(names.kind),
-          version: String(version.name),
-          served: version.served === true,
-          schema: version.schema.openAPIV3Schema ?? null,
-        });
-      }
+  for (const crd of documents) {
+    if (!isObject(crd) || crd.kind !== 'CustomResourceDefinition' || !isObject(crd.spec)) continue;
+    const spec = crd.spec;
+    const names = spec.names;
+    if (!isObject(names) || !Array.isArray(spec.versions)) continue;
+    for (const version of spec.versions) {
+      if (!isObject(version) || !isObject(version.schema)) continue;
+      versions.push({
+        group: String(spec.group),
+        kind: String(names.kind),
+        version: String(version.name),
+        served: version.served === true,
+        schema: version.schema.openAPIV3Schema ?? null,
+      });
     }
   }
   return versions;

@@ -21,6 +21,11 @@ export function parseManifests(manifests: string): Json[] {
 }
 
 export function imagesOfRender(manifests: string): RenderedImages {
+  return imagesOfDocuments(parseManifests(manifests));
+}
+
+/** The same, of a render already parsed. */
+export function imagesOfDocuments(documents: readonly Json[]): RenderedImages {
   const containers = new Set<string>();
   const operatorManaged = new Set<string>();
   const operatorImage = (value: string) => {
@@ -49,6 +54,6 @@ export function imagesOfRender(manifests: string): RenderedImages {
     }
     Object.values(node).forEach(walk);
   };
-  parseManifests(manifests).forEach(walk);
+  documents.forEach(walk);
   return { containers: [...containers].sort(), operatorManaged: [...operatorManaged].filter((i) => !containers.has(i)).sort() };
 }

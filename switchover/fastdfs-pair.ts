@@ -110,17 +110,15 @@ export async function checkFastdfsPair(pair: FastdfsPairRef, from: Site, to: Sit
 async function markerCrosses(pair: FastdfsPairRef, source: Site, destination: Site, timeoutSeconds: number): Promise<{ file: string; seconds: number } | undefined> {
   const started = Date.now();
   const file = await storeFile(pair.storage[source].address, Buffer.from(`hsa switchover marker ${fastdfsPairName(pair)} ${source}->${destination} ${new Date(started).toISOString()}\n`), 'hsa');
-  for (;;) {
-    if (await holdsFile(pair.storage[destination].address, file).catch(() => false)) {
-      await deleteFile(pair.storage[source].address, file).catch(() => undefined);
-      return { file, seconds: (Date.now() - started) / 1000 };
+  try {
+    for (;;) {
+      if (await holdsFile(pair.storage[destination].address, file).catch(() => false)) return { file, seconds: (Date.now() - started) / 1000 };
+      if (Date.now() - started > timeoutSeconds * 1000) return undefined;
+      await sleep(100);
     }
-    if (Date.now() - started > timeoutSeconds * 1000) {
-      // Deleted where it was stored; if it reaches the other site later, the delete follows it.
-      await deleteFile(pair.storage[source].address, file).catch(() => undefined);
-      return undefined;
-    }
-    await sleep(100);
+  } finally {
+    // Deleted where it was stored, arrived or not; if it reaches the other site later, the delete follows it.
+    await deleteFile(pair.storage[source].address, file).catch(() => undefined);
   }
 }
 

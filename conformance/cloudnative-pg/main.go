@@ -39,12 +39,42 @@ type result struct {
 	Warnings []string `json:"warnings"`
 }
 
-func decode(raw json.RawMessage) (*apiv1.Cluster, error) {
+// defaulted decodes a Cluster and applies the mutating webhook's defaults, as the API server does first.
+func defaulted(ctx context.Context, raw json.RawMessage) (*apiv1.Cluster, error) {
 	var cluster apiv1.Cluster
 	if err := json.Unmarshal(raw, &cluster); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("decoding: %w", err)
+	}
+	if err := (&webhookv1.ClusterCustomDefaulter{}).Default(ctx, &cluster); err != nil {
+		return nil, fmt.Errorf("defaulting: %w", err)
 	}
 	return &cluster, nil
+}
+
+// admitOne runs the validating webhook: ValidateCreate, or ValidateUpdate against the old object as the
+// API server holds it (defaulted, with a resourceVersion, so create-only checks are skipped).
+func admitOne(ctx context.Context, op operation) result {
+	r := result{Name: op.Name, Errors: []string{}, Warnings: []string{}}
+	validator := &webhookv1.ClusterCustomValidator{}
+	cluster, err := defaulted(ctx, op.Object)
+	var warnings []string
+	if err == nil && len(op.Old) == 0 {
+		warnings, err = validator.ValidateCreate(ctx, cluster)
+	} else if err == nil {
+		var old *apiv1.Cluster
+		if old, err = defaulted(ctx, op.Old); err == nil {
+			if old.ResourceVersion == "" {
+				old.ResourceVersion = "1"
+			}
+			cluster.ResourceVersion = old.ResourceVersion
+			warnings, err = validator.ValidateUpdate(ctx, old, cluster)
+		}
+	}
+	if err != nil {
+		r.Errors = append(r.Errors, err.Error())
+	}
+	r.Warnings = append(r.Warnings, warnings...)
+	return r
 }
 
 func admit(input []byte) error {
@@ -54,48 +84,9 @@ func admit(input []byte) error {
 	if err := json.Unmarshal(input, &request); err != nil {
 		return fmt.Errorf("reading the operations: %w", err)
 	}
-	ctx := context.Background()
-	defaulter := &webhookv1.ClusterCustomDefaulter{}
-	validator := &webhookv1.ClusterCustomValidator{}
 	results := []result{}
 	for _, op := range request.Operations {
-		cluster, err := decode(op.Object)
-		if err != nil {
-			results = append(results, result{Name: op.Name, Errors: []string{"decoding: " + err.Error()}})
-			continue
-		}
-		if err := defaulter.Default(ctx, cluster); err != nil {
-			results = append(results, result{Name: op.Name, Errors: []string{"defaulting: " + err.Error()}})
-			continue
-		}
-		var warnings []string
-		var verr error
-		if len(op.Old) == 0 {
-			w, e := validator.ValidateCreate(ctx, cluster)
-			warnings, verr = w, e
-		} else {
-			old, err := decode(op.Old)
-			if err != nil {
-				results = append(results, result{Name: op.Name, Errors: []string{"decoding old: " + err.Error()}})
-				continue
-			}
-			if err := defaulter.Default(ctx, old); err != nil {
-				results = append(results, result{Name: op.Name, Errors: []string{"defaulting old: " + err.Error()}})
-				continue
-			}
-			if old.ResourceVersion == "" {
-				old.ResourceVersion = "1"
-			}
-			cluster.ResourceVersion = old.ResourceVersion
-			w, e := validator.ValidateUpdate(ctx, old, cluster)
-			warnings, verr = w, e
-		}
-		r := result{Name: op.Name, Errors: []string{}, Warnings: []string{}}
-		if verr != nil {
-			r.Errors = append(r.Errors, verr.Error())
-		}
-		r.Warnings = append(r.Warnings, warnings...)
-		results = append(results, r)
+		results = append(results, admitOne(context.Background(), op))
 	}
 	return json.NewEncoder(os.Stdout).Encode(map[string][]result{"results": results})
 }

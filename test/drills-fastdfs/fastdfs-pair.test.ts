@@ -31,7 +31,7 @@ import { fastdfsPairsOf, type FastdfsPairRef } from '../../switchover/fastdfs-pa
 import { listStorages, serverReachable, uploadTarget } from '../../switchover/fastdfs-member';
 import { sleep, waitFor } from '../drills/support/timing';
 import { expectCompleted } from '../drills/support/switchover-outcome';
-import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, tearDownAll } from '../drills/support/two-datacenters';
+import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, startWriterProcess, tearDownAll } from '../drills/support/two-datacenters';
 
 jest.setTimeout(1_800_000);
 
@@ -272,21 +272,12 @@ interface WriterRun {
 }
 
 function startWriter(work: string, site: Site, tracker: string, name: string): WriterRun {
-  const log = join(work, `writer-${name}.log`);
-  const stopFile = join(work, `writer-${name}.stop`);
-  writeFileSync(log, '');
-  const child = spawnIn(site, process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'support', 'fastdfs-writer.ts'), log, stopFile, String(UPLOADS_PER_SECOND), '600', tracker]);
-  child.stdout?.resume();
-  child.stderr?.resume();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const writer = startWriterProcess(site, join(__dirname, 'support', 'fastdfs-writer.ts'), join(work, `writer-${name}.log`), join(work, `writer-${name}.stop`), [String(UPLOADS_PER_SECOND), '600', tracker]);
   return {
-    stop: async () => {
-      writeFileSync(stopFile, '');
-      await exited;
-    },
+    stop: writer.stop,
     acknowledged: () =>
-      readFileSync(log, 'utf8')
-        .split('\n')
+      writer
+        .lines()
         .filter((line) => line && !line.startsWith('- '))
         .map((line) => {
           const [id, sha256, storage, at] = line.split(' ') as [string, string, string, string];

@@ -15,7 +15,7 @@
  * Each broken configuration (no append-only file, a writable standby, no fencing gate, the default
  * replication timeout) runs the site-loss drill again, and the drill must fail.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnvironments } from '../../model/load-environment';
@@ -29,7 +29,7 @@ import { issueSiteCertificates, type SiteCertificates } from './support/certific
 import { startChartRedis, stopChartRedis, type ChartRedis, type RedisReleaseValues } from './support/chart-redis';
 import { sleep, waitFor } from './support/timing';
 import { expectCompleted } from './support/switchover-outcome';
-import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, tearDownAll } from './support/two-datacenters';
+import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, startWriterProcess, tearDownAll } from './support/two-datacenters';
 
 jest.setTimeout(600_000);
 
@@ -156,21 +156,19 @@ interface WriterRun {
 }
 
 function startWriter(work: string, caFile: string, site: Site, addresses: readonly string[], prefix: string): WriterRun {
-  const log = join(work, `writer-${prefix}.log`);
-  const stopFile = join(work, `writer-${prefix}.stop`);
-  writeFileSync(log, '');
-  const child = spawnIn(site, process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'support', 'steady-writer.ts'), log, stopFile, PASSWORD, caFile, String(WRITES_PER_SECOND), '120', prefix, ...addresses.map((a) => `${a}:6379`)]);
-  child.stdout?.resume();
-  child.stderr?.resume();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const writer = startWriterProcess(site, join(__dirname, 'support', 'steady-writer.ts'), join(work, `writer-${prefix}.log`), join(work, `writer-${prefix}.stop`), [
+    PASSWORD,
+    caFile,
+    String(WRITES_PER_SECOND),
+    '120',
+    prefix,
+    ...addresses.map((a) => `${a}:6379`),
+  ]);
   return {
-    stop: async () => {
-      writeFileSync(stopFile, '');
-      await exited;
-    },
+    stop: writer.stop,
     acknowledged: () => {
       const byServer = new Map<string, { n: number; at: number }[]>();
-      for (const line of readFileSync(log, 'utf8').split('\n')) {
+      for (const line of writer.lines()) {
         const [server, n, status, at] = line.split(' ');
         if (status !== 'ok') continue;
         const address = server!.split(':')[0]!;

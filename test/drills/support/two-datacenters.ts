@@ -7,6 +7,7 @@
  * `tearDown()` deletes both namespaces and every interface with them.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Site } from '../../../model/topology';
 
 const NAMESPACE: Record<Site, string> = { A: `hsa-dc-a-${process.pid}`, B: `hsa-dc-b-${process.pid}` };
@@ -125,6 +126,26 @@ export function spawnIn(site: Site, command: string, args: readonly string[], op
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;
+}
+
+/**
+ * A drill's writer process in a datacenter's namespace: a TypeScript script (run with tsx) that appends
+ * one line per write to `log` until `stopFile` exists. `stop` creates the stop file and waits for the
+ * process to exit; `lines` reads what it acknowledged so far.
+ */
+export function startWriterProcess(site: Site, script: string, log: string, stopFile: string, args: readonly string[]): { stop: () => Promise<void>; lines: () => string[] } {
+  writeFileSync(log, '');
+  const child = spawnIn(site, process.execPath, ['--require', require.resolve('tsx/cjs'), script, log, stopFile, ...args]);
+  child.stdout?.resume();
+  child.stderr?.resume();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    stop: async () => {
+      writeFileSync(stopFile, '');
+      await exited;
+    },
+    lines: () => readFileSync(log, 'utf8').split('\n'),
+  };
 }
 
 /** Kills every process started here and deletes both namespaces (their interfaces go with them). */
