@@ -11,12 +11,15 @@ import type { Construct } from 'constructs';
 import {
   BusinessApplication,
   chartSourceOf,
+  CHART_VERSIONS,
   ClusterProviders,
   configureStateBackend,
   KafkaDrPair,
+  kafkaUsers,
+  otherSite,
   Peer,
-  planMiddleware,
   PlatformNamespace,
+  PORTS,
   RedisDrPair,
   SITES,
   TenantNamespace,
@@ -49,13 +52,46 @@ export class BankAccountSiteStack extends TerraformStack {
     new ClusterProviders(this, 'Cluster', { connection: { kubeconfig: { path: '~/.kube/bank.yaml', context: props.kubeconfigContext } } });
 
     // Redis (idempotency store) and Kafka (transaction flow), paired across the datacenters: the
-    // active site is primary, the other follows it; changing activeSite reverses both pairs.
+    // active site is primary, the other follows it; changing activeSite reverses both pairs. The pairs
+    // take plain values: the bank's own names, sizes and Secrets, no province model.
     const middleware = new PlatformNamespace(this, 'Middleware', { name: 'bank-middleware' });
-    const plan = planMiddleware({ zone: 'core', site: props.site, activeSite: props.activeSite, middleware: ['redis-cache', 'kafka'], vips: MIDDLEWARE_VIPS, kafkaBrokerVips: KAFKA_BROKER_VIPS });
     const source = chartSourceOf('https://charts.bank.example.internal', props.imageRegistry);
     const common = { zone: 'core' as const, site: props.site, namespace: middleware.namespaceName, source };
-    new RedisDrPair(this, 'Redis', { ...common, plan: plan.redis[0]! });
-    new KafkaDrPair(this, 'Kafka', { ...common, plan: plan.kafka! });
+    const mode = props.site === props.activeSite ? 'primary' : 'standby';
+    const vips = MIDDLEWARE_VIPS[props.site];
+    const activeVips = MIDDLEWARE_VIPS[props.activeSite];
+    new RedisDrPair(this, 'Redis', {
+      ...common,
+      role: 'redis-cache',
+      releaseName: 'redis-cache',
+      chartVersion: CHART_VERSIONS.redis,
+      mode,
+      address: { host: vips['redis-cache'], port: PORTS.redis },
+      ...(mode === 'standby' ? { replicationSource: { host: activeVips['redis-cache'], port: PORTS.redis } } : {}),
+      peerAddress: { host: MIDDLEWARE_VIPS[otherSite(props.site)]['redis-cache'], port: PORTS.redis },
+      replicas: 2,
+      memoryMiB: 4096,
+      storageGiB: 20,
+      evictionPolicy: 'allkeys-lru',
+      authSecret: 'bank-redis-auth',
+      tlsSecret: 'bank-redis-tls',
+    });
+    new KafkaDrPair(this, 'Kafka', {
+      ...common,
+      clusterName: 'bank-kafka',
+      operatorChartVersion: CHART_VERSIONS.strimzi,
+      mode,
+      address: { host: vips.kafka, port: PORTS.kafkaExternal },
+      brokerAddresses: KAFKA_BROKER_VIPS[props.site],
+      ...(mode === 'standby' ? { mirrorSource: { host: activeVips.kafka, port: PORTS.kafkaExternal } } : {}),
+      localAlias: `bank-${props.site.toLowerCase()}`,
+      sourceAlias: `bank-${props.activeSite.toLowerCase()}`,
+      storageGiB: 200,
+      tlsSecret: 'bank-kafka-tls',
+      usersSecret: 'bank-kafka-users',
+      // The toolkit's MirrorMaker 2 and switchover users, and the transfer flow's (topics and groups `transfer.*`).
+      users: kafkaUsers([{ user: 'bank-transfer-flow', prefix: 'transfer.' }]),
+    });
 
     const namespace = new TenantNamespace(this, 'Accounts', {
       kind: 'project',

@@ -469,7 +469,7 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
  * primary is itself a replica of the active site (`replicaof`): the declarative state survives restarts,
  * and promotion (`REPLICAOF NO ONE`, then this file without `replicaof`) keeps the data.
  */
-export function redisPrimaryConfiguration(plan: RedisPlan): string {
+export function redisPrimaryConfiguration(plan: Pick<RedisPlan, 'role' | 'mode' | 'replicationSource'>): string {
   const lines = [`# ${plan.role}: ${plan.mode} (managed by hsa-dr-toolkit)`];
   if (plan.replicationSource) lines.push(`replicaof ${plan.replicationSource.host} ${plan.replicationSource.port}`, 'replica-read-only yes', 'replica-serve-stale-data yes');
   return `${lines.join('\n')}\n`;
@@ -481,7 +481,7 @@ export const REDIS_REPLICATION_PING_SECONDS = 2;
 export const REDIS_REPLICATION_TIMEOUT_SECONDS = 10;
 
 /** redis.conf lines shared by every Redis server of a pair (bitnami `commonConfiguration`). */
-export function redisCommonConfiguration(plan: RedisPlan): string {
+export function redisCommonConfiguration(plan: Pick<RedisPlan, 'memoryMiB' | 'evictionPolicy'>): string {
   return [
     `maxmemory ${plan.memoryMiB}mb`,
     `maxmemory-policy ${plan.evictionPolicy}`,
@@ -523,7 +523,7 @@ export const REDIS_FENCE_MIN_REPLICAS = 1000;
  * active one is read from storage_ids.conf at start, so the script is the same whichever site is active:
  * a switchover does not change the storage server's pod, and does not restart it.
  */
-export function fastdfsJoinGate(plan: FastdfsPlan): string | undefined {
+export function fastdfsJoinGate(plan: Pick<FastdfsPlan, 'group' | 'storageServers' | 'address'>): string | undefined {
   if (plan.storageServers.length < 2) return undefined;
   return [
     `grep -qx 'sync_old_done=1' ${FASTDFS_STORAGE_BASE_PATH}/data/.data_init_flag 2>/dev/null && exit 0`,
@@ -550,7 +550,7 @@ export function fastdfsJoinGate(plan: FastdfsPlan): string | undefined {
  * the gate cannot fence; the switchover's runtime fence covers the running server
  * (docs/disaster-recovery.md).
  */
-export function redisStartupGate(plan: RedisPlan): string[] {
+export function redisStartupGate(plan: Pick<RedisPlan, 'role' | 'mode' | 'peerAddress'>): string[] {
   if (plan.mode !== 'primary' || !plan.peerAddress) return [];
   const { host, port } = plan.peerAddress;
   return [

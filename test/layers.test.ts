@@ -51,3 +51,13 @@ test("only adapter/ reaches into cdktf's internals, private members and globals"
     .filter((file) => readFileSync(join(PROJECT_ROOT, file), 'utf8').split('\n').some((line) => internal.test(line) && !/^\s*(\*|\/\/)/.test(line)));
   expect(offenders).toEqual([]);
 });
+
+test('the L2 constructs take plain props: only the platform unit (L3) reads a model plan or the province', () => {
+  // A plan or the province model in an L2 construct's props ties it to the toolkit's model; L3 maps
+  // them field by field (constructs/platform/middleware-props.ts).
+  const modelTypes = /\b(?:[A-Z][A-Za-z]*Plan|ProvinceModel|DeploymentUnit)\b/;
+  const offenders = sources
+    .filter((file) => layer(file) === 'constructs' && !file.startsWith('constructs/platform/'))
+    .filter((file) => readFileSync(join(PROJECT_ROOT, file), 'utf8').split('\n').some((line) => modelTypes.test(line) && !/^\s*(\*|\/\/)/.test(line)));
+  expect(offenders).toEqual([]);
+});

@@ -1,21 +1,45 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { IMAGES, imageReference } from '../../model/images';
-import { CLOUDNATIVE_PG_ROLES, PORTS, TLS_SECRET_KEYS, type CloudNativePgPlan } from '../../model/middleware-model';
-import { otherSite, type Site, type Zone } from '../../model/topology';
+import { CLOUDNATIVE_PG_ROLES, PORTS, TLS_SECRET_KEYS } from '../../model/middleware-model';
+import { otherSite, type Site } from '../../model/topology';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
 import { manifest } from '../l1/kubernetes';
-import { helmValues, type ChartSource } from './chart-source';
+import { helmValues } from './chart-source';
+import type { DrPairPlacement } from './dr-pair-placement';
 
-export interface CloudNativePgDrPairProps {
-  readonly plan: CloudNativePgPlan;
-  readonly zone: Zone;
-  readonly site: Site;
-  readonly namespace: string;
-  readonly source: ChartSource;
-  /** lifecycle.prevent_destroy on the Cluster. @default true */
-  readonly preventDestroy?: boolean;
+/** `preventDestroy` covers the Cluster. */
+export interface CloudNativePgDrPairProps extends DrPairPlacement {
+  /** cloudnative-pg chart version (the operator's and the CRDs'). */
+  readonly operatorChartVersion: string;
+  /** The Cluster name of each site; they must differ (a distributed topology names both). */
+  readonly clusterNames: Readonly<Record<Site, string>>;
+  /**
+   * The site whose Cluster takes writes (`replica.primary`). The other site's Cluster is a replica
+   * cluster streaming from it, created with pg_basebackup from it.
+   */
+  readonly activeSite: Site;
+  /** Each site's database VIP: the LoadBalancer service on its Cluster's (designated) primary. */
+  readonly addresses: Readonly<Record<Site, string>>;
+  /** PostgreSQL instances of this site's Cluster (one primary, the rest local standbys). */
+  readonly instances: number;
+  /** Each instance's data volume. */
+  readonly storageGiB: number;
+  /** Databases the active site's Cluster creates: the first by `initdb`, the rest after it, all owned by CLOUDNATIVE_PG_ROLES.owner. */
+  readonly databases: readonly string[];
+  /** Existing Secrets, by what they hold. */
+  readonly secrets: {
+    /** The server certificate, and the CA both sites' certificates come from (cert-manager keys). */
+    readonly tls: string;
+    /** `streaming_replica`'s client certificate. */
+    readonly replicationTls: string;
+    /** The owner's login (basic-auth keys). */
+    readonly owner: string;
+    /** Passwords of the switchover's and the backup job's roles (basic-auth keys). */
+    readonly switchover: string;
+    readonly backup: string;
+  };
 }
 
 /** The subset of cloudnative-pg chart values the toolkit sets, typed so a misspelled key fails to compile. */
@@ -50,7 +74,12 @@ export class CloudNativePgDrPair extends Construct {
 
   constructor(scope: Construct, id: string, props: CloudNativePgDrPairProps) {
     super(scope, id);
-    const { plan } = props;
+    if (props.clusterNames.A === props.clusterNames.B) throw new Error(`CloudNativePgDrPair ${this.node.path}: clusterNames.A and clusterNames.B must differ`);
+    // This site's Cluster, the active site's, and the one a replica cluster streams from.
+    const self = props.clusterNames[props.site];
+    const primary = props.clusterNames[props.activeSite];
+    const sourceCluster = props.clusterNames[otherSite(props.site)];
+    const mode = props.site === props.activeSite ? 'primary' : 'standby';
     const operandImage = imageReference(props.source.imageRegistry, props.source.imagePath, 'cloudNativePgPostgresql');
     const operatorImage = imageReference(props.source.imageRegistry, props.source.imagePath, 'cloudNativePg');
     const values: CloudNativePgChartValues = {
@@ -62,47 +91,47 @@ export class CloudNativePgDrPair extends Construct {
       namespace: props.namespace,
       repository: props.source.repository,
       chart: 'cloudnative-pg',
-      version: plan.operatorChartVersion,
+      version: props.operatorChartVersion,
       values: [helmValues(values)],
       atomic: true,
     });
     // The operator runs its image in its own pod and as every PostgreSQL pod's instance manager.
     declareImages(operator, [operatorImage, operandImage]);
 
-    const { secrets } = plan;
+    const { secrets } = props;
     const replicaLogin = { sslKey: { name: secrets.replicationTls, key: TLS_SECRET_KEYS.key }, sslCert: { name: secrets.replicationTls, key: TLS_SECRET_KEYS.certificate }, sslRootCert: { name: secrets.tls, key: TLS_SECRET_KEYS.ca } };
     const sites: readonly Site[] = ['A', 'B'];
     this.cluster = manifest(this, 'Cluster', {
       manifest: {
         apiVersion: 'postgresql.cnpg.io/v1',
         kind: 'Cluster',
-        metadata: { name: plan.self, namespace: props.namespace },
+        metadata: { name: self, namespace: props.namespace },
         spec: {
-          instances: plan.instances,
+          instances: props.instances,
           imageName: operandImage,
           imagePullPolicy: 'IfNotPresent',
           primaryUpdateStrategy: 'unsupervised',
           enableSuperuserAccess: false,
-          storage: { size: `${plan.storageGiB}Gi` },
+          storage: { size: `${props.storageGiB}Gi` },
           inheritedMetadata: { annotations: { 'backup.velero.io/backup-volumes-excludes': PGDATA_VOLUME } },
           // Used once, when the Cluster is created: the active site's starts empty, the other copies it.
           // A site rebuilt later as the standby bootstraps from whichever site is active then.
           bootstrap:
-            plan.mode === 'primary'
+            mode === 'primary'
               ? {
                   initdb: {
-                    database: plan.databases[0]!,
+                    database: props.databases[0]!,
                     owner: CLOUDNATIVE_PG_ROLES.owner,
                     secret: { name: secrets.owner },
                     dataChecksums: true,
-                    postInitSQL: plan.databases.slice(1).map((name) => `CREATE DATABASE ${name} OWNER ${CLOUDNATIVE_PG_ROLES.owner}`),
+                    postInitSQL: props.databases.slice(1).map((name) => `CREATE DATABASE ${name} OWNER ${CLOUDNATIVE_PG_ROLES.owner}`),
                   },
                 }
-              : { pg_basebackup: { source: plan.source } },
-          replica: { self: plan.self, primary: plan.primary, source: plan.source },
+              : { pg_basebackup: { source: sourceCluster } },
+          replica: { self, primary, source: sourceCluster },
           externalClusters: sites.map((site) => ({
-            name: plan.clusterNames[site],
-            connectionParameters: { host: plan.addresses[site], port: String(PORTS.database), user: 'streaming_replica', dbname: 'postgres', sslmode: 'verify-full' },
+            name: props.clusterNames[site],
+            connectionParameters: { host: props.addresses[site], port: String(PORTS.database), user: 'streaming_replica', dbname: 'postgres', sslmode: 'verify-full' },
             ...replicaLogin,
           })),
           // Certificates from the province's CA (existing Secrets, cert-manager's keys): the other site's
@@ -116,7 +145,7 @@ export class CloudNativePgDrPair extends Construct {
             ],
             services: {
               // CloudNativePG adds the selector and the port (5432) itself.
-              additional: [{ selectorType: 'rw', serviceTemplate: { metadata: { name: 'hsa-db-vip' }, spec: { type: 'LoadBalancer', loadBalancerIP: plan.addresses[props.site] } } }],
+              additional: [{ selectorType: 'rw', serviceTemplate: { metadata: { name: 'hsa-db-vip' }, spec: { type: 'LoadBalancer', loadBalancerIP: props.addresses[props.site] } } }],
             },
           },
         },
@@ -129,9 +158,9 @@ export class CloudNativePgDrPair extends Construct {
       role: 'database',
       zone: props.zone,
       site: props.site,
-      mode: plan.mode,
+      mode: mode,
       replication: 'asynchronous',
-      ...(plan.mode === 'standby' ? { source: `${plan.addresses[otherSite(props.site)]}:${PORTS.database}` } : {}),
+      ...(mode === 'standby' ? { source: `${props.addresses[otherSite(props.site)]}:${PORTS.database}` } : {}),
     });
   }
 }

@@ -1,22 +1,41 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { FASTDFS_HEARTBEAT_SECONDS, FASTDFS_IMAGE_TAG, FASTDFS_STORAGE_BASE_PATH, fastdfsJoinGate, PORTS, type FastdfsPlan } from '../../model/middleware-model';
-import type { Site, Zone } from '../../model/topology';
+import { FASTDFS_HEARTBEAT_SECONDS, FASTDFS_IMAGE_TAG, FASTDFS_STORAGE_BASE_PATH, fastdfsJoinGate, PORTS, type DrMode, type Endpoint } from '../../model/middleware-model';
+import type { Site } from '../../model/topology';
 import { annotateResource } from '../annotations';
 import { configMapV1, serviceV1, statefulSetV1 } from '../l1/kubernetes';
 import { metadataNameOf } from '../l1/light-resource';
-import type { ChartSource } from './chart-source';
 import { CONFIG_HASH_ANNOTATION } from '../../model/platform-model';
+import type { DrPairPlacement } from './dr-pair-placement';
 
-export interface FastdfsDrPairProps {
-  readonly plan: FastdfsPlan;
-  readonly zone: Zone;
+/** A storage server of the group, at either site. */
+export interface FastdfsStorageServer {
+  /** FastDFS storage id (storage_ids.conf); file ids name it, so it never changes. */
+  readonly id: number;
   readonly site: Site;
-  readonly namespace: string;
-  readonly source: ChartSource;
-  /** lifecycle.prevent_destroy on the storage StatefulSet. @default true */
-  readonly preventDestroy?: boolean;
+  /** Its address (its site's VIP). */
+  readonly host: string;
+  /** `both` on the active site's storage server; `none` keeps clients off the standby's. */
+  readonly access: 'both' | 'none';
+}
+
+/** `preventDestroy` covers the storage StatefulSet. */
+export interface FastdfsDrPairProps extends DrPairPlacement {
+  /** Prefix of the Kubernetes names. */
+  readonly name: string;
+  /** `standby`: this site's storage server only receives the active site's files. */
+  readonly mode: DrMode;
+  /** The storage group both sites' storage servers belong to: the unit of cross-site sync. */
+  readonly group: string;
+  /** Both sites' storage servers, in site order (one when the pair is unpaired). */
+  readonly storageServers: readonly FastdfsStorageServer[];
+  /** The trackers of both datacenters: each storage server reports to all of them. */
+  readonly trackers: readonly Endpoint[];
+  /** This site's VIP, shared by its tracker and storage server (the port is the tracker's). */
+  readonly address: Endpoint;
+  /** The storage server's volume. */
+  readonly storageGiB: number;
 }
 
 /** Each server's data volume, its `base_path` (the storage server's is also its one store path and what the join gate reads). */
@@ -28,8 +47,8 @@ const DATA_PATH = { tracker: '/var/fdfs/tracker', storage: FASTDFS_STORAGE_BASE_
  * FastDFS syncs files between the members of a group from its binlog (asynchronously), so the standby
  * holds every file; its access mode (`rw=none`) keeps clients on the active site's storage.
  */
-export function fastdfsConfigFiles(plan: FastdfsPlan): Record<string, string> {
-  const trackers = plan.trackers.map((t) => `tracker_server = ${t.host}:${t.port}`);
+export function fastdfsConfigFiles(pair: Pick<FastdfsDrPairProps, 'group' | 'storageServers' | 'trackers'>): Record<string, string> {
+  const trackers = pair.trackers.map((t) => `tracker_server = ${t.host}:${t.port}`);
   return {
     'tracker.conf': [
       'disabled = false',
@@ -43,7 +62,7 @@ export function fastdfsConfigFiles(plan: FastdfsPlan): Record<string, string> {
     ].join('\n'),
     'storage.conf': [
       'disabled = false',
-      `group_name = ${plan.group}`,
+      `group_name = ${pair.group}`,
       `port = ${PORTS.fastdfsStorage}`,
       `base_path = ${FASTDFS_STORAGE_BASE_PATH}`,
       'store_path_count = 1',
@@ -61,7 +80,7 @@ export function fastdfsConfigFiles(plan: FastdfsPlan): Record<string, string> {
     ].join('\n'),
     'storage_ids.conf': [
       '# <storage id> <group> <address> <client access mode>',
-      ...plan.storageServers.map((s) => `${s.id} ${plan.group} ${s.host} rw=${s.access}`),
+      ...pair.storageServers.map((s) => `${s.id} ${pair.group} ${s.host} rw=${s.access}`),
       '',
     ].join('\n'),
   };
@@ -77,11 +96,12 @@ export class FastdfsDrPair extends Construct {
 
   constructor(scope: Construct, id: string, props: FastdfsDrPairProps) {
     super(scope, id);
-    const { plan } = props;
+    const active = props.storageServers.find((server) => server.access === 'both');
+    if (!active) throw new Error(`FastdfsDrPair ${this.node.path}: no storage server has access 'both' (the active site's)`);
     const image = `${props.source.imageRegistry}/${props.source.imagePath}/fastdfs:${FASTDFS_IMAGE_TAG}`;
-    const labels = (component: string) => ({ 'app.kubernetes.io/name': plan.name, 'app.kubernetes.io/component': component });
-    const files = fastdfsConfigFiles(plan);
-    const config = configMapV1(this, 'Config', { metadata: { name: `${plan.name}-config`, namespace: props.namespace }, data: files });
+    const labels = (component: string) => ({ 'app.kubernetes.io/name': props.name, 'app.kubernetes.io/component': component });
+    const files = fastdfsConfigFiles(props);
+    const config = configMapV1(this, 'Config', { metadata: { name: `${props.name}-config`, namespace: props.namespace }, data: files });
     // FastDFS reads its files at start, so a changed file restarts the server that reads it. The access
     // modes (storage_ids.conf) are the trackers' alone: a switchover restarts the trackers and leaves the
     // storage servers running. A storage server that starts while the other site is away spends 15 s
@@ -98,14 +118,14 @@ export class FastdfsDrPair extends Construct {
       { name: 'data', mountPath: DATA_PATH[component] },
     ];
     // A storage server joins the group for the first time only after the active one (see fastdfsJoinGate).
-    const joinGate = fastdfsJoinGate(plan);
+    const joinGate = fastdfsJoinGate(props);
     const server = (component: 'tracker' | 'storage', port: number, command: string, storageGiB: number) =>
       statefulSetV1(this, component === 'tracker' ? 'Tracker' : 'Resource', {
-        metadata: { name: `${plan.name}-${component}`, namespace: props.namespace, labels: labels(component) },
+        metadata: { name: `${props.name}-${component}`, namespace: props.namespace, labels: labels(component) },
         waitForRollout: true,
         lifecycle: { preventDestroy: component === 'storage' ? (props.preventDestroy ?? true) : false },
         spec: {
-          serviceName: `${plan.name}-${component}`,
+          serviceName: `${props.name}-${component}`,
           replicas: '1',
           selector: { matchLabels: labels(component) },
           template: {
@@ -139,14 +159,14 @@ export class FastdfsDrPair extends Construct {
       });
 
     server('tracker', PORTS.fastdfsTracker, 'trackerd', 10);
-    this.storage = server('storage', PORTS.fastdfsStorage, 'storaged', plan.storageGiB);
-    annotateResource(this.storage, { component: 'dr-pair', role: 'fastdfs', zone: props.zone, site: props.site, mode: plan.mode, replication: 'asynchronous', ...(plan.mode === 'standby' ? { source: `${plan.storageServers.find((s) => s.access === 'both')!.host}:${PORTS.fastdfsStorage}` } : {}) });
+    this.storage = server('storage', PORTS.fastdfsStorage, 'storaged', props.storageGiB);
+    annotateResource(this.storage, { component: 'dr-pair', role: 'fastdfs', zone: props.zone, site: props.site, mode: props.mode, replication: 'asynchronous', ...(props.mode === 'standby' ? { source: `${active.host}:${PORTS.fastdfsStorage}` } : {}) });
 
     // Tracker and storage share the site's VIP (MetalLB shared IP): the other site reaches both there.
     for (const [component, port] of [['tracker', PORTS.fastdfsTracker], ['storage', PORTS.fastdfsStorage]] as const) {
       serviceV1(this, component === 'tracker' ? 'TrackerService' : 'StorageService', {
-        metadata: { name: `${plan.name}-${component}`, namespace: props.namespace, annotations: { 'metallb.universe.tf/allow-shared-ip': plan.name } },
-        spec: { type: 'LoadBalancer', loadBalancerIp: plan.address.host, selector: labels(component), port: [{ name: component, port, targetPort: String(port) }] },
+        metadata: { name: `${props.name}-${component}`, namespace: props.namespace, annotations: { 'metallb.universe.tf/allow-shared-ip': props.name } },
+        spec: { type: 'LoadBalancer', loadBalancerIp: props.address.host, selector: labels(component), port: [{ name: component, port, targetPort: String(port) }] },
       });
     }
   }

@@ -9,23 +9,52 @@ import {
   mirrorMakerConnectNames,
   PORTS,
   TLS_SECRET_KEYS,
-  type KafkaPlan,
+  type DrMode,
+  type Endpoint,
+  type KafkaAcl,
 } from '../../model/middleware-model';
-import type { Site, Zone } from '../../model/topology';
 import { STRIMZI_IMAGE_PATH, strimziImages } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
 import { manifest } from '../l1/kubernetes';
-import { helmValues, type ChartSource } from './chart-source';
+import { helmValues } from './chart-source';
+import type { DrPairPlacement } from './dr-pair-placement';
 
-export interface KafkaDrPairProps {
-  readonly plan: KafkaPlan;
-  readonly zone: Zone;
-  readonly site: Site;
-  readonly namespace: string;
-  readonly source: ChartSource;
-  /** lifecycle.prevent_destroy on the cluster and its node pool. @default true */
-  readonly preventDestroy?: boolean;
+/** A Kafka user (SCRAM-SHA-512), the same at both sites, with its ACLs. */
+export interface KafkaUserProps {
+  /** User name; its password is the key of this name in `usersSecret`. */
+  readonly name: string;
+  readonly acls: readonly KafkaAcl[];
+}
+
+/** `preventDestroy` covers the Kafka cluster and its node pool. */
+export interface KafkaDrPairProps extends DrPairPlacement {
+  /** Name of the Kafka resource at both sites (Strimzi prefixes its objects with it). */
+  readonly clusterName: string;
+  /** Strimzi operator chart version; the Kafka version is KAFKA_VERSION, one that operator supports. */
+  readonly operatorChartVersion: string;
+  /** `primary`: clients write here. `standby`: MirrorMaker 2 here copies the active site's cluster (`mirrorSource`). */
+  readonly mode: DrMode;
+  /** This site's bootstrap address (the external listener's LoadBalancer VIP). */
+  readonly address: Endpoint;
+  /**
+   * This site's broker addresses, one per broker (node id = index); also the number of brokers. Pinned
+   * on each broker's Service and advertised, so clients and the other site's MirrorMaker 2 reach every broker.
+   */
+  readonly brokerAddresses: readonly string[];
+  /** The active site's external listener, mirrored by MirrorMaker 2 here. Required when `mode` is `standby`. */
+  readonly mirrorSource?: Endpoint;
+  /** This site's cluster and the mirrored (active) site's cluster as MirrorMaker 2 names them (`<zone>-a`, `<zone>-b`). */
+  readonly localAlias: string;
+  readonly sourceAlias: string;
+  /** Each broker's volume (KRaft metadata shares it). */
+  readonly storageGiB: number;
+  /** Existing Secret with this site's external listener certificate (TLS_SECRET_KEYS); its ca.crt verifies the other site. */
+  readonly tlsSecret: string;
+  /** Existing Secret holding each user's SCRAM password under the user's name, the same at both sites. */
+  readonly usersSecret: string;
+  /** Every user: the toolkit's (KAFKA_SYSTEM_USERS) and one per project that uses Kafka. */
+  readonly users: readonly KafkaUserProps[];
 }
 
 /** MirrorMaker 2 keeps topic names as they are, so consumers need no change after a switchover. */
@@ -49,22 +78,25 @@ export class KafkaDrPair extends Construct {
 
   constructor(scope: Construct, id: string, props: KafkaDrPairProps) {
     super(scope, id);
-    const { plan } = props;
+    if (props.mode === 'standby' && !props.mirrorSource) {
+      throw new Error(`KafkaDrPair ${this.node.path}: a standby needs mirrorSource (the active site's external listener)`);
+    }
+    const brokers = props.brokerAddresses.length;
     const protect = { preventDestroy: props.preventDestroy ?? true };
-    const metadata = (name: string) => ({ name, namespace: props.namespace, labels: { 'strimzi.io/cluster': plan.clusterName } });
+    const metadata = (name: string) => ({ name, namespace: props.namespace, labels: { 'strimzi.io/cluster': props.clusterName } });
 
     const operator = helmRelease(this, 'Operator', {
       name: 'strimzi',
       namespace: props.namespace,
       repository: props.source.repository,
       chart: 'strimzi-kafka-operator',
-      version: plan.operatorChartVersion,
+      version: props.operatorChartVersion,
       values: [helmValues({ defaultImageRegistry: props.source.imageRegistry, defaultImageRepository: `${props.source.imagePath}/${STRIMZI_IMAGE_PATH}`, watchNamespaces: [] })],
       atomic: true,
     });
     // The operator runs its own image and pulls the Kafka image for the brokers, MirrorMaker 2 and the
     // entity operator's sidecars.
-    declareImages(operator, strimziImages(props.source.imageRegistry, props.source.imagePath, plan.operatorChartVersion, KAFKA_VERSION));
+    declareImages(operator, strimziImages(props.source.imageRegistry, props.source.imagePath, props.operatorChartVersion, KAFKA_VERSION));
 
     const nodePool = manifest(this, 'NodePool', {
       manifest: {
@@ -72,9 +104,9 @@ export class KafkaDrPair extends Construct {
         kind: 'KafkaNodePool',
         metadata: metadata('combined'),
         spec: {
-          replicas: plan.brokers,
+          replicas: brokers,
           roles: ['controller', 'broker'],
-          storage: { type: 'jbod', volumes: [{ id: 0, type: 'persistent-claim', size: `${plan.storageGiB}Gi`, deleteClaim: false, kraftMetadata: 'shared' }] },
+          storage: { type: 'jbod', volumes: [{ id: 0, type: 'persistent-claim', size: `${props.storageGiB}Gi`, deleteClaim: false, kraftMetadata: 'shared' }] },
         },
       },
       dependsOn: [operator],
@@ -85,7 +117,7 @@ export class KafkaDrPair extends Construct {
       manifest: {
         apiVersion: 'kafka.strimzi.io/v1',
         kind: 'Kafka',
-        metadata: { name: plan.clusterName, namespace: props.namespace },
+        metadata: { name: props.clusterName, namespace: props.namespace },
         spec: {
           kafka: {
             version: KAFKA_VERSION,
@@ -101,19 +133,19 @@ export class KafkaDrPair extends Construct {
                 // Every broker at its own pinned address, advertised as such: clients and the other
                 // site's MirrorMaker 2 connect to each broker after the bootstrap.
                 configuration: {
-                  brokerCertChainAndKey: { secretName: plan.tlsSecret, certificate: TLS_SECRET_KEYS.certificate, key: TLS_SECRET_KEYS.key },
-                  bootstrap: { loadBalancerIP: plan.address.host },
-                  brokers: plan.brokerAddresses.map((address, broker) => ({ broker, loadBalancerIP: address, advertisedHost: address, advertisedPort: PORTS.kafkaExternal })),
+                  brokerCertChainAndKey: { secretName: props.tlsSecret, certificate: TLS_SECRET_KEYS.certificate, key: TLS_SECRET_KEYS.key },
+                  bootstrap: { loadBalancerIP: props.address.host },
+                  brokers: props.brokerAddresses.map((address, broker) => ({ broker, loadBalancerIP: address, advertisedHost: address, advertisedPort: PORTS.kafkaExternal })),
                 },
               },
             ],
             authorization: { type: 'simple' },
             config: {
-              'default.replication.factor': Math.min(3, plan.brokers),
-              'min.insync.replicas': Math.min(2, plan.brokers),
-              'offsets.topic.replication.factor': Math.min(3, plan.brokers),
-              'transaction.state.log.replication.factor': Math.min(3, plan.brokers),
-              'transaction.state.log.min.isr': Math.min(2, plan.brokers),
+              'default.replication.factor': Math.min(3, brokers),
+              'min.insync.replicas': Math.min(2, brokers),
+              'offsets.topic.replication.factor': Math.min(3, brokers),
+              'transaction.state.log.replication.factor': Math.min(3, brokers),
+              'transaction.state.log.min.isr': Math.min(2, brokers),
             },
           },
           entityOperator: { topicOperator: {}, userOperator: {} },
@@ -127,21 +159,21 @@ export class KafkaDrPair extends Construct {
       role: 'kafka',
       zone: props.zone,
       site: props.site,
-      mode: plan.mode,
+      mode: props.mode,
       replication: 'asynchronous',
-      ...(plan.mirrorSource ? { source: `${plan.mirrorSource.host}:${plan.mirrorSource.port}` } : {}),
+      ...(props.mirrorSource ? { source: `${props.mirrorSource.host}:${props.mirrorSource.port}` } : {}),
     });
 
     // Users at both sites alike: after a switchover every client logs in as before.
     const users = new Construct(this, 'Users');
-    for (const user of plan.users) {
+    for (const user of props.users) {
       manifest(users, user.name, {
         manifest: {
           apiVersion: 'kafka.strimzi.io/v1',
           kind: 'KafkaUser',
           metadata: metadata(user.name),
           spec: {
-            authentication: { type: 'scram-sha-512', password: { valueFrom: { secretKeyRef: { name: plan.usersSecret, key: user.name } } } },
+            authentication: { type: 'scram-sha-512', password: { valueFrom: { secretKeyRef: { name: props.usersSecret, key: user.name } } } },
             authorization: { type: 'simple', acls: user.acls },
           },
         },
@@ -149,24 +181,24 @@ export class KafkaDrPair extends Construct {
       });
     }
 
-    if (plan.mirrorSource) {
+    if (props.mirrorSource) {
       const replicationPolicy = { 'replication.policy.class': IDENTITY_REPLICATION_POLICY };
-      const mirrorMakerLogin = { type: 'scram-sha-512', username: KAFKA_SYSTEM_USERS.mirrorMaker, passwordSecret: { secretName: plan.usersSecret, password: KAFKA_SYSTEM_USERS.mirrorMaker } };
+      const mirrorMakerLogin = { type: 'scram-sha-512', username: KAFKA_SYSTEM_USERS.mirrorMaker, passwordSecret: { secretName: props.usersSecret, password: KAFKA_SYSTEM_USERS.mirrorMaker } };
       manifest(this, 'MirrorMaker', {
         manifest: {
           apiVersion: 'kafka.strimzi.io/v1',
           kind: 'KafkaMirrorMaker2',
-          metadata: { name: `mirror-from-${plan.sourceAlias}`, namespace: props.namespace },
+          metadata: { name: `mirror-from-${props.sourceAlias}`, namespace: props.namespace },
           spec: {
             version: KAFKA_VERSION,
             replicas: 2,
             // The target is also MirrorMaker 2's own Connect cluster: Strimzi 1.0 requires its group and
             // its three internal topics here (named per source, so a later reverse mirror never shares them).
             target: {
-              alias: plan.localAlias,
-              bootstrapServers: `${plan.clusterName}-kafka-bootstrap:${PORTS.kafkaInternal}`,
+              alias: props.localAlias,
+              bootstrapServers: `${props.clusterName}-kafka-bootstrap:${PORTS.kafkaInternal}`,
               authentication: mirrorMakerLogin,
-              ...mirrorMakerConnectNames(plan.sourceAlias),
+              ...mirrorMakerConnectNames(props.sourceAlias),
               config: {
                 'config.storage.replication.factor': -1,
                 'offset.storage.replication.factor': -1,
@@ -178,9 +210,9 @@ export class KafkaDrPair extends Construct {
               {
                 // Across the datacenter link: TLS verified with the CA both sites' certificates come from.
                 source: {
-                  alias: plan.sourceAlias,
-                  bootstrapServers: `${plan.mirrorSource.host}:${plan.mirrorSource.port}`,
-                  tls: { trustedCertificates: [{ secretName: plan.tlsSecret, certificate: TLS_SECRET_KEYS.ca }] },
+                  alias: props.sourceAlias,
+                  bootstrapServers: `${props.mirrorSource.host}:${props.mirrorSource.port}`,
+                  tls: { trustedCertificates: [{ secretName: props.tlsSecret, certificate: TLS_SECRET_KEYS.ca }] },
                   authentication: mirrorMakerLogin,
                 },
                 // New topics and consumer groups at the active site are picked up within 30 s; the

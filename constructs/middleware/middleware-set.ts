@@ -1,20 +1,41 @@
 import { Construct } from 'constructs';
 import { imageReference } from '../../model/images';
-import { PORTS, type MiddlewarePlan } from '../../model/middleware-model';
+import { PORTS, type Endpoint } from '../../model/middleware-model';
 import { PLATFORM_NAMESPACES, type Site, type Zone } from '../../model/topology';
 import { SITE_LABEL } from '../../model/platform-model';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
 import type { ChartSource } from './chart-source';
-import { CLOUDNATIVE_PG_WEBHOOK_PORT, CloudNativePgDrPair } from './cloudnative-pg-dr-pair';
-import { FastdfsDrPair } from './fastdfs-dr-pair';
-import { KafkaDrPair } from './kafka-dr-pair';
-import { RedisDrPair } from './redis-dr-pair';
+import { CLOUDNATIVE_PG_WEBHOOK_PORT, CloudNativePgDrPair, type CloudNativePgDrPairProps } from './cloudnative-pg-dr-pair';
+import { FastdfsDrPair, type FastdfsDrPairProps } from './fastdfs-dr-pair';
+import { KafkaDrPair, type KafkaDrPairProps } from './kafka-dr-pair';
+import { RedisDrPair, type RedisDrPairProps } from './redis-dr-pair';
 import { DatabaseBackedService, type DatabaseBackedServiceProps } from './database-backed-service';
-import { LogService } from './log-service';
+import { LogService, type LogServiceProps } from './log-service';
 import { Peer } from '../tenancy/network-policy-set';
+import type { DrPairSettings } from './dr-pair-placement';
+
+/** Nacos or XXL-JOB admin: its state is in the external database. */
+export interface DatabaseBackedServerSettings {
+  /** Kubernetes name (StatefulSet, Services). */
+  readonly name: string;
+  /** This site's VIP and the service's client port. */
+  readonly address: Endpoint;
+}
 
 export interface MiddlewareSetProps {
-  readonly plan: MiddlewarePlan;
+  /** The zone's Redis pairs (cache, sessions), each at `Redis/<role>`. */
+  readonly redis: readonly Omit<DrPairSettings<RedisDrPairProps>, 'backupFile'>[];
+  readonly kafka?: DrPairSettings<KafkaDrPairProps>;
+  readonly fastdfs?: DrPairSettings<FastdfsDrPairProps>;
+  /** The business database's pair, when CloudNativePG runs it in the clusters (otherwise it is outside, at `databaseAddresses`). */
+  readonly database?: DrPairSettings<CloudNativePgDrPairProps>;
+  readonly nacos?: DatabaseBackedServerSettings;
+  readonly xxlJob?: DatabaseBackedServerSettings;
+  readonly logService?: Pick<LogServiceProps, 'releaseName' | 'chartVersion' | 'address'>;
+  /** Existing Secrets: the login Nacos and XXL-JOB use at the database; the log service's `elastic` password. */
+  readonly credentials: { readonly database: string; readonly log: string };
+  /** lifecycle.prevent_destroy on everything that holds data. @default true */
+  readonly preventDestroy?: boolean;
   readonly zone: Zone;
   readonly site: Site;
   readonly source: ChartSource;
@@ -52,14 +73,13 @@ export class MiddlewareSet extends Construct {
 
   constructor(scope: Construct, id: string, props: MiddlewareSetProps) {
     super(scope, id);
-    const { plan } = props;
     // Released addresses: the namespace at `<set>/Namespace`, its policies at `<set>/NetworkPolicies/*`.
     const namespace = addPlatformNamespace(this, 'Namespace', {
       name: PLATFORM_NAMESPACES.middleware,
       labels: { 'hsa.gov.cn/zone': props.zone, [SITE_LABEL]: props.site },
     });
     this.namespaceName = namespace.namespaceName;
-    const common = { zone: props.zone, site: props.site, namespace: this.namespaceName, source: props.source, preventDestroy: plan.preventDestroy };
+    const common = { zone: props.zone, site: props.site, namespace: this.namespaceName, source: props.source, preventDestroy: props.preventDestroy ?? true };
 
     // Clients: the tenant namespaces whose applications use a middleware here, on its ports only.
     // Replication: the same zone's middleware in the other datacenter, both ways (a standby pulls from
@@ -76,8 +96,8 @@ export class MiddlewareSet extends Construct {
 
     // The Strimzi cluster operator and entity operator, CloudNativePG's operator and its instance
     // managers watch and write Kubernetes objects; the API server calls CloudNativePG's webhooks.
-    const cloudNativePg = plan.database?.product.kind === 'cloudnative-pg' ? plan.database.product.cluster : undefined;
-    if (plan.kafka || cloudNativePg) {
+    const cloudNativePg = props.database;
+    if (props.kafka || cloudNativePg) {
       namespace.policies.allowTo('AllowToApiServer', Peer.addresses([props.apiServer.host]), [props.apiServer.port], { name: 'allow-to-api-server' });
     }
     if (cloudNativePg) {
@@ -85,26 +105,21 @@ export class MiddlewareSet extends Construct {
     }
 
     const redis = new Construct(this, 'Redis');
-    for (const redisPlan of plan.redis) new RedisDrPair(redis, redisPlan.role, { ...common, plan: redisPlan, ...(props.redisBackupFile ? { backupFile: props.redisBackupFile } : {}) });
-    if (plan.kafka) new KafkaDrPair(this, 'Kafka', { ...common, plan: plan.kafka });
-    if (plan.fastdfs) new FastdfsDrPair(this, 'FastDFS', { ...common, plan: plan.fastdfs });
-    if (cloudNativePg) new CloudNativePgDrPair(this, 'Database', { ...common, plan: cloudNativePg });
-    for (const supporting of plan.supporting) {
-      if (supporting.role === 'log') {
-        new LogService(this, supporting.role, {
-          releaseName: supporting.releaseName,
-          chartVersion: supporting.chartVersion,
-          address: supporting.address,
-          namespace: this.namespaceName,
-          source: props.source,
-          credentialsSecret: plan.secrets.log,
-          preventDestroy: plan.preventDestroy,
-        });
-      } else {
-        const image = imageReference(props.source.imageRegistry, props.source.imagePath, supporting.role === 'nacos' ? 'nacos' : 'xxlJobAdmin');
-        const common = { name: supporting.name, namespace: this.namespaceName, image, address: supporting.address, credentialsSecret: plan.secrets.database };
-        new DatabaseBackedService(this, supporting.role, supporting.role === 'nacos' ? nacosServer(common, props.databaseHost, props.databasePort) : xxlJobAdmin(common, props.databaseHost, props.databasePort));
-      }
+    for (const pair of props.redis) new RedisDrPair(redis, pair.role, { ...common, ...pair, ...(props.redisBackupFile ? { backupFile: props.redisBackupFile } : {}) });
+    if (props.kafka) new KafkaDrPair(this, 'Kafka', { ...common, ...props.kafka });
+    if (props.fastdfs) new FastdfsDrPair(this, 'FastDFS', { ...common, ...props.fastdfs });
+    if (cloudNativePg) new CloudNativePgDrPair(this, 'Database', { ...common, ...cloudNativePg });
+    // Construct ids are the catalog's role names (Terraform state addresses).
+    const basics = (settings: DatabaseBackedServerSettings, image: 'nacos' | 'xxlJobAdmin'): ServerBasics => ({
+      ...settings,
+      namespace: this.namespaceName,
+      image: imageReference(props.source.imageRegistry, props.source.imagePath, image),
+      credentialsSecret: props.credentials.database,
+    });
+    if (props.nacos) new DatabaseBackedService(this, 'nacos', nacosServer(basics(props.nacos, 'nacos'), props.databaseHost, props.databasePort));
+    if (props.xxlJob) new DatabaseBackedService(this, 'xxl-job', xxlJobAdmin(basics(props.xxlJob, 'xxlJobAdmin'), props.databaseHost, props.databasePort));
+    if (props.logService) {
+      new LogService(this, 'log', { ...props.logService, namespace: this.namespaceName, source: props.source, credentialsSecret: props.credentials.log, preventDestroy: props.preventDestroy ?? true });
     }
   }
 }

@@ -1,22 +1,43 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, TLS_SECRET_KEYS, type RedisPlan } from '../../model/middleware-model';
-import type { Zone } from '../../model/topology';
+import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, TLS_SECRET_KEYS, type DrMode, type Endpoint } from '../../model/middleware-model';
 import { redisBackupHookAnnotations } from '../../model/backup-commands';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
-import { helmValues, type ChartSource } from './chart-source';
+import { helmValues } from './chart-source';
+import type { DrPairPlacement } from './dr-pair-placement';
 
-export interface RedisDrPairProps {
-  /** This site's half of the pair (role, mode, addresses, sizes). */
-  readonly plan: RedisPlan;
-  readonly zone: Zone;
-  readonly site: 'A' | 'B';
-  readonly namespace: string;
-  readonly source: ChartSource;
-  /** lifecycle.prevent_destroy on the release. @default true */
-  readonly preventDestroy?: boolean;
+export interface RedisDrPairProps extends DrPairPlacement {
+  /** Which of a zone's Redis pairs this is; named in the annotations and in the fencing gate's log line. */
+  readonly role: 'redis-cache' | 'redis-session';
+  /** Helm release name, also the prefix of the Kubernetes names. */
+  readonly releaseName: string;
+  /** bitnami/redis chart version (the mirror must hold it). */
+  readonly chartVersion: string;
+  /** `primary`: this site's primary takes writes. `standby`: it replicates from `replicationSource`. */
+  readonly mode: DrMode;
+  /** This site's address (the primary's LoadBalancer VIP) for clients and for the other site. */
+  readonly address: Endpoint;
+  /** The active site's address, which a standby's primary replicates from. Required when `mode` is `standby`. */
+  readonly replicationSource?: Endpoint;
+  /**
+   * The other datacenter's address of the same pair. A primary that finds a primary there when it starts
+   * starts fenced (writes refused). Absent when the pair is unpaired.
+   */
+  readonly peerAddress?: Endpoint;
+  /** Read replicas next to the primary, at this site. */
+  readonly replicas: number;
+  /** maxmemory; the container gets 1.5 times this for replication buffers and fork copy-on-write. */
+  readonly memoryMiB: number;
+  /** Persistent volume of each server. */
+  readonly storageGiB: number;
+  /** `allkeys-lru` for a cache; `volatile-lru` where live sessions must not be evicted. */
+  readonly evictionPolicy: 'allkeys-lru' | 'volatile-lru';
+  /** Existing Secret with the password (key REDIS_PASSWORD_KEY), the same at both sites. */
+  readonly authSecret: string;
+  /** Existing Secret with this site's certificate (TLS_SECRET_KEYS): Redis listens and replicates over TLS only. */
+  readonly tlsSecret: string;
   /** Where the Velero pre-backup hook writes the primary's checked dump; absent when the cluster is not backed up. */
   readonly backupFile?: string;
 }
@@ -85,40 +106,42 @@ export class RedisDrPair extends Construct {
 
   constructor(scope: Construct, id: string, props: RedisDrPairProps) {
     super(scope, id);
-    const { plan } = props;
+    if (props.mode === 'standby' && !props.replicationSource) {
+      throw new Error(`RedisDrPair ${this.node.path}: a standby needs replicationSource (the active site's address)`);
+    }
     // Room above maxmemory for replication buffers and fork copy-on-write.
-    const containerMemoryMiB = Math.ceil(plan.memoryMiB * 1.5);
+    const containerMemoryMiB = Math.ceil(props.memoryMiB * 1.5);
     const resources: ResourceValues = {
       requests: { cpu: '500m', memory: `${containerMemoryMiB}Mi` },
       limits: { cpu: '2', memory: `${containerMemoryMiB}Mi` },
     };
-    const gate = redisStartupGate(plan);
+    const gate = redisStartupGate(props);
     const values: RedisChartValues = {
       architecture: 'replication',
       // Mirrored images live under another repository name, which bitnami charts accept only with this flag.
       global: { imageRegistry: props.source.imageRegistry, security: { allowInsecureImages: true } },
       image: { repository: `${props.source.imagePath}/${IMAGES.redis.name}`, tag: IMAGES.redis.tag },
-      auth: { enabled: true, existingSecret: plan.authSecret, existingSecretPasswordKey: REDIS_PASSWORD_KEY },
-      tls: { enabled: true, authClients: false, existingSecret: plan.tlsSecret, certFilename: TLS_SECRET_KEYS.certificate, certKeyFilename: TLS_SECRET_KEYS.key, certCAFilename: TLS_SECRET_KEYS.ca },
-      commonConfiguration: redisCommonConfiguration(plan),
+      auth: { enabled: true, existingSecret: props.authSecret, existingSecretPasswordKey: REDIS_PASSWORD_KEY },
+      tls: { enabled: true, authClients: false, existingSecret: props.tlsSecret, certFilename: TLS_SECRET_KEYS.certificate, certKeyFilename: TLS_SECRET_KEYS.key, certCAFilename: TLS_SECRET_KEYS.ca },
+      commonConfiguration: redisCommonConfiguration(props),
       master: {
         count: 1,
-        configuration: redisPrimaryConfiguration(plan),
+        configuration: redisPrimaryConfiguration(props),
         ...(gate.length > 0 ? { preExecCmds: gate } : {}),
         ...(props.backupFile ? { podAnnotations: redisBackupHookAnnotations(props.backupFile) } : {}),
-        persistence: { enabled: true, size: `${plan.storageGiB}Gi` },
+        persistence: { enabled: true, size: `${props.storageGiB}Gi` },
         resources,
-        service: { type: 'LoadBalancer', loadBalancerIP: plan.address.host, ports: { redis: plan.address.port } },
+        service: { type: 'LoadBalancer', loadBalancerIP: props.address.host, ports: { redis: props.address.port } },
       },
-      replica: { replicaCount: plan.replicas, persistence: { enabled: true, size: `${plan.storageGiB}Gi` }, resources },
+      replica: { replicaCount: props.replicas, persistence: { enabled: true, size: `${props.storageGiB}Gi` }, resources },
       metrics: { enabled: true, image: { repository: `${props.source.imagePath}/${IMAGES.redisExporter.name}`, tag: IMAGES.redisExporter.tag } },
     };
     this.release = helmRelease(this, 'Resource', {
-      name: plan.releaseName,
+      name: props.releaseName,
       namespace: props.namespace,
       repository: props.source.repository,
       chart: 'redis',
-      version: plan.chartVersion,
+      version: props.chartVersion,
       values: [helmValues(values)],
       atomic: true,
       timeout: 900,
@@ -127,12 +150,12 @@ export class RedisDrPair extends Construct {
     declareImages(this.release, [imageReference(props.source.imageRegistry, props.source.imagePath, 'redis'), imageReference(props.source.imageRegistry, props.source.imagePath, 'redisExporter')]);
     annotateResource(this.release, {
       component: 'dr-pair',
-      role: plan.role,
+      role: props.role,
       zone: props.zone,
       site: props.site,
-      mode: plan.mode,
+      mode: props.mode,
       replication: 'asynchronous',
-      ...(plan.replicationSource ? { source: `${plan.replicationSource.host}:${plan.replicationSource.port}` } : {}),
+      ...(props.replicationSource ? { source: `${props.replicationSource.host}:${props.replicationSource.port}` } : {}),
     });
   }
 }

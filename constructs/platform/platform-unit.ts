@@ -6,6 +6,7 @@ import { middlewareClientPorts, serviceDnsName, SITE_LABEL, type DeploymentUnit,
 import { PLATFORM_NAMESPACES } from '../../model/topology';
 import { chartSourceOf } from '../middleware/chart-source';
 import { MiddlewareSet } from '../middleware/middleware-set';
+import { plannedMiddleware } from './middleware-props';
 import { DnsController } from '../traffic/dns-controller';
 import { ServiceGateway } from '../traffic/service-gateway';
 import { SiteLoadBalancer } from '../traffic/site-load-balancer';
@@ -80,7 +81,7 @@ export class PlatformUnit extends Construct {
     this.middleware = new MiddlewareSet(this, 'Middleware', {
       // Clients: each tenant namespace on the ports of the middleware its applications use.
       clients: tenantMiddleware.filter((tenant) => tenant.inClusterPorts.length > 0).map((tenant) => ({ namespace: tenant.namespace, ports: tenant.inClusterPorts })),
-      plan: unit.middlewarePlan,
+      ...plannedMiddleware(unit.middlewarePlan),
       zone: unit.zone,
       site: unit.site,
       source,
