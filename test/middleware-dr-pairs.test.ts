@@ -1,6 +1,11 @@
 import type { JsonObject } from '../compliance/types';
-import { fastdfsConfigFiles } from '../constructs/middleware/fastdfs-dr-pair';
-import { IDENTITY_REPLICATION_POLICY } from '../constructs/middleware/kafka-dr-pair';
+import { App, TerraformStack } from 'cdktf';
+import { chartSourceOf } from '../constructs/middleware/chart-source';
+import { CloudNativePgDrPair } from '../constructs/middleware/cloudnative-pg-dr-pair';
+import { FastdfsDrPair, fastdfsConfigFiles } from '../constructs/middleware/fastdfs-dr-pair';
+import { IDENTITY_REPLICATION_POLICY, KafkaDrPair } from '../constructs/middleware/kafka-dr-pair';
+import { RedisDrPair } from '../constructs/middleware/redis-dr-pair';
+import { CHART_VERSIONS } from '../model/middleware-model';
 import { resolveProvince } from '../model/platform-model';
 import { loadEnvironment, parseJson, environmentJson, synthesizeStacks, type SynthesizedStack } from './support/fixtures';
 
@@ -146,4 +151,83 @@ test('FastDFS runs in the foreground with a thread stack fdfs_storaged accepts',
   const commands = statefulSets.flatMap((s) => s.spec.template.spec.container.map((c) => c.command)).filter((c) => c?.[0]?.startsWith('fdfs_'));
   expect(commands.length).toBe(2);
   for (const command of commands) expect(command).toContain('-N');
+});
+
+describe('plain props that cannot make a pair are refused by the construct, naming it and the fix', () => {
+  const placement = () => ({ zone: 'core' as const, site: 'B' as const, namespace: 'm', source: chartSourceOf('https://charts.example', 'registry.example/hsa') });
+  const scope = () => new TerraformStack(new App({ outdir: '/nonexistent', stackTraces: false }), 'pairs');
+
+  test('a Redis standby without the active site to replicate from', () => {
+    const stack = scope();
+    expect(
+      () =>
+        new RedisDrPair(stack, 'Cache', {
+          ...placement(),
+          role: 'redis-cache',
+          releaseName: 'redis-cache',
+          chartVersion: CHART_VERSIONS.redis,
+          mode: 'standby',
+          address: { host: '10.20.2.21', port: 6379 },
+          replicas: 2,
+          memoryMiB: 1024,
+          storageGiB: 10,
+          evictionPolicy: 'allkeys-lru',
+          authSecret: 'auth',
+          tlsSecret: 'tls',
+        }),
+    ).toThrow('RedisDrPair pairs/Cache: a standby needs replicationSource');
+  });
+
+  test('a Kafka standby without the cluster to mirror', () => {
+    const stack = scope();
+    expect(
+      () =>
+        new KafkaDrPair(stack, 'Kafka', {
+          ...placement(),
+          clusterName: 'k',
+          operatorChartVersion: CHART_VERSIONS.strimzi,
+          mode: 'standby',
+          address: { host: '10.20.2.23', port: 9094 },
+          brokerAddresses: ['10.20.2.31'],
+          localAlias: 'core-b',
+          sourceAlias: 'core-a',
+          storageGiB: 10,
+          tlsSecret: 'tls',
+          usersSecret: 'users',
+          users: [],
+        }),
+    ).toThrow('KafkaDrPair pairs/Kafka: a standby needs mirrorSource');
+  });
+
+  test('a FastDFS group without an active storage server, and CloudNativePG Clusters with one name', () => {
+    const stack = scope();
+    const endpoint = { host: '10.20.2.24', port: 22122 };
+    expect(
+      () =>
+        new FastdfsDrPair(stack, 'FastDFS', {
+          ...placement(),
+          name: 'fastdfs',
+          mode: 'standby',
+          group: 'group1',
+          storageServers: [{ id: 100002, site: 'B', host: endpoint.host, access: 'none' }],
+          trackers: [endpoint],
+          address: endpoint,
+          storageGiB: 10,
+        }),
+    ).toThrow("FastdfsDrPair pairs/FastDFS: no storage server has access 'both'");
+    expect(
+      () =>
+        new CloudNativePgDrPair(stack, 'Database', {
+          ...placement(),
+          operatorChartVersion: CHART_VERSIONS.cloudNativePg,
+          clusterNames: { A: 'db', B: 'db' },
+          activeSite: 'A',
+          addresses: { A: '10.10.2.25', B: '10.20.2.25' },
+          instances: 2,
+          storageGiB: 10,
+          databases: ['hsa'],
+          secrets: { tls: 't', replicationTls: 'r', owner: 'o', switchover: 's', backup: 'b' },
+        }),
+    ).toThrow('CloudNativePgDrPair pairs/Database: clusterNames.A and clusterNames.B must differ');
+  });
 });
