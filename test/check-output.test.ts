@@ -32,6 +32,18 @@ describe('SEC-NoSecretValues', () => {
     expect(reference.status).toBe('compliant');
   });
 
+  test('names the exact place of a finding, array indexes and the helm values document included', () => {
+    const messages = (config: object) => {
+      const result = secNoSecretValues.check(subject(config as JsonObject));
+      return result.status === 'non-compliant' ? result.problems.map((p) => p.message) : [];
+    };
+    const env = [{ name: 'A', value: 'x' }, { name: 'B', value: 'db.password=Plain123' }];
+    expect(messages({ spec: [{ template: [{ spec: [{ container: [{ env }] }] }] }] })).toEqual(['a password setting in plaintext at spec[0].template[0].spec[0].container[0].env[1].value']);
+    expect(messages({ values: ['{}', JSON.stringify({ extraEnv: env })] })).toEqual(['a password setting in plaintext at values[1].extraEnv[1].value']);
+    // Only a top-level values list is a helm values document; elsewhere the JSON text is read as text.
+    expect(messages({ data: { values: [JSON.stringify({ url: 'jdbc:x?password=Plain123' })] } })).toEqual(['a password setting in plaintext at data.values[0]']);
+  });
+
   test('compliant: references resolved at run time', () => {
     const config = {
       data: {
@@ -51,6 +63,12 @@ describe('SEC-NoSecretDataInState', () => {
     const result = secNoSecretDataInState.check({ ...subject(config as JsonObject), type: 'kubernetes_secret_v1' });
     expect(result.status).toBe('non-compliant');
     expect(result.status === 'non-compliant' ? result.problems[0]!.message : '').toContain('data.kubernetes_secret_v1.Platform_Traffic_Gateway_Credentials_hospital-0001');
+  });
+
+  test('names the place of each reference', () => {
+    const config = { data: { a: 'x', b: ['y', '${data.kubernetes_secret.s.binary_data["k"]}'] } };
+    const result = secNoSecretDataInState.check(subject(config as JsonObject));
+    expect(result.status === 'non-compliant' ? result.problems.map((p) => p.message.split(' takes')[0]) : []).toEqual(['data.b[1]']);
   });
 
   test('compliant: a Secret named, mounted, never read', () => {

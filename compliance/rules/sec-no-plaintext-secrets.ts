@@ -1,6 +1,6 @@
 import { outcome, type JsonObject, type JsonValue, type ResourceRuleDefinition, type RuleProblem } from '../types';
 import { list } from './pod-specs';
-import { parseJson } from './visit-strings';
+import { parseJson, renderPath } from './visit-strings';
 
 /** Field names that hold a secret value (not the name of a Secret that holds it). */
 const SECRET_FIELD = /(password|passwd|passphrase|secret|token|private[_-]?key|access[_-]?key|api[_-]?key|credential)s?$/i;
@@ -60,24 +60,37 @@ export const secNoPlaintextSecrets: ResourceRuleDefinition = {
   },
 };
 
-function walk(value: JsonValue, path: string, report: (where: string) => void): void {
-  if (typeof value === 'string') {
-    if (PRIVATE_KEY.test(value)) report(path || '(value)');
-    return;
-  }
-  if (value === null || typeof value !== 'object') return;
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => walk(item, `${path}[${i}]`, report));
-    return;
-  }
-  // Beside `secretName`, a field names a key of that Secret (Strimzi's `passwordSecret: {secretName, password}`).
-  const keysOfNamedSecret = typeof value.secretName === 'string';
-  for (const [key, child] of Object.entries(value)) {
-    const childPath = path ? `${path}.${key}` : key;
-    if (key === '//') continue;
-    if (SECRET_FIELD.test(key) && !SECRET_REFERENCE_FIELD.test(key) && !keysOfNamedSecret && isLiteral(child)) report(childPath);
-    else walk(child, childPath, report);
-  }
+/** Reports literal values of secret-named fields and PEM private keys anywhere under `value` (paths after `base`). */
+function walk(value: JsonValue, base: string, report: (where: string) => void): void {
+  const place: (string | number)[] = [];
+  const where = () => renderPath(place, base) || '(value)';
+  const visit = (node: JsonValue): void => {
+    if (typeof node === 'string') {
+      // The PEM header is literal text: a string without it is not tried against the pattern.
+      if (node.includes('PRIVATE KEY-----') && PRIVATE_KEY.test(node)) report(where());
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        place.push(i);
+        visit(node[i]!);
+        place.pop();
+      }
+      return;
+    }
+    // Beside `secretName`, a field names a key of that Secret (Strimzi's `passwordSecret: {secretName, password}`).
+    const keysOfNamedSecret = typeof node.secretName === 'string';
+    for (const key of Object.keys(node)) {
+      if (key === '//') continue;
+      const child = node[key]!;
+      place.push(key);
+      if (SECRET_FIELD.test(key) && !SECRET_REFERENCE_FIELD.test(key) && !keysOfNamedSecret && isLiteral(child)) report(where());
+      else visit(child);
+      place.pop();
+    }
+  };
+  visit(value);
 }
 
 function isLiteral(value: JsonValue | undefined): boolean {

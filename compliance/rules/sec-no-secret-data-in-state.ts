@@ -15,10 +15,11 @@ export const secNoSecretDataInState: ResourceRuleDefinition = {
   description: "no resource takes a Kubernetes Secret's data from a data source (the value would be in Terraform's state)",
   check(subject) {
     const problems: RuleProblem[] = [];
-    visitStrings(subject.config, '', (text, path) => {
+    visitStrings(subject.config, (text, path) => {
+      if (!text.includes('data.kubernetes_secret')) return;
       for (const match of text.matchAll(SECRET_DATA_REFERENCE)) {
         problems.push({
-          message: `${path || '(value)'} takes the data of Secret data source ${match[1]} (data.${match[0].split('.').slice(1, 3).join('.')}): its value is stored in Terraform's state`,
+          message: `${path() || '(value)'} takes the data of Secret data source ${match[1]} (data.${match[0].split('.').slice(1, 3).join('.')}): its value is stored in Terraform's state`,
           fix: 'mount the Secret into the pod that needs it (a secret volume or secretKeyRef) and leave the value out of Terraform; render files that need it inside the pod',
         });
       }

@@ -14,6 +14,9 @@ const PATTERNS: readonly { readonly what: string; readonly pattern: RegExp }[] =
   { what: 'a PEM private key', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----(?<value>)/ },
 ];
 
+/** Every pattern needs one of these words: a string without any is not looked at further (most are not). */
+const ANY_PATTERN_WORD = /pass|pwd|masterauth|bearer|private key/i;
+
 /** Values resolved at run time, never the secret itself: `${VAR}`, `$VAR`, `$(VAR)`, `$env://`, Terraform references. */
 const PLACEHOLDER = /^(?:\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:env|secret):\/\/\S*|"?\$\{?[A-Za-z_][A-Za-z0-9_]*\}?"?)$/;
 
@@ -38,24 +41,25 @@ export const secNoSecretValues: ResourceRuleDefinition = {
         }
       }
     }
-    visitStrings(subject.config, '', (text, path) => {
+    visitStrings(subject.config, (text, path, place) => {
       // Helm values are a JSON document inside a string: look inside it too, with its own paths.
-      if (/^values\[\d+\]$/.test(path)) {
+      if (place.length === 2 && place[0] === 'values' && typeof place[1] === 'number') {
         const parsed = parseJson(text);
-        if (parsed !== undefined) return visitStrings(parsed, path, check);
+        if (parsed !== undefined) return visitStrings(parsed, check, path());
       }
       check(text, path);
     });
     return outcome(problems);
 
-    function check(text: string, path: string): void {
+    function check(text: string, path: () => string): void {
+      if (!ANY_PATTERN_WORD.test(text)) return;
       for (const { what, pattern } of PATTERNS) {
         const match = pattern.exec(text);
         if (!match) continue;
         const value = match.groups?.value ?? '';
         if (what !== 'a PEM private key' && (value === '' || PLACEHOLDER.test(value))) continue;
         problems.push({
-          message: `${what} in plaintext at ${path || '(value)'}`,
+          message: `${what} in plaintext at ${path() || '(value)'}`,
           fix: 'take it from an existing Kubernetes Secret (an environment variable from secretKeyRef, auth.existingSecret) or a sensitive Terraform variable, and write only the reference',
         });
       }

@@ -9,13 +9,39 @@ export function parseJson(text: string): JsonValue | undefined {
   }
 }
 
-/** Calls `visit` with every string in a synthesized resource and its path (`a.b[0].c`); skips `//` metadata. */
-export function visitStrings(value: JsonValue, path: string, visit: (text: string, path: string) => void): void {
-  if (typeof value === 'string') return visit(value, path);
-  if (value === null || typeof value !== 'object') return;
-  if (Array.isArray(value)) return value.forEach((item, i) => visitStrings(item, `${path}[${i}]`, visit));
-  for (const [key, child] of Object.entries(value)) {
-    if (key === '//') continue;
-    visitStrings(child, path ? `${path}.${key}` : key, visit);
-  }
+/** A string's place in a resource: its keys and indexes from the top, as `visitStrings` walks (valid during the call). */
+export type StringPlace = readonly (string | number)[];
+
+/** `a.b[0].c` for the place `['a', 'b', 0, 'c']`, after `base`. */
+export function renderPath(place: StringPlace, base = ''): string {
+  return place.reduce<string>((rendered, step) => (typeof step === 'number' ? `${rendered}[${step}]` : rendered ? `${rendered}.${step}` : step), base);
+}
+
+/**
+ * Calls `visit` with every string in a synthesized resource, where it stands, and its path (`a.b[0].c`,
+ * after `base`); skips `//` metadata. The path is rendered only when asked for: a province has tens of
+ * thousands of strings and findings are rare.
+ */
+export function visitStrings(value: JsonValue, visit: (text: string, path: () => string, place: StringPlace) => void, base = ''): void {
+  const place: (string | number)[] = [];
+  const path = () => renderPath(place, base);
+  const walk = (node: JsonValue): void => {
+    if (typeof node === 'string') return visit(node, path, place);
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        place.push(i);
+        walk(node[i]!);
+        place.pop();
+      }
+      return;
+    }
+    for (const key of Object.keys(node)) {
+      if (key === '//') continue;
+      place.push(key);
+      walk(node[key]!);
+      place.pop();
+    }
+  };
+  walk(value);
 }
