@@ -178,7 +178,7 @@ describe('plain props that cannot make a pair are refused by the construct, nami
     ).toThrow('RedisDrPair pairs/Cache: a standby needs replicationSource');
   });
 
-  test('a Kafka standby without the cluster to mirror', () => {
+  test('a Kafka standby without the cluster to mirror, a Kafka cluster without brokers', () => {
     const stack = scope();
     expect(
       () =>
@@ -197,6 +197,23 @@ describe('plain props that cannot make a pair are refused by the construct, nami
           users: [],
         }),
     ).toThrow('KafkaDrPair pairs/Kafka: a standby needs mirrorSource');
+    expect(
+      () =>
+        new KafkaDrPair(scope(), 'Kafka', {
+          ...placement(),
+          clusterName: 'k',
+          operatorChartVersion: CHART_VERSIONS.strimzi,
+          mode: 'primary',
+          address: { host: '10.20.2.23', port: 9094 },
+          brokerAddresses: [],
+          localAlias: 'core-b',
+          sourceAlias: 'core-b',
+          storageGiB: 10,
+          tlsSecret: 'tls',
+          usersSecret: 'users',
+          users: [],
+        }),
+    ).toThrow('KafkaDrPair pairs/Kafka: brokerAddresses is empty; give one address per broker');
   });
 
   test('a FastDFS group without an active storage server, and CloudNativePG Clusters with one name', () => {

@@ -82,6 +82,7 @@ export class KafkaDrPair extends Construct {
       throw new Error(`KafkaDrPair ${this.node.path}: a standby needs mirrorSource (the active site's external listener)`);
     }
     const brokers = props.brokerAddresses.length;
+    if (brokers === 0) throw new Error(`KafkaDrPair ${this.node.path}: brokerAddresses is empty; give one address per broker`);
     const protect = { preventDestroy: props.preventDestroy ?? true };
     const metadata = (name: string) => ({ name, namespace: props.namespace, labels: { 'strimzi.io/cluster': props.clusterName } });
 

@@ -111,7 +111,8 @@ export class MiddlewareSet extends Construct {
     if (cloudNativePg) new CloudNativePgDrPair(this, 'Database', { ...common, ...cloudNativePg });
     // Construct ids are the catalog's role names (Terraform state addresses).
     const basics = (settings: DatabaseBackedServerSettings, image: 'nacos' | 'xxlJobAdmin'): ServerBasics => ({
-      ...settings,
+      name: settings.name,
+      address: settings.address,
       namespace: this.namespaceName,
       image: imageReference(props.source.imageRegistry, props.source.imagePath, image),
       credentialsSecret: props.credentials.database,
