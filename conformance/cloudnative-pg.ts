@@ -7,51 +7,40 @@
  * The tool is built from the CloudNativePG module at the operator version the toolkit deploys: the
  * module comes from the Go module proxy (`go mod download`), is copied to scratch space, our main.go is
  * placed at cmd/hsa-cnpg-admission (the webhook package is internal to that module), and the binary is
- * kept in `.cache/tools` under the version and a hash of main.go, written under a temporary name and
- * renamed, so an interrupted build leaves nothing half-written. A warm run reuses it, and Go's caches.
+ * kept in `.cache/tools` under the version and a hash of main.go (conformance/go-tool.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGES } from '../model/images';
+import { builtOnce, go, GoToolError } from './go-tool';
 
 const MODULE = 'github.com/cloudnative-pg/cloudnative-pg';
 /** The operator version the toolkit deploys, as a module version. */
 export const CLOUDNATIVE_PG_MODULE_VERSION = `v${IMAGES.cloudNativePg.tag}`;
 const SOURCE = join(__dirname, 'cloudnative-pg', 'main.go');
 
-export class CloudNativePgToolError extends Error {}
+export class CloudNativePgToolError extends GoToolError {}
 
 /** Builds the tool once per operator version and main.go; returns its path. */
 export function cloudNativePgTool(toolsDir: string): string {
   const source = readFileSync(SOURCE);
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 12);
-  const binary = join(toolsDir, `hsa-cnpg-admission-${CLOUDNATIVE_PG_MODULE_VERSION}-${hash}`);
-  if (existsSync(binary)) return binary;
-  mkdirSync(toolsDir, { recursive: true });
-  const scratch = mkdtempSync(join(toolsDir, '.cnpg-build-'));
-  try {
-    const go = (args: string[], cwd: string) => {
-      const run = spawnSync('go', args, { cwd, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 40 * 60_000 });
-      if (run.error) throw new CloudNativePgToolError(`go ${args[0]}: ${run.error.message} (Go is needed to build CloudNativePG's checks: https://go.dev/dl)`);
-      if (run.status !== 0) throw new CloudNativePgToolError(`go ${args.join(' ')} failed: ${run.stderr.trim().split('\n').slice(-5).join(' | ')}`);
-      return run.stdout;
-    };
-    const { Dir } = JSON.parse(go(['mod', 'download', '-json', `${MODULE}@${CLOUDNATIVE_PG_MODULE_VERSION}`], scratch)) as { Dir: string };
-    const tree = join(scratch, 'module');
-    cpSync(Dir, tree, { recursive: true });
-    execFileSync('chmod', ['-R', 'u+w', tree]);
-    mkdirSync(join(tree, 'cmd', 'hsa-cnpg-admission'), { recursive: true });
-    writeFileSync(join(tree, 'cmd', 'hsa-cnpg-admission', 'main.go'), source);
-    go(['build', '-o', `${binary}.part`, './cmd/hsa-cnpg-admission'], tree);
-    chmodSync(`${binary}.part`, 0o755);
-    renameSync(`${binary}.part`, binary);
-    return binary;
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-    rmSync(`${binary}.part`, { force: true });
-  }
+  return builtOnce(join(toolsDir, `hsa-cnpg-admission-${CLOUDNATIVE_PG_MODULE_VERSION}-${hash}`), toolsDir, (part) => {
+    const scratch = mkdtempSync(join(toolsDir, '.cnpg-build-'));
+    try {
+      const { Dir } = JSON.parse(go(['mod', 'download', '-json', `${MODULE}@${CLOUDNATIVE_PG_MODULE_VERSION}`], scratch)) as { Dir: string };
+      const tree = join(scratch, 'module');
+      cpSync(Dir, tree, { recursive: true });
+      execFileSync('chmod', ['-R', 'u+w', tree]);
+      mkdirSync(join(tree, 'cmd', 'hsa-cnpg-admission'), { recursive: true });
+      writeFileSync(join(tree, 'cmd', 'hsa-cnpg-admission', 'main.go'), source);
+      go(['build', '-o', part, './cmd/hsa-cnpg-admission'], tree);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
 }
 
 export interface AdmissionOperation {

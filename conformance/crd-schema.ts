@@ -1,10 +1,8 @@
 /**
- * Validating a custom resource against the real CRD's `openAPIV3Schema`, as the API server would, with
- * one deliberate difference: a field the schema does not declare is an error here. The API server
- * prunes such a field without a word (Terraform's kubernetes_manifest applies what is left), so a
- * misspelled or misplaced setting would be lost silently.
+ * The CRDs a render or an install directory holds, by version, and which one serves a custom resource.
+ * The custom resources themselves are judged by the API server's own code
+ * (conformance/kube-api-server.ts).
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { isObject, type Json } from './value-keys';
 
@@ -13,6 +11,8 @@ export interface CrdVersion {
   readonly kind: string;
   readonly version: string;
   readonly served: boolean;
+  /** `scope: Namespaced`: its objects need a namespace. */
+  readonly namespaced: boolean;
   readonly schema: Json;
 }
 
@@ -36,6 +36,7 @@ export function crdVersionsOfDocuments(documents: readonly Json[]): CrdVersion[]
         kind: String(names.kind),
         version: String(version.name),
         served: version.served === true,
+        namespaced: spec.scope === 'Namespaced',
         schema: version.schema.openAPIV3Schema ?? null,
       });
     }
@@ -43,77 +44,15 @@ export function crdVersionsOfDocuments(documents: readonly Json[]): CrdVersion[]
   return versions;
 }
 
-const JUNCTORS = new Set(['oneOf', 'anyOf', 'allOf', 'not']);
-
-/**
- * The structural schema as JSON Schema for Ajv: objects that declare `properties` and do not preserve
- * unknown fields refuse undeclared ones; `metadata` is left to the API server.
- */
-function strictSchema(schema: Json, atRoot = true, inJunctor = false): Json {
-  if (Array.isArray(schema)) return schema.map((s) => strictSchema(s, false, inJunctor));
-  if (!isObject(schema)) return schema;
-  const out: { [key: string]: Json } = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (JUNCTORS.has(key)) {
-      // oneOf/anyOf/allOf/not only validate values; which fields exist is the main schema's say
-      // (Kubernetes' structural schemas), so a branch listing one field must not refuse the others.
-      out[key] = strictSchema(value, false, true);
-    } else if (key === 'properties' && isObject(value)) {
-      out.properties = Object.fromEntries(Object.entries(value).map(([name, s]) => [name, atRoot && name === 'metadata' ? {} : strictSchema(s, false, inJunctor)]));
-    } else if (key === 'x-kubernetes-int-or-string' && value === true) {
-      out.anyOf = [{ type: 'integer' }, { type: 'string' }];
-    } else if (key.startsWith('x-kubernetes-')) {
-      continue;
-    } else {
-      out[key] = strictSchema(value, false, inJunctor);
-    }
-  }
-  // apiVersion, kind and metadata are the API server's own, declared by the CRD or not.
-  if (atRoot && isObject(out.properties)) out.properties = { apiVersion: {}, kind: {}, metadata: {}, ...out.properties };
-  if (!inJunctor && isObject(out.properties) && schema['x-kubernetes-preserve-unknown-fields'] !== true && out.additionalProperties === undefined) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
-
-export interface CrValidation {
-  readonly valid: boolean;
-  readonly errors: readonly string[];
-}
-
-/** Validates one custom resource (apiVersion, kind, metadata, spec). */
-export function validateCustomResource(resource: Json, crds: readonly CrdVersion[]): CrValidation {
-  if (!isObject(resource)) return { valid: false, errors: ['not an object'] };
+/** The CRD version that serves a custom resource (apiVersion and kind), or why none does. */
+export function servingCrd(resource: Json, crds: readonly CrdVersion[]): { readonly crd: CrdVersion } | { readonly error: string } {
+  if (!isObject(resource)) return { error: 'not an object' };
   const [group, version] = String(resource.apiVersion).split('/');
   const crd = crds.find((c) => c.group === group && c.version === version && c.kind === resource.kind);
   if (!crd) {
     const known = crds.filter((c) => c.kind === resource.kind).map((c) => `${c.group}/${c.version}`);
-    return { valid: false, errors: [`no CRD serves ${String(resource.apiVersion)} ${String(resource.kind)} (known: ${known.join(', ') || 'none'})`] };
+    return { error: `no CRD serves ${String(resource.apiVersion)} ${String(resource.kind)} (known: ${known.join(', ') || 'none'})` };
   }
-  if (!crd.served) return { valid: false, errors: [`${crd.group}/${crd.version} ${crd.kind} is not served`] };
-  const validate = compiled(crd);
-  if (validate(resource)) return { valid: true, errors: [] };
-  return { valid: false, errors: (validate.errors ?? []).map(describeError) };
-}
-
-const validators = new WeakMap<CrdVersion, ValidateFunction>();
-// Formats (date-time, int64, ...) are not checked: the fields the toolkit sets have none, and the
-// API server checks them itself.
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-
-/** One compiled validator per CRD version, however many resources use it. */
-function compiled(crd: CrdVersion): ValidateFunction {
-  let validate = validators.get(crd);
-  if (!validate) {
-    validate = ajv.compile(strictSchema(crd.schema) as object);
-    validators.set(crd, validate);
-  }
-  return validate;
-}
-
-function describeError(error: ErrorObject): string {
-  const where = error.instancePath || '/';
-  if (error.keyword === 'additionalProperties') return `${where}: unknown field "${String((error.params as { additionalProperty: string }).additionalProperty)}"`;
-  if (error.keyword === 'required') return `${where}: missing required field "${String((error.params as { missingProperty: string }).missingProperty)}"`;
-  return `${where}: ${error.message ?? error.keyword}`;
+  if (!crd.served) return { error: `${crd.group}/${crd.version} ${crd.kind} is not served` };
+  return { crd };
 }

@@ -1,5 +1,5 @@
 /** The conformance procedure's own logic (docs/conformance.md), on small hand-written inputs. */
-import { crdVersionsOf, validateCustomResource } from '../conformance/crd-schema';
+import { crdVersionsOf, servingCrd } from '../conformance/crd-schema';
 import { imagesOfRender } from '../conformance/rendered-images';
 import { findUnreadKeys, leafPaths, normalizeRender, withChangedLeaf, withoutLeaf } from '../conformance/value-keys';
 
@@ -44,6 +44,7 @@ apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 spec:
   group: example.io
+  scope: Namespaced
   names: { kind: Widget }
   versions:
     - name: v1
@@ -61,38 +62,13 @@ spec:
                 free: { type: object, x-kubernetes-preserve-unknown-fields: true }
 `;
 
-test('a custom resource valid against the CRD passes', () => {
-  const resource = { apiVersion: 'example.io/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1, port: 'http', free: { anything: true } } };
-  expect(validateCustomResource(resource, crdVersionsOf([crd]))).toEqual({ valid: true, errors: [] });
-});
-
-test('fails on a missing required field, an undeclared field, or an apiVersion no CRD serves', () => {
-  const crds = crdVersionsOf([crd]);
-  expect(validateCustomResource({ apiVersion: 'example.io/v1', kind: 'Widget', spec: { sizee: 1 } }, crds).errors).toEqual([
-    '/spec: missing required field "size"',
-    '/spec: unknown field "sizee"',
-  ]);
-  expect(validateCustomResource({ apiVersion: 'example.io/v1beta2', kind: 'Widget', spec: { size: 1 } }, crds).errors[0]).toContain('no CRD serves example.io/v1beta2 Widget');
-});
-
-test("oneOf branches check values, not which fields exist (Strimzi's trustedCertificates: secretName with certificate or pattern)", () => {
-  const trusted = crd.replace(
-    '                free: { type: object, x-kubernetes-preserve-unknown-fields: true }',
-    [
-      '                free: { type: object, x-kubernetes-preserve-unknown-fields: true }',
-      '                ca:',
-      '                  type: object',
-      '                  properties: { secretName: { type: string }, certificate: { type: string }, pattern: { type: string } }',
-      '                  oneOf: [{ properties: { certificate: {} }, required: [certificate] }, { properties: { pattern: {} }, required: [pattern] }]',
-      '                  required: [secretName]',
-    ].join('\n'),
-  );
-  const crds = crdVersionsOf([trusted]);
-  const widget = (ca: Record<string, string>) => validateCustomResource({ apiVersion: 'example.io/v1', kind: 'Widget', spec: { size: 1, ca } }, crds);
-  expect(widget({ secretName: 's', certificate: 'ca.crt' })).toEqual({ valid: true, errors: [] });
-  expect(widget({ secretName: 's', pattern: '*.crt' })).toEqual({ valid: true, errors: [] });
-  expect(widget({ secretName: 's', certificate: 'ca.crt', pattern: '*.crt' }).errors).toContain('/spec/ca: must match exactly one schema in oneOf');
-  expect(widget({ secretName: 's', certficate: 'ca.crt' }).errors).toContain('/spec/ca: unknown field "certficate"');
+test('the CRD version that serves a custom resource, or why none does (the API server judges the rest: test/drills/kube-api-server.test.ts)', () => {
+  const crds = crdVersionsOf([crd, crd.replace('name: v1\n      served: true', 'name: v1beta1\n      served: false')]);
+  expect(crds.map((c) => [c.version, c.served, c.namespaced])).toEqual([['v1', true, true], ['v1beta1', false, true]]);
+  const served = servingCrd({ apiVersion: 'example.io/v1', kind: 'Widget' }, crds);
+  expect('crd' in served && served.crd.version).toBe('v1');
+  expect(servingCrd({ apiVersion: 'example.io/v1beta1', kind: 'Widget' }, crds)).toEqual({ error: 'example.io/v1beta1 Widget is not served' });
+  expect(servingCrd({ apiVersion: 'example.io/v2', kind: 'Widget' }, crds)).toEqual({ error: 'no CRD serves example.io/v2 Widget (known: example.io/v1, example.io/v1beta1)' });
 });
 
 test('images of a render: containers and init containers, and the images an operator is told to pull', () => {

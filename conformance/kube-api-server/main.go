@@ -1,0 +1,199 @@
+// Validates custom resources the way the Kubernetes API server does when they are created, with the
+// API server's own code (k8s.io/apiextensions-apiserver at the version in go.mod): the CRD version's
+// schema made structural, unknown fields pruned (reported here: the API server drops them without a
+// word), defaults applied, then the checks of the custom resource strategy's Validate: type and object
+// metadata, the OpenAPI schema, embedded resources, list-type invariants and the CRD's CEL rules
+// (x-kubernetes-validations).
+//
+// Input on stdin, one JSON document:
+//
+//	{"schemas": [{"group", "version", "kind", "namespaced", "schema": <openAPIV3Schema>}],
+//	 "objects": [{"name": "<what the report calls it>", "object": <the custom resource>}]}
+//
+// Output on stdout, one JSON document: [{"name", "errors": ["<field>: <message>", ...]}], in input order.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
+	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
+	structuralpruning "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	apiextensionsvalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+)
+
+type schemaInput struct {
+	Group      string          `json:"group"`
+	Version    string          `json:"version"`
+	Kind       string          `json:"kind"`
+	Namespaced bool            `json:"namespaced"`
+	Schema     json.RawMessage `json:"schema"`
+}
+
+type objectInput struct {
+	Name   string          `json:"name"`
+	Object json.RawMessage `json:"object"`
+}
+
+type input struct {
+	Schemas []schemaInput `json:"schemas"`
+	Objects []objectInput `json:"objects"`
+}
+
+type result struct {
+	Name   string   `json:"name"`
+	Errors []string `json:"errors"`
+}
+
+// compiledSchema is one CRD version as the API server prepares it: once, however many objects use it.
+type compiledSchema struct {
+	namespaced bool
+	structural *structuralschema.Structural
+	validator  apiextensionsvalidation.SchemaValidator
+	cel        *cel.Validator
+}
+
+func compile(in schemaInput) (*compiledSchema, error) {
+	var external apiextensionsv1.JSONSchemaProps
+	if err := json.Unmarshal(in.Schema, &external); err != nil {
+		return nil, fmt.Errorf("schema of %s/%s %s: %v", in.Group, in.Version, in.Kind, err)
+	}
+	var internal apiextensions.JSONSchemaProps
+	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(&external, &internal, nil); err != nil {
+		return nil, fmt.Errorf("schema of %s/%s %s: %v", in.Group, in.Version, in.Kind, err)
+	}
+	structural, err := structuralschema.NewStructural(&internal)
+	if err != nil {
+		return nil, fmt.Errorf("schema of %s/%s %s is not structural: %v", in.Group, in.Version, in.Kind, err)
+	}
+	validator, _, err := apiextensionsvalidation.NewSchemaValidator(&internal)
+	if err != nil {
+		return nil, fmt.Errorf("schema of %s/%s %s: %v", in.Group, in.Version, in.Kind, err)
+	}
+	return &compiledSchema{
+		namespaced: in.Namespaced,
+		structural: structural,
+		validator:  validator,
+		// As the custom resource strategy does: CEL programs compiled once per schema.
+		cel: cel.NewValidator(structural, true, celconfig.PerCallLimit),
+	}, nil
+}
+
+// admit runs what creating the object runs in the API server, in its order.
+func admit(schema *compiledSchema, raw json.RawMessage) []string {
+	var object map[string]interface{}
+	// The API server's JSON decoding: integers stay int64, as the schema validators expect.
+	if err := utiljson.Unmarshal(raw, &object); err != nil {
+		return []string{fmt.Sprintf("not a JSON object: %v", err)}
+	}
+	var messages []string
+	// The API server prunes fields the schema does not declare; the toolkit would lose them silently.
+	for _, path := range structuralpruning.PruneWithOptions(object, schema.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true}) {
+		messages = append(messages, fmt.Sprintf("%s: unknown field (the API server drops it)", path))
+	}
+	structuraldefaulting.Default(object, schema.structural)
+
+	u := &unstructured.Unstructured{Object: object}
+	var errs field.ErrorList
+	if u.GetAPIVersion() == "" || u.GetKind() == "" {
+		errs = append(errs, field.Required(field.NewPath("apiVersion"), "apiVersion and kind must be set"))
+	}
+	errs = append(errs, validation.ValidateObjectMetaAccessor(u, schema.namespaced, validation.NameIsDNSSubdomain, field.NewPath("metadata"))...)
+	errs = append(errs, apiextensionsvalidation.ValidateCustomResource(nil, u.UnstructuredContent(), schema.validator)...)
+	errs = append(errs, schemaobjectmeta.Validate(nil, u.Object, schema.structural, false)...)
+	errs = append(errs, listtype.ValidateListSetsAndMaps(nil, schema.structural, u.Object)...)
+	// CEL rules run only on an object the schema admits (the strategy's hasBlockingErr).
+	if !blocking(errs) {
+		celErrs, _ := schema.cel.Validate(context.Background(), nil, schema.structural, u.Object, nil, celconfig.RuntimeCELCostBudget)
+		errs = append(errs, celErrs...)
+	}
+	for _, err := range errs {
+		messages = append(messages, err.Error())
+	}
+	return messages
+}
+
+func blocking(errs field.ErrorList) bool {
+	for _, err := range errs {
+		if err.Type == field.ErrorTypeNotSupported || err.Type == field.ErrorTypeRequired || err.Type == field.ErrorTypeTooLong || err.Type == field.ErrorTypeTooMany || err.Type == field.ErrorTypeTypeInvalid {
+			return true
+		}
+	}
+	return false
+}
+
+func run(stdin io.Reader, stdout io.Writer) error {
+	var in input
+	decoder := json.NewDecoder(stdin)
+	decoder.DisallowUnknownFields()
+	if err := decoder.Decode(&in); err != nil {
+		return fmt.Errorf("reading the input: %v", err)
+	}
+	schemas := map[string]*compiledSchema{}
+	for _, s := range in.Schemas {
+		compiled, err := compile(s)
+		if err != nil {
+			return err
+		}
+		schemas[s.Group+"/"+s.Version+"/"+s.Kind] = compiled
+	}
+	results := make([]result, 0, len(in.Objects))
+	for _, o := range in.Objects {
+		var typeMeta struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+		}
+		if err := json.Unmarshal(o.Object, &typeMeta); err != nil {
+			results = append(results, result{Name: o.Name, Errors: []string{fmt.Sprintf("not a JSON object: %v", err)}})
+			continue
+		}
+		key := typeMeta.APIVersion + "/" + typeMeta.Kind
+		if !strings.Contains(typeMeta.APIVersion, "/") {
+			key = "/" + key
+		}
+		schema, ok := schemas[key]
+		if !ok {
+			results = append(results, result{Name: o.Name, Errors: []string{fmt.Sprintf("no schema given for %s %s", typeMeta.APIVersion, typeMeta.Kind)}})
+			continue
+		}
+		results = append(results, result{Name: o.Name, Errors: nonNil(admit(schema, o.Object))})
+	}
+	var out bytes.Buffer
+	encoder := json.NewEncoder(&out)
+	encoder.SetEscapeHTML(false)
+	if err := encoder.Encode(results); err != nil {
+		return err
+	}
+	_, err := stdout.Write(out.Bytes())
+	return err
+}
+
+func nonNil(messages []string) []string {
+	if messages == nil {
+		return []string{}
+	}
+	return messages
+}
+
+func main() {
+	if err := run(os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "hsa-kube-api-server-validation:", err)
+		os.Exit(2)
+	}
+}

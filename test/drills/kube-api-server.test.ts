@@ -1,0 +1,134 @@
+/**
+ * The Kubernetes API server's own validation of custom resources (conformance/kube-api-server.ts, built
+ * from k8s.io/apiextensions-apiserver at the version its go.mod pins), which the conformance procedure
+ * uses for every custom resource the toolkit and its charts write:
+ *
+ * - on a small CRD written here: the schema, unknown fields (which the API server would drop), defaults,
+ *   int-or-string, oneOf, metadata and CEL rules (x-kubernetes-validations);
+ * - on CloudNativePG's real Cluster CRD, from the operator's Go module at the version the toolkit deploys
+ *   (the module CloudNativePG's drill builds from): every Cluster of a CloudNativePG province (ningxia) as
+ *   synthesized with either site active is admitted, and a deliberately broken one is refused by the
+ *   CRD's own CEL rule.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLOUDNATIVE_PG_MODULE_VERSION } from '../../conformance/cloudnative-pg';
+import { crdVersionsOf, type CrdVersion } from '../../conformance/crd-schema';
+import { go } from '../../conformance/go-tool';
+import { admitCustomResources, kubeApiServerTool, withResolvedManifestNamespace } from '../../conformance/kube-api-server';
+import type { Json } from '../../conformance/value-keys';
+import { loadEnvironment, synthesizeStacks } from '../support/fixtures';
+
+jest.setTimeout(120_000);
+
+const ROOT = join(__dirname, '..', '..');
+let tool: string;
+
+beforeAll(() => {
+  const started = Date.now();
+  tool = kubeApiServerTool(join(ROOT, '.cache', 'tools'));
+  console.log(`The API server's validation: ${tool} (${((Date.now() - started) / 1000).toFixed(1)} s, built once per source)`);
+}, 45 * 60_000);
+
+const widgetCrd = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+spec:
+  group: example.io
+  scope: Namespaced
+  names: { kind: Widget }
+  versions:
+    - name: v1
+      served: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [size]
+              properties:
+                size: { type: integer }
+                replicas: { type: integer, default: 2 }
+                port: { x-kubernetes-int-or-string: true }
+                free: { type: object, x-kubernetes-preserve-unknown-fields: true }
+                ca:
+                  type: object
+                  properties: { secretName: { type: string }, certificate: { type: string }, pattern: { type: string } }
+                  oneOf: [{ required: [certificate] }, { required: [pattern] }]
+                  required: [secretName]
+              x-kubernetes-validations:
+                - { rule: 'self.size <= 10', message: 'size is at most 10' }
+                - { rule: 'self.replicas == 2 || self.size > 1', message: 'more replicas need a size above 1' }
+`;
+
+const widget = (spec: { [key: string]: Json }, metadata: { [key: string]: Json } = { name: 'w', namespace: 'hsa' }) => ({ apiVersion: 'example.io/v1', kind: 'Widget', metadata, spec });
+const admit = (crds: readonly CrdVersion[], ...objects: Json[]) => admitCustomResources(tool, crds, objects.map((object, i) => ({ name: `object ${i}`, object })));
+
+test('a small CRD: valid objects are admitted; a missing or undeclared field, a wrong type and a missing namespace are refused', () => {
+  const crds = crdVersionsOf([widgetCrd]);
+  expect(admit(crds, widget({ size: 1, port: 'http', free: { anything: true } }), widget({ size: 1, port: 8080 }))).toEqual([[], []]);
+  const [missing, wrongType, noNamespace] = admit(crds, widget({ sizee: 1 }), widget({ size: 1, port: true }), widget({ size: 1 }, { name: 'w' }));
+  expect(missing).toEqual(['spec.sizee: unknown field (the API server drops it)', 'spec.size: Required value']);
+  expect(wrongType!.join('\n')).toContain('spec.port');
+  expect(noNamespace).toEqual(['metadata.namespace: Required value']);
+  expect(admit(crds, { apiVersion: 'example.io/v2', kind: 'Widget', metadata: { name: 'w', namespace: 'hsa' }, spec: { size: 1 } })[0]![0]).toContain('no CRD serves example.io/v2 Widget');
+});
+
+test("oneOf branches check values, not which fields exist (Strimzi's trustedCertificates)", () => {
+  const crds = crdVersionsOf([widgetCrd]);
+  const [certificate, pattern, both, misspelled] = admit(
+    crds,
+    widget({ size: 1, ca: { secretName: 's', certificate: 'ca.crt' } }),
+    widget({ size: 1, ca: { secretName: 's', pattern: '*.crt' } }),
+    widget({ size: 1, ca: { secretName: 's', certificate: 'ca.crt', pattern: '*.crt' } }),
+    widget({ size: 1, ca: { secretName: 's', certficate: 'ca.crt' } }),
+  );
+  expect(certificate).toEqual([]);
+  expect(pattern).toEqual([]);
+  expect(both!.join('\n')).toContain('spec.ca');
+  expect(misspelled![0]).toBe('spec.ca.certficate: unknown field (the API server drops it)');
+});
+
+test("the CRD's CEL rules run on the object with its defaults applied", () => {
+  const crds = crdVersionsOf([widgetCrd]);
+  const [tooBig, defaulted, moreReplicas] = admit(crds, widget({ size: 11 }), widget({ size: 1 }), widget({ size: 1, replicas: 3 }));
+  expect(tooBig).toEqual(['spec: Invalid value: size is at most 10']);
+  // replicas defaults to 2, so the second rule holds only because the default was applied first.
+  expect(defaulted).toEqual([]);
+  expect(moreReplicas).toEqual(['spec: Invalid value: more replicas need a size above 1']);
+});
+
+describe("CloudNativePG's real Cluster CRD", () => {
+  let clusterCrd: CrdVersion[];
+  beforeAll(() => {
+    const { Dir } = JSON.parse(go(['mod', 'download', '-json', `github.com/cloudnative-pg/cloudnative-pg@${CLOUDNATIVE_PG_MODULE_VERSION}`], ROOT)) as { Dir: string };
+    clusterCrd = crdVersionsOf([readFileSync(join(Dir, 'config', 'crd', 'bases', 'postgresql.cnpg.io_clusters.yaml'), 'utf8')]);
+  }, 10 * 60_000);
+
+  const synthesizedClusters = (activeSite: 'A' | 'B') => {
+    const clusters: { name: string; object: Json }[] = [];
+    for (const [stack, document] of synthesizeStacks([loadEnvironment('ningxia')], { activeSite })) {
+      const resources = document.resource as Record<string, Record<string, { manifest?: Json }>>;
+      for (const [address, manifest] of Object.entries(resources.kubernetes_manifest ?? {})) {
+        const object = withResolvedManifestNamespace(address, manifest.manifest ?? null, (resources.kubernetes_namespace_v1 ?? {}) as Record<string, Json>);
+        if ((object as { kind?: string }).kind === 'Cluster') clusters.push({ name: `${stack} ${address}`, object });
+      }
+    }
+    return clusters;
+  };
+
+  test.each(['A', 'B'] as const)('every Cluster of ningxia as synthesized with site %s active is admitted', (activeSite) => {
+    const clusters = synthesizedClusters(activeSite);
+    expect(clusters.length).toBe(2);
+    expect(admitCustomResources(tool, clusterCrd, clusters)).toEqual([[], []]);
+  });
+
+  test('deliberately broken: a Cluster naming an image catalog beside its image is refused by the CRD\'s CEL rule, a misspelled field is reported', () => {
+    const [cluster] = synthesizedClusters('A');
+    const object = cluster!.object as { spec: Record<string, unknown> };
+    const broken = { ...object, spec: { ...object.spec, imageCatalogRef: { apiGroup: 'postgresql.cnpg.io', kind: 'ImageCatalog', name: 'postgresql', major: 17 }, instancess: 3 } };
+    const [errors] = admitCustomResources(tool, clusterCrd, [{ name: 'broken', object: broken }]);
+    expect(errors).toEqual(['spec.instancess: unknown field (the API server drops it)', 'spec: Invalid value: imageName and imageCatalogRef are mutually exclusive']);
+  });
+});
