@@ -118,8 +118,10 @@ func admit(schema *compiledSchema, raw json.RawMessage) []string {
 	errs = append(errs, apiextensionsvalidation.ValidateCustomResource(nil, u.UnstructuredContent(), schema.validator)...)
 	errs = append(errs, schemaobjectmeta.Validate(nil, u.Object, schema.structural, false)...)
 	errs = append(errs, listtype.ValidateListSetsAndMaps(nil, schema.structural, u.Object)...)
-	// CEL rules run only on an object the schema admits (the strategy's hasBlockingErr).
-	if !blocking(errs) {
+	// CEL rules run only on an object the schema admits, as in the strategy (hasBlockingErr).
+	if blocking(errs) {
+		errs = append(errs, field.Invalid(nil, nil, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"))
+	} else {
 		celErrs, _ := schema.cel.Validate(context.Background(), nil, schema.structural, u.Object, nil, celconfig.RuntimeCELCostBudget)
 		errs = append(errs, celErrs...)
 	}
@@ -129,6 +131,7 @@ func admit(schema *compiledSchema, raw json.RawMessage) []string {
 	return messages
 }
 
+// blocking is the strategy's hasBlockingErr: errors after which the CEL rules are not run.
 func blocking(errs field.ErrorList) bool {
 	for _, err := range errs {
 		if err.Type == field.ErrorTypeNotSupported || err.Type == field.ErrorTypeRequired || err.Type == field.ErrorTypeTooLong || err.Type == field.ErrorTypeTooMany || err.Type == field.ErrorTypeTypeInvalid {

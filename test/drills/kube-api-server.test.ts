@@ -63,15 +63,17 @@ spec:
 `;
 
 const widget = (spec: { [key: string]: Json }, metadata: { [key: string]: Json } = { name: 'w', namespace: 'hsa' }) => ({ apiVersion: 'example.io/v1', kind: 'Widget', metadata, spec });
+/** What the API server adds when an error stops the CEL rules from running (the strategy's hasBlockingErr). */
+const RULES_NOT_CHECKED = '<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
 const admit = (crds: readonly CrdVersion[], ...objects: Json[]) => admitCustomResources(tool, crds, objects.map((object, i) => ({ name: `object ${i}`, object })));
 
 test('a small CRD: valid objects are admitted; a missing or undeclared field, a wrong type and a missing namespace are refused', () => {
   const crds = crdVersionsOf([widgetCrd]);
   expect(admit(crds, widget({ size: 1, port: 'http', free: { anything: true } }), widget({ size: 1, port: 8080 }))).toEqual([[], []]);
   const [missing, wrongType, noNamespace] = admit(crds, widget({ sizee: 1 }), widget({ size: 1, port: true }), widget({ size: 1 }, { name: 'w' }));
-  expect(missing).toEqual(['spec.sizee: unknown field (the API server drops it)', 'spec.size: Required value']);
+  expect(missing).toEqual(['spec.sizee: unknown field (the API server drops it)', 'spec.size: Required value', RULES_NOT_CHECKED]);
   expect(wrongType!.join('\n')).toContain('spec.port');
-  expect(noNamespace).toEqual(['metadata.namespace: Required value']);
+  expect(noNamespace).toEqual(['metadata.namespace: Required value', RULES_NOT_CHECKED]);
   expect(admit(crds, { apiVersion: 'example.io/v2', kind: 'Widget', metadata: { name: 'w', namespace: 'hsa' }, spec: { size: 1 } })[0]![0]).toContain('no CRD serves example.io/v2 Widget');
 });
 
