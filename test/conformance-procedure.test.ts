@@ -1,5 +1,6 @@
 /** The conformance procedure's own logic (docs/conformance.md), on small hand-written inputs. */
 import { crdVersionsOf, servingCrd } from '../conformance/crd-schema';
+import { WIDGET_CRD } from './support/example-crd';
 import { imagesOfRender } from '../conformance/rendered-images';
 import { findUnreadKeys, leafPaths, normalizeRender, withChangedLeaf, withoutLeaf } from '../conformance/value-keys';
 
@@ -39,28 +40,7 @@ test('generated certificates and checksums are masked, other differences are not
   expect(normalizeRender(a)).not.toBe(normalizeRender(a.replace('port: 1', 'port: 2')));
 });
 
-const crd = `
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-spec:
-  group: example.io
-  scope: Namespaced
-  names: { kind: Widget }
-  versions:
-    - name: v1
-      served: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              required: [size]
-              properties:
-                size: { type: integer }
-                port: { x-kubernetes-int-or-string: true }
-                free: { type: object, x-kubernetes-preserve-unknown-fields: true }
-`;
+const crd = WIDGET_CRD;
 
 test('the CRD version that serves a custom resource, or why none does (the API server judges the rest: test/drills/kube-api-server.test.ts)', () => {
   const crds = crdVersionsOf([crd, crd.replace('name: v1\n      served: true', 'name: v1beta1\n      served: false')]);

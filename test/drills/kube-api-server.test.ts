@@ -17,6 +17,7 @@ import { crdVersionsOf, type CrdVersion } from '../../conformance/crd-schema';
 import { go } from '../../conformance/go-tool';
 import { admitCustomResources, kubeApiServerTool, withResolvedManifestNamespace } from '../../conformance/kube-api-server';
 import type { Json } from '../../conformance/value-keys';
+import { WIDGET_CRD as widgetCrd } from '../support/example-crd';
 import { loadEnvironment, synthesizeStacks } from '../support/fixtures';
 
 jest.setTimeout(120_000);
@@ -30,37 +31,6 @@ beforeAll(() => {
   console.log(`The API server's validation: ${tool} (${((Date.now() - started) / 1000).toFixed(1)} s, built once per source)`);
 }, 45 * 60_000);
 
-const widgetCrd = `
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-spec:
-  group: example.io
-  scope: Namespaced
-  names: { kind: Widget }
-  versions:
-    - name: v1
-      served: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              required: [size]
-              properties:
-                size: { type: integer }
-                replicas: { type: integer, default: 2 }
-                port: { x-kubernetes-int-or-string: true }
-                free: { type: object, x-kubernetes-preserve-unknown-fields: true }
-                ca:
-                  type: object
-                  properties: { secretName: { type: string }, certificate: { type: string }, pattern: { type: string } }
-                  oneOf: [{ required: [certificate] }, { required: [pattern] }]
-                  required: [secretName]
-              x-kubernetes-validations:
-                - { rule: 'self.size <= 10', message: 'size is at most 10' }
-                - { rule: 'self.replicas == 2 || self.size > 1', message: 'more replicas need a size above 1' }
-`;
 
 const widget = (spec: { [key: string]: Json }, metadata: { [key: string]: Json } = { name: 'w', namespace: 'hsa' }) => ({ apiVersion: 'example.io/v1', kind: 'Widget', metadata, spec });
 /** What the API server adds when an error stops the CEL rules from running (the strategy's hasBlockingErr). */
