@@ -50,7 +50,8 @@ interface ReleaseRow {
 
 interface CustomResourceRow {
   readonly stack: string;
-  readonly activeSite: Site;
+  /** The active site it was synthesized with; `A→B` for the update a deploy sends after a switchover. */
+  readonly activeSite: Site | `${Site}→${Site}`;
   readonly kind: string;
   readonly name: string;
   readonly errors: readonly string[];
@@ -125,7 +126,7 @@ function main(): number {
     const keyChecks = new Map<string, KeyFinding[]>();
     const readKeys = new Map<string, Set<string>>();
     let strimziVersion: string | undefined;
-    const customResources: { stack: string; activeSite: Site; manifest: Json }[] = [];
+    const customResources: { stack: string; activeSite: Site; address: string; manifest: Json }[] = [];
     /** Custom resources the charts render, each with the CRDs of its own chart. */
     const renderedResources: { stack: string; activeSite: Site; chart: string; crds: CrdVersion[]; resource: Json }[] = [];
     const crdsByChart = new Map<string, CrdVersion[]>();
@@ -144,7 +145,7 @@ function main(): number {
         const document = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as { resource?: Record<string, Record<string, Json>> };
         const namespaces = document.resource?.kubernetes_namespace_v1 ?? {};
         for (const [address, manifest] of Object.entries(document.resource?.kubernetes_manifest ?? {})) {
-          if (isObject(manifest)) customResources.push({ stack, activeSite, manifest: withResolvedManifestNamespace(`kubernetes_manifest.${address}`, manifest.manifest ?? null, namespaces) });
+          if (isObject(manifest)) customResources.push({ stack, activeSite, address, manifest: withResolvedManifestNamespace(`kubernetes_manifest.${address}`, manifest.manifest ?? null, namespaces) });
         }
         for (const resource of Object.values(document.resource?.helm_release ?? {})) {
           const unresolved = resource as unknown as HelmReleaseJson;
@@ -226,6 +227,16 @@ function main(): number {
       const crds = [...strimziCrds, ...releaseCrds.filter((c) => !strimziCrds.some((s) => s.group === c.group))];
       const errors = admitCustomResources(apiServer, crds, customResources.map((c) => ({ name: `${c.stack} ${kindOf(c.manifest)} ${nameOf(c.manifest)}`, object: c.manifest })));
       customResources.forEach((c, i) => crRows.push({ stack: c.stack, activeSite: c.activeSite, kind: kindOf(c.manifest), name: nameOf(c.manifest), errors: errors[i]! }));
+      // A switchover changes the active site and a deploy then updates these resources in place: each
+      // resource synthesized with one site active, updated to its form with the other active.
+      const updates = customResources.flatMap((next) => {
+        const previous = customResources.find((c) => c.stack === next.stack && c.address === next.address && c.activeSite !== next.activeSite);
+        return previous ? [{ next, previous }] : [];
+      });
+      const updateErrors = admitCustomResources(apiServer, crds, updates.map(({ next, previous }) => ({ name: `${next.stack} ${kindOf(next.manifest)} ${nameOf(next.manifest)} (update)`, object: next.manifest, old: previous.manifest })));
+      updates.forEach(({ next, previous }, i) =>
+        crRows.push({ stack: next.stack, activeSite: `${previous.activeSite}→${next.activeSite}`, kind: `${kindOf(next.manifest)} (update)`, name: nameOf(next.manifest), errors: updateErrors[i]! }),
+      );
     }
 
     // Every image a workload runs must be listed; what the operators may pull must be under the mirror
@@ -318,7 +329,7 @@ function renderReport(input: ReportInput): string {
       return `| ${r.stack} | ${r.activeSite} | ${r.release} | ${r.chart} | ${r.renders.replace(/\|/g, '\\|')} | ${r.schema} | ${keys} | ${images} |`;
     }),
     '',
-    `Custom resources: admitted as a create by the Kubernetes API server's own validation (\`k8s.io/apiextensions-apiserver ${apiServerVersion()}\`: the CRD's schema, defaults, CEL rules; a field the schema does not declare is reported, where the API server would drop it).`,
+    `Custom resources: admitted by the Kubernetes API server's own validation (\`k8s.io/apiextensions-apiserver ${apiServerVersion()}\`: the CRD's schema, defaults, CEL rules; a field the schema does not declare is reported, where the API server would drop it), as a create with either site active, and as the update a deploy sends after a switchover (\`A→B\`, \`B→A\`: transition rules and validation ratcheting included).`,
     '',
     '| stack | active | custom resource | admitted by the API server |',
     '|---|---|---|---|',

@@ -1,10 +1,11 @@
 /**
  * The Kubernetes API server's own code as the judge of custom resources (conformance/kube-api-server/
  * main.go, built from k8s.io/apiextensions-apiserver at the version its go.mod pins): each resource is
- * taken as the API server takes a create, with the CRD version that serves it. Unknown fields are
- * reported (the API server prunes them without a word, so a misspelled setting would be lost), then
- * defaults are applied and the strategy's checks run: object metadata, the OpenAPI schema, embedded
- * resources, list types and the CRD's CEL rules (x-kubernetes-validations).
+ * taken as the API server takes a create, or an update of the stored object, with the CRD version that
+ * serves it. Unknown fields are reported (the API server prunes them without a word, so a misspelled
+ * setting would be lost), then defaults are applied and the strategy's checks run: object metadata, the
+ * OpenAPI schema, embedded resources, list types and the CRD's CEL rules (x-kubernetes-validations; on an
+ * update, transition rules with oldSelf too).
  *
  * The program is our own module (its go.mod and go.sum are committed); the binary is kept in
  * `.cache/tools` under a hash of those three files (conformance/go-tool.ts).
@@ -42,16 +43,18 @@ export interface CustomResourceToAdmit {
   readonly name: string;
   /** As the API server receives it: Terraform references already resolved. */
   readonly object: Json;
+  /** For an update: the object as stored before it (as written by its own create). */
+  readonly old?: Json;
 }
 
-/** Each resource's errors as the API server would give them on create (none: it is admitted), in order. */
+/** Each resource's errors as the API server would give them on its create or update (none: it is admitted), in order. */
 export function admitCustomResources(tool: string, crds: readonly CrdVersion[], resources: readonly CustomResourceToAdmit[]): string[][] {
   const serving = resources.map((resource) => servingCrd(resource.object, crds));
   const schemas = [...new Set(serving.flatMap((s) => ('crd' in s ? [s.crd] : [])))];
   const admitted = resources.filter((_, i) => 'crd' in serving[i]!);
   const input = {
     schemas: schemas.map((crd) => ({ group: crd.group, version: crd.version, kind: crd.kind, namespaced: crd.namespaced, schema: crd.schema })),
-    objects: admitted.map((resource) => ({ name: resource.name, object: resource.object })),
+    objects: admitted.map((resource) => ({ name: resource.name, object: resource.object, ...(resource.old === undefined ? {} : { old: resource.old }) })),
   };
   const run = spawnSync(tool, [], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28, timeout: 5 * 60_000 });
   if (run.status !== 0) throw new GoToolError(`the API server's validation failed to run: ${(run.stderr || run.error?.message || '').trim()}`);

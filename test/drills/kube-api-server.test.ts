@@ -4,11 +4,13 @@
  * uses for every custom resource the toolkit and its charts write:
  *
  * - on a small CRD written here: the schema, unknown fields (which the API server would drop), defaults,
- *   int-or-string, oneOf, metadata and CEL rules (x-kubernetes-validations);
+ *   int-or-string, oneOf, metadata, CEL rules (x-kubernetes-validations) and, on an update, a transition
+ *   rule (oldSelf);
  * - on CloudNativePG's real Cluster CRD, from the operator's Go module at the version the toolkit deploys
  *   (the module CloudNativePG's drill builds from): every Cluster of a CloudNativePG province (ningxia) as
- *   synthesized with either site active is admitted, and a deliberately broken one is refused by the
- *   CRD's own CEL rule.
+ *   synthesized with either site active is admitted, and so is the update a deploy sends after a
+ *   switchover; a deliberately broken Cluster is refused by the CRD's own CEL rule, and a broken update
+ *   by its transition rule.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +38,7 @@ const widget = (spec: { [key: string]: Json }, metadata: { [key: string]: Json }
 /** What the API server adds when an error stops the CEL rules from running (the strategy's hasBlockingErr). */
 const RULES_NOT_CHECKED = '<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
 const admit = (crds: readonly CrdVersion[], ...objects: Json[]) => admitCustomResources(tool, crds, objects.map((object, i) => ({ name: `object ${i}`, object })));
+const update = (crds: readonly CrdVersion[], old: Json, object: Json) => admitCustomResources(tool, crds, [{ name: 'update', object, old }])[0];
 
 test('a small CRD: valid objects are admitted; a missing or undeclared field, a wrong type and a missing namespace are refused', () => {
   const crds = crdVersionsOf([widgetCrd]);
@@ -71,6 +74,18 @@ test("the CRD's CEL rules run on the object with its defaults applied", () => {
   expect(moreReplicas).toEqual(['spec: Invalid value: more replicas need a size above 1']);
 });
 
+test('an update: transition rules compare with the stored object; a rule the stored object already broke does not block an unchanged field (ratcheting)', () => {
+  const crds = crdVersionsOf([widgetCrd]);
+  expect(update(crds, widget({ size: 1 }), widget({ size: 2 }))).toEqual([]);
+  expect(update(crds, widget({ size: 2 }), widget({ size: 1 }))).toEqual(['spec: Invalid value: size never shrinks']);
+  // A create has no old object: the transition rule does not run.
+  expect(admit(crds, widget({ size: 1 }))).toEqual([[]]);
+  // Stored before the rule 'size is at most 10' existed (11), updated without touching spec: admitted.
+  const stored = { ...widget({ size: 11 }), metadata: { name: 'w', namespace: 'hsa', labels: { a: '1' } } };
+  expect(update(crds, stored, { ...stored, metadata: { ...stored.metadata, labels: { a: '2' } } })).toEqual([]);
+  expect(admit(crds, stored)).toEqual([['spec: Invalid value: size is at most 10']]);
+});
+
 describe("CloudNativePG's real Cluster CRD", () => {
   let clusterCrd: CrdVersion[];
   beforeAll(() => {
@@ -94,6 +109,20 @@ describe("CloudNativePG's real Cluster CRD", () => {
     const clusters = synthesizedClusters(activeSite);
     expect(clusters.length).toBe(2);
     expect(admitCustomResources(tool, clusterCrd, clusters)).toEqual([[], []]);
+  });
+
+  test('the update a deploy sends after a switchover (either way) is admitted; changing the immutable serviceAccountName is refused by the transition rule', () => {
+    const byAddress = (clusters: { name: string; object: Json }[]) => new Map(clusters.map((c) => [c.name, c.object]));
+    const activeA = byAddress(synthesizedClusters('A'));
+    const activeB = byAddress(synthesizedClusters('B'));
+    for (const [name, object] of activeA) {
+      expect(update(clusterCrd, object, activeB.get(name)!)).toEqual([]);
+      expect(update(clusterCrd, activeB.get(name)!, object)).toEqual([]);
+    }
+    const [name, object] = [...activeA][0]!;
+    const withAccount = (account: string, cluster: Json) => ({ ...(cluster as object), spec: { ...(cluster as { spec: object }).spec, serviceAccountName: account } });
+    expect(update(clusterCrd, withAccount('hsa-db', object), withAccount('hsa-db', activeB.get(name)!))).toEqual([]);
+    expect(update(clusterCrd, withAccount('hsa-db', object), withAccount('hsa-db-2', activeB.get(name)!))).toEqual(['spec.serviceAccountName: Invalid value: "hsa-db-2": serviceAccountName is immutable']);
   });
 
   test('deliberately broken: a Cluster naming an image catalog beside its image is refused by the CRD\'s CEL rule, a misspelled field is reported', () => {

@@ -1,6 +1,6 @@
 /**
  * A small CRD written for the tests of custom resource validation: a required field, a default, an
- * int-or-string, a free-form object, a oneOf in Strimzi's manner and two CEL rules.
+ * int-or-string, a free-form object, a oneOf in Strimzi's manner, two CEL rules and a transition rule.
  */
 export const WIDGET_CRD = `
 apiVersion: apiextensions.k8s.io/v1
@@ -32,4 +32,5 @@ spec:
               x-kubernetes-validations:
                 - { rule: 'self.size <= 10', message: 'size is at most 10' }
                 - { rule: 'self.replicas == 2 || self.size > 1', message: 'more replicas need a size above 1' }
+                - { rule: 'self.size >= oldSelf.size', message: 'size never shrinks' }
 `;
