@@ -6,8 +6,9 @@
  * real upstream chart at the pinned version (values.schema.json applied by Helm), finds value keys the
  * chart never reads, has every custom resource admitted by the Kubernetes API server's own validation
  * (k8s.io/apiextensions-apiserver: the real CRD's schema, its defaults and its CEL rules; unknown fields
- * reported), and lists every image the renders pull. Exits 1 on any render failure, ignored key, invalid custom resource or
- * image outside `registry.images`.
+ * reported), created with either site active and updated from one to the other, and lists every image
+ * the renders pull. Exits 1 on any render failure, ignored key, custom resource not admitted or image
+ * outside `registry.images`.
  *
  * `--sources` holds git copies of the upstream repositories as `<owner>+<name>/repo`: bitnami/charts,
  * strimzi/strimzi-kafka-operator, Kong/charts, coredns/helm, vmware-tanzu/helm-charts,
@@ -206,7 +207,8 @@ function main(): number {
       }
     }
 
-    // Every custom resource, the charts' and the toolkit's, as the API server takes a create.
+    // Every custom resource, the charts' and the toolkit's, as the API server takes a create; the
+    // toolkit's also as the update a deploy sends after a switchover.
     const nameOf = (resource: Json) => (isObject(resource) && isObject(resource.metadata) ? String(resource.metadata.name) : '?');
     const kindOf = (resource: Json) => (isObject(resource) ? String(resource.kind) : '?');
     const byCrds = new Map<CrdVersion[], typeof renderedResources>();
@@ -286,7 +288,6 @@ function main(): number {
   }
 }
 
-/** A release whose namespace is a reference to a namespace resource of the stack gets that name. */
 /** The values documents merged as Helm merges `--values` files (later wins, objects merged deeply). */
 function mergeValues(documents: readonly string[]): Json {
   const merge = (a: Json, b: Json): Json => {
