@@ -128,7 +128,7 @@ function main(): number {
     const readKeys = new Map<string, Set<string>>();
     let strimziVersion: string | undefined;
     const customResources: { stack: string; activeSite: Site; address: string; manifest: Json }[] = [];
-    /** Custom resources the charts render, each with the CRDs of its own chart. */
+    /** Custom resources the charts render, each with the CRDs of its own chart (`chart` is `<name>@<version>`). */
     const renderedResources: { stack: string; activeSite: Site; chart: string; crds: CrdVersion[]; resource: Json }[] = [];
     const crdsByChart = new Map<string, CrdVersion[]>();
     /** CRDs the releases install (their crds/ directories and rendered templates), for the toolkit's own custom resources. */
@@ -198,7 +198,7 @@ function main(): number {
             // Helm installs an object without a namespace into the release's.
             const meta = isObject(resource.metadata) ? resource.metadata : {};
             const installed = meta.namespace === undefined ? { ...resource, metadata: { ...meta, namespace: release.namespace } } : resource;
-            renderedResources.push({ stack, activeSite, chart: release.chart, crds: chartCrds, resource: installed });
+            renderedResources.push({ stack, activeSite, chart: row.chart, crds: chartCrds, resource: installed });
           }
           const images = imagesOfDocuments(documents);
           const hasSchema = existsSync(join(chartDir(release.chart, release.version), 'values.schema.json'));
@@ -211,11 +211,16 @@ function main(): number {
     // toolkit's also as the update a deploy sends after a switchover.
     const nameOf = (resource: Json) => (isObject(resource) && isObject(resource.metadata) ? String(resource.metadata.name) : '?');
     const kindOf = (resource: Json) => (isObject(resource) ? String(resource.kind) : '?');
-    const byCrds = new Map<CrdVersion[], typeof renderedResources>();
-    for (const rendered of renderedResources) byCrds.set(rendered.crds, [...(byCrds.get(rendered.crds) ?? []), rendered]);
-    for (const [crds, rendered] of byCrds) {
-      const errors = admitCustomResources(apiServer, crds, rendered.map((r) => ({ name: `${r.stack} ${kindOf(r.resource)} ${nameOf(r.resource)}`, object: r.resource })));
-      rendered.forEach((r, i) => crRows.push({ stack: r.stack, activeSite: r.activeSite, kind: `${kindOf(r.resource)} (rendered by ${r.chart})`, name: nameOf(r.resource), errors: errors[i]! }));
+    // One run of the API server's validation per chart version: every render of it installs the same CRDs.
+    const byChart = new Map<string, typeof renderedResources>();
+    for (const rendered of renderedResources) {
+      const group = byChart.get(rendered.chart);
+      if (group) group.push(rendered);
+      else byChart.set(rendered.chart, [rendered]);
+    }
+    for (const rendered of byChart.values()) {
+      const errors = admitCustomResources(apiServer, rendered[0]!.crds, rendered.map((r) => ({ name: `${r.stack} ${kindOf(r.resource)} ${nameOf(r.resource)}`, object: r.resource })));
+      rendered.forEach((r, i) => crRows.push({ stack: r.stack, activeSite: r.activeSite, kind: `${kindOf(r.resource)} (rendered by ${r.chart.split('@')[0]})`, name: nameOf(r.resource), errors: errors[i]! }));
     }
     if (customResources.length > 0) {
       // Strimzi's CRDs come from its install files at the operator's tag (its chart installs the same);

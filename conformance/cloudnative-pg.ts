@@ -21,13 +21,11 @@ const MODULE = 'github.com/cloudnative-pg/cloudnative-pg';
 export const CLOUDNATIVE_PG_MODULE_VERSION = `v${IMAGES.cloudNativePg.tag}`;
 const SOURCE = join(__dirname, 'cloudnative-pg', 'main.go');
 
-export class CloudNativePgToolError extends GoToolError {}
-
 /** Builds the tool once per operator version and main.go; returns its path. */
 export function cloudNativePgTool(toolsDir: string): string {
   const source = readFileSync(SOURCE);
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 12);
-  return builtOnce(join(toolsDir, `hsa-cnpg-admission-${CLOUDNATIVE_PG_MODULE_VERSION}-${hash}`), toolsDir, (part) => {
+  return builtOnce(join(toolsDir, `hsa-cnpg-admission-${CLOUDNATIVE_PG_MODULE_VERSION}-${hash}`), (part) => {
     const scratch = mkdtempSync(join(toolsDir, '.cnpg-build-'));
     try {
       const { Dir } = JSON.parse(go(['mod', 'download', '-json', `${MODULE}@${CLOUDNATIVE_PG_MODULE_VERSION}`], scratch)) as { Dir: string };
@@ -59,14 +57,14 @@ export interface AdmissionResult {
 /** CloudNativePG's defaulting and validating webhooks on each operation. */
 export function admitClusters(tool: string, operations: readonly AdmissionOperation[]): AdmissionResult[] {
   const run = spawnSync(tool, ['admit'], { input: JSON.stringify({ operations }), encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
-  if (run.status !== 0) throw new CloudNativePgToolError(`CloudNativePG admission failed to run: ${run.stderr.trim()}`);
+  if (run.status !== 0) throw new GoToolError(`CloudNativePG admission failed to run: ${run.stderr.trim()}`);
   return (JSON.parse(run.stdout) as { results: AdmissionResult[] }).results;
 }
 
 /** The demotion token CloudNativePG publishes for a primary shut down with this pg_controldata output. */
 export function demotionToken(tool: string, pgControldata: string): string {
   const run = spawnSync(tool, ['token'], { input: pgControldata, encoding: 'utf8', timeout: 30_000 });
-  if (run.status !== 0) throw new CloudNativePgToolError(`CloudNativePG refused to make a demotion token: ${run.stderr.trim()}`);
+  if (run.status !== 0) throw new GoToolError(`CloudNativePG refused to make a demotion token: ${run.stderr.trim()}`);
   return run.stdout.trim();
 }
 
@@ -75,5 +73,5 @@ export function promotionRefusal(tool: string, token: string, replicaPgControlda
   const run = spawnSync(tool, ['verify', token], { input: replicaPgControldata, encoding: 'utf8', timeout: 30_000 });
   if (run.status === 0) return undefined;
   if (run.status === 3) return run.stdout.trim();
-  throw new CloudNativePgToolError(`CloudNativePG's token check failed to run: ${run.stderr.trim()}`);
+  throw new GoToolError(`CloudNativePG's token check failed to run: ${run.stderr.trim()}`);
 }

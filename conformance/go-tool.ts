@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export class GoToolError extends Error {}
 
@@ -18,9 +19,9 @@ export function go(args: readonly string[], cwd: string): string {
 }
 
 /** The binary at `binary`, built by `build(partPath)` when it is not there yet. */
-export function builtOnce(binary: string, toolsDir: string, build: (partPath: string) => void): string {
+export function builtOnce(binary: string, build: (partPath: string) => void): string {
   if (existsSync(binary)) return binary;
-  mkdirSync(toolsDir, { recursive: true });
+  mkdirSync(dirname(binary), { recursive: true });
   const part = `${binary}.part`;
   try {
     build(part);

@@ -33,7 +33,7 @@ export function kubeApiServerTool(toolsDir: string): string {
   const hash = createHash('sha256');
   for (const file of MODULE_FILES) hash.update(file).update(readFileSync(join(MODULE_DIR, file)));
   const binary = join(toolsDir, `hsa-kube-api-server-${apiServerVersion()}-${hash.digest('hex').slice(0, 12)}`);
-  return builtOnce(binary, toolsDir, (part) => {
+  return builtOnce(binary, (part) => {
     go(['build', '-trimpath', '-o', part, '.'], MODULE_DIR);
   });
 }

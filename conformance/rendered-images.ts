@@ -20,11 +20,6 @@ export function parseManifests(manifests: string): Json[] {
     .filter((d) => d !== null);
 }
 
-export function imagesOfRender(manifests: string): RenderedImages {
-  return imagesOfDocuments(parseManifests(manifests));
-}
-
-/** The same, of a render already parsed. */
 export function imagesOfDocuments(documents: readonly Json[]): RenderedImages {
   const containers = new Set<string>();
   const operatorManaged = new Set<string>();

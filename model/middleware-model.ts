@@ -523,7 +523,7 @@ export const REDIS_FENCE_MIN_REPLICAS = 1000;
  * active one is read from storage_ids.conf at start, so the script is the same whichever site is active:
  * a switchover does not change the storage server's pod, and does not restart it.
  */
-export function fastdfsJoinGate(plan: Pick<FastdfsPlan, 'group' | 'storageServers' | 'address'>): string | undefined {
+export function fastdfsJoinGate(plan: Pick<FastdfsPlan, 'group' | 'address'> & { readonly storageServers: readonly unknown[] }): string | undefined {
   if (plan.storageServers.length < 2) return undefined;
   return [
     `grep -qx 'sync_old_done=1' ${FASTDFS_STORAGE_BASE_PATH}/data/.data_init_flag 2>/dev/null && exit 0`,

@@ -1,7 +1,7 @@
 /** The conformance procedure's own logic (docs/conformance.md), on small hand-written inputs. */
 import { crdVersionsOf, servingCrd } from '../conformance/crd-schema';
 import { WIDGET_CRD } from './support/example-crd';
-import { imagesOfRender } from '../conformance/rendered-images';
+import { imagesOfDocuments, parseManifests } from '../conformance/rendered-images';
 import { findUnreadKeys, leafPaths, normalizeRender, withChangedLeaf, withoutLeaf } from '../conformance/value-keys';
 
 const values = { a: { b: { c: 1 }, d: 'x' }, list: [1, 2], empty: {} };
@@ -65,7 +65,7 @@ spec:
             - { name: STRIMZI_KAFKA_IMAGES, value: "4.1.0=r.example/hsa/kafka:1-4.1.0\\n4.2.0=r.example/hsa/kafka:1-4.2.0" }
             - { name: OTHER, value: "r.example/not/an-image-variable:1" }
 `;
-  expect(imagesOfRender(manifests)).toEqual({
+  expect(imagesOfDocuments(parseManifests(manifests))).toEqual({
     containers: ['r.example/hsa/operator:1', 'r.example/hsa/os-shell:1'],
     operatorManaged: ['r.example/hsa/kafka:1-4.1.0', 'r.example/hsa/kafka:1-4.2.0'],
   });

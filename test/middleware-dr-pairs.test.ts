@@ -226,7 +226,7 @@ describe('plain props that cannot make a pair are refused by the construct, nami
           name: 'fastdfs',
           mode: 'standby',
           group: 'group1',
-          storageServers: [{ id: 100002, site: 'B', host: endpoint.host, access: 'none' }],
+          storageServers: [{ id: 100002, host: endpoint.host, access: 'none' }],
           trackers: [endpoint],
           address: endpoint,
           storageGiB: 10,

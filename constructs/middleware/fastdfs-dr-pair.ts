@@ -2,7 +2,6 @@ import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { FASTDFS_HEARTBEAT_SECONDS, FASTDFS_IMAGE_TAG, FASTDFS_STORAGE_BASE_PATH, fastdfsJoinGate, PORTS, type DrMode, type Endpoint } from '../../model/middleware-model';
-import type { Site } from '../../model/topology';
 import { annotateResource } from '../annotations';
 import { configMapV1, serviceV1, statefulSetV1 } from '../l1/kubernetes';
 import { metadataNameOf } from '../l1/light-resource';
@@ -13,7 +12,6 @@ import type { DrPairPlacement } from './dr-pair-placement';
 export interface FastdfsStorageServer {
   /** FastDFS storage id (storage_ids.conf); file ids name it, so it never changes. */
   readonly id: number;
-  readonly site: Site;
   /** Its address (its site's VIP). */
   readonly host: string;
   /** `both` on the active site's storage server; `none` keeps clients off the standby's. */

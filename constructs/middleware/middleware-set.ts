@@ -96,11 +96,10 @@ export class MiddlewareSet extends Construct {
 
     // The Strimzi cluster operator and entity operator, CloudNativePG's operator and its instance
     // managers watch and write Kubernetes objects; the API server calls CloudNativePG's webhooks.
-    const cloudNativePg = props.database;
-    if (props.kafka || cloudNativePg) {
+    if (props.kafka || props.database) {
       namespace.policies.allowTo('AllowToApiServer', Peer.addresses([props.apiServer.host]), [props.apiServer.port], { name: 'allow-to-api-server' });
     }
-    if (cloudNativePg) {
+    if (props.database) {
       namespace.policies.allowFrom('AllowFromApiServer', Peer.addresses([props.apiServer.host]), [CLOUDNATIVE_PG_WEBHOOK_PORT], { name: 'allow-from-api-server' });
     }
 
@@ -108,7 +107,7 @@ export class MiddlewareSet extends Construct {
     for (const pair of props.redis) new RedisDrPair(redis, pair.role, { ...common, ...pair, ...(props.redisBackupFile ? { backupFile: props.redisBackupFile } : {}) });
     if (props.kafka) new KafkaDrPair(this, 'Kafka', { ...common, ...props.kafka });
     if (props.fastdfs) new FastdfsDrPair(this, 'FastDFS', { ...common, ...props.fastdfs });
-    if (cloudNativePg) new CloudNativePgDrPair(this, 'Database', { ...common, ...cloudNativePg });
+    if (props.database) new CloudNativePgDrPair(this, 'Database', { ...common, ...props.database });
     // Construct ids are the catalog's role names (Terraform state addresses).
     const basics = (settings: DatabaseBackedServerSettings, image: 'nacos' | 'xxlJobAdmin'): ServerBasics => ({
       name: settings.name,

@@ -55,7 +55,7 @@ export function plannedMiddleware(plan: MiddlewarePlan): PlannedMiddleware {
             name: fastdfs.name,
             mode: fastdfs.mode,
             group: fastdfs.group,
-            storageServers: fastdfs.storageServers,
+            storageServers: fastdfs.storageServers.map((server) => ({ id: server.id, host: server.host, access: server.access })),
             trackers: fastdfs.trackers,
             address: fastdfs.address,
             storageGiB: fastdfs.storageGiB,

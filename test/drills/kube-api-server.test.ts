@@ -93,7 +93,11 @@ describe("CloudNativePG's real Cluster CRD", () => {
     clusterCrd = crdVersionsOf([readFileSync(join(Dir, 'config', 'crd', 'bases', 'postgresql.cnpg.io_clusters.yaml'), 'utf8')]);
   }, 10 * 60_000);
 
+  // Synthesized once per active site, for every test below.
+  const synthesized = new Map<'A' | 'B', { name: string; object: Json }[]>();
   const synthesizedClusters = (activeSite: 'A' | 'B') => {
+    const known = synthesized.get(activeSite);
+    if (known) return known;
     const clusters: { name: string; object: Json }[] = [];
     for (const [stack, document] of synthesizeStacks([loadEnvironment('ningxia')], { activeSite })) {
       const resources = document.resource as Record<string, Record<string, { manifest?: Json }>>;
@@ -102,6 +106,7 @@ describe("CloudNativePG's real Cluster CRD", () => {
         if ((object as { kind?: string }).kind === 'Cluster') clusters.push({ name: `${stack} ${address}`, object });
       }
     }
+    synthesized.set(activeSite, clusters);
     return clusters;
   };
 
