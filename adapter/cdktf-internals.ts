@@ -148,6 +148,29 @@ export function stringNeedsResolver(value: string): boolean {
   return value.includes(TOKEN_MARKER) || value.includes('e+2') || ((value.length === 22 || value.length === 19) && MAP_TOKEN_STRINGS.has(value));
 }
 
+/** An encoded cdktf token inside a string (cdktf/lib/tokens/private/encoding.js: `[$#&]{TfToken[KEY]}`). */
+const ENCODED_TOKEN = /[$#&]\{TfToken\[[a-zA-Z0-9:._-]+\]\}/g;
+/** Terraform's template introducers: `${` starts an interpolation, `%{` a directive. */
+const TEMPLATE_INTRODUCER = /([$%])\{/g;
+
+/**
+ * The string Terraform reads back as `value`'s literal text: in Terraform's JSON syntax every string is a
+ * template, so a literal `${` or `%{` (a shell or Spring placeholder in a configuration text) is written
+ * `$${` / `%%{`. Encoded cdktf tokens are left alone: they are the references, resolved later. cdktf
+ * escapes nothing in plain strings (only `Fn.rawString` does, and only `${`).
+ */
+export function escapeTemplateLiterals(value: string): string {
+  if (!value.includes('{')) return value;
+  if (!value.includes(TOKEN_MARKER)) return value.replace(TEMPLATE_INTRODUCER, '$1$1{');
+  let out = '';
+  let last = 0;
+  for (const token of value.matchAll(ENCODED_TOKEN)) {
+    out += value.slice(last, token.index).replace(TEMPLATE_INTRODUCER, '$1$1{') + token[0];
+    last = token.index + token[0].length;
+  }
+  return out + value.slice(last).replace(TEMPLATE_INTRODUCER, '$1$1{');
+}
+
 // ---- re-implementations of cdktf's internals, checked against them -------------------------------
 
 const snakeCases = new Map<string, string>();

@@ -46,7 +46,8 @@ test('hardened pod and container security context (NSA/CISA)', () => {
 });
 
 test('requests, limits and probes on the default HSAF actuator paths and port 8080', () => {
-  expect(container.resources).toEqual({ requests: { cpu: '1000m', memory: '2048Mi' }, limits: { cpu: '2000m', memory: '4096Mi' } });
+  // As the API server stores them (model/quantity.ts): any other form shows as a change in every plan.
+  expect(container.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } });
   expect((container.readiness_probe as JsonObject).http_get).toEqual({ path: '/actuator/health/readiness', port: '8080' });
   expect((container.liveness_probe as JsonObject).http_get).toEqual({ path: '/actuator/health/liveness', port: '8080' });
   expect(container.port).toEqual([{ name: 'http', container_port: 8080, protocol: 'TCP' }]);

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { configMapV1, deploymentV1, horizontalPodAutoscalerV2, podDisruptionBudgetV1, serviceV1 } from '../l1/kubernetes';
 import { metadataNameOf } from '../l1/light-resource';
+import { cpuQuantity, memoryQuantity } from '../../model/quantity';
 import * as crypto from 'node:crypto';
 import type { INamespace } from '../tenancy/tenant-namespace';
 import { CONFIG_HASH_ANNOTATION } from '../../model/platform-model';
@@ -105,8 +106,8 @@ export class BusinessApplication extends Construct {
                 port: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
                 envFrom: [{ configMapRef: { name: metadataNameOf(config) } }],
                 resources: {
-                  requests: { cpu: `${props.requests.cpuMilli}m`, memory: `${props.requests.memoryMiB}Mi` },
-                  limits: { cpu: `${props.limits.cpuMilli}m`, memory: `${props.limits.memoryMiB}Mi` },
+                  requests: { cpu: cpuQuantity(props.requests.cpuMilli), memory: memoryQuantity(props.requests.memoryMiB, 'Mi') },
+                  limits: { cpu: cpuQuantity(props.limits.cpuMilli), memory: memoryQuantity(props.limits.memoryMiB, 'Mi') },
                 },
                 readinessProbe: probe(props.readinessPath ?? '/actuator/health/readiness', 20, 10),
                 livenessProbe: probe(props.livenessPath ?? '/actuator/health/liveness', 60, 20),

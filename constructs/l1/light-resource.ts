@@ -11,7 +11,7 @@
  * the benchmark use it to check and measure the unoptimized path.
  */
 import { DISABLE_STACK_TRACE_IN_METADATA, TerraformResource, type TerraformMetaArguments } from 'cdktf';
-import { cdktfDeepMerge as deepMerge, isImported, keysToSnakeCase, rawOverridesOf, withoutStackTraces } from '../../adapter/cdktf-internals';
+import { cdktfDeepMerge as deepMerge, escapeTemplateLiterals, isImported, keysToSnakeCase, rawOverridesOf, withoutStackTraces } from '../../adapter/cdktf-internals';
 import type { Construct } from 'constructs';
 
 export interface ProviderInfo {
@@ -97,13 +97,57 @@ export function isCopyableElement(element: object): element is CopyableElement {
 export type ResourceFactory<C extends TerraformMetaArguments> = (scope: Construct, id: string, config: C) => TerraformResource;
 
 export function lightFactory<C extends TerraformMetaArguments>(definition: LightResourceDefinition<C>): ResourceFactory<C> {
-  return (scope, id, config) => {
+  return (scope, id, given) => {
+    const config = withLiteralStrings(given);
     if (mode === 'generated') {
       const Generated = definition.generated();
       return new Generated(scope, id, config);
     }
     return new LightResource(scope, id, definition, config);
   };
+}
+
+/** Terraform's meta-arguments: references and addresses, never literal text. */
+const META_ARGUMENTS: ReadonlySet<string> = new Set(['provider', 'dependsOn', 'count', 'lifecycle', 'provisioners', 'connection', 'forEach']);
+
+/**
+ * The config with every literal string escaped for Terraform's template syntax (`${` -> `$${`,
+ * `%{` -> `%%{`, cdktf's encoded references kept), so a placeholder in a configuration text reaches the
+ * cluster as written instead of failing `validate`. Every resource passes here, in both provider-class
+ * modes; only plain objects and arrays are walked (tokens and constructs are kept as they are), and
+ * nothing is copied when nothing needs escaping.
+ */
+function withLiteralStrings<C extends TerraformMetaArguments>(config: C): C {
+  const given = config as unknown as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(given)) {
+    if (META_ARGUMENTS.has(key)) continue;
+    const escaped = escapeLiteralsIn(given[key]);
+    if (escaped !== given[key]) (copy ??= { ...given })[key] = escaped;
+  }
+  return (copy as unknown as C | undefined) ?? config;
+}
+
+function escapeLiteralsIn(value: unknown): unknown {
+  if (typeof value === 'string') return escapeTemplateLiterals(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, index) => {
+      const escaped = escapeLiteralsIn(item);
+      if (escaped !== item) (copy ??= [...value])[index] = escaped;
+    });
+    return copy ?? value;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const escaped = escapeLiteralsIn(record[key]);
+    if (escaped !== record[key]) (copy ??= { ...record })[key] = escaped;
+  }
+  return copy ?? value;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { limitRangeV1, namespaceV1, resourceQuotaV1, roleBindingV1, roleV1 } from '../l1/kubernetes';
 import { metadataNameOf } from '../l1/light-resource';
+import { countQuantity, cpuQuantity, memoryQuantity } from '../../model/quantity';
 import { NetworkPolicySet, type Peer, type PolicyOptions, type Port } from './network-policy-set';
 
 /** Anything that lives in a namespace takes this, not a provider resource. */
@@ -85,11 +86,11 @@ export class TenantNamespace extends Construct implements INamespace {
       metadata: metadata('tenant-quota'),
       spec: {
         hard: {
-          'requests.cpu': String(props.quota.cpu),
-          'limits.cpu': String(props.quota.cpu * 2),
-          'requests.memory': `${props.quota.memoryGiB}Gi`,
-          'limits.memory': `${props.quota.memoryGiB * 2}Gi`,
-          pods: String(props.quota.pods),
+          'requests.cpu': cpuQuantity(props.quota.cpu * 1000),
+          'limits.cpu': cpuQuantity(props.quota.cpu * 2000),
+          'requests.memory': memoryQuantity(props.quota.memoryGiB, 'Gi'),
+          'limits.memory': memoryQuantity(props.quota.memoryGiB * 2, 'Gi'),
+          pods: countQuantity(props.quota.pods),
         },
       },
     });
@@ -99,8 +100,8 @@ export class TenantNamespace extends Construct implements INamespace {
         limit: [
           {
             type: 'Container',
-            defaultRequest: { cpu: `${limits.requests.cpuMilli}m`, memory: `${limits.requests.memoryMiB}Mi` },
-            default: { cpu: `${limits.limits.cpuMilli}m`, memory: `${limits.limits.memoryMiB}Mi` },
+            defaultRequest: { cpu: cpuQuantity(limits.requests.cpuMilli), memory: memoryQuantity(limits.requests.memoryMiB, 'Mi') },
+            default: { cpu: cpuQuantity(limits.limits.cpuMilli), memory: memoryQuantity(limits.limits.memoryMiB, 'Mi') },
           },
         ],
       },
