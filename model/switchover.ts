@@ -11,6 +11,7 @@
 import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from './catalog';
 import type { DeploymentUnit, ProvinceModel } from './platform-model';
 import { otherSite, stackName, ZONES, type Site, type Zone } from './topology';
+import { cdktfDeployCommand } from './deploy-command';
 
 export interface PairRef {
   readonly zone: Zone;
@@ -54,7 +55,7 @@ export function planSwitchover(province: ProvinceModel, to: Site): SwitchoverPla
       .map((role) => ({ zone, role, from: unit(zone, from).middlewareVips[role]!, to: unit(zone, to).middlewareVips[role]! })),
   );
   const stacksAt = (site: Site) => ZONES.map((zone) => stackName(province.envName, zone, site));
-  const deploy = (site: Site) => `HSA_ENV=${province.envName} HSA_ACTIVE_SITE=${to} npx cdktf deploy ${stacksAt(site).join(' ')}`;
+  const deploy = (site: Site) => cdktfDeployCommand(province.envName, stacksAt(site), { activeSite: to });
 
   const steps: SwitchoverStep[] = [
     {

@@ -6,6 +6,8 @@
  * never touches other resources), then deploy the whole stack as usual. Stacks without custom
  * resources deploy in one step.
  */
+import { cdktfDeployCommand } from '../model/deploy-command';
+
 export interface StackJsonLike {
   readonly resource?: Readonly<Record<string, Readonly<Record<string, { readonly chart?: unknown; readonly depends_on?: readonly string[] }>>>>;
 }
@@ -62,7 +64,7 @@ export function renderFirstDeploy(envName: string, steps: readonly FirstDeploySt
         `terraform -chdir=${outdir}/stacks/${step.stack} apply -input=false ${step.crdReleases.map((r) => `-target=${r}`).join(' ')}`,
       );
     }
-    lines.push(`HSA_ENV=${envName} npx cdktf deploy ${step.stack}`);
+    lines.push(cdktfDeployCommand(envName, [step.stack]));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,3 +1,4 @@
+import { CdktfDeployer } from '../switchover/cdktf-deployer';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { resolveProvince } from '../model/platform-model';
@@ -19,8 +20,8 @@ test('the switchover checks every pair before promoting, promotes before deployi
   expect(plan.pairs.map((p) => `${p.role}@${p.zone}`)).toEqual(['redis-cache@public', 'redis-session@public', 'redis-cache@core', 'redis-session@core', 'kafka@core', 'fastdfs@core']);
   const deploys = plan.steps.filter((s) => s.kind === 'deploy');
   expect(deploys.map((d) => (d.kind === 'deploy' ? d.command : ''))).toEqual([
-    'HSA_ENV=demo HSA_ACTIVE_SITE=B npx cdktf deploy demo-public-b demo-core-b',
-    'HSA_ENV=demo HSA_ACTIVE_SITE=B npx cdktf deploy demo-public-a demo-core-a',
+    'HSA_ENV=demo HSA_ACTIVE_SITE=B npx cdktf deploy demo-public-b demo-core-b --skip-provider-lock',
+    'HSA_ENV=demo HSA_ACTIVE_SITE=B npx cdktf deploy demo-public-a demo-core-a --skip-provider-lock',
   ]);
 });
 
@@ -39,5 +40,10 @@ test('npm run runbook prints the ordered steps with the stacks to deploy', () =>
   expect(result.status).toBe(0);
   expect(result.stdout).toContain('# Switchover of demo: site A -> site B');
   expect(result.stdout).toMatch(/\d+\. Promote redis-cache \(core\) at site B/);
-  expect(result.stdout).toContain('$ HSA_ENV=demo HSA_ACTIVE_SITE=B npx cdktf deploy demo-public-b demo-core-b');
+  expect(result.stdout).toContain('$ HSA_ENV=demo HSA_ACTIVE_SITE=B npx cdktf deploy demo-public-b demo-core-b --skip-provider-lock');
+});
+
+test('the switchover deployer runs cdktf deploy without asking a registry for provider locks (air-gapped sites)', () => {
+  const command = new CdktfDeployer('demo', '/project').describe(['demo-core-b'], 'B');
+  expect(command).toBe('HSA_ENV=demo HSA_ACTIVE_SITE=B npx cdktf deploy demo-core-b --auto-approve --skip-provider-lock');
 });
