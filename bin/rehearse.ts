@@ -1,5 +1,8 @@
 /**
- * `npm run rehearse -- --sources <dir> [--env demo,ningxia,guangdong] [--write-doc]`
+ * `npm run rehearse -- --sources <dir> [--env demo,ningxia,guangdong] [--checkout <dir>] [--write-doc]`
+ *
+ * `--checkout` deploys another checkout of the project (an older commit, a deliberately broken copy)
+ * with this one's procedure and deploy identity; the default is this checkout.
  *
  * The deploy rehearsal (docs/deploy-rehearsal.md), as root, by hand: builds OpenTofu, the two Terraform
  * providers at the versions our bindings were generated from, etcd, kube-apiserver and
@@ -37,14 +40,15 @@ interface Plan {
   /** host name -> loopback address inside the namespace */
   readonly hosts: Record<string, string>;
   readonly writeDoc: boolean;
+  readonly checkout: string;
 }
 
 /** Every host name the provinces' files use that the rehearsal serves: chart repositories and API servers. */
-function hostsOf(environments: readonly string[]): Record<string, string> {
+function hostsOf(checkout: string, environments: readonly string[]): Record<string, string> {
   const hosts: Record<string, string> = {};
   let next = 10;
   for (const name of environments) {
-    const env = JSON.parse(readFileSync(join(ROOT, 'environments', `${name}.json`), 'utf8')) as {
+    const env = JSON.parse(readFileSync(join(checkout, 'environments', `${name}.json`), 'utf8')) as {
       registry: { charts: string };
       sites: Record<string, { zones: Record<string, { cluster: { host?: string } }> }>;
     };
@@ -80,7 +84,7 @@ function removeStaleNamespaces(): void {
 /** Outside the namespace: builds (Go module proxy, npm), then runs itself inside a fresh namespace. */
 function outside(argv: readonly string[]): number {
   const writeDoc = argv.includes('--write-doc');
-  const flags = readFlags(argv.filter((a) => a !== '--write-doc'), ['sources', 'env']);
+  const flags = readFlags(argv.filter((a) => a !== '--write-doc'), ['sources', 'env', 'checkout']);
   const sources = flags.get('sources');
   if (!sources) throw new UsageError('--sources <dir>: git copies of the charts\' and the two providers\' upstream repositories, as <owner>+<name>/repo');
   if (process.getuid?.() !== 0) throw new UsageError('the rehearsal runs as root: it creates a network namespace and runs PostgreSQL as the postgres user');
@@ -89,7 +93,8 @@ function outside(argv: readonly string[]): number {
   const tools = rehearsalTools(ROOT, resolve(sources), log);
   const helm = locateHelm(join(ROOT, '.cache', 'tools'));
   log(`helm ${helmVersion(helm)}`);
-  const plan: Plan = { sources: resolve(sources), environments, tools, helm, hosts: hostsOf(environments), writeDoc };
+  const checkout = resolve(flags.get('checkout') ?? ROOT);
+  const plan: Plan = { sources: resolve(sources), environments, tools, helm, hosts: hostsOf(checkout, environments), writeDoc, checkout };
   removeStaleNamespaces();
   const namespace = `hsa-rehearsal-${process.pid}`;
   const netnsEtc = join('/etc/netns', namespace);
@@ -123,7 +128,7 @@ async function inside(planFile: string): Promise<number> {
   const plane = await ControlPlane.start(plan.tools, join(workDir, 'control-plane'));
   const home = join(workDir, 'home');
   mkdirSync(home, { recursive: true });
-  const rehearsal = new Rehearsal({ projectRoot: ROOT, sources: plan.sources, environments: plan.environments, tools: plan.tools, helm: plan.helm, workDir, hosts: new Map(Object.entries(plan.hosts)), log }, plane, home);
+  const rehearsal = new Rehearsal({ projectRoot: ROOT, deployed: plan.checkout, sources: plan.sources, environments: plan.environments, tools: plan.tools, helm: plan.helm, workDir, hosts: new Map(Object.entries(plan.hosts)), log }, plane, home);
   const chartHosts = Object.entries(plan.hosts).filter(([, a]) => a === '127.0.0.2').map(([h]) => h);
   const server = await rehearsal.serveCharts(chartHosts);
   const results: ProvinceResult[] = [];
@@ -142,7 +147,8 @@ async function inside(planFile: string): Promise<number> {
   }
   const report = renderRehearsal(results, { tofu: OPENTOFU_VERSION, kubernetes: KUBERNETES_VERSION, providers: plan.tools.providers.map((p) => `hashicorp/${p.name} ${p.version}`) });
   log(report);
-  if (plan.writeDoc) {
+  if (plan.writeDoc && plan.checkout !== ROOT) log(`not written to ${DOC}: --checkout ${plan.checkout} is not this checkout`);
+  else if (plan.writeDoc) {
     const doc = readFileSync(DOC, 'utf8');
     const start = doc.indexOf(START);
     const end = doc.indexOf(END);

@@ -1,5 +1,11 @@
 /**
  * `npm run review -- --base <git ref | directory> [--allow-destroy '<stack>/<address glob>'] [--out file]`
+ * `npm run review -- --plan <plan.json> [--plan ...] [--stacks cdktf.out] [--allow-destroy ...] [--out file]`
+ *
+ * With `--plan`: the JSON of real plans (`tofu show -json <planfile>`, one per stack, as a province's CI
+ * with cluster access makes it) instead of two syntheses, each matched to its stack in `--stacks` (the
+ * synthesized output it was planned from, default cdktf.out) for the toolkit's annotations: the same
+ * report, flags and exit codes, plus what changed in the clusters outside Terraform (review/real-plan.ts).
  *
  * Synthesizes the base and the working tree (every environment) and prints Markdown for one pull-request
  * comment: per environment and stack, what is added, changed and destroyed, data-holding resources at
@@ -20,14 +26,17 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readTree, reviewTrees, unacknowledgedDataLoss, type SynthesizedTree } from '../review/plan-diff';
+import { readTree, reviewTrees, unacknowledgedDataLoss, type EnvironmentReview, type SynthesizedTree } from '../review/plan-diff';
+import { PlanReviewError, reviewPlans, type PlanJson } from '../review/real-plan';
 import { renderReview } from '../review/render-review';
 import { projectRoot, UsageError } from '../pipeline/options';
 
 const PROJECT_ROOT = projectRoot();
 
 interface ReviewArgs {
-  readonly base: string;
+  readonly base?: string;
+  readonly plans: readonly string[];
+  readonly stacks: string;
   readonly allowDestroy: readonly string[];
   readonly out?: string;
   readonly root: string;
@@ -37,7 +46,9 @@ function parseArgs(argv: readonly string[]): ReviewArgs {
   let base: string | undefined;
   let out: string | undefined;
   let root = process.cwd();
+  let stacks: string | undefined;
   const allowDestroy: string[] = [];
+  const plans: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split(/=(.*)/s) as [string, string | undefined];
     const value = inline ?? argv[++i];
@@ -46,10 +57,13 @@ function parseArgs(argv: readonly string[]): ReviewArgs {
     else if (flag === '--allow-destroy') allowDestroy.push(value);
     else if (flag === '--out') out = value;
     else if (flag === '--root') root = resolve(value);
-    else throw new UsageError(`unknown argument "${flag}"; expected --base <git ref or directory>, --allow-destroy <glob>, --out <file>`);
+    else if (flag === '--plan') plans.push(value);
+    else if (flag === '--stacks') stacks = value;
+    else throw new UsageError(`unknown argument "${flag}"; expected --base <git ref or directory>, --plan <tofu show -json output>, --stacks <dir>, --allow-destroy <glob>, --out <file>`);
   }
-  if (!base) throw new UsageError('--base: expected a git ref (e.g. origin/main) or a directory');
-  return { base, allowDestroy, ...(out ? { out } : {}), root };
+  if (!base && plans.length === 0) throw new UsageError('--base: expected a git ref (e.g. origin/main) or a directory; or --plan <file> for real plans');
+  if (base && plans.length > 0) throw new UsageError('--base and --plan: review either two syntheses or real plans, not both');
+  return { ...(base ? { base } : {}), plans, stacks: resolve(root, stacks ?? 'cdktf.out'), allowDestroy, ...(out ? { out } : {}), root };
 }
 
 /** Synthesizes a checkout with its own bin/synth.ts (so the base is built by the base's code). */
@@ -67,7 +81,7 @@ function synthesizeCheckout(checkout: string, work: string): SynthesizedTree {
   return readTree(out, reports);
 }
 
-function baseTree(args: ReviewArgs, work: string): { tree: SynthesizedTree; label: string } {
+function baseTree(args: ReviewArgs & { readonly base: string }, work: string): { tree: SynthesizedTree; label: string } {
   const asDirectory = resolve(args.root, args.base);
   if (existsSync(join(asDirectory, 'manifest.json'))) {
     return { tree: readTree(asDirectory, existsSync(join(asDirectory, '..', 'reports')) ? join(asDirectory, '..', 'reports') : undefined), label: args.base };
@@ -96,6 +110,15 @@ function baseTree(args: ReviewArgs, work: string): { tree: SynthesizedTree; labe
 }
 
 class ReviewError extends Error {}
+
+function readPlan(file: string): PlanJson {
+  if (!existsSync(file)) throw new ReviewError(`--plan ${file}: no such file`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PlanJson;
+  } catch (error) {
+    throw new ReviewError(`--plan ${file}: not JSON (${(error as Error).message}); expected the output of tofu show -json <planfile>`);
+  }
+}
 
 /** The worktree being used, removed on any exit (see `main`). */
 let activeWorktree: { root: string; path: string } | undefined;
@@ -157,13 +180,23 @@ function main(): void {
   }
   try {
     const args = parseArgs(process.argv.slice(2));
-    const base = baseTree(args, work);
-    const head = synthesizeCheckout(args.root, join(work, 'head'));
-    const reviews = reviewTrees(base.tree, head);
+    let reviews: EnvironmentReview[];
+    let label: string;
+    let dirty: string[] = [];
+    if (args.base === undefined) {
+      if (!existsSync(join(args.stacks, 'stacks'))) throw new ReviewError(`--stacks ${args.stacks}: no synthesized stacks there; run npm run synth -- --env <name> with the active site the plans were made with`);
+      reviews = reviewPlans(args.plans.map((file) => ({ file, plan: readPlan(resolve(args.root, file)) })), readTree(args.stacks).stacks);
+      label = `the real plans ${args.plans.map((p) => `\`${p}\``).join(', ')}`;
+    } else {
+      const base = baseTree({ ...args, base: args.base }, work);
+      const head = synthesizeCheckout(args.root, join(work, 'head'));
+      reviews = reviewTrees(base.tree, head);
+      label = base.label;
+      dirty = uncommittedFiles(args.root);
+    }
     const blocking = unacknowledgedDataLoss(reviews, acknowledgements(args.root, args.allowDestroy));
-    const dirty = uncommittedFiles(args.root);
     const headNote = dirty.length > 0 ? `> [!NOTE]\n> The head is the working tree with uncommitted changes in: ${dirty.map((f) => `\`${f}\``).join(', ')}.\n\n` : '';
-    const markdown = headNote + renderReview(reviews, blocking, base.label);
+    const markdown = headNote + renderReview(reviews, blocking, label);
     if (args.out) writeFileSync(args.out, markdown);
     process.stdout.write(markdown);
     if (dirty.length > 0) console.error(`review: the head includes uncommitted changes in ${dirty.length} file(s): ${dirty.join(', ')}`);
@@ -172,7 +205,7 @@ function main(): void {
       process.exitCode = EXIT.dataAtRisk;
     } else process.exitCode = EXIT.nothingAtRisk;
   } catch (error) {
-    const message = error instanceof UsageError || error instanceof ReviewError ? error.message : `${(error as Error).message.split('\n')[0]}`;
+    const message = error instanceof UsageError || error instanceof ReviewError || error instanceof PlanReviewError ? error.message : `${(error as Error).message.split('\n')[0]}`;
     console.error(`review: failed: ${message}`);
     process.exitCode = EXIT.failed;
   } finally {

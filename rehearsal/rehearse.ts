@@ -25,7 +25,10 @@ import { ControlPlane, DEPLOYER_GROUP, kubeconfigText, kubeRequest, type Cluster
 import type { RehearsalTools } from './tools';
 
 export interface RehearsalOptions {
+  /** This checkout: its node_modules and docs/deployer-rbac.yaml. */
   readonly projectRoot: string;
+  /** The checkout that is deployed. @default projectRoot */
+  readonly deployed?: string;
   readonly sources: string;
   readonly environments: readonly string[];
   readonly tools: RehearsalTools;
@@ -102,15 +105,15 @@ interface Run {
   readonly output: string;
 }
 
-/** The local project copy: tracked and untracked-but-not-ignored files, node_modules linked. */
-function copyProject(projectRoot: string, into: string): void {
-  const files = spawnSync('git', ['ls-files', '-z', '-co', '--exclude-standard'], { cwd: projectRoot, encoding: 'utf8', maxBuffer: 1 << 26 }).stdout.split('\0').filter(Boolean);
+/** A copy of a checkout: tracked and untracked-but-not-ignored files, this checkout's node_modules linked. */
+function copyProject(checkout: string, nodeModules: string, into: string): void {
+  const files = spawnSync('git', ['ls-files', '-z', '-co', '--exclude-standard'], { cwd: checkout, encoding: 'utf8', maxBuffer: 1 << 26 }).stdout.split('\0').filter(Boolean);
   for (const file of files) {
-    if (!existsSync(join(projectRoot, file))) continue;
+    if (!existsSync(join(checkout, file))) continue;
     mkdirSync(dirname(join(into, file)), { recursive: true });
-    cpSync(join(projectRoot, file), join(into, file));
+    cpSync(join(checkout, file), join(into, file));
   }
-  symlinkSync(join(projectRoot, 'node_modules'), join(into, 'node_modules'));
+  symlinkSync(nodeModules, join(into, 'node_modules'));
 }
 
 function tail(text: string, lines = 12): string {
@@ -441,7 +444,7 @@ export class Rehearsal {
     const started = Date.now();
     const log = this.options.log;
     const project = join(this.options.workDir, envName);
-    copyProject(this.options.projectRoot, project);
+    copyProject(this.options.deployed ?? this.options.projectRoot, join(this.options.projectRoot, 'node_modules'), project);
     const envJson = JSON.parse(readFileSync(join(project, 'environments', `${envName}.json`), 'utf8')) as JsonObject;
     const endpoints = new Map<string, ClusterEndpoint>();
     let port = 6443;

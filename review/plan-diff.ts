@@ -57,6 +57,8 @@ export interface EnvironmentReview {
   readonly activeSite?: { readonly from: string; readonly to: string };
   readonly roleFlips: readonly RoleFlip[];
   readonly driftIntroduced: readonly string[];
+  /** From a real plan only (review/real-plan.ts): what changed in the clusters outside Terraform. */
+  readonly outsideTerraform?: readonly string[];
   readonly findingsAdded: readonly ReportFinding[];
   readonly findingsRemoved: readonly ReportFinding[];
   readonly complianceAvailable: boolean;

@@ -31,7 +31,13 @@ export function renderReview(reviews: readonly EnvironmentReview[], blocking: re
       lines.push(...limited(review.driftIntroduced.map((d) => `- ${d}`), `A/B drift of ${review.environment}`, cut));
       lines.push('');
     }
-    if (!review.complianceAvailable) lines.push('Compliance: not available for both sides.', '');
+    if (review.outsideTerraform && review.outsideTerraform.length > 0) {
+      lines.push('Changed in the clusters outside Terraform (drift the apply will undo):', '');
+      lines.push(...limited(review.outsideTerraform.map((d) => `- ${d}`), `changes outside Terraform in ${review.environment}`, cut));
+      lines.push('');
+    }
+    if (review.outsideTerraform) lines.push('Compliance: judged on the synthesized output (npm run synth), not part of a plan.', '');
+    else if (!review.complianceAvailable) lines.push('Compliance: not available for both sides.', '');
     else if (review.findingsAdded.length + review.findingsRemoved.length > 0) {
       lines.push(`Compliance: ${review.findingsAdded.length} finding(s) added, ${review.findingsRemoved.length} removed.`, '');
       lines.push(...limited(review.findingsAdded.map((f) => `- added **${f.ruleId}** (${f.severity}) \`${f.stack}\` ${f.path}: ${f.message}`), `added findings of ${review.environment}`, cut));
