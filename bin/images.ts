@@ -38,7 +38,7 @@ if (require.main === module) {
   try {
     const flags = readFlags(process.argv.slice(2), ['env']);
     const envName = flags.get('env');
-    if (!envName || !ENVIRONMENT_NAME.test(envName)) throw new UsageError('--env <name> is required: the name of one environment file in environments/ (2-16 lowercase letters or digits)');
+    if (!envName || !ENVIRONMENT_NAME.test(envName)) throw new UsageError('--env <name> is required: the name of one environment file in environments/ (2-16 lowercase letters or digits, starting with a letter)');
     const inventory = provinceInventory(envName, join(ROOT, 'environments'));
     process.stdout.write([...inventory.images, ...inventory.charts].map((line) => `${line}\n`).join(''));
   } catch (error) {

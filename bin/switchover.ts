@@ -31,7 +31,7 @@ export async function main(argv: readonly string[], deployerFor?: (envName: stri
   try {
     const flags = readFlags(argv.filter((a) => !SWITCHES.includes(a)), ['env', 'to', 'site-lost', 'journal', 'redis-password-file', 'redis-ca-file', 'kafka-password-file', 'kafka-ca-file', 'database-user', 'database-password-file', 'pairs']);
     const envName = flags.get('env');
-    if (!envName || !ENVIRONMENT_NAME.test(envName)) throw new UsageError('--env <name>: the environment to switch (2-16 lowercase letters or digits)');
+    if (!envName || !ENVIRONMENT_NAME.test(envName)) throw new UsageError('--env <name>: the environment to switch (2-16 lowercase letters or digits, starting with a letter)');
     const to = parseActiveSite(flags.get('to'), '--to');
     if (!to) throw new UsageError('--to A|B: the site that becomes active');
     const siteLost = parseActiveSite(flags.get('site-lost'), '--site-lost');

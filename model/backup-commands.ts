@@ -16,7 +16,8 @@
 /** Variables: REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, REDIS_TLS_CA_FILE, BACKUP_FILE. */
 export const REDIS_BACKUP_SCRIPT = [
   'set -eu',
-  'redis-cli --tls --cacert "$REDIS_TLS_CA_FILE" -h "$REDIS_HOST" -p "$REDIS_PORT" --no-auth-warning -a "$REDIS_PASSWORD" --rdb "$BACKUP_FILE"',
+  // The password in REDISCLI_AUTH (redis-cli reads it there), not on the command line the process list shows.
+  'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls --cacert "$REDIS_TLS_CA_FILE" -h "$REDIS_HOST" -p "$REDIS_PORT" --rdb "$BACKUP_FILE"',
   'redis-check-rdb "$BACKUP_FILE"',
   '',
 ].join('\n');

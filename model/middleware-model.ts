@@ -556,7 +556,8 @@ export function redisStartupGate(plan: Pick<RedisPlan, 'role' | 'mode' | 'peerAd
   return [
     [
       // REDIS_TLS_CA_FILE is set by the chart's TLS mode: the other site's certificate comes from the same CA.
-      `if [ "$(timeout 3 redis-cli --tls --cacert "$REDIS_TLS_CA_FILE" -h ${host} -p ${port} --no-auth-warning -a "$REDIS_PASSWORD" ROLE 2>/dev/null | head -n 1)" = "master" ]; then`,
+      // The password reaches redis-cli in REDISCLI_AUTH, as it reads it, never on its command line (ps).
+      `if [ "$(REDISCLI_AUTH="$REDIS_PASSWORD" timeout 3 redis-cli --tls --cacert "$REDIS_TLS_CA_FILE" -h ${host} -p ${port} ROLE 2>/dev/null | head -n 1)" = "master" ]; then`,
       `  echo "hsa-dr: ${plan.role} at ${host}:${port} (the other datacenter) is a primary: starting fenced, writes refused until the switchover re-points this server" >&2`,
       `  ARGS+=("--min-replicas-to-write" "${REDIS_FENCE_MIN_REPLICAS}")`,
       'fi',

@@ -8,6 +8,7 @@ import type { StackJson } from '../compliance/types';
 import { databaseBackupJobCommand, POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT, vendorBackupSteps } from '../model/backup-commands';
 import { DATABASE_BACKUP_MOUNT, hourBefore, REDIS_HOOK_BACKUP_FILE } from '../model/backup-plan';
 import { resolveProvince } from '../model/platform-model';
+import { redisStartupGate } from '../model/middleware-model';
 import { environmentJson, loadEnvironment, parseJson, synthesizeStacks, type SynthesizedStack } from './support/fixtures';
 
 interface VeleroValues {
@@ -194,4 +195,14 @@ describe('the business database (middleware.database) is backed up at each site 
     expect(hourBefore('15 0 * * *')).toBe('15 23 * * *');
     expect(hourBefore('0 */12 * * *')).toBe('0 */12 * * *');
   });
+});
+
+test('fails if a Redis password goes on a command line, where the process list shows it: redis-cli reads REDISCLI_AUTH', () => {
+  const gate = redisStartupGate({ role: 'redis-cache', mode: 'primary', peerAddress: { host: 'redis-cache.core.demo', port: 6379 } }).join('\n');
+  for (const script of [REDIS_BACKUP_SCRIPT, gate]) {
+    expect(script).toContain('REDISCLI_AUTH="$REDIS_PASSWORD" ');
+    expect(script).not.toMatch(/redis-cli[^\n]* -a /);
+  }
+  const text = JSON.stringify([...stacks.values()]);
+  expect(text).not.toMatch(/redis-cli[^"]* -a /);
 });
