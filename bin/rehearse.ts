@@ -17,7 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { helmVersion, locateHelm } from '../conformance/helm';
 import { projectRoot, readFlags, UsageError } from '../pipeline/options';
 import { ControlPlane } from '../rehearsal/control-plane';
@@ -77,6 +77,8 @@ function removeStaleNamespaces(): void {
     for (const p of spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) spawnSync('kill', ['-9', p]);
     spawnSync('ip', ['netns', 'delete', name]);
     rmSync(join('/etc/netns', name), { recursive: true, force: true });
+    rmSync(join(CACHE, name), { recursive: true, force: true });
+    rmSync(join(CACHE, `${name}.plan.json`), { force: true });
     log(`removed the namespace of a rehearsal that was killed: ${name}`);
   }
 }
@@ -101,7 +103,7 @@ function outside(argv: readonly string[]): number {
   mkdirSync(netnsEtc, { recursive: true });
   // `ip netns exec` mounts this over /etc/hosts inside the namespace only.
   writeFileSync(join(netnsEtc, 'hosts'), ['127.0.0.1 localhost', ...Object.entries(plan.hosts).map(([host, address]) => `${address} ${host}`), ''].join('\n'));
-  const planFile = join(CACHE, 'plan.json');
+  const planFile = join(CACHE, `${namespace}.plan.json`);
   writeFileSync(planFile, JSON.stringify(plan, null, 2));
   const ip = (args: string[]) => spawnSync('ip', args, { stdio: 'inherit' }).status === 0;
   if (!ip(['netns', 'add', namespace])) throw new Error(`ip netns add ${namespace} failed`);
@@ -109,6 +111,10 @@ function outside(argv: readonly string[]): number {
     ip(['-n', namespace, 'link', 'set', 'lo', 'up']);
     for (const address of new Set(Object.values(plan.hosts))) ip(['-n', namespace, 'address', 'add', `${address}/8`, 'dev', 'lo']);
     const inner = spawnSync('ip', ['netns', 'exec', namespace, process.execPath, '--require', 'tsx/cjs', __filename, '--inside', planFile], { stdio: 'inherit', cwd: ROOT });
+    const workDir = join(CACHE, namespace);
+    // A passing run's copies and states go; a failing one's stay for reading.
+    if (inner.status === 0) rmSync(workDir, { recursive: true, force: true });
+    else log(`the run's projects, states, plans and logs are kept in ${workDir}`);
     return inner.status ?? 1;
   } finally {
     // Whatever the inner run left behind dies with the namespace's processes.
@@ -116,13 +122,15 @@ function outside(argv: readonly string[]): number {
     for (const pid of pids) spawnSync('kill', ['-9', pid]);
     ip(['netns', 'delete', namespace]);
     rmSync(netnsEtc, { recursive: true, force: true });
+    rmSync(planFile, { force: true });
   }
 }
 
 /** Inside the namespace: the rehearsal itself. */
 async function inside(planFile: string): Promise<number> {
   const plan = JSON.parse(readFileSync(planFile, 'utf8')) as Plan;
-  const workDir = join(CACHE, 'run');
+  // One directory per run (its namespace's name): runs of different checkouts may go side by side.
+  const workDir = join(CACHE, basename(planFile, '.plan.json'));
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const plane = await ControlPlane.start(plan.tools, join(workDir, 'control-plane'));
@@ -138,7 +146,7 @@ async function inside(planFile: string): Promise<number> {
       log(`== ${name}`);
       const result = await rehearsal.province(name);
       results.push(result);
-      writeFileSync(join(CACHE, 'results.json'), JSON.stringify(results, null, 2));
+      writeFileSync(join(workDir, 'results.json'), JSON.stringify(results, null, 2));
     }
   } finally {
     await server.stop();

@@ -78,6 +78,8 @@ export interface ProvinceResult {
   readonly destroyRefusals: { readonly tried: number; readonly refused: number; readonly notRefused: readonly string[] };
   readonly switchover: readonly SwitchoverResult[];
   readonly planReviews: readonly PlanReviewResult[];
+  /** Admission webhooks removed because no operator pod serves them here. */
+  readonly webhooksRemoved: readonly string[];
   readonly concurrentDeploy?: { readonly secondRefused: boolean; readonly message: string; readonly stateIntact: boolean; readonly resources: number };
   readonly seconds: number;
 }
@@ -245,6 +247,7 @@ export class Rehearsal {
           kubeconfigs.set(path, list);
         } else {
           if (String(cluster.host) !== endpoint.server) throw new Error(`${envName} ${site}/${zone}: host ${String(cluster.host)} is not served at ${endpoint.server}`);
+          mkdirSync(dirname(join(project, String(cluster.caCertificateFile))), { recursive: true });
           writeFileSync(join(project, String(cluster.caCertificateFile)), readFileSync(this.plane.caFile));
           changes.push(`${String(cluster.caCertificateFile)}: the rehearsal CA (its API server's certificate is the rehearsal's)`);
         }
@@ -302,8 +305,29 @@ export class Rehearsal {
     return list.status === 0 ? list.output.trim().split('\n').filter(Boolean).length : -1;
   }
 
+  /**
+   * Admission webhooks the operators' charts register (CloudNativePG's) are served by the operator's
+   * pod, which never runs here: the API server would refuse every Cluster with "failed calling
+   * webhook". They are removed, named in the results; the CloudNativePG drill admits the Clusters through
+   * the operator's own webhook code instead (test/drills/cloudnative-pg.test.ts).
+   */
+  private async removeWebhooks(endpoint: ClusterEndpoint): Promise<void> {
+    for (const kind of ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations']) {
+      const list = (await kubeRequest(endpoint, this.plane.adminToken, 'GET', `/apis/admissionregistration.k8s.io/v1/${kind}`)).body as { items?: JsonObject[] };
+      for (const item of list.items ?? []) {
+        const name = String((item.metadata as JsonObject).name);
+        const res = await kubeRequest(endpoint, this.plane.adminToken, 'DELETE', `/apis/admissionregistration.k8s.io/v1/${kind}/${name}`);
+        if (res.status >= 300) throw new Error(`deleting ${kind}/${name} in ${endpoint.name}: ${JSON.stringify(res.body)}`);
+        this.webhooksRemoved.add(`${kind.replace('webhookconfigurations', '')} ${name}`);
+      }
+    }
+  }
+
+  private readonly webhooksRemoved = new Set<string>();
+  private endpoints = new Map<string, ClusterEndpoint>();
+
   /** The first deploy of every stack as `npm run runbook -- --first-deploy` prints it, then the checks. */
-  private firstDeploy(envName: string, project: string, site: Site): StackResult[] {
+  private async firstDeploy(envName: string, project: string, site: Site): Promise<StackResult[]> {
     const runbook = this.run('npm', ['run', '--silent', 'runbook', '--', '--env', envName, '--first-deploy', 'cdktf.out'], project);
     if (runbook.status !== 0) throw new Error(`runbook --first-deploy: ${tail(runbook.output)}`);
     const results: StackResult[] = [];
@@ -312,7 +336,7 @@ export class Rehearsal {
     let failed: string | undefined;
     for (const line of lines) {
       const terraform = /^terraform -chdir=(\S+) (.*)$/.exec(line);
-      const deploy = /^HSA_ENV=(\S+) npx (cdktf deploy (\S+) .*)$/.exec(line);
+      const deploy = /^HSA_ENV=(\S+) npx (cdktf deploy (\S+)(?: .*)?)$/.exec(line);
       if (terraform) {
         const [, dir, rest] = terraform as unknown as [string, string, string];
         const run = this.run(this.options.tools.tofu, [`-chdir=${dir}`, ...rest.split(' '), ...(rest.startsWith('apply') ? ['-auto-approve'] : [])], project);
@@ -324,6 +348,7 @@ export class Rehearsal {
         const init = failed === undefined && (existsSync(join(stackDir, '.terraform')) || this.tofu(stackDir, ['init', '-input=false', '-no-color']).status === 0);
         const validate = init && this.tofu(stackDir, ['validate', '-no-color']).status === 0;
         if (validate) validated.add(stack);
+        await this.removeWebhooks(this.endpoints.get(stack)!);
         const run = validate ? this.run('npx', [...command.split(' '), '--auto-approve', '--skip-synth'], project, { HSA_ENV: envName }) : { status: 1, output: failed ?? 'init or validate failed' };
         const applied = run.status === 0;
         const error = applied ? undefined : (failed ?? tail(run.output, 20));
@@ -356,11 +381,13 @@ export class Rehearsal {
   }
 
   /** `tofu plan -destroy -target=<address>` of every data holder with prevent_destroy must be refused. */
-  private destroyRefusals(project: string, stacks: ReadonlyMap<string, StackJson>): ProvinceResult['destroyRefusals'] {
+  private destroyRefusals(project: string, stacks: ReadonlyMap<string, StackJson>, applied: ReadonlySet<string>): ProvinceResult['destroyRefusals'] {
     let tried = 0;
     let refused = 0;
     const notRefused: string[] = [];
     for (const [name, stack] of stacks) {
+      // A stack that did not apply holds nothing to destroy (its failure is reported already).
+      if (!applied.has(name)) continue;
       const stackDir = join(project, 'cdktf.out', 'stacks', name);
       for (const [type, byName] of Object.entries(stack.resource ?? {})) {
         for (const [resourceName, body] of Object.entries(byName)) {
@@ -408,6 +435,7 @@ export class Rehearsal {
     for (const site of [to, to === 'A' ? 'B' : 'A'] as const) {
       const names = ZONES.map((zone) => `${envName}-${zone}-${site.toLowerCase()}`);
       let error: string | undefined;
+      for (const name of names) await this.removeWebhooks(this.endpoints.get(name)!);
       await deployer.deploy(names, to).catch((e: unknown) => (error = String(e)));
       for (const name of names) {
         const stackDir = join(project, 'cdktf.out', 'stacks', name);
@@ -443,6 +471,7 @@ export class Rehearsal {
   async province(envName: string): Promise<ProvinceResult> {
     const started = Date.now();
     const log = this.options.log;
+    this.webhooksRemoved.clear();
     const project = join(this.options.workDir, envName);
     copyProject(this.options.deployed ?? this.options.projectRoot, join(this.options.projectRoot, 'node_modules'), project);
     const envJson = JSON.parse(readFileSync(join(project, 'environments', `${envName}.json`), 'utf8')) as JsonObject;
@@ -466,10 +495,11 @@ export class Rehearsal {
     const first = this.synth(envName, project, activeSite);
     const packaged = packageCharts(this.options.helm, this.options.sources, chartsOf(first.values()), join(this.options.workDir, 'charts'), join(this.options.workDir, 'chart-scratch'));
     log(`${envName}: charts served: ${packaged.join(', ')}`);
-    const stacks = this.firstDeploy(envName, project, activeSite);
+    this.endpoints = endpoints;
+    const stacks = await this.firstDeploy(envName, project, activeSite);
     const pods = await this.pods([...endpoints.values()]);
     log(`${envName}: pods created ${pods.created}, refused ${pods.refused.length}`);
-    const destroyRefusals = this.destroyRefusals(project, first);
+    const destroyRefusals = this.destroyRefusals(project, first, new Set(stacks.filter((s) => s.applied).map((s) => s.stack)));
     const switchover: SwitchoverResult[] = [];
     const planReviews: PlanReviewResult[] = [];
     if (stacks.every((s) => s.applied)) {
@@ -482,7 +512,7 @@ export class Rehearsal {
     const pgStack = [...first.keys()].find((name) => (first.get(name)!.terraform as JsonObject | undefined)?.backend && 'pg' in ((first.get(name)!.terraform as JsonObject).backend as JsonObject));
     const concurrentDeploy = pgStack ? await this.concurrentDeploy(join(project, 'cdktf.out', 'stacks', pgStack)) : undefined;
     await this.plane.stopClusters([...endpoints.keys()]);
-    return { environment: envName, changes, stacks, pods, destroyRefusals, switchover, planReviews, ...(concurrentDeploy ? { concurrentDeploy } : {}), seconds: (Date.now() - started) / 1000 };
+    return { environment: envName, changes, stacks, pods, destroyRefusals, switchover, planReviews, webhooksRemoved: [...this.webhooksRemoved].sort(), ...(concurrentDeploy ? { concurrentDeploy } : {}), seconds: (Date.now() - started) / 1000 };
   }
 }
 

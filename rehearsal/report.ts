@@ -58,6 +58,7 @@ export function renderRehearsal(results: readonly ProvinceResult[], versions: Re
     lines.push(`**${r.environment}**: resources per stack after the first deploy: ${r.stacks.filter((s) => s.resources > 0).slice(0, 4).map((s) => `${s.stack} ${s.resources}`).join(', ')}.`);
     if (r.switchover.length > 0) lines.push(`Switchover plans (resources changed): ${r.switchover.map((s) => `${s.stack} to ${s.to}: ${s.planned}`).join(', ')}.`);
     for (const p of r.planReviews) lines.push(`\`npm run review -- --plan\` on the real plans: exit ${p.exit}, DR pairs flipping: ${p.flips.join('; ') || 'none'}.`);
+    if (r.webhooksRemoved.length > 0) lines.push(`Admission webhooks removed before each deploy (served by operator pods, which never run here): ${r.webhooksRemoved.join(', ')}.`);
     if (r.changes.length > 0) lines.push(`Changed in the rehearsal's copy of the project: ${r.changes.join('; ')}.`);
     const found = failures(r);
     lines.push(found.length === 0 ? 'All checks passed.' : `Failures:\n${found.map((f) => `- ${f}`).join('\n')}`);
