@@ -276,7 +276,8 @@ export const environmentSchema = environmentShape.superRefine((env, ctx) => {
     }
     const replicas = declared.replicas ?? 2;
     const maxReplicas = declared.maxReplicas ?? replicas * 2;
-    if (maxReplicas < replicas) {
+    // An invalid replicas count is its own problem; comparing with it would only add a wrong one.
+    if (replicas >= 1 && maxReplicas < replicas) {
       ctx.addIssue({ code: 'custom', path: ['applications', catalogEntry.id, 'maxReplicas'], message: `expected at least replicas (${replicas})` });
     }
     const requests = declared.requests;

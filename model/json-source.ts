@@ -32,8 +32,42 @@ function lineText(text: string, line: number): string {
   return (text.split('\n')[line - 1] ?? '').trim();
 }
 
+/** An environment file is a few kilobytes; anything near this is not one (and would not fit the API server). */
+export const MAX_SOURCE_BYTES = 1024 * 1024;
+/** Nesting deeper than any environment field (the deepest is about 8): refused before parsing. */
+export const MAX_NESTING = 64;
+
+/** The first place nesting goes deeper than `MAX_NESTING`, outside strings; undefined when it does not. */
+function tooDeep(text: string): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  return undefined;
+}
+
 /** Parses `text`; returns the value, or the problems (a syntax error, or every duplicated key). */
 export function parseJsonSource(text: string): { readonly value: unknown; readonly problems: readonly JsonSourceProblem[] } {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_SOURCE_BYTES) {
+    return { value: undefined, problems: [{ field: '(file)', message: `received ${bytes} bytes; expected at most ${MAX_SOURCE_BYTES} (an environment file is a few kilobytes; large configuration belongs in the application's own ConfigMap or image)` }] };
+  }
+  if (text.startsWith('\uFEFF')) {
+    return { value: undefined, problems: [{ field: '(file)', message: 'not valid JSON at line 1, column 1: the file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM' }] };
+  }
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    const at = positionOf(text, deep);
+    return { value: undefined, problems: [{ field: '(file)', message: `nesting deeper than ${MAX_NESTING} levels at line ${at.line}, column ${at.column}; no environment field nests that deep: check the brackets` }] };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

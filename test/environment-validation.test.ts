@@ -87,6 +87,28 @@ describe('bad environments are rejected with the file, the field, the value rece
     expect(() => parseEnvironment('demo', 'environments/demo.json', text)).toThrow(/applications\.settlement: the key "settlement" appears twice in the same object, at line \d+, column 5 and at line \d+, column 5/);
   });
 
+  test('fails for a byte-order mark, naming line 1, column 1 and the fix', () => {
+    const text = `\uFEFF${JSON.stringify(environmentJson(), null, 2)}`;
+    expect(() => parseEnvironment('demo', 'environments/demo.json', text)).toThrow('environments/demo.json: (file): not valid JSON at line 1, column 1: the file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM');
+  });
+
+  test('fails for nesting no environment has (200,000 brackets), with the place, instead of overflowing the stack', () => {
+    const text = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    expect(() => parseEnvironment('demo', 'environments/demo.json', text)).toThrow('(file): nesting deeper than 64 levels at line 1, column 65');
+  });
+
+  test('fails for a file over 1 MiB (a 50 MB configuration value), before parsing it', () => {
+    const env = environmentJson();
+    at(env, 'applications', 'settlement').configuration = { 'application.yaml': 'x'.repeat(2 * 1024 * 1024) };
+    expect(() => parseEnvironment('demo', 'environments/demo.json', JSON.stringify(env))).toThrow(/received \d+ bytes; expected at most 1048576/);
+  });
+
+  test('a negative replicas count is one problem, not also one about maxReplicas', () => {
+    expect(problemsOf((e) => void (at(e, 'applications', 'settlement').replicas = -1))).toEqual([
+      expect.stringMatching(/^environments\/demo\.json \| applications\.settlement\.replicas \| received -1; expected: too small/),
+    ]);
+  });
+
   test('an http chart repository is accepted with the lab opt-in', () => {
     const env = environmentJson();
     at(env, 'registry').charts = 'http://charts.lab.internal/stable';
