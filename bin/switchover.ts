@@ -36,7 +36,7 @@ export async function main(argv: readonly string[], deployerFor?: (envName: stri
     if (!to) throw new UsageError('--to A|B: the site that becomes active');
     const siteLost = parseActiveSite(flags.get('site-lost'), '--site-lost');
     const journal = flags.get('journal');
-    if (!journal) throw new UsageError('--journal <dir>: where the append-only journal and the saved divergent writes go (the same directory resumes an interrupted run)');
+    if (!journal) throw new UsageError('--journal <dir> is missing: it is required, the directory where the append-only journal and the saved divergent writes go (the same directory resumes an interrupted run)');
     const execute = argv.includes('--execute');
     const [loaded] = loadEnvironments(join(projectRoot(), 'environments'), [envName]);
     const province = resolveProvince(envName, loaded!.environment);

@@ -136,3 +136,9 @@ test('the database pair: caught up once its applications stop, promoted only aft
   expect([caught, promoted, deployB, following].every((i) => i > 0)).toBe(true);
   expect(caught < promoted && promoted < deployB && deployB < following).toBe(true);
 });
+
+test('fails without --journal, saying the option is missing and what it is for', async () => {
+  const missing = await run(['--env', 'demo', '--to', 'B']);
+  expect(missing.code).toBe(2);
+  expect(missing.err).toContain('--journal <dir> is missing: it is required');
+});
