@@ -12,10 +12,9 @@ import { complianceSchema } from './compliance-schema';
 import { gatewaySchema } from './gateway-schema';
 import { middlewareSchema } from './middleware-schema';
 import { APPLICATION_CATALOG, APPLICATION_IDS, MIDDLEWARE_ROLES, RESERVED_CONFIG_KEYS } from './catalog';
+import { containsIpLiteral } from './ip-literal';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-/** Any IPv4 address inside a longer text: application config must name services, not addresses. */
-const IPV4_INSIDE = /(^|[^\d.])(\d{1,3}\.){3}\d{1,3}($|[^\d.])/;
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DNS_NAME = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 /** Image and chart versions are pinned: no `latest`, no ranges. */
@@ -158,7 +157,8 @@ const application = z.strictObject({
         .refine((key) => !RESERVED_CONFIG_KEYS.includes(key), {
           message: `expected a key the toolkit does not derive itself (reserved: ${RESERVED_CONFIG_KEYS.join(', ')})`,
         }),
-      z.string().refine((v) => !IPV4_INSIDE.test(v), {
+      // Application config must name services, not addresses (IPv4 or IPv6).
+      z.string().refine((v) => !containsIpLiteral(v), {
         message: 'expected no IP address in application configuration: use the stable DNS name of the service',
       }),
     )

@@ -130,6 +130,11 @@ describe('HSAF-NoIpInConfig and HSAF-MiddlewareByName', () => {
     expect(byName.check(subject).status).toBe('compliant');
   });
 
+  test('fails HSAF-NoIpInConfig for an IPv6 address, and not for a DNS name with a port or a method reference', () => {
+    expect(problems(hsafNoIpInConfig, configMap({ REDIS_URL: 'redis://[2001:db8::21]:6379' }))[0]).toContain('REDIS_URL = "redis://[2001:db8::21]:6379" contains an IP address');
+    expect(problems(hsafNoIpInConfig, configMap({ REDIS_URL: 'redis://redis-cache.core.demo.hsa.demo.internal:6379', MAPPER: 'Settlement::fromRow' }))).toEqual([]);
+  });
+
   test('fails HSAF-NoIpInConfig for an IP address', () => {
     expect(problems(hsafNoIpInConfig, configMap({ KAFKA_BOOTSTRAP_SERVERS: '10.10.2.23:9092' }))[0]).toContain('KAFKA_BOOTSTRAP_SERVERS = "10.10.2.23:9092" contains an IP address');
   });

@@ -1,3 +1,4 @@
+import { containsIpLiteral } from '../../model/ip-literal';
 import { NOT_APPLICABLE, outcome, type JsonObject, type ResourceRuleDefinition, type ResourceSubject } from '../types';
 
 /**
@@ -11,8 +12,6 @@ export function applicationConfigOf(subject: ResourceSubject): JsonObject | unde
   return data && typeof data === 'object' && !Array.isArray(data) && typeof data.HSA_APPLICATION === 'string' ? data : undefined;
 }
 
-const IPV4 = /(^|[^\d.])((\d{1,3}\.){3}\d{1,3})($|[^\d.])/;
-
 /** HSAF: application configuration names services by stable DNS name, never by IP address. */
 export const hsafNoIpInConfig: ResourceRuleDefinition = {
   id: 'HSAF-NoIpInConfig',
@@ -22,7 +21,7 @@ export const hsafNoIpInConfig: ResourceRuleDefinition = {
     if (!data) return NOT_APPLICABLE;
     return outcome(
       Object.entries(data)
-        .filter(([, value]) => typeof value === 'string' && IPV4.test(value))
+        .filter(([, value]) => typeof value === 'string' && containsIpLiteral(value))
         .map(([key, value]) => ({ message: `${key} = "${String(value)}" contains an IP address`, fix: 'use the stable DNS name of the service (<service>.<zone>.<env>.<dnsDomain>)' })),
     );
   },
