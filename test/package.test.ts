@@ -1,5 +1,5 @@
 /**
- * The package as a consumer gets it: `npm run build` and `npm pack`, the tarball unpacked into a scratch
+ * The package as a consumer gets it: a plain `npm pack` (its `prepack` builds dist/), the tarball unpacked into a scratch
  * project whose cdktf, constructs and providers are its own (the peer dependencies, here the versions
  * this project tests with), and the README's reuse example (examples/readme-reuse.js) synthesized there.
  */
@@ -14,7 +14,8 @@ jest.setTimeout(120_000);
 test('the packed tarball holds the library only, with cdktf, constructs and the providers as peers, and the README example synthesizes from it', () => {
   const work = mkdtempSync(join(tmpdir(), 'package-'));
   try {
-    execFileSync('npm', ['run', '--silent', 'build'], { cwd: PROJECT_ROOT, stdio: 'pipe' });
+    // A plain `npm pack`, as a consumer or a publish runs it: `prepack` builds dist/ first.
+    rmSync(join(PROJECT_ROOT, 'dist'), { recursive: true, force: true });
     const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as { filename: string; files: { path: string }[] }[];
     const files = packed!.files.map((f) => f.path);
     expect(files).toContain('dist/index.js');
