@@ -4,7 +4,7 @@
  * this project tests with), and the README's reuse example (examples/readme-reuse.js) synthesized there.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './support/fixtures';
@@ -42,6 +42,26 @@ test('the packed tarball holds the library only, with cdktf, constructs and the 
     const [release] = Object.values(standby.resource.helm_release);
     expect(release!.values[0]).toContain('replicaof 172.20.1.21 6379');
     expect(existsSync(join(out, 'stacks', 'bank-a', 'cdk.tf.json'))).toBe(true);
+
+    // A TypeScript consumer with the compiler options of a default `tsc --init` (an ES module project)
+    // type-checks code that uses the package's types.
+    execFileSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsc'), ['--init'], { cwd: project, stdio: 'pipe' });
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module' }));
+    symlinkSync(join(PROJECT_ROOT, 'node_modules', '@types'), join(modules, '@types'), 'dir');
+    writeFileSync(
+      join(project, 'index.ts'),
+      [
+        "import { App, TerraformStack } from 'cdktf';",
+        "import { RedisDrPair, type RedisDrPairProps } from 'hsa-dr-toolkit';",
+        'const app = new App();',
+        "const props: Partial<RedisDrPairProps> = { zone: 'core', site: 'A' };",
+        'export const used = [RedisDrPair, new TerraformStack(app, "s"), props];',
+        '',
+      ].join('\n'),
+    );
+    const typecheck = spawnSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.'], { cwd: project, encoding: 'utf8' });
+    expect(typecheck.stdout + typecheck.stderr).toBe('');
+    expect(typecheck.status).toBe(0);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
