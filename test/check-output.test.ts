@@ -25,6 +25,12 @@ describe('SEC-NoSecretValues', () => {
     expect(result.status === 'non-compliant' ? result.problems.map((p) => p.message).join('\n') : '').toContain(expected);
   });
 
+  test('fails for a bearer token in helm values written as YAML, naming its path inside the document', () => {
+    const values = ['podAnnotations: {}\nexporter:\n  headers:\n    Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abcdefghijklmnop\n'];
+    const result = secNoSecretValues.check(subject({ values } as JsonObject));
+    expect(result.status === 'non-compliant' ? result.problems.map((p) => p.message) : result.status).toEqual(['a bearer token in plaintext at values[0].exporter.headers.Authorization']);
+  });
+
   test('fails for a literal in a Secret\'s data, a base64 run named as such', () => {
     const result = secNoSecretValues.check({ ...subject({ metadata: { name: 'x' }, data: { token: 'c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1Njc4OTA=' } } as JsonObject), type: 'kubernetes_secret_v1' });
     expect(result.status === 'non-compliant' ? result.problems[0]!.message : result.status).toBe("a literal value in the Secret's data.token (a base64 run)");

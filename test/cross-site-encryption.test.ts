@@ -125,9 +125,10 @@ describe('SEC-CrossSiteEncrypted', () => {
     }
   });
 
-  test('values it cannot read (YAML written by hand) are a finding, not a crash', () => {
-    const release = { stack: 's', path: 's/x', type: 'helm_release', config: { chart: 'redis', values: ['tls:\n  enabled: true\n'] } as JsonObject };
-    expect(problems(secCrossSiteEncrypted.check(release))).toEqual(['values[0] is not JSON: TLS cannot be checked']);
+  test('values written as YAML are read as JSON ones are; a text that is neither is a finding, not a crash', () => {
+    const release = (values: string[]) => ({ stack: 's', path: 's/x', type: 'helm_release', config: { chart: 'redis', values } as JsonObject });
+    expect(problems(secCrossSiteEncrypted.check(release(['tls:\n  enabled: false\n'])))).toEqual(problems(secCrossSiteEncrypted.check(release([JSON.stringify({ tls: { enabled: false } })]))));
+    expect(problems(secCrossSiteEncrypted.check(release(['just a line of text'])))).toEqual(['values[0] is neither JSON nor YAML: TLS cannot be checked']);
   });
 
   test('npm run check on a copy whose Kafka external listener was made plaintext fails, naming the file and the resource', () => {

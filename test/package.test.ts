@@ -33,7 +33,7 @@ test('the packed tarball holds the library only, with cdktf, constructs and the 
     mkdirSync(join(modules, 'hsa-dr-toolkit'), { recursive: true });
     execFileSync('tar', ['-xzf', join(work, packed!.filename), '-C', join(modules, 'hsa-dr-toolkit'), '--strip-components=1']);
     mkdirSync(join(modules, '@cdktf'), { recursive: true });
-    for (const name of ['cdktf', 'constructs', 'zod', '@cdktf/provider-helm', '@cdktf/provider-kubernetes']) symlinkSync(join(PROJECT_ROOT, 'node_modules', name), join(modules, name), 'dir');
+    for (const name of ['cdktf', 'constructs', 'zod', 'yaml', '@cdktf/provider-helm', '@cdktf/provider-kubernetes']) symlinkSync(join(PROJECT_ROOT, 'node_modules', name), join(modules, name), 'dir');
     const out = join(project, 'cdktf.out');
     const run = spawnSync(process.execPath, [join(PROJECT_ROOT, 'examples', 'readme-reuse.js'), out], { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_PATH: modules } });
     expect(run.stderr).toBe('');

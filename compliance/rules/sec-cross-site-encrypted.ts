@@ -1,6 +1,6 @@
 import { NOT_APPLICABLE, outcome, type JsonObject, type ResourceRuleDefinition, type RuleProblem } from '../types';
 import { asObject, list } from './pod-specs';
-import { parseJson } from './visit-strings';
+import { parseValuesDocument } from './visit-strings';
 
 /**
  * What crosses the datacenter link is encrypted and authenticated (GB/T 22239-2019 level 3, 8.1.2.2
@@ -72,8 +72,8 @@ export const secCrossSiteEncrypted: ResourceRuleDefinition = {
     if (subject.type === 'helm_release' && subject.config.chart === 'redis') {
       const texts = Array.isArray(subject.config.values) ? subject.config.values : [];
       // Values the rule cannot read (not JSON, e.g. hand-written YAML) cannot show TLS: a finding, not a crash.
-      const unreadable = texts.flatMap((text, i) => (typeof text === 'string' && asObject(parseJson(text)) === undefined ? [{ message: `values[${i}] is not JSON: TLS cannot be checked`, fix: 'write the values as JSON, with tls.enabled: true' }] : []));
-      const values = texts.flatMap((text) => (typeof text === 'string' ? [asObject(parseJson(text))].filter((v): v is JsonObject => v !== undefined) : []));
+      const unreadable = texts.flatMap((text, i) => (typeof text === 'string' && asObject(parseValuesDocument(text)) === undefined ? [{ message: `values[${i}] is neither JSON nor YAML: TLS cannot be checked`, fix: 'write the values as a JSON or YAML mapping, with tls.enabled: true' }] : []));
+      const values = texts.flatMap((text) => (typeof text === 'string' ? [asObject(parseValuesDocument(text))].filter((v): v is JsonObject => v !== undefined) : []));
       if (unreadable.length > 0) return outcome(unreadable);
       return outcome(values.length === 0 ? [{ message: 'the Redis release has no values: the chart default is plaintext', fix: 'set tls.enabled: true' }] : values.flatMap(redisProblems));
     }

@@ -1,6 +1,6 @@
 import { outcome, type JsonObject, type JsonValue, type ResourceRuleDefinition, type RuleProblem } from '../types';
 import { list } from './pod-specs';
-import { parseJson, renderPath } from './visit-strings';
+import { parseValuesDocument, renderPath } from './visit-strings';
 
 /** Field names that hold a secret value (not the name of a Secret that holds it). */
 const SECRET_FIELD = /(password|passwd|passphrase|secret|token|private[_-]?key|access[_-]?key|api[_-]?key|credential)s?$/i;
@@ -47,7 +47,7 @@ export const secNoPlaintextSecrets: ResourceRuleDefinition = {
       const values = subject.config.values;
       for (const [index, text] of (Array.isArray(values) ? values : []).entries()) {
         if (typeof text !== 'string') continue;
-        const parsed = parseJson(text);
+        const parsed = parseValuesDocument(text);
         if (parsed === undefined) {
           if (PRIVATE_KEY.test(text)) report(`values[${index}]`);
         } else {

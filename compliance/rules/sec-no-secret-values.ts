@@ -1,5 +1,5 @@
 import { outcome, type ResourceRuleDefinition, type RuleProblem } from '../types';
-import { parseJson, visitStrings } from './visit-strings';
+import { parseValuesDocument, visitStrings } from './visit-strings';
 
 /**
  * Secrets recognised by their value, wherever they stand: inside configuration texts (a redis.conf, a
@@ -42,9 +42,9 @@ export const secNoSecretValues: ResourceRuleDefinition = {
       }
     }
     visitStrings(subject.config, (text, path, place) => {
-      // Helm values are a JSON document inside a string: look inside it too, with its own paths.
+      // Helm values are a JSON or YAML document inside a string: look inside it too, with its own paths.
       if (place.length === 2 && place[0] === 'values' && typeof place[1] === 'number') {
-        const parsed = parseJson(text);
+        const parsed = parseValuesDocument(text);
         if (parsed !== undefined) return visitStrings(parsed, check, path());
       }
       check(text, path);
