@@ -37,6 +37,8 @@ export function kubeRequest(endpoint: ClusterEndpoint, token: string, method: st
       url,
       {
         method,
+        // A fresh connection each time: a kept-alive one the API server has since closed fails with EPIPE.
+        agent: false,
         ca: readFileSync(endpoint.caFile),
         headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(payload ? { 'content-type': method === 'PATCH' ? 'application/apply-patch+yaml' : 'application/json' } : {}) },
         timeout: 30_000,
