@@ -16,13 +16,13 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { stableStringify } from '../stacks/stable-json';
 import { projectRoot } from './options';
 import { processRunning } from './output-swap';
 
 /** Bump when the layout of an entry changes. */
-const ENTRY_FORMAT = 2;
+const ENTRY_FORMAT = 3;
 /** Entries kept per environment name (older ones are removed when a new one is stored). */
 const ENTRIES_PER_ENVIRONMENT = 4;
 /** Packages whose code shapes the synthesized output. */
@@ -103,6 +103,16 @@ interface StoredEntry<Extra> extends CacheEntry<Extra> {
   readonly format: number;
   /** SHA-256 of every stored file, checked before an entry is served: a damaged or edited entry is a miss. */
   readonly files: Readonly<Record<string, string>>;
+  /**
+   * SHA-256 of the key and of this index without this field: the index itself (the stacks, the
+   * compliance results in `extra`, the file hashes) is checked too, not only the files it lists.
+   */
+  readonly digest: string;
+}
+
+/** The digest an entry's index carries: its key and its content. */
+function indexDigest(key: string, index: Omit<StoredEntry<unknown>, 'digest'>): string {
+  return sha256(Buffer.from(`${key}\n${JSON.stringify(index)}`, 'utf8'));
 }
 
 /** Where the cache lives and the fingerprints of code and dependencies (computed once, at start). */
@@ -176,7 +186,8 @@ export class SynthCache {
         }
       }
       this.fault('files-copied');
-      const stored: StoredEntry<Extra> = { format: ENTRY_FORMAT, envName: entry.envName, stacks: entry.stacks, extra: entry.extra, files };
+      const index = { format: ENTRY_FORMAT, envName: entry.envName, stacks: entry.stacks, extra: entry.extra, files };
+      const stored: StoredEntry<Extra> = { ...index, digest: indexDigest(key, index) };
       writeFileSync(join(scratch, 'entry.json'), JSON.stringify(stored));
       this.fault('entry-written');
       const final = join(this.directory, key);
@@ -231,6 +242,9 @@ export class SynthCache {
       return undefined;
     }
     if (entry.format !== ENTRY_FORMAT) return undefined;
+    const { digest, ...index } = entry;
+    // An index edited by hand (a compliance result, a resource count) is a miss like a damaged file.
+    if (digest !== indexDigest(basename(dir), index)) return undefined;
     return entry;
   }
 

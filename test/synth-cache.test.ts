@@ -174,6 +174,18 @@ describe('npm run synth with the cache', () => {
     expect(run('repaired', { cache: settings() }).result.fromCache).toEqual(['demo', 'ningxia']);
   });
 
+  test('an entry whose index was edited (a compliance result, a resource count) is not served', () => {
+    run('warm', { cache: settings() });
+    const entry = readdirSync(cacheDir).find((name) => name.startsWith('demo.'))!;
+    const indexFile = join(cacheDir, entry, 'entry.json');
+    const index = JSON.parse(readFileSync(indexFile, 'utf8')) as { stacks: { name: string; resources: number }[] };
+    index.stacks[0]!.resources += 1;
+    writeFileSync(indexFile, JSON.stringify(index));
+    const again = run('index-edited', { cache: settings() });
+    expect(again.result.fromCache).toEqual(['ningxia']);
+    expectSameTree(again.tree, run('index-edited-fresh').tree);
+  });
+
   test('keeps a few entries per environment, dropping the oldest', () => {
     for (let i = 0; i < 6; i++) run(`code-${i}`, { cache: settings({ code: `code-${i}` }) });
     expect(readdirSync(cacheDir).filter((name) => name.startsWith('demo.')).length).toBe(4);
