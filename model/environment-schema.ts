@@ -196,7 +196,7 @@ const backend = z.discriminatedUnion('type', [
   }),
 ]);
 
-const environmentShape = z
+export const environmentShape = z
   .strictObject({
     /** Path of the JSON Schema for editors; ignored by the toolkit. */
     $schema: z.string().optional(),

@@ -9,6 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PROJECT_ROOT } from './support/fixtures';
+import { environmentShape } from '../model/environment-schema';
 
 jest.setTimeout(180_000);
 
@@ -47,4 +48,35 @@ test('adding a province as the README says: it synthesizes, and the environment 
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
+});
+
+test("the README's field table names every field of the environment file, and no field it does not have", () => {
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('### The environment file'), readme.indexOf('## What a stack contains'));
+  const rows = [...table.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!);
+  const topLevel = new Set(rows.map((field) => field.split('.')[0]!));
+  const shape = (environmentShape as unknown as { shape: Record<string, unknown> }).shape;
+  expect([...topLevel].sort()).toEqual(Object.keys(shape).filter((key) => key !== '$schema').sort());
+  expect(rows).toEqual(expect.arrayContaining(['sites.{A,B}.displayName', 'sites.{A,B}.zones.{public,core}']));
+});
+
+test("the README's sample output of npm run synth is what it prints for the demo province (timings aside)", () => {
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const sample = /`npm run synth` prints every stack[^\n]*\n\n```\n([\s\S]*?)```/.exec(readme)![1]!.split('\n').filter((line) => line && line !== '...');
+  const out = mkdtempSync(join(tmpdir(), 'readme-sample-'));
+  try {
+    const run = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'run.js'), 'synth', '--env', 'demo', '--out', join(out, 'cdktf.out'), '--cache', 'off'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const printed = run.stdout.split('\n').map((line) => line.replace(/ to \S+ in \d+ ms$/, ' to cdktf.out in N ms'));
+    for (const line of sample) expect(printed).toContain(line.replace(/ in \d+ ms$/, ' in N ms'));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("the README's reuse example is examples/readme-reuse.js, which the package test runs against the tarball", () => {
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const shown = /\(\[examples\/readme-reuse\.js\][\s\S]*?```js\n([\s\S]*?)```/.exec(readme)![1]!;
+  const file = readFileSync(join(PROJECT_ROOT, 'examples', 'readme-reuse.js'), 'utf8').split('\n').filter((line) => !line.startsWith('//')).join('\n');
+  expect(shown).toBe(file);
 });
