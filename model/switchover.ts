@@ -49,11 +49,17 @@ export function planSwitchover(province: ProvinceModel, to: Site): SwitchoverPla
     throw new AlreadyActiveError(`${province.envName}: site ${to} is already active; a switchover goes from the active site (${province.activeSite}) to the other one`);
   }
   const unit = (zone: Zone, site: Site): DeploymentUnit => province.units.find((u) => u.zone === zone && u.site === site)!;
-  const pairs: PairRef[] = ZONES.flatMap((zone) =>
+  const middlewarePairs: PairRef[] = ZONES.flatMap((zone) =>
     unit(zone, from)
       .middleware.filter((role) => DR_PAIRED_MIDDLEWARE.includes(role))
       .map((role) => ({ zone, role, from: unit(zone, from).middlewareVips[role]!, to: unit(zone, to).middlewareVips[role]! })),
   );
+  // The business database pair, where the environment declares one (npm run switchover checks it too).
+  const databasePairs: PairRef[] = ZONES.flatMap((zone) => {
+    const [old, next] = [unit(zone, from).middlewarePlan.database, unit(zone, to).middlewarePlan.database];
+    return old && next ? [{ zone, role: 'database' as const, from: old.address.host, to: next.address.host }] : [];
+  });
+  const pairs = [...middlewarePairs, ...databasePairs];
   const stacksAt = (site: Site) => ZONES.map((zone) => stackName(province.envName, zone, site));
   const deploy = (site: Site) => cdktfDeployCommand(province.envName, stacksAt(site), { activeSite: to });
 
@@ -124,6 +130,8 @@ function caughtUpCheck(pair: PairRef): string {
       return `MirrorMaker 2 at the new site has copied every record: its stored progress (Connect offset topic mirrormaker2-<source alias>-offsets) reaches the old site's end offsets, which no longer move, and every consumer group has translated offsets at the new site (npm run switchover checks both).`;
     case 'fastdfs':
       return `A file stored at ${pair.from}'s storage server arrives at ${pair.to}'s (binlog sync is in order: every earlier file has then arrived too). npm run switchover does it with a marker file; by hand: fdfs_upload_file at ${pair.from}'s storage, then fdfs_file_info at ${pair.to}'s answers. fdfs_monitor's last_synced_timestamp is seconds-coarse and can lag after a restart: not proof.`;
+    case 'database':
+      return `Once the applications stopped writing, the standby database at ${pair.to} has replayed every transaction of ${pair.from}: npm run switchover reads it with the database's own views (PostgreSQL and CloudNativePG: the replay position against the primary's; another product: its declared check command).`;
     default:
       return 'replication caught up';
   }
@@ -138,6 +146,8 @@ function promotion(pair: PairRef): string {
       return 'Stop MirrorMaker 2 at the new site (the deploy below removes it); consumers resume there from the synced group offsets.';
     case 'fastdfs':
       return 'The deploy below sets the new site\'s storage to rw=both in storage_ids.conf; files are already there from binlog sync.';
+    case 'database':
+      return `The database's DBA demotes the primary at ${pair.from} (when it still runs), then promotes the standby at ${pair.to} (CloudNativePG: spec.replica.primary with the demotion token, which npm run switchover prints); the toolkit checks each step and changes no database role itself.`;
     default:
       return 'promote';
   }
@@ -152,6 +162,8 @@ function following(pair: PairRef): string {
       return 'The KafkaMirrorMaker2 at the old site is Ready and its connectors RUNNING.';
     case 'fastdfs':
       return 'fdfs_monitor at both trackers shows both storage servers ACTIVE, the old site\'s with read write mode none, and both trackers send uploads to the new site; a file stored at either site arrives at the other.';
+    case 'database':
+      return `The database at ${pair.from} replicates from ${pair.to} (npm run switchover verifies it with the database's own views).`;
     default:
       return 'following';
   }

@@ -47,3 +47,10 @@ test('the switchover deployer runs cdktf deploy without asking a registry for pr
   const command = new CdktfDeployer('demo', '/project').describe(['demo-core-b'], 'B');
   expect(command).toBe('HSA_ENV=demo HSA_ACTIVE_SITE=B npx cdktf deploy demo-core-b --auto-approve --skip-provider-lock');
 });
+
+test('the runbook includes the business database pair the switchover checks: caught up, promoted by its DBA, followed', () => {
+  const plan = planSwitchover(resolveProvince('demo', demo), 'B');
+  const database = plan.steps.filter((s) => 'pair' in s && s.pair.role === 'database').map((s) => s.kind);
+  expect(database).toEqual(['check-caught-up', 'promote', 'verify-following']);
+  expect(plan.pairs).toContainEqual({ zone: 'core', role: 'database', from: '10.10.2.40', to: '10.20.2.40' });
+});
