@@ -17,7 +17,7 @@ test('the switchover checks every pair before promoting, promotes before deployi
   expect(last('promote')).toBeLessThan(first('deploy'));
   expect(first('wait-for-site')).toBeLessThan(last('deploy'));
   expect(last('deploy')).toBeLessThan(first('verify-following'));
-  expect(plan.pairs.map((p) => `${p.role}@${p.zone}`)).toEqual(['redis-cache@public', 'redis-session@public', 'redis-cache@core', 'redis-session@core', 'kafka@core', 'fastdfs@core']);
+  expect(plan.pairs.map((p) => `${p.role}@${p.zone}`)).toEqual(['redis-cache@public', 'redis-session@public', 'redis-cache@core', 'redis-session@core', 'kafka@core', 'fastdfs@core', 'database@core']);
   const deploys = plan.steps.filter((s) => s.kind === 'deploy');
   expect(deploys.map((d) => (d.kind === 'deploy' ? d.command : ''))).toEqual([
     'HSA_ENV=demo HSA_ACTIVE_SITE=B npx cdktf deploy demo-public-b demo-core-b --skip-provider-lock',
