@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { postgresqlBin, stop } from '../backup/restore-verify';
 import { isDataHolding, reviewStack, reviewTrees } from '../review/plan-diff';
+import { differingFields } from '../review/real-plan';
 import { CdktfDeployer } from '../switchover/cdktf-deployer';
 import type { JsonObject, StackJson } from '../synthesized/json';
 import { SITES, ZONES, type Site } from '../model/topology';
@@ -514,12 +515,6 @@ export class Rehearsal {
     await this.plane.stopClusters([...endpoints.keys()]);
     return { environment: envName, changes, stacks, pods, destroyRefusals, switchover, planReviews, webhooksRemoved: [...this.webhooksRemoved].sort(), ...(concurrentDeploy ? { concurrentDeploy } : {}), seconds: (Date.now() - started) / 1000 };
   }
-}
-
-/** Attribute names whose values differ between a plan's before and after (top level and one below). */
-function differingFields(before: JsonObject | undefined, after: JsonObject | undefined): string[] {
-  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
-  return [...keys].filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(after?.[k]));
 }
 
 /** Charts (name and version) every helm_release of the stacks names. */

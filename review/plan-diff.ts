@@ -108,7 +108,8 @@ function environmentOf(name: string, stack: StackJson): string {
   return hsa?.environment ? String(hsa.environment) : name.replace(/-(public|core)-[ab]$/, '');
 }
 
-function resources(stack: StackJson | undefined): Map<string, { type: string; body: JsonObject }> {
+/** Every resource of a synthesized stack by its address, `<type>.<name>`. */
+export function resourcesOf(stack: StackJson | undefined): Map<string, { type: string; body: JsonObject }> {
   const found = new Map<string, { type: string; body: JsonObject }>();
   for (const [type, byName] of Object.entries(stack?.resource ?? {})) {
     for (const [name, body] of Object.entries(byName)) found.set(`${type}.${name}`, { type, body });
@@ -151,8 +152,8 @@ function forceNewChange(type: string, before: JsonObject, after: JsonObject): st
 }
 
 export function reviewStack(name: string, base: StackJson | undefined, head: StackJson | undefined): StackReview {
-  const before = resources(base);
-  const after = resources(head);
+  const before = resourcesOf(base);
+  const after = resourcesOf(head);
   const added: ResourceChange[] = [];
   const changed: ResourceChange[] = [];
   const destroyed: ResourceChange[] = [];

@@ -7,7 +7,7 @@
  * the toolkit's annotations (DR role, data holding, prevent_destroy) come from.
  */
 import type { JsonObject, StackJson } from '../synthesized/json';
-import { isDataHolding, type EnvironmentReview, type ResourceChange, type RoleFlip, type StackReview } from './plan-diff';
+import { isDataHolding, resourcesOf, type EnvironmentReview, type ResourceChange, type RoleFlip, type StackReview } from './plan-diff';
 
 /** The parts of Terraform's JSON plan representation the review reads (format_version 1.x). */
 export interface PlanJson {
@@ -27,12 +27,6 @@ interface PlanResourceChange {
 
 export class PlanReviewError extends Error {}
 
-function resourcesOf(stack: StackJson): Map<string, { type: string; body: JsonObject }> {
-  const found = new Map<string, { type: string; body: JsonObject }>();
-  for (const [type, byName] of Object.entries(stack.resource ?? {})) for (const [name, body] of Object.entries(byName)) found.set(`${type}.${name}`, { type, body });
-  return found;
-}
-
 /** The synthesized stack a plan was made from: the one that declares exactly the plan's configured resources. */
 export function stackOfPlan(file: string, plan: PlanJson, stacks: ReadonlyMap<string, StackJson>): string {
   const configured = new Set((plan.configuration?.root_module?.resources ?? []).map((r) => r.address).filter((a) => !a.startsWith('data.')));
@@ -49,7 +43,8 @@ function hsaOf(body: JsonObject | undefined): JsonObject | undefined {
   return (body?.['//'] as JsonObject | undefined)?.hsa as JsonObject | undefined;
 }
 
-function differingFields(before: JsonObject | null | undefined, after: JsonObject | null | undefined): string[] {
+/** Attribute names whose values differ between a plan's before and after, sorted. */
+export function differingFields(before: JsonObject | null | undefined, after: JsonObject | null | undefined): string[] {
   const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
   return [...keys].filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(after?.[k])).sort();
 }
