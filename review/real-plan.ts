@@ -14,7 +14,23 @@ export interface PlanJson {
   readonly format_version?: string;
   readonly resource_changes?: readonly PlanResourceChange[];
   readonly resource_drift?: readonly PlanResourceChange[];
-  readonly configuration?: { readonly root_module?: { readonly resources?: readonly { readonly address: string }[] } };
+  readonly configuration?: {
+    readonly root_module?: { readonly resources?: readonly { readonly address: string }[] };
+    readonly provider_config?: Readonly<Record<string, { readonly expressions?: Readonly<Record<string, { readonly constant_value?: unknown }>> }>>;
+  };
+}
+
+/** What tells two stacks with the same resources apart (a zone's two sites): the cluster they deploy to. */
+const CLUSTER_FIELDS = ['host', 'config_path', 'config_context'] as const;
+
+function clusterOfStack(stack: StackJson): string {
+  const provider = ((stack.provider as JsonObject | undefined)?.kubernetes as JsonObject[] | undefined)?.[0] ?? {};
+  return JSON.stringify(CLUSTER_FIELDS.map((field) => (typeof provider[field] === 'string' ? provider[field] : null)));
+}
+
+function clusterOfPlan(plan: PlanJson): string {
+  const expressions = plan.configuration?.provider_config?.kubernetes?.expressions ?? {};
+  return JSON.stringify(CLUSTER_FIELDS.map((field) => (typeof expressions[field]?.constant_value === 'string' ? expressions[field]!.constant_value : null)));
 }
 
 interface PlanResourceChange {
@@ -27,15 +43,18 @@ interface PlanResourceChange {
 
 export class PlanReviewError extends Error {}
 
-/** The synthesized stack a plan was made from: the one that declares exactly the plan's configured resources. */
+/**
+ * The synthesized stack a plan was made from: the one that declares exactly the plan's configured
+ * resources for the same cluster (a zone's stacks at sites A and B can declare the same addresses).
+ */
 export function stackOfPlan(file: string, plan: PlanJson, stacks: ReadonlyMap<string, StackJson>): string {
   const configured = new Set((plan.configuration?.root_module?.resources ?? []).map((r) => r.address).filter((a) => !a.startsWith('data.')));
   if (configured.size === 0) throw new PlanReviewError(`${file}: no configuration in the plan; expected the output of \`tofu show -json <planfile>\``);
   const matches = [...stacks].filter(([, stack]) => {
     const declared = resourcesOf(stack);
-    return declared.size === configured.size && [...configured].every((a) => declared.has(a));
+    return declared.size === configured.size && [...configured].every((a) => declared.has(a)) && clusterOfStack(stack) === clusterOfPlan(plan);
   });
-  if (matches.length !== 1) throw new PlanReviewError(`${file}: its ${configured.size} resources match ${matches.length === 0 ? 'no' : 'more than one'} synthesized stack; synthesize the same environment and active site the plan was made from (npm run synth -- --env <name> [--active-site X])`);
+  if (matches.length !== 1) throw new PlanReviewError(`${file}: its ${configured.size} resources and its cluster match ${matches.length === 0 ? 'no' : 'more than one'} synthesized stack; synthesize the same environment and active site the plan was made from (npm run synth -- --env <name> [--active-site X])`);
   return matches[0]![0];
 }
 
@@ -49,11 +68,37 @@ export function differingFields(before: JsonObject | null | undefined, after: Js
   return [...keys].filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(after?.[k])).sort();
 }
 
+const SERVER_FIELDS = new Set(['resource_version', 'generation', 'uid']);
+
+/** A plan value without the fields the API server keeps moving by itself. */
+function withoutServerFields<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutServerFields) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !SERVER_FIELDS.has(k)).map(([k, v]) => [k, withoutServerFields(v)])) as T;
+}
+
 const OTHER_MODE: Readonly<Record<string, string>> = { primary: 'standby', standby: 'primary', active: 'standby' };
+
+/**
+ * The DR pairs of a synthesized stack: role, mode, and the prefix every resource name of the pair's
+ * construct starts with (cdktf names a resource after its construct path: `Platform_Middleware_Kafka_...`).
+ */
+function pairsOf(stackName: string, declared: ReadonlyMap<string, { type: string; body: JsonObject }>): { role: string; mode: string; namePrefix: string }[] {
+  const pairs: { role: string; mode: string; namePrefix: string }[] = [];
+  for (const { body } of declared.values()) {
+    const hsa = hsaOf(body);
+    if (hsa?.component !== 'dr-pair') continue;
+    const path = String(((body['//'] as JsonObject | undefined)?.metadata as JsonObject | undefined)?.path ?? '');
+    const scope = path.slice(stackName.length + 1).replace(/\/Resource$/, '');
+    pairs.push({ role: String(hsa.role), mode: String(hsa.mode), namePrefix: `${scope.replaceAll('/', '_')}_` });
+  }
+  return pairs;
+}
 
 /** One stack's review from its real plan. */
 export function reviewPlan(stackName: string, environment: string, plan: PlanJson, stack: StackJson): { review: StackReview; flips: RoleFlip[]; outside: string[] } {
   const declared = resourcesOf(stack);
+  const pairs = pairsOf(stackName, declared);
   const added: ResourceChange[] = [];
   const changed: ResourceChange[] = [];
   const destroyed: ResourceChange[] = [];
@@ -78,13 +123,17 @@ export function reviewPlan(stackName: string, environment: string, plan: PlanJso
     } else if (actions.includes('delete')) destroyed.push(change);
     else if (actions.includes('create')) added.push(change);
     else changed.push(change);
-    const hsa = hsaOf(synthesized?.body);
-    if (hsa?.component === 'dr-pair' && (replaced || actions.includes('update'))) {
-      const mode = String(hsa.mode);
-      flips.push({ stack: stackName, role: String(hsa.role), from: OTHER_MODE[mode] ?? 'changed', to: mode });
-    }
+    // A pair flips when any resource of its construct changes: Redis's release, Kafka's MirrorMaker
+    // (created or destroyed, so judged by its address), FastDFS's storage ids.
+    const name = rc.address.slice(rc.address.indexOf('.') + 1);
+    const pair = pairs.find((p) => name.startsWith(p.namePrefix));
+    if (pair && !flips.some((f) => f.role === pair.role)) flips.push({ stack: stackName, role: pair.role, from: OTHER_MODE[pair.mode] ?? 'changed', to: pair.mode });
   }
-  const outside = (plan.resource_drift ?? []).map((d) => `\`${stackName}\` ${d.address} changed outside Terraform (${differingFields(d.change.before, d.change.after).slice(0, 8).join(', ') || d.change.actions.join('+')})`);
+  // The API server moves resource_version and generation on its own: that is not a change by anyone.
+  const outside = (plan.resource_drift ?? []).flatMap((d) => {
+    const fields = differingFields(withoutServerFields(d.change.before), withoutServerFields(d.change.after));
+    return fields.length === 0 ? [] : [`\`${stackName}\` ${d.address} changed outside Terraform (${fields.slice(0, 8).join(', ')})`];
+  });
   return { review: { stack: stackName, environment, added, changed, destroyed }, flips, outside };
 }
 

@@ -18,6 +18,12 @@ const addressOf = (predicate: (type: string, body: JsonObject) => boolean) =>
 const redisStandby = addressOf((type, body) => type === 'helm_release' && ((body['//'] as JsonObject).hsa as JsonObject | undefined)?.role === 'redis-cache');
 const configMap = addressOf((type) => type === 'kubernetes_config_map_v1');
 
+/** The plan's provider configuration as `tofu show -json` writes it: constant values as expressions. */
+function providerConfig(stack: StackJson): NonNullable<PlanJson['configuration']>['provider_config'] {
+  const kubernetes = ((stack.provider as JsonObject).kubernetes as JsonObject[])[0]!;
+  return { kubernetes: { expressions: Object.fromEntries(Object.entries(kubernetes).map(([k, v]) => [k, { constant_value: v }])) } };
+}
+
 function plan(changes: { address: string; actions: string[]; replace_paths?: string[][] }[], drift: { address: string }[] = []): PlanJson {
   const change = (c: { address: string; actions: string[]; replace_paths?: string[][] }) => ({
     address: c.address,
@@ -27,7 +33,7 @@ function plan(changes: { address: string; actions: string[]; replace_paths?: str
   });
   return {
     format_version: '1.2',
-    configuration: { root_module: { resources: addresses.map((address) => ({ address })) } },
+    configuration: { root_module: { resources: addresses.map((address) => ({ address })) }, provider_config: providerConfig(core) },
     resource_changes: [...addresses.map((address) => ({ address, type: address.split('.')[0]!, mode: 'managed', change: { actions: ['no-op'] } })), ...changes.map(change)],
     resource_drift: drift.map((d) => change({ ...d, actions: ['update'] })),
   };
@@ -37,9 +43,17 @@ test('a plan is matched to the synthesized stack that declares exactly its resou
   expect(stackOfPlan('p.json', plan([]), stacks)).toBe('demo-core-b');
 });
 
+test("a zone's two sites declare the same resources: the plan's cluster tells them apart", () => {
+  const publicAddresses = (name: string) => Object.entries(stacks.get(name)!.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)).sort();
+  expect(publicAddresses('demo-public-a')).toEqual(publicAddresses('demo-public-b'));
+  const at = (name: string): PlanJson => ({ format_version: '1.2', configuration: { root_module: { resources: publicAddresses(name).map((address) => ({ address })) }, provider_config: providerConfig(stacks.get(name)!) } });
+  expect(stackOfPlan('a.json', at('demo-public-a'), stacks)).toBe('demo-public-a');
+  expect(stackOfPlan('b.json', at('demo-public-b'), stacks)).toBe('demo-public-b');
+});
+
 test('fails on a plan that matches no synthesized stack, naming the file and the fix', () => {
   const other: PlanJson = { format_version: '1.2', configuration: { root_module: { resources: [{ address: 'kubernetes_namespace_v1.nothing' }] } } };
-  expect(() => stackOfPlan('other.json', other, stacks)).toThrow('other.json: its 1 resources match no synthesized stack; synthesize the same environment');
+  expect(() => stackOfPlan('other.json', other, stacks)).toThrow('other.json: its 1 resources and its cluster match no synthesized stack; synthesize the same environment');
   expect(() => reviewPlans([{ file: 'old.json', plan: { format_version: '0.2' } }], stacks)).toThrow(PlanReviewError);
 });
 
@@ -56,6 +70,11 @@ test('a data holder replaced by the plan blocks the review unless acknowledged, 
   expect(review!.stacks[0]!.destroyed).toEqual([expect.objectContaining({ address: redisStandby, dataHolding: true, replacedBecause: 'name' })]);
   expect(unacknowledgedDataLoss([review!], [])).toEqual([`demo-core-b/${redisStandby}`]);
   expect(unacknowledgedDataLoss([review!], [`demo-core-b/${redisStandby.split('.')[0]}.*`])).toEqual([]);
+});
+
+test('a resource_version the API server moved by itself is not a change outside Terraform', () => {
+  const moved: PlanJson = { ...plan([]), resource_drift: [{ address: configMap, type: 'kubernetes_config_map_v1', change: { actions: ['update'], before: { metadata: [{ name: 'x', resource_version: '1' }] }, after: { metadata: [{ name: 'x', resource_version: '2' }] } } }] };
+  expect(reviewPlans([{ file: 'p.json', plan: moved }], stacks)[0]!.outsideTerraform).toEqual([]);
 });
 
 test('changes made in the cluster outside Terraform are reported with the fields that differ', () => {
