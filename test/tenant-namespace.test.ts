@@ -48,9 +48,9 @@ test('the quota limits requests, limits (twice the requests) and pods', () => {
   expect((quota.spec as JsonObject).hard).toEqual({ 'requests.cpu': '8', 'limits.cpu': '16', 'requests.memory': '16Gi', 'limits.memory': '32Gi', pods: '40' });
 });
 
-test('container defaults default to 250m/512Mi requests and 1000m/1024Mi limits', () => {
+test('container defaults default to 250m/512Mi requests and 1000m/1024Mi limits, written as the API server stores them', () => {
   const limits = resourceAt(stack, 'kubernetes_limit_range_v1', 't/Team/Limits');
-  expect(((limits.spec as JsonObject).limit as JsonObject[])[0]).toEqual({ type: 'Container', default_request: { cpu: '250m', memory: '512Mi' }, default: { cpu: '1000m', memory: '1024Mi' } });
+  expect(((limits.spec as JsonObject).limit as JsonObject[])[0]).toEqual({ type: 'Container', default_request: { cpu: '250m', memory: '512Mi' }, default: { cpu: '1', memory: '1Gi' } });
 });
 
 test('network: default deny for ingress and egress, then same-namespace and cluster DNS allowed', () => {
