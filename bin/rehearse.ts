@@ -136,7 +136,7 @@ async function inside(planFile: string): Promise<number> {
   const plane = await ControlPlane.start(plan.tools, join(workDir, 'control-plane'));
   const home = join(workDir, 'home');
   mkdirSync(home, { recursive: true });
-  const rehearsal = new Rehearsal({ projectRoot: ROOT, deployed: plan.checkout, sources: plan.sources, environments: plan.environments, tools: plan.tools, helm: plan.helm, workDir, hosts: new Map(Object.entries(plan.hosts)), log }, plane, home);
+  const rehearsal = new Rehearsal({ projectRoot: ROOT, deployed: plan.checkout, sources: plan.sources, tools: plan.tools, helm: plan.helm, workDir, hosts: new Map(Object.entries(plan.hosts)), log }, plane, home);
   const chartHosts = Object.entries(plan.hosts).filter(([, a]) => a === '127.0.0.2').map(([h]) => h);
   const server = await rehearsal.serveCharts(chartHosts);
   const results: ProvinceResult[] = [];

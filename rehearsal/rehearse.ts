@@ -31,7 +31,6 @@ export interface RehearsalOptions {
   /** The checkout that is deployed. @default projectRoot */
   readonly deployed?: string;
   readonly sources: string;
-  readonly environments: readonly string[];
   readonly tools: RehearsalTools;
   readonly helm: string;
   /** Scratch directory of this run (emptied first). */
@@ -333,7 +332,6 @@ export class Rehearsal {
     if (runbook.status !== 0) throw new Error(`runbook --first-deploy: ${tail(runbook.output)}`);
     const results: StackResult[] = [];
     const lines = runbook.output.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
-    const validated = new Set<string>();
     let failed: string | undefined;
     for (const line of lines) {
       const terraform = /^terraform -chdir=(\S+) (.*)$/.exec(line);
@@ -348,7 +346,6 @@ export class Rehearsal {
         const stackDir = join(project, 'cdktf.out', 'stacks', stack);
         const init = failed === undefined && (existsSync(join(stackDir, '.terraform')) || this.tofu(stackDir, ['init', '-input=false', '-no-color']).status === 0);
         const validate = init && this.tofu(stackDir, ['validate', '-no-color']).status === 0;
-        if (validate) validated.add(stack);
         await this.removeWebhooks(this.endpoints.get(stack)!);
         const run = validate ? this.run('npx', [...command.split(' '), '--auto-approve', '--skip-synth'], project, { HSA_ENV: envName }) : { status: 1, output: failed ?? 'init or validate failed' };
         const applied = run.status === 0;
