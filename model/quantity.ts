@@ -4,8 +4,9 @@
  * The API server canonicalizes every quantity it stores (`1000m` CPU becomes `1`, `1024Mi` becomes
  * `1Gi`: k8s.io/apimachinery resource.Quantity's String), and the kubernetes Terraform provider compares
  * text: a quantity written in any other form shows as a change in every plan, forever. The toolkit
- * writes every quantity of an object Terraform manages through these functions. The rehearsal
- * (docs/deploy-rehearsal.md) and the CI drill read them back from a real API server.
+ * writes every quantity of an object Terraform manages through these functions. The deploy rehearsal
+ * (docs/deploy-rehearsal.md) checks them against a real API server (the second plan is empty), and the
+ * CI drill against k8s.io/apimachinery's own Quantity (conformance/terraform-engine/).
  */
 
 const DECIMAL_SUFFIXES = ['', 'k', 'M', 'G', 'T', 'P', 'E'] as const;

@@ -124,15 +124,13 @@ function tail(text: string, lines = 12): string {
 
 export class Rehearsal {
   private readonly env: NodeJS.ProcessEnv;
-  private readonly plane: ControlPlane;
   private postgres?: { stop: () => Promise<void> };
 
   constructor(
     private readonly options: RehearsalOptions,
-    plane: ControlPlane,
+    private readonly plane: ControlPlane,
     private readonly home: string,
   ) {
-    this.plane = plane;
     const bin = join(options.workDir, 'bin');
     mkdirSync(bin, { recursive: true });
     symlinkSync(options.tools.tofu, join(bin, 'tofu'));
@@ -158,14 +156,15 @@ export class Rehearsal {
     Object.assign(process.env, this.env);
   }
 
-  private run(command: string, args: readonly string[], cwd: string, extra: NodeJS.ProcessEnv = {}, timeoutSeconds = 900): Run {
-    const result: SpawnSyncReturns<string> = spawnSync(command, args, { cwd, env: { ...this.env, ...extra }, encoding: 'utf8', maxBuffer: 1 << 28, timeout: timeoutSeconds * 1000 });
+  /** Every command the rehearsal runs: its environment, 15 minutes at most, output without colours. */
+  private run(command: string, args: readonly string[], cwd: string, extra: NodeJS.ProcessEnv = {}): Run {
+    const result: SpawnSyncReturns<string> = spawnSync(command, args, { cwd, env: { ...this.env, ...extra }, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 900_000 });
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `\n${result.error.message}` : ''}`;
     return { status: result.status, output: output.replace(/\u001b\[[0-9;]*m/g, '') };
   }
 
-  private tofu(stackDir: string, args: readonly string[], timeoutSeconds = 900): Run {
-    return this.run(this.options.tools.tofu, ['-chdir=' + stackDir, ...args], stackDir, {}, timeoutSeconds);
+  private tofu(stackDir: string, args: readonly string[]): Run {
+    return this.run(this.options.tools.tofu, [`-chdir=${stackDir}`, ...args], stackDir);
   }
 
   /** PostgreSQL for the pg state backend, on 127.0.0.1:5432 inside the namespace. */
