@@ -13,7 +13,7 @@ function unitOf(province: ProvinceModel, zone: Zone, site: Site): DeploymentUnit
 }
 
 function groupCounts(province: ProvinceModel, unit: DeploymentUnit): { working: number; standby: number } {
-  const plan = planLoadBalancer(unit, unit.peerIngressVip, province.flowTypeServing, province.gateway !== undefined);
+  const plan = planLoadBalancer(province, unit);
   const local = plan.groups.map((g) => g.members.find((m) => m.site === unit.site)!);
   return { working: local.filter((m) => !m.standby).length, standby: local.filter((m) => m.standby).length };
 }

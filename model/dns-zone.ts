@@ -20,7 +20,7 @@ export interface DnsRecord {
   readonly comment: string;
 }
 
-export function platformZoneName(province: ProvinceModel, zone: Zone): string {
+export function platformZoneName(province: Pick<ProvinceModel, 'envName' | 'dnsDomain'>, zone: Zone): string {
   return `${zone}.${province.envName}.${province.dnsDomain}`;
 }
 

@@ -52,7 +52,7 @@ describe('site load balancer', () => {
   const coreA = activeA.units.find((u) => u.stackName === 'demo-core-a')!;
   const coreB = activeA.units.find((u) => u.stackName === 'demo-core-b')!;
   const members = (unit: typeof coreA, app: string, flow: 'active-only' | 'both' = 'active-only') =>
-    planLoadBalancer(unit, unit.peerIngressVip, flow).groups.find((g) => g.name === app)!.members.map((m) => `${m.site}:${m.standby ? 'standby' : 'working'}`);
+    planLoadBalancer(activeA, unit, flow).groups.find((g) => g.name === app)!.members.map((m) => `${m.site}:${m.standby ? 'standby' : 'working'}`);
 
   test('JR/T 0209 mapping: query and compute from both sites, account only from the active site, flow as chosen', () => {
     expect([servedByBothSites('query', 'active-only'), servedByBothSites('compute', 'active-only'), servedByBothSites('account', 'both')]).toEqual([true, true, false]);
@@ -74,10 +74,13 @@ describe('site load balancer', () => {
   });
 
   test('nginx: standby members are backup, failed requests retry on the next member, peers reach local members only', () => {
-    const conf = renderNginxConfig(planLoadBalancer(coreA, coreA.peerIngressVip, 'active-only'));
-    expect(conf).toContain('server 10.20.2.10:8081 backup max_fails=1 fail_timeout=10s;');
+    const conf = renderNginxConfig(planLoadBalancer(activeA, coreA, 'active-only'));
+    expect(conf).toContain('server 127.0.0.1:8082 backup max_fails=1 fail_timeout=10s;');
     expect(conf).toContain('proxy_next_upstream error timeout http_502 http_503 http_504;');
-    expect(conf).toMatch(/listen 8081;[\s\S]*proxy_pass http:\/\/settlement-local;/);
+    expect(conf).toMatch(/listen 8081 ssl;[\s\S]*ssl_verify_client on;[\s\S]*proxy_pass http:\/\/settlement-local;/);
+    // The hop to the other site: verified TLS to the name B's certificate carries, at B's peer listener.
+    expect(conf).toMatch(/upstream peer-site \{\n\s+server 10\.20\.2\.10:8081;/);
+    expect(conf).toMatch(/listen 127\.0\.0\.1:8082;[\s\S]*proxy_pass https:\/\/peer-site;[\s\S]*proxy_ssl_verify on;[\s\S]*proxy_ssl_name lb-b\.core\.demo\.hsa\.demo\.internal;/);
     expect(conf).toMatch(/location \/settlement\/ \{\n\s+proxy_pass http:\/\/settlement;/);
   });
 });

@@ -195,7 +195,7 @@ export class PlatformUnit extends Construct {
     const unitApplicationPorts = applicationPorts();
     if (unitApplicationPorts.length > 0) ingress.policies.allowTo('AllowToApplications', Peer.labelledNamespaces('hsa.gov.cn/tenant-kind'), unitApplicationPorts, { name: 'allow-to-applications' });
     ingress.policies.allowTo('AllowToPeerSite', Peer.addresses([unit.peerIngressVip]), [SERVICE_PORTS.peer], { name: 'allow-to-peer-load-balancer' });
-    const loadBalancer = planLoadBalancer(unit, unit.peerIngressVip, province.flowTypeServing, province.gateway !== undefined);
+    const loadBalancer = planLoadBalancer(province, unit);
     new SiteLoadBalancer(traffic, 'LoadBalancer', {
       zone: unit.zone,
       site: loadBalancer.site,

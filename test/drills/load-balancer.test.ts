@@ -1,31 +1,40 @@
 /**
- * Site load balancer drill: Debian's nginx runs the configuration the toolkit synthesizes for the demo
- * core zone at site A (addresses mapped to loopback), in front of two small backends standing in for
- * the settlement service at site A (working) and the site B load balancer (standby). A bounded stream of
- * requests runs while the working backend is stopped mid-stream; the drill reports requests sent,
- * failed, and served by the standby.
+ * Site load balancer drill: Debian's nginx runs the configurations the toolkit synthesizes for the demo
+ * core zone at site A and at site B (addresses mapped to loopback ports), each in front of a small
+ * backend standing in for the settlement service of its site. A's working member is its own backend; its
+ * standby member is B, reached over the synthesized mutual-TLS link (certificates issued with openssl
+ * for the names the toolkit gives each site). A bounded stream of requests runs while A's backend is
+ * stopped mid-stream; the drill reports requests sent, failed, and served by site B. It also shows the
+ * peer listener refuses plaintext and clients without a certificate, and that A refuses a site B whose
+ * certificate it cannot verify.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { request as tlsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnvironments } from '../../model/load-environment';
+import { LOAD_BALANCER_TLS } from '../../model/load-balancer';
+import type { Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
+import { issueSiteCertificates, type SiteCertificates } from './support/certificates';
 import { sleep } from './support/timing';
 
 const ENVIRONMENTS = join(__dirname, '..', '..', 'environments');
 const REQUESTS = 400;
 const STOP_AFTER = 150;
 const DRAINING_REQUESTS = 50;
+/** The names the toolkit gives the demo core zone's load balancers (loadBalancerTlsName). */
+const TLS_NAMES: Record<Site, string> = { A: 'lb-a.core.demo.hsa.demo.internal', B: 'lb-b.core.demo.hsa.demo.internal' };
 const work = mkdtempSync(join(tmpdir(), 'lb-drill-'));
-let nginx: ChildProcess | undefined;
+const running: ChildProcess[] = [];
 const backends: Server[] = [];
 
 afterAll(async () => {
   for (const b of backends) b.close();
-  await stopNginx();
+  await stopAll();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -54,36 +63,60 @@ function get(port: number, path: string): Promise<{ status: number; body: string
   });
 }
 
-/** The synthesized server block of the demo core zone's load balancer at site A. */
-function synthesizedServerBlock(): string {
-  const outdir = join(work, 'synth');
-  buildPlatformApp(outdir, loadEnvironments(ENVIRONMENTS, ['demo'])).synth();
-  const stack = JSON.parse(readFileSync(join(outdir, 'stacks', 'demo-core-a', 'cdk.tf.json'), 'utf8')) as { resource: { helm_release: Record<string, { name: string; values: string[] }> } };
-  const release = Object.values(stack.resource.helm_release).find((r) => r.name === 'site-load-balancer')!;
-  return (JSON.parse(release.values[0]!) as { serverBlock: string }).serverBlock;
+/** A TLS client of a peer listener, with or without a client certificate; status 0 when the handshake fails. */
+function getOverTls(port: number, path: string, servername: string, ca: string, client?: SiteCertificates): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = tlsRequest(
+      { host: '127.0.0.1', port, path, servername, ca: readFileSync(ca), ...(client ? { cert: readFileSync(client.certificate), key: readFileSync(client.key) } : {}), timeout: 5000, agent: false },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
 }
 
-let run = 0;
+/** The synthesized server blocks of the demo core zone's load balancers at sites A and B. */
+function synthesizedServerBlocks(): Record<Site, string> {
+  const outdir = join(work, 'synth');
+  buildPlatformApp(outdir, loadEnvironments(ENVIRONMENTS, ['demo'])).synth();
+  const blockOf = (stackName: string) => {
+    const stack = JSON.parse(readFileSync(join(outdir, 'stacks', stackName, 'cdk.tf.json'), 'utf8')) as { resource: { helm_release: Record<string, { name: string; values: string[] }> } };
+    const release = Object.values(stack.resource.helm_release).find((r) => r.name === 'site-load-balancer')!;
+    return (JSON.parse(release.values[0]!) as { serverBlock: string }).serverBlock;
+  };
+  return { A: blockOf('demo-core-a'), B: blockOf('demo-core-b') };
+}
 
-/**
- * nginx with `serverBlock` in front of a working and a standby backend; from request STOP_AFTER the
- * working backend first answers 503 (draining), then stops (refuses connections). Returns the counts.
- */
-async function runDrill(serverBlock: string): Promise<{ failed: number; servedByWorking: number; servedByStandby: number }> {
-  const dir = join(work, `run-${run++}`);
+const basePort = 18080 + (process.pid % 300) * 3;
+/** Loopback ports of one site's nginx: client listener, peer listener, TLS hop. */
+const portsOf = (site: Site, run: number) => {
+  const base = basePort + (run * 2 + (site === 'A' ? 0 : 1)) * 1000;
+  return { client: base, peer: base + 1, hop: base + 2 };
+};
+
+let runs = 0;
+
+/** Starts Debian's nginx with one site's synthesized server block, addresses mapped to loopback. */
+async function startSite(site: Site, serverBlock: string, run: number, ownBackend: Server, certificates: SiteCertificates, otherPeerPort: number): Promise<void> {
+  const dir = join(work, `run-${run}-${site}`);
   mkdirSync(join(dir, 'logs'), { recursive: true });
-  let draining = false;
-  const working = await backend('site-A', () => draining);
-  const standby = await backend('site-B', () => false);
-  const portOf = (s: Server) => (s.address() as AddressInfo).port;
-  const listen = 18080 + (process.pid % 400) * 2;
-  // Map the synthesized addresses to loopback: the in-cluster Service and the other site's load balancer.
+  const ports = portsOf(site, run);
+  const peerVip = site === 'A' ? '10.20.2.10' : '10.10.2.10';
+  // Map the synthesized addresses to loopback: this site's Service, the other site's peer listener, the
+  // listeners and the hop; the Secret's mount point to the drill's certificates.
   const config = serverBlock
-    .replace(/settlement\.proj-hxjb\.svc\.cluster\.local:80/g, `127.0.0.1:${portOf(working)}`)
-    .replace(/10\.20\.2\.10:8081/g, `127.0.0.1:${portOf(standby)}`)
-    .replace(/server (\S+)\.svc\.cluster\.local:80/g, `server 127.0.0.1:9`)
-    .replace(/listen 8080;/, `listen 127.0.0.1:${listen};`)
-    .replace(/listen 8081;/, `listen 127.0.0.1:${listen + 1};`);
+    .replace(/settlement\.proj-hxjb\.svc\.cluster\.local:80/g, `127.0.0.1:${(ownBackend.address() as AddressInfo).port}`)
+    .replace(new RegExp(`${peerVip.replace(/\./g, '\\.')}:8081`, 'g'), `127.0.0.1:${otherPeerPort}`)
+    .replace(/server (\S+)\.svc\.cluster\.local:80/g, 'server 127.0.0.1:9')
+    .replace(/listen 8080;/, `listen 127.0.0.1:${ports.client};`)
+    .replace(/listen 8081 ssl;/, `listen 127.0.0.1:${ports.peer} ssl;`)
+    .replace(/127\.0\.0\.1:8082/g, `127.0.0.1:${ports.hop}`)
+    .replace(new RegExp(`${LOAD_BALANCER_TLS.dir}/`, 'g'), `${certificates.dir}/`);
   writeFileSync(join(dir, 'server-block.conf'), config);
   writeFileSync(
     join(dir, 'nginx.conf'),
@@ -101,11 +134,32 @@ async function runDrill(serverBlock: string): Promise<{ failed: number; servedBy
       '',
     ].join('\n'),
   );
-  nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  const nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  running.push(nginx);
+  for (let i = 0; i < 50 && (await get(ports.client, '/healthz')).status !== 200; i++) await sleep(100);
+}
+
+interface DrillResult {
+  readonly failed: number;
+  readonly servedByWorking: number;
+  readonly servedBySiteB: number;
+}
+
+/**
+ * Both sites' nginx with the given server blocks and certificates; from request STOP_AFTER site A's
+ * backend first answers 503 (draining), then stops (refuses connections). Returns the counts at A.
+ */
+async function runDrill(blocks: Record<Site, string>, certificates: Record<Site, SiteCertificates>, probe?: (run: number) => Promise<void>): Promise<DrillResult> {
+  const run = runs++;
+  let draining = false;
+  const working = await backend('site-A', () => draining);
+  const siteB = await backend('site-B', () => false);
   try {
-    for (let i = 0; i < 50 && (await get(listen, '/healthz')).status !== 200; i++) await sleep(100);
+    await startSite('B', blocks.B, run, siteB, certificates.B, portsOf('A', run).peer);
+    await startSite('A', blocks.A, run, working, certificates.A, portsOf('B', run).peer);
+    if (probe) await probe(run);
     let failed = 0;
-    let servedByStandby = 0;
+    let servedBySiteB = 0;
     let servedByWorking = 0;
     for (let i = 0; i < REQUESTS; i++) {
       if (i === STOP_AFTER) draining = true;
@@ -116,40 +170,74 @@ async function runDrill(serverBlock: string): Promise<{ failed: number; servedBy
           working.closeAllConnections();
         });
       }
-      const response = await get(listen, '/settlement/api/claims');
+      const response = await get(portsOf('A', run).client, '/settlement/api/claims');
       if (response.status !== 200) failed++;
-      else if (response.body === 'site-B') servedByStandby++;
+      else if (response.body === 'site-B') servedBySiteB++;
       else servedByWorking++;
     }
-    return { failed, servedByWorking, servedByStandby };
+    return { failed, servedByWorking, servedBySiteB };
   } finally {
-    await stopNginx();
-    standby.close();
+    await stopAll();
+    siteB.close();
     working.close();
   }
 }
 
-async function stopNginx(): Promise<void> {
-  if (!nginx || nginx.exitCode !== null) return;
-  const exited = new Promise((resolve) => nginx!.once('exit', resolve));
-  nginx.kill('SIGQUIT');
-  await exited;
+async function stopAll(): Promise<void> {
+  for (const nginx of running.splice(0)) {
+    if (nginx.exitCode !== null) continue;
+    const exited = new Promise((resolve) => nginx.once('exit', resolve));
+    nginx.kill('SIGQUIT');
+    await exited;
+  }
 }
 
-test('the working backend draining (503) then stopping mid-stream fails no request: the standby member takes over', async () => {
-  const serverBlock = synthesizedServerBlock();
-  expect(serverBlock).toMatch(/upstream settlement \{\n\s+server settlement\.proj-hxjb\.svc\.cluster\.local:80 max_fails=1 fail_timeout=10s;\n\s+server 10\.20\.2\.10:8081 backup/);
-  const { failed, servedByWorking, servedByStandby } = await runDrill(serverBlock);
-  console.log(`Load balancer drill (demo core, site A, settlement): ${REQUESTS} requests sent, ${failed} failed, ${servedByWorking} served by the working backend, ${servedByStandby} served by the standby after it answered 503 from request ${STOP_AFTER} and stopped at request ${STOP_AFTER + DRAINING_REQUESTS}`);
+const certificates = issueSiteCertificates(work, 'lb', { A: [TLS_NAMES.A], B: [TLS_NAMES.B] });
+
+test('the working backend draining (503) then stopping mid-stream fails no request: site B takes over over mutual TLS; its peer listener refuses plaintext and clients without a certificate', async () => {
+  const blocks = synthesizedServerBlocks();
+  expect(blocks.A).toMatch(/upstream settlement \{\n\s+server settlement\.proj-hxjb\.svc\.cluster\.local:80 max_fails=1 fail_timeout=10s;\n\s+server 127\.0\.0\.1:8082 backup/);
+  const refusals: Record<string, number> = {};
+  const { failed, servedByWorking, servedBySiteB } = await runDrill(blocks, certificates, async (run) => {
+    const peer = portsOf('B', run).peer;
+    refusals.plaintext = (await get(peer, '/settlement/api/claims')).status;
+    refusals.noCertificate = (await getOverTls(peer, '/settlement/api/claims', TLS_NAMES.B, certificates.A.ca)).status;
+    refusals.withCertificate = (await getOverTls(peer, '/settlement/api/claims', TLS_NAMES.B, certificates.A.ca, certificates.A)).status;
+  });
+  console.log(`Load balancer drill (demo core, A to B over mutual TLS, settlement): ${REQUESTS} requests sent, ${failed} failed, ${servedByWorking} served by site A's backend, ${servedBySiteB} served by site B after A answered 503 from request ${STOP_AFTER} and stopped at request ${STOP_AFTER + DRAINING_REQUESTS}; B's peer listener answered plaintext HTTP with ${refusals.plaintext}, TLS without a client certificate with ${refusals.noCertificate}, A's certificate with ${refusals.withCertificate}`);
   expect(failed).toBe(0);
   expect(servedByWorking).toBe(STOP_AFTER);
-  expect(servedByStandby).toBe(REQUESTS - STOP_AFTER);
+  expect(servedBySiteB).toBe(REQUESTS - STOP_AFTER);
+  // nginx answers 400 on its TLS port to plain HTTP and to a missing client certificate.
+  expect(refusals).toEqual({ plaintext: 400, noCertificate: 400, withCertificate: 200 });
+});
+
+test('fails when site B cannot be verified: a certificate from another CA, or for another name, gets no request from A', async () => {
+  const blocks = synthesizedServerBlocks();
+  // B's own certificate from a CA A does not trust; B itself still trusts the sites' CA, so it would serve A.
+  const strangerIssued = issueSiteCertificates(work, 'lb-stranger', { A: [TLS_NAMES.A], B: [TLS_NAMES.B] }).B;
+  copyFileSync(certificates.B.ca, strangerIssued.ca);
+  const stranger = { B: strangerIssued };
+  const wrongName = issueSiteCertificates(work, 'lb-wrong-name', { A: [TLS_NAMES.A], B: ['lb-b.public.demo.hsa.demo.internal'] });
+  for (const [what, siteB] of [['another CA', stranger.B], ['another name', wrongName.B]] as const) {
+    // Site A keeps its own certificate and CA; site B presents the unverifiable certificate.
+    const { failed, servedBySiteB } = await runDrill(blocks, { A: what === 'another name' ? wrongName.A : certificates.A, B: siteB });
+    console.log(`Load balancer drill, site B's certificate from ${what}: ${failed} of ${REQUESTS} requests failed, ${servedBySiteB} served by site B`);
+    expect(servedBySiteB).toBe(0);
+    expect(failed).toBe(REQUESTS - STOP_AFTER);
+  }
+  // The deliberately broken configuration: without proxy_ssl_verify, A sends its requests to the stranger.
+  const unverified = blocks.A.replace(/proxy_ssl_verify on;/, 'proxy_ssl_verify off;');
+  const { servedBySiteB } = await runDrill({ A: unverified, B: blocks.B }, { A: certificates.A, B: stranger.B });
+  console.log(`Load balancer drill with proxy_ssl_verify off: ${servedBySiteB} requests served by a site B whose certificate nobody checked`);
+  expect(servedBySiteB).toBe(REQUESTS - STOP_AFTER);
 });
 
 test('fails with a broken configuration: without proxy_next_upstream the draining backend\'s 503s reach the clients', async () => {
-  const broken = synthesizedServerBlock().replace(/^\s*proxy_next_upstream .*\n/gm, '');
+  const blocks = synthesizedServerBlocks();
+  const broken = blocks.A.replace(/^\s*proxy_next_upstream .*\n/gm, '');
   expect(broken).not.toMatch(/proxy_next_upstream\s/);
-  const { failed } = await runDrill(broken);
+  const { failed } = await runDrill({ A: broken, B: blocks.B }, certificates);
   console.log(`Load balancer drill without proxy_next_upstream: ${failed} of ${REQUESTS} requests failed`);
   expect(failed).toBeGreaterThan(0);
 });

@@ -1,6 +1,6 @@
 /**
  * What cert-manager would put in a TLS Secret at each site, made with openssl for a drill: one CA for
- * the province and, per site, a certificate naming that site's addresses (IP SANs). Files use the
+ * the province and, per site, a certificate naming that site's addresses (IP SANs) or names (DNS SANs). Files use the
  * Secret's key names (`tls.crt`, `tls.key`, `ca.crt`), as a pod sees the mounted Secret. Keys are
  * unencrypted PKCS#8 (P-256), valid for two days, and live in the drill's scratch directory only.
  */
@@ -24,7 +24,7 @@ function openssl(cwd: string, ...args: string[]): void {
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
-/** A province CA and one certificate per site for `addresses[site]`, under `dir/<name>/`. */
+/** A province CA and one certificate per site for `addresses[site]` (IP addresses or DNS names), under `dir/<name>/`. */
 export function issueSiteCertificates(dir: string, name: string, addresses: Readonly<Record<Site, readonly string[]>>): Record<Site, SiteCertificates> {
   const root = join(dir, name);
   const caDir = join(root, 'ca');
@@ -33,7 +33,7 @@ export function issueSiteCertificates(dir: string, name: string, addresses: Read
   const issue = (site: Site): SiteCertificates => {
     const siteDir = join(root, site.toLowerCase());
     mkdirSync(siteDir, { recursive: true });
-    writeFileSync(join(siteDir, 'san.ext'), `subjectAltName=${addresses[site].map((a) => `IP:${a}`).join(',')}\n`);
+    writeFileSync(join(siteDir, 'san.ext'), `subjectAltName=${addresses[site].map((a) => (/^[\d.]+$|:/.test(a) ? `IP:${a}` : `DNS:${a}`)).join(',')}\n`);
     openssl(siteDir, 'req', ...EC, '-keyout', TLS_SECRET_KEYS.key, '-out', 'tls.csr', '-subj', `/CN=${name} site ${site}`);
     openssl(siteDir, 'x509', '-req', '-in', 'tls.csr', '-CA', join(caDir, 'ca.crt'), '-CAkey', join(caDir, 'ca.key'), '-CAcreateserial', '-out', TLS_SECRET_KEYS.certificate, '-days', '2', '-extfile', 'san.ext');
     execFileSync('cp', [join(caDir, 'ca.crt'), join(siteDir, TLS_SECRET_KEYS.ca)]);
