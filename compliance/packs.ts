@@ -16,6 +16,7 @@ import { hsafNoIpInConfig } from './rules/hsaf-no-ip-in-config';
 import { hsafSessionCacheSeparate } from './rules/hsaf-session-cache-separate';
 import { k8sCapabilitiesDropped } from './rules/k8s-capabilities-dropped';
 import { k8sNoHostAccess } from './rules/k8s-no-host-access';
+import { k8sObjectSize } from './rules/k8s-object-size';
 import { k8sNoPrivilegeEscalation } from './rules/k8s-no-privilege-escalation';
 import { k8sReadOnlyRootFilesystem } from './rules/k8s-read-only-root-filesystem';
 import { k8sResourceLimits } from './rules/k8s-resource-limits';
@@ -37,6 +38,7 @@ export const K8S_PACK: readonly ResourceRule[] = [
   // A warning: some vendor images write to their root filesystem and are reviewed case by case.
   atSeverity(k8sReadOnlyRootFilesystem, 'warning'),
   atSeverity(k8sPodSecurityRestricted, 'error'),
+  atSeverity(k8sObjectSize, 'error'),
 ];
 export const SEC_PACK: readonly ResourceRule[] = [
   atSeverity(secNoPlaintextSecrets, 'error'),

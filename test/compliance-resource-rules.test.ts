@@ -1,5 +1,6 @@
 import { k8sCapabilitiesDropped } from '../compliance/rules/k8s-capabilities-dropped';
 import { k8sNoHostAccess } from '../compliance/rules/k8s-no-host-access';
+import { k8sObjectSize, MAX_DATA_BYTES } from '../compliance/rules/k8s-object-size';
 import { k8sNoPrivilegeEscalation } from '../compliance/rules/k8s-no-privilege-escalation';
 import { k8sReadOnlyRootFilesystem } from '../compliance/rules/k8s-read-only-root-filesystem';
 import { k8sResourceLimits } from '../compliance/rules/k8s-resource-limits';
@@ -55,6 +56,20 @@ describe.each(([
 test('K8S-RunAsNonRoot accepts run_as_non_root set on the pod instead of each container', () => {
   const pod = { security_context: { run_as_non_root: true }, container: [container({ security_context: { allow_privilege_escalation: false } })] };
   expect(k8sRunAsNonRoot.check(deployment(pod)).status).toBe('compliant');
+});
+
+describe('K8S-ObjectSize: objects the API server would refuse are caught at synthesis', () => {
+  const configMap = (value: string): ResourceSubject => ({ stack: 'demo-core-a', path: 'demo-core-a/x', type: 'kubernetes_config_map_v1', config: { metadata: { name: 'x' }, data: { K: value } } });
+  test('ConfigMap data: 1 MiB passes, one byte more fails (keys count, as the API server counts them)', () => {
+    expect(k8sObjectSize.check(configMap('x'.repeat(MAX_DATA_BYTES - 1))).status).toBe('compliant');
+    expect(problems(k8sObjectSize, configMap('x'.repeat(MAX_DATA_BYTES)))).toEqual(["data is 1,048,577 bytes; the API server refuses more than 1,048,576 bytes"]);
+  });
+  test('a Helm release whose values exceed the Secret Helm keeps it in fails; an object above etcd\'s limit fails', () => {
+    const release: ResourceSubject = { stack: 's', path: 's/x', type: 'helm_release', config: { chart: 'nginx', values: [JSON.stringify({ serverBlock: 'y'.repeat(MAX_DATA_BYTES) })] } };
+    expect(problems(k8sObjectSize, release)[0]).toMatch(/^the release's values are 1,048,5\d\d bytes; Helm stores the release in one Secret of at most 1,048,576 bytes$/);
+    const manifest: ResourceSubject = { stack: 's', path: 's/x', type: 'kubernetes_manifest', config: { manifest: { kind: 'Kafka', spec: { blob: 'z'.repeat(1.6 * 1024 * 1024) } } } };
+    expect(problems(k8sObjectSize, manifest)[0]).toMatch(/etcd stores no object above 1,572,864 bytes/);
+  });
 });
 
 test('fails K8S-NoHostAccess for a hostPath volume', () => {
