@@ -1,45 +1,88 @@
+/**
+ * The facts the DR level counts, proven from what each stack builds: the Velero release's storage
+ * location and schedule, the database backup job's spec, the standby's replication configuration, the
+ * applications' Deployments, the load balancer's and DNS controller's releases. An annotation only
+ * points at a resource (which one is the backup, which the standby); it is never believed for what the
+ * resource does, so an annotation that says more than the resource does changes nothing.
+ */
 import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from '../model/catalog';
+import { ipv4InCidr } from '../model/ip-literal';
 import { databaseProductName } from '../model/middleware-model';
-import type { ProvinceModel } from '../model/platform-model';
-import type { Zone } from '../model/topology';
+import type { DeploymentUnit, ProvinceModel } from '../model/platform-model';
+import { SITES, type Site, type Zone } from '../model/topology';
 import { ANNOTATION_KEY, type HsaAnnotation } from '../synthesized/annotations';
-import type { JsonObject, StackJson } from './types';
+import { isJsonObject } from '../synthesized/json';
+import { platformZoneName } from '../model/dns-zone';
+import type { JsonObject, JsonValue, StackJson } from './types';
 
 export interface DrPairFact {
   readonly zone: Zone;
   readonly role: MiddlewareRole;
+  /** Synchronous only where the built resource makes it so (a synchronous CloudNativePG standby). */
   readonly replication: 'asynchronous' | 'synchronous';
-  readonly source?: string;
+  /** The active site's address the built configuration replicates from. */
+  readonly source: string;
+  /** Where the built configuration says so. */
+  readonly proof: string;
 }
 
-/** Facts read off a province's synthesized stacks (annotations and workloads), for the DR level. */
+/** A standby the annotations name whose built configuration does not replicate from the active site. */
+export interface UnprovenPair {
+  readonly zone: Zone;
+  readonly role: MiddlewareRole;
+  readonly stack: string;
+  readonly reason: string;
+}
+
+/** Facts read off a province's synthesized stacks, for the DR level. */
 export interface DrFacts {
   /** Data-holding middleware each zone runs, which must be paired. */
   readonly requiredPairs: readonly { readonly zone: Zone; readonly role: MiddlewareRole }[];
-  /** Pairs whose standby side replicates from the active site. */
+  /** Pairs whose standby's built configuration replicates from the active site's declared address. */
   readonly pairs: readonly DrPairFact[];
+  readonly unprovenPairs: readonly UnprovenPair[];
   readonly activeApplications: number;
   readonly standbyApplications: number;
   readonly missingAtStandby: readonly string[];
+  /** Units whose DNS controller release serves the zone at the unit's DNS VIP. */
   readonly unitsWithDnsController: number;
+  /** Units whose load balancer release listens at the unit's ingress VIP with a rule for every application. */
   readonly unitsWithLoadBalancer: number;
-  /** Every application is served from both sites at once (query/compute types only). */
-  readonly bothSitesServe: boolean;
-  /** The backups each stack builds (its `backup` annotation), and the stacks that build none. */
+  /** Application groups of the built load balancers with a standby (`backup`) member: `<stack>/<group>`. */
+  readonly standbyGroups: readonly string[];
+  /** The backups each stack builds (its Velero release), and the stacks that build none. */
   readonly backups: readonly BackupFact[];
   readonly stacksWithoutBackup: readonly string[];
-  /**
-   * The business database's backup jobs each stack builds (its `database-backup` annotations), and the
-   * stacks whose zone uses a declared business database but build none for it.
-   */
+  /** The business database's backup jobs each stack builds, and the stacks whose zone uses a declared database but build none. */
   readonly databaseBackups: readonly DatabaseBackupFact[];
   readonly databasesWithoutBackup: readonly { readonly stack: string; readonly product: string }[];
 }
 
-export type DatabaseBackupFact = Omit<Extract<HsaAnnotation, { component: 'database-backup' }>, 'component'> & { readonly stack: string };
+export interface DatabaseBackupFact {
+  readonly stack: string;
+  readonly product: string;
+  /** The CronJob's own schedule. */
+  readonly schedule: string;
+  /** The namespace the CronJob runs in (its volume lives there). */
+  readonly namespace: string;
+}
 
-/** A stack's `backup` annotation, with the stack it was read from. */
-export type BackupFact = Omit<Extract<HsaAnnotation, { component: 'backup' }>, 'component'> & { readonly stack: string };
+/** One stack's Velero backup, as its release's values configure it. */
+export interface BackupFact {
+  readonly stack: string;
+  readonly site: Site;
+  /** The schedules' cron expressions. */
+  readonly schedules: readonly string[];
+  readonly retentionDays: number | undefined;
+  /** `<s3Url>/<bucket>/<prefix>` of the storage location the schedules write to. */
+  readonly target: string;
+  /** The store's address (the s3Url's host). */
+  readonly storeAddress: string;
+  /** The datacenter whose declared networks hold the store's address; undefined when none does or none are declared. */
+  readonly storeSite: Site | undefined;
+  /** Namespaces the schedules include. */
+  readonly namespaces: readonly string[];
+}
 
 export function annotationsOf(stack: StackJson): { annotation: HsaAnnotation; type: string; name: string; body: JsonObject }[] {
   const found: { annotation: HsaAnnotation; type: string; name: string; body: JsonObject }[] = [];
@@ -54,13 +97,128 @@ export function annotationsOf(stack: StackJson): { annotation: HsaAnnotation; ty
   return found;
 }
 
+const obj = (value: JsonValue | undefined): JsonObject => (isJsonObject(value) ? value : {});
+const arr = (value: JsonValue | undefined): JsonValue[] => (Array.isArray(value) ? value : []);
+const str = (value: JsonValue | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** A release's values documents (JSON), merged shallowly in order. */
+function releaseValues(body: JsonObject): JsonObject {
+  const merged: JsonObject = {};
+  for (const text of arr(body.values)) {
+    if (typeof text !== 'string') continue;
+    try {
+      Object.assign(merged, obj(JSON.parse(text) as JsonValue));
+    } catch {
+      // Values that are not JSON prove nothing here.
+    }
+  }
+  return merged;
+}
+
+function releasesOf(stack: StackJson, chart: string): JsonObject[] {
+  return Object.values(stack.resource?.helm_release ?? {}).filter((r) => r.chart === chart);
+}
+
+/** A value as the stack writes it, with `${<type>.<name>.metadata[0].name}` references to its own resources resolved. */
+function resolveName(stack: StackJson, value: JsonValue | undefined): string | undefined {
+  const text = str(value);
+  const reference = text ? /^\$\{([\w-]+)\.([\w-]+)\.metadata\[0\]\.name\}$/.exec(text) : null;
+  if (!reference) return text;
+  const target = stack.resource?.[reference[1]!]?.[reference[2]!];
+  return str(obj(target?.metadata).name);
+}
+
+function siteOfAddress(model: ProvinceModel, address: string): Site | undefined {
+  const networks = model.siteNetworks;
+  if (!networks) return undefined;
+  return SITES.find((site) => networks[site].some((n) => /^\d+\.\d+\.\d+\.\d+$/.test(address) && ipv4InCidr(address, n)));
+}
+
+function backupOf(model: ProvinceModel, unit: DeploymentUnit, stack: StackJson): BackupFact | undefined {
+  const [velero] = releasesOf(stack, 'velero');
+  if (!velero) return undefined;
+  const values = releaseValues(velero);
+  const schedules = Object.values(obj(values.schedules)).map(obj).filter((s) => s.disabled !== true);
+  const locations = arr(obj(values.configuration).backupStorageLocation).map(obj);
+  const used = new Set(schedules.map((s) => str(obj(s.template).storageLocation)).filter((n): n is string => n !== undefined));
+  const location = locations.find((l) => used.has(String(l.name))) ?? locations.find((l) => l.default === true);
+  if (!location || schedules.length === 0) return undefined;
+  const s3Url = str(obj(location.config).s3Url) ?? '';
+  let storeAddress = '';
+  try {
+    storeAddress = new URL(s3Url).hostname;
+  } catch {
+    storeAddress = s3Url;
+  }
+  const ttls = schedules.map((s) => /^(\d+)h/.exec(str(obj(s.template).ttl) ?? '')).filter((m): m is RegExpExecArray => m !== null);
+  return {
+    stack: unit.stackName,
+    site: unit.site,
+    schedules: schedules.map((s) => str(s.schedule) ?? ''),
+    retentionDays: ttls.length > 0 ? Math.min(...ttls.map((m) => Number(m[1]) / 24)) : undefined,
+    target: `${s3Url}/${String(location.bucket)}/${String(location.prefix)}`,
+    storeAddress,
+    storeSite: siteOfAddress(model, storeAddress),
+    namespaces: [...new Set(schedules.flatMap((s) => arr(obj(s.template).includedNamespaces).map(String)))],
+  };
+}
+
+/** The `host` of `host:port`. */
+const hostOf = (address: string) => address.replace(/:\d+$/, '');
+
+/**
+ * Whether the standby's built configuration replicates from `source` (the active site's declared address
+ * for the role), and where it says so; the reason otherwise.
+ */
+function replicationProof(role: MiddlewareRole, body: JsonObject, stack: StackJson, source: string): { proof: string; synchronous: boolean } | { reason: string } {
+  const host = hostOf(source);
+  if (role === 'redis-cache' || role === 'redis-session') {
+    const values = JSON.stringify(releaseValues(body));
+    return new RegExp(`replicaof ${host.replace(/\./g, '\\.')} \\d+`).test(values) ? { proof: `replicaof ${host} in the release's values`, synchronous: false } : { reason: `its values hold no "replicaof ${host}"` };
+  }
+  if (role === 'kafka') {
+    const mirrors = Object.values(stack.resource?.kubernetes_manifest ?? {})
+      .map((m) => obj(m.manifest))
+      .filter((m) => m.kind === 'KafkaMirrorMaker2')
+      .flatMap((m) => arr(obj(m.spec).mirrors).map(obj));
+    return mirrors.some((m) => (str(obj(m.source).bootstrapServers) ?? '').split(',').some((s) => hostOf(s.trim()) === host))
+      ? { proof: `a KafkaMirrorMaker2 mirrors from ${host}`, synchronous: false }
+      : { reason: `no KafkaMirrorMaker2 of the stack reads from ${host}` };
+  }
+  if (role === 'database') {
+    const spec = obj(obj(body.manifest).spec);
+    const replica = obj(spec.replica);
+    const external = arr(spec.externalClusters).map(obj).find((c) => c.name === replica.source);
+    const replicating = replica.enabled === true || (str(replica.primary) !== undefined && replica.primary !== replica.self);
+    if (!replicating || str(obj(external?.connectionParameters).host) !== host) return { reason: `the Cluster does not stream from ${host} (spec.replica and externalClusters)` };
+    const synchronous = isJsonObject(obj(spec.postgresql).synchronous) && Number(obj(obj(spec.postgresql).synchronous).number ?? 0) > 0;
+    return { proof: `the Cluster streams from ${host} (spec.replica.source ${String(replica.source)})`, synchronous };
+  }
+  if (role === 'fastdfs') {
+    // A FastDFS group replicates between the storage servers its trackers list: the storage server's
+    // mounted storage.conf must name the active site's tracker.
+    const configMaps = arr(obj(obj(obj(body.spec).template).spec).volume)
+      .map((v) => resolveName(stack, obj(obj(v).config_map).name))
+      .filter((n): n is string => n !== undefined);
+    const texts = Object.values(stack.resource?.kubernetes_config_map_v1 ?? {})
+      .filter((c) => configMaps.includes(String(obj(c.metadata).name)))
+      .map((c) => str(obj(c.data)['storage.conf']) ?? '');
+    return texts.some((t) => new RegExp(`^tracker_server\\s*=\\s*${host.replace(/\./g, '\\.')}:\\d+$`, 'm').test(t))
+      ? { proof: `its storage.conf lists the tracker at ${host}`, synchronous: false }
+      : { reason: `its mounted storage.conf lists no tracker at ${host}` };
+  }
+  return { reason: `the toolkit knows no way to prove a ${role} standby` };
+}
+
 export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, StackJson>): DrFacts {
   const requiredPairs = model.units
     .filter((u) => u.active)
     .flatMap((u) => u.middleware.filter((role) => DR_PAIRED_MIDDLEWARE.includes(role)).map((role) => ({ zone: u.zone, role })));
   const pairs: DrPairFact[] = [];
+  const unprovenPairs: UnprovenPair[] = [];
   let unitsWithDnsController = 0;
   let unitsWithLoadBalancer = 0;
+  const standbyGroups: string[] = [];
   const appsBySite = { active: new Set<string>(), standby: new Set<string>() };
   const backups: BackupFact[] = [];
   const stacksWithoutBackup: string[] = [];
@@ -69,48 +227,70 @@ export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, 
   for (const unit of model.units) {
     const stack = stacks.get(unit.stackName);
     if (!stack) continue;
-    const annotations = annotationsOf(stack).map((a) => a.annotation);
-    const backup = annotations.find((a) => a.component === 'backup');
-    if (backup?.component === 'backup') {
-      const { component: _component, ...fact } = backup;
-      backups.push({ ...fact, stack: unit.stackName });
-    } else {
-      stacksWithoutBackup.push(unit.stackName);
-    }
-    const databaseBackup = annotations.find((a) => a.component === 'database-backup');
-    if (databaseBackup?.component === 'database-backup') {
-      const { component: _component, ...fact } = databaseBackup;
-      databaseBackups.push({ ...fact, stack: unit.stackName });
+    const annotated = annotationsOf(stack);
+
+    const backup = backupOf(model, unit, stack);
+    if (backup) backups.push(backup);
+    else stacksWithoutBackup.push(unit.stackName);
+
+    const databaseJob = annotated.find((a) => a.annotation.component === 'database-backup' && a.type.startsWith('kubernetes_cron_job'));
+    if (databaseJob?.annotation.component === 'database-backup') {
+      const spec = obj(databaseJob.body.spec);
+      databaseBackups.push({ stack: unit.stackName, product: databaseJob.annotation.product, schedule: str(spec.schedule) ?? '', namespace: resolveName(stack, obj(databaseJob.body.metadata).namespace) ?? '' });
     } else if (unit.middlewarePlan.database) {
       databasesWithoutBackup.push({ stack: unit.stackName, product: databaseProductName(unit.middlewarePlan.database.product) });
     }
-    if (annotations.some((a) => a.component === 'dns-controller')) unitsWithDnsController++;
-    if (annotations.some((a) => a.component === 'site-load-balancer')) unitsWithLoadBalancer++;
+
+    const [dns] = releasesOf(stack, 'coredns').map(releaseValues).filter((v) => obj(v.service).loadBalancerIP === unit.dnsVip);
+    if (dns && arr(dns.zoneFiles).some((f) => obj(f).domain === platformZoneName(model, unit.zone))) unitsWithDnsController++;
+
+    const [loadBalancer] = releasesOf(stack, 'nginx').map(releaseValues).filter((v) => obj(v.service).loadBalancerIP === unit.ingressVip);
+    const serverBlock = str(loadBalancer?.serverBlock) ?? '';
+    if (loadBalancer && unit.applications.every((app) => serverBlock.includes(`location /${app.name}/ {`))) unitsWithLoadBalancer++;
+    for (const app of unit.applications) {
+      const upstream = new RegExp(`^upstream ${app.name} \\{\\n([^}]*)\\}`, 'm').exec(serverBlock);
+      if (upstream && /\sbackup\s/.test(upstream[1]!)) standbyGroups.push(`${unit.stackName}/${app.name}`);
+    }
+
     if (!unit.active) {
-      for (const a of annotations) {
-        if (a.component === 'dr-pair' && a.mode === 'standby' && !pairs.some((p) => p.zone === a.zone && p.role === a.role)) {
-          pairs.push({ zone: a.zone, role: a.role, replication: a.replication, ...(a.source ? { source: a.source } : {}) });
+      const active = model.units.find((u) => u.zone === unit.zone && u.active)!;
+      for (const { annotation, body } of annotated) {
+        if (annotation.component !== 'dr-pair' || annotation.mode !== 'standby') continue;
+        if (pairs.some((p) => p.zone === annotation.zone && p.role === annotation.role)) continue;
+        const declared = active.middlewareVips[annotation.role];
+        if (!declared) {
+          unprovenPairs.push({ zone: unit.zone, role: annotation.role, stack: unit.stackName, reason: `the active site declares no address for ${annotation.role}` });
+          continue;
         }
+        const proven = replicationProof(annotation.role, body, stack, declared);
+        if ('reason' in proven) unprovenPairs.push({ zone: unit.zone, role: annotation.role, stack: unit.stackName, reason: proven.reason });
+        else pairs.push({ zone: unit.zone, role: annotation.role, replication: proven.synchronous ? 'synchronous' : 'asynchronous', source: declared, proof: proven.proof });
       }
     }
+
+    // The applications the model places here, found by name and namespace among the built Deployments.
+    const running = new Set<string>();
     for (const body of Object.values(stack.resource?.kubernetes_deployment_v1 ?? {})) {
-      const labels = (body.metadata as JsonObject | undefined)?.labels as JsonObject | undefined;
-      if (labels?.['app.kubernetes.io/part-of'] !== 'hsa-platform') continue;
-      const replicas = Number((body.spec as JsonObject | undefined)?.replicas ?? 1);
-      if (replicas > 0) appsBySite[unit.active ? 'active' : 'standby'].add(`${unit.zone}/${String((body.metadata as JsonObject).name)}`);
+      const metadata = obj(body.metadata);
+      const replicas = Number(obj(body.spec).replicas ?? 1);
+      if (replicas > 0) running.add(`${resolveName(stack, metadata.namespace) ?? ''}/${String(metadata.name)}`);
+    }
+    for (const app of unit.applications) {
+      if (running.has(`${app.namespace}/${app.name}`)) appsBySite[unit.active ? 'active' : 'standby'].add(`${unit.zone}/${app.name}`);
     }
   }
-  const missingAtStandby = [...appsBySite.active].filter((a) => !appsBySite.standby.has(a)).sort();
-  const bothSitesServe = model.units.every((u) => u.applications.every((a) => a.catalog.systemType === 'query' || a.catalog.systemType === 'compute'));
+  const allApps = model.units.filter((u) => u.active).flatMap((u) => u.applications.map((a) => `${u.zone}/${a.name}`));
+  const missingAtStandby = allApps.filter((a) => !appsBySite.standby.has(a)).sort();
   return {
     requiredPairs,
     pairs,
+    unprovenPairs,
     activeApplications: appsBySite.active.size,
     standbyApplications: appsBySite.standby.size,
     missingAtStandby,
     unitsWithDnsController,
     unitsWithLoadBalancer,
-    bothSitesServe,
+    standbyGroups,
     backups,
     stacksWithoutBackup,
     databaseBackups,

@@ -75,7 +75,8 @@ export function computeDrLevel(
   const attested = (value: boolean | undefined, what: string) =>
     value === true ? { met: true, evidence: `attested in the environment (${what})` } : { met: false, evidence: `not attested: set compliance.attestation.${what} = true once it holds` };
 
-  // Backups are built by the toolkit (environment `backup`): judged from what was synthesized, never attested.
+  // Backups are built by the toolkit (environment `backup`): judged from the built Velero release and
+  // database job, never from an annotation or an attestation.
   const noBackup = facts.stacksWithoutBackup.length > 0 ? `no backup built for ${facts.stacksWithoutBackup.join(', ')}: declare \`backup\` in the environment` : undefined;
   // The business database is the system of record: a province declaring one has no full backup
   // until the database has its own, and that backup leaves the site only inside the stack's Velero backup.
@@ -83,7 +84,9 @@ export function computeDrLevel(
     facts.databasesWithoutBackup.length > 0
       ? `no backup of the business database built for ${facts.databasesWithoutBackup.map((d) => `${d.stack} (${d.product})`).join(', ')}: declare middleware.database.backup (for a product other than PostgreSQL, its backup tool's image and command)`
       : undefined;
-  const onSite = facts.backups.filter((b) => b.storeSite === b.site);
+  // Off site is proven by address: the store's host lies in the other datacenter's declared networks.
+  const unprovable = model.siteNetworks === undefined;
+  const onSite = facts.backups.filter((b) => b.storeSite !== (b.site === 'A' ? 'B' : 'A'));
   const databaseOnSite = facts.databaseBackups.filter((d) => !facts.backups.some((b) => b.stack === d.stack && b.namespaces.includes(d.namespace)));
   const uniq = <T>(values: readonly T[]) => [...new Set(values)].join(', ');
   const databaseEvidence =
@@ -94,14 +97,16 @@ export function computeDrLevel(
     'offsite-backup-media',
     noBackup
       ? { met: false, evidence: noBackup }
-      : onSite.length > 0
-        ? { met: false, evidence: `backups kept in their own datacenter: ${onSite.map((b) => `${b.stack} -> site ${b.storeSite}`).join(', ')}` }
-        : databaseOnSite.length > 0
-          ? { met: false, evidence: `the business database's backup stays on site: ${databaseOnSite.map((d) => `${d.stack} keeps it in ${d.namespace}, which its off-site backup does not copy`).join(', ')}` }
-          : { met: true, evidence: `built: every stack's backup goes to the other datacenter's store (${facts.backups.map((b) => `${b.stack} -> ${b.target} at site ${b.storeSite}`).join(', ')})${databaseEvidence}` },
+      : unprovable
+        ? { met: false, evidence: `where the backup stores lie cannot be proven (${uniq(facts.backups.map((b) => b.storeAddress))}): declare sites.A.networks and sites.B.networks, the datacenters' address ranges` }
+        : onSite.length > 0
+          ? { met: false, evidence: `backups not written to the other datacenter: ${onSite.map((b) => `${b.stack} -> ${b.storeAddress}, ${b.storeSite ? `in site ${b.storeSite}'s networks` : "in neither site's networks"}`).join(', ')}` }
+          : databaseOnSite.length > 0
+            ? { met: false, evidence: `the business database's backup stays on site: ${databaseOnSite.map((d) => `${d.stack} keeps it in ${d.namespace}, which its off-site backup does not copy`).join(', ')}` }
+            : { met: true, evidence: `built: every stack's Velero backup goes to a store in the other datacenter's networks (${facts.backups.map((b) => `${b.stack} -> ${b.target} at site ${b.storeSite!}`).join(', ')})${databaseEvidence}` },
   );
   judged.set('standby-site', { met: true, evidence: 'two datacenters declared (sites A and B), each zone deployed at both' });
-  const notDaily = [...facts.backups, ...facts.databaseBackups].filter((b) => !DAILY_CRON.test(b.schedule));
+  const notDaily = [...facts.backups.flatMap((b) => b.schedules.map((schedule) => ({ stack: b.stack, schedule }))), ...facts.databaseBackups].filter((b) => !DAILY_CRON.test(b.schedule));
   judged.set(
     'daily-full-backup',
     noBackup || noDatabaseBackup
@@ -110,7 +115,7 @@ export function computeDrLevel(
         ? { met: false, evidence: `schedules that do not run every day: ${notDaily.map((b) => `${b.stack} "${b.schedule}"`).join(', ')}` }
         : {
             met: true,
-            evidence: `built: Velero full backup of ${[...new Set(facts.backups.flatMap((b) => b.namespaces))].join(', ')} (objects and volumes, Redis dumped and checked first) at "${[...new Set(facts.backups.map((b) => b.schedule))].join('", "')}", kept ${[...new Set(facts.backups.map((b) => b.retentionDays))].join('/')} days${databaseEvidence}; the backup commands are restore-verified by the restore drill`,
+            evidence: `built: Velero full backup of ${uniq(facts.backups.flatMap((b) => b.namespaces))} (objects and volumes, Redis dumped and checked first) at "${[...new Set(facts.backups.flatMap((b) => b.schedules))].join('", "')}", kept ${uniq(facts.backups.map((b) => b.retentionDays ?? '?'))} days${databaseEvidence}; the backup commands are restore-verified by the restore drill`,
           },
   );
   judged.set('staff-7x24', attested(attestation?.staff7x24, 'staff7x24'));
@@ -118,6 +123,7 @@ export function computeDrLevel(
 
   const pairs = facts.pairs;
   const missingPairs = facts.requiredPairs.filter((r) => !pairs.some((p) => p.zone === r.zone && p.role === r.role));
+  const unproven = (role: string, zone: string) => facts.unprovenPairs.find((u) => u.role === role && u.zone === zone);
   judged.set(
     'electronic-transfer',
     pairs.length > 0
@@ -127,8 +133,8 @@ export function computeDrLevel(
   judged.set(
     'real-time-replication',
     missingPairs.length === 0 && facts.requiredPairs.length > 0
-      ? { met: true, evidence: `every data-holding middleware is paired: ${pairs.map((p) => `${p.role}@${p.zone} (${p.replication})`).join(', ')}` }
-      : { met: false, evidence: `no real-time replication for ${missingPairs.map((p) => `${p.role} in the ${p.zone} zone`).join(', ') || 'any data-holding middleware'}` },
+      ? { met: true, evidence: `every data-holding middleware is paired, each proven by its standby's configuration: ${pairs.map((p) => `${p.role}@${p.zone} (${p.replication}: ${p.proof})`).join(', ')}` }
+      : { met: false, evidence: `no real-time replication for ${missingPairs.map((p) => `${p.role} in the ${p.zone} zone${unproven(p.role, p.zone) ? ` (${unproven(p.role, p.zone)!.stack} is marked a standby, but ${unproven(p.role, p.zone)!.reason})` : ''}`).join(', ') || 'any data-holding middleware'}` },
   );
   const asyncPairs = pairs.filter((p) => p.replication !== 'synchronous');
   judged.set(
@@ -152,20 +158,20 @@ export function computeDrLevel(
   judged.set(
     'standby-network-ready',
     facts.unitsWithLoadBalancer === model.units.length
-      ? { met: true, evidence: 'a site load balancer is deployed in every zone of both datacenters' }
+      ? { met: true, evidence: 'a site load balancer listens at every unit\'s ingress address with a rule for each of its applications, in every zone of both datacenters' }
       : { met: false, evidence: `site load balancer (负载均衡) deployed in ${facts.unitsWithLoadBalancer} of ${model.units.length} units` },
   );
   judged.set(
     'network-switchover',
     facts.unitsWithDnsController === model.units.length
-      ? { met: true, evidence: 'a DNS controller (DNS控制器) in every cluster moves all stable names to the active site: switchover is centrally controlled' }
+      ? { met: true, evidence: 'a DNS controller (DNS控制器) serves the zone at every cluster\'s DNS address and moves all stable names to the active site: switchover is centrally controlled' }
       : { met: false, evidence: `DNS controller deployed in ${facts.unitsWithDnsController} of ${model.units.length} units` },
   );
   judged.set(
     'remote-cluster',
-    facts.bothSitesServe
-      ? { met: true, evidence: 'both sites serve every application (active-active)' }
-      : { met: false, evidence: 'the standby site does not serve all traffic at once (account-type applications are served by the active site only)' },
+    facts.standbyGroups.length === 0 && facts.unitsWithLoadBalancer === model.units.length
+      ? { met: true, evidence: 'both sites serve every application (active-active): no group of the built load balancers has a standby member' }
+      : { met: false, evidence: `the standby site does not serve all traffic at once: load balancer groups with a standby member: ${facts.standbyGroups.join(', ') || 'none built'}` },
   );
 
   const elements: ElementResult[] = LEVEL_ELEMENTS.map((e) => ({ ...e, ...judged.get(e.id)! }));

@@ -12,7 +12,7 @@ import { complianceSchema } from './compliance-schema';
 import { gatewaySchema } from './gateway-schema';
 import { middlewareSchema } from './middleware-schema';
 import { APPLICATION_CATALOG, APPLICATION_IDS, MIDDLEWARE_ROLES, RESERVED_CONFIG_KEYS } from './catalog';
-import { containsIpLiteral } from './ip-literal';
+import { cidrsOverlap, containsIpLiteral, ipv4InCidr } from './ip-literal';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -89,9 +89,18 @@ const zoneSite = z.strictObject({
   egressCidrs: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, { message: 'expected an IPv4 CIDR such as "10.10.12.0/24"' })).min(1).optional(),
 });
 
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, { message: 'expected an IPv4 CIDR such as "10.10.0.0/16"' });
+
 const site = z.strictObject({
   /** Display name, e.g. "广州数据中心". @default "数据中心A" / "数据中心B" */
   displayName: z.string().min(1).optional(),
+  /**
+   * The datacenter's address ranges. Every address declared for this site (VIPs, gatekeepers, API
+   * servers, egress ranges, its backup store) must lie in them, and the two sites' ranges must not
+   * overlap: that is how the DR level proves a backup store lies in the other datacenter.
+   * @default undefined: not declared; the off-site backup element of the DR level cannot be proven
+   */
+  networks: z.array(cidr).min(1).optional(),
   zones: z.strictObject({ public: zoneSite, core: zoneSite }),
 });
 
@@ -257,6 +266,7 @@ export const environmentSchema = environmentShape.superRefine((env, ctx) => {
     });
   }
   reportDuplicateAddresses(env, ctx);
+  reportAddressesOutsideNetworks(env, ctx);
   const projects = new Map(env.tenants.projects.map((p) => [p.id, p]));
   reportDuplicates(env.tenants.projects.map((p) => p.id), ['tenants', 'projects'], ctx);
   reportDuplicates(env.tenants.teams.map((t) => t.id), ['tenants', 'teams'], ctx);
@@ -380,6 +390,44 @@ function reportDuplicateAddresses(env: z.infer<typeof environmentShape>, ctx: z.
         } else seen.set(address, field);
       }
     }
+  }
+}
+
+/**
+ * Where a site declares its networks, every address of that site lies in them, and the two sites'
+ * networks do not overlap; networks are declared for both sites or for neither.
+ */
+function reportAddressesOutsideNetworks(env: z.infer<typeof environmentShape>, ctx: z.RefinementCtx): void {
+  const { A, B } = { A: env.sites.A.networks, B: env.sites.B.networks };
+  if (!A && !B) return;
+  if (!A || !B) {
+    const missing = A ? 'B' : 'A';
+    ctx.addIssue({ code: 'custom', path: ['sites', missing, 'networks'], message: `expected the networks of datacenter ${missing} too: sites.${missing === 'A' ? 'B' : 'A'}.networks is declared, and a site's addresses are told apart only when both are` });
+    return;
+  }
+  for (const [i, a] of A.entries()) {
+    const overlapping = B.find((b) => cidrsOverlap(a, b));
+    if (overlapping) ctx.addIssue({ code: 'custom', path: ['sites', 'A', 'networks', i], message: `expected networks apart from datacenter B's; ${a} overlaps sites.B.networks entry ${overlapping}` });
+  }
+  for (const siteName of ['A', 'B'] as const) {
+    const networks = siteName === 'A' ? A : B;
+    const inside = (address: string) => networks.some((n) => ipv4InCidr(address, n));
+    const check = (path: (string | number)[], address: string) => {
+      if (!inside(address)) ctx.addIssue({ code: 'custom', path, message: `expected an address in datacenter ${siteName}'s networks (${networks.join(', ')}); ${address} is outside them: fix the address or sites.${siteName}.networks` });
+    };
+    for (const zone of ['public', 'core'] as const) {
+      const config = env.sites[siteName].zones[zone];
+      const base = ['sites', siteName, 'zones', zone];
+      check([...base, 'ingressVip'], config.ingressVip);
+      check([...base, 'dnsVip'], config.dnsVip);
+      check([...base, 'gatekeeper'], config.gatekeeper);
+      check([...base, 'apiServer', 'address'], config.apiServer.address);
+      for (const [role, address] of Object.entries(config.middlewareVips)) check([...base, 'middlewareVips', role], address!);
+      (config.kafkaBrokerVips ?? []).forEach((address, i) => check([...base, 'kafkaBrokerVips', i], address));
+      (config.egressCidrs ?? []).forEach((range, i) => check([...base, 'egressCidrs', i], range.split('/')[0]!));
+    }
+    const store = env.backup?.stores[siteName];
+    if (store) check(['backup', 'stores', siteName, 'endpoint'], new URL(store.endpoint).hostname);
   }
 }
 

@@ -16,3 +16,22 @@ export function containsIpLiteral(text: string): boolean {
   for (const match of text.matchAll(IPV6_CANDIDATE)) if (isIPv6(match[1]!)) return true;
   return false;
 }
+
+/** The IPv4 address as a 32-bit unsigned number. */
+function ipv4Number(address: string): number {
+  return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+/** Whether an IPv4 address lies in a CIDR (`10.10.0.0/16`). */
+export function ipv4InCidr(address: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/') as [string, string];
+  const size = 2 ** (32 - Number(bits));
+  const start = ipv4Number(base) - (ipv4Number(base) % size);
+  const n = ipv4Number(address);
+  return n >= start && n < start + size;
+}
+
+/** Whether two IPv4 CIDRs share an address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  return ipv4InCidr(a.split('/')[0]!, b) || ipv4InCidr(b.split('/')[0]!, a);
+}

@@ -52,6 +52,8 @@ export interface ProvinceModel {
   readonly gateway?: GatewaySettings;
   /** How flow-type applications are served (see model/load-balancer.ts). */
   readonly flowTypeServing: 'active-only' | 'both';
+  /** Each datacenter's address ranges, where the environment declares them (`sites.<site>.networks`). */
+  readonly siteNetworks?: Readonly<Record<Site, readonly string[]>>;
   /** Always four: public-A, public-B, core-A, core-B, in that order. */
   readonly units: readonly DeploymentUnit[];
 }
@@ -168,6 +170,7 @@ export function resolveProvince(envName: string, env: Environment, options: Reso
     imageRegistry: env.registry.images,
     chartRepository: env.registry.charts,
     flowTypeServing: env.traffic?.flowTypeServing ?? 'active-only',
+    ...(env.sites.A.networks && env.sites.B.networks ? { siteNetworks: { A: env.sites.A.networks, B: env.sites.B.networks } } : {}),
     ...(env.gateway ? { gateway: env.gateway } : {}),
     units,
   };

@@ -24,8 +24,19 @@ beforeAll(() => {
   }
 });
 
-/** The demo's stacks as synthesized, minus what a test removes, or with its pairs declared synchronous. */
-function withInfrastructure(options: { skipPair?: string; skipDns?: boolean; skipLb?: boolean; synchronous?: boolean; skipBackup?: string; backupOnSite?: boolean; backupSchedule?: string } = {}): Map<string, StackJson> {
+/** A helm release's first values document, edited in place. */
+function editValues(body: JsonObject, edit: (values: JsonObject) => void): void {
+  const values = body.values as string[];
+  const parsed = JSON.parse(values[0]!) as JsonObject;
+  edit(parsed);
+  values[0] = JSON.stringify(parsed);
+}
+
+/**
+ * The demo's stacks as synthesized, minus what a test removes, or with the built configuration changed:
+ * the backups written to their own datacenter's store, on another schedule. Annotations stay as built.
+ */
+function withInfrastructure(options: { skipPair?: string; skipDns?: boolean; skipLb?: boolean; skipBackup?: string; backupOnSite?: boolean; backupSchedule?: string } = {}): Map<string, StackJson> {
   const stacks = new Map<string, StackJson>();
   for (const unit of model.units) {
     const base = JSON.parse(JSON.stringify(plainStacks.get(unit.stackName)!)) as StackJson;
@@ -39,12 +50,28 @@ function withInfrastructure(options: { skipPair?: string; skipDns?: boolean; ski
           (hsa.component === 'site-load-balancer' && options.skipLb) ||
           (hsa.component === 'backup' && options.skipBackup === unit.stackName);
         if (drop) delete byName[name];
-        else if (hsa.component === 'dr-pair' && options.synchronous) hsa.replication = 'synchronous';
-        else if (hsa.component === 'backup' && options.backupOnSite) hsa.storeSite = hsa.site;
-        else if (hsa.component === 'backup' && options.backupSchedule) hsa.schedule = options.backupSchedule;
+        else if (hsa.component === 'backup' && options.backupOnSite) {
+          editValues(body, (v) => (((((v.configuration as JsonObject).backupStorageLocation as JsonObject[])[0]!.config as JsonObject).s3Url = unit.site === 'A' ? 'https://10.10.0.50:9000' : 'https://10.20.0.50:9000')));
+        } else if (hsa.component === 'backup' && options.backupSchedule) {
+          editValues(body, (v) => (((v.schedules as JsonObject).daily as JsonObject).schedule = options.backupSchedule!));
+        }
       }
     }
     stacks.set(unit.stackName, base);
+  }
+  return stacks;
+}
+
+/** The demo's stacks with every annotation of `component` changed by `edit`, the resources as built. */
+function withAnnotations(component: string, edit: (hsa: JsonObject) => void): Map<string, StackJson> {
+  const stacks = withInfrastructure();
+  for (const stack of stacks.values()) {
+    for (const byName of Object.values(stack.resource!)) {
+      for (const body of Object.values(byName)) {
+        const hsa = (body['//'] as JsonObject | undefined)?.hsa as JsonObject | undefined;
+        if (hsa?.component === component) edit(hsa);
+      }
+    }
   }
   return stacks;
 }
@@ -82,11 +109,48 @@ test('the element that drops the level is named with its evidence', () => {
   expect(report.blockingNextLevel.map((e) => e.id)).toContain('real-time-replication');
 });
 
-test('synchronous replication meets zero data loss, but level 6 also needs both sites serving', () => {
-  const report = computeDrLevel(model, withInfrastructure({ synchronous: true }), ATTESTED, '2007');
-  expect(report.elements.find((e) => e.id === 'zero-data-loss')!.met).toBe(true);
-  expect(report.achievedLevel).toBe(5);
-  expect(report.blockingNextLevel.map((e) => e.id)).toEqual(['remote-cluster']);
+describe('facts are proven from what is built, never taken from an annotation', () => {
+  test('annotations that claim more than the resources do change nothing: synchronous pairs, an off-site store, a daily schedule, a replication source', () => {
+    const built = computeDrLevel(model, withInfrastructure(), ATTESTED, '2007');
+    const claims: [string, Map<string, StackJson>][] = [
+      ['every pair synchronous', withAnnotations('dr-pair', (hsa) => (hsa.replication = 'synchronous'))],
+      ['the store at the other site, the schedule daily', withAnnotations('backup', (hsa) => Object.assign(hsa, { storeSite: hsa.site === 'A' ? 'B' : 'A', schedule: '0 2 * * *' }))],
+      ['another replication source', withAnnotations('dr-pair', (hsa) => hsa.source !== undefined && (hsa.source = '10.99.0.1:1'))],
+    ];
+    for (const [what, stacks] of claims) {
+      const report = computeDrLevel(model, stacks, ATTESTED, '2007');
+      expect({ what, elements: report.elements.map((e) => [e.id, e.met, e.evidence]) }).toEqual({ what, elements: built.elements.map((e) => [e.id, e.met, e.evidence]) });
+    }
+    // And the other way: the annotation says off site and daily, the built release writes to its own
+    // datacenter's store weekly: the level drops and the evidence names the address.
+    const lying = withInfrastructure({ backupOnSite: true, backupSchedule: '0 2 * * 0' });
+    const report = computeDrLevel(model, lying, ATTESTED, '2007');
+    expect(report.achievedLevel).toBe(0);
+    expect(report.elements.find((e) => e.id === 'offsite-backup-media')!.evidence).toContain("demo-core-a -> 10.10.0.50, in site A's networks");
+  });
+
+  test("a standby whose built configuration does not replicate from the active site's address is not a pair, whatever its annotation says", () => {
+    const stacks = withInfrastructure();
+    const standby = model.units.find((u) => u.zone === 'core' && !u.active)!.stackName;
+    for (const body of Object.values(stacks.get(standby)!.resource!.helm_release!)) {
+      const hsa = (body['//'] as JsonObject | undefined)?.hsa as JsonObject | undefined;
+      if (hsa?.role === 'redis-cache') editValues(body, (v) => (v.master = JSON.parse(JSON.stringify(v.master ?? {}).replace(/replicaof [\d.]+ \d+/g, '')) as JsonObject));
+    }
+    const report = computeDrLevel(model, stacks, ATTESTED, '2007');
+    expect(report.achievedLevel).toBe(4);
+    expect(report.elements.find((e) => e.id === 'real-time-replication')!.evidence).toBe(
+      'no real-time replication for redis-cache in the core zone (demo-core-b is marked a standby, but its values hold no "replicaof 10.10.2.21")',
+    );
+  });
+
+  test('without the datacenters\' networks the off-site store cannot be proven', () => {
+    const { siteNetworks: _networks, ...withoutNetworks } = model;
+    const report = computeDrLevel(withoutNetworks, withInfrastructure(), ATTESTED, '2007');
+    expect(report.achievedLevel).toBe(0);
+    expect(report.elements.find((e) => e.id === 'offsite-backup-media')!.evidence).toBe(
+      'where the backup stores lie cannot be proven (10.20.0.50, 10.10.0.50): declare sites.A.networks and sites.B.networks, the datacenters\' address ranges',
+    );
+  });
 });
 
 test('an application missing at the standby site drops complete standby processing (level 4)', () => {
@@ -117,7 +181,7 @@ test("the business database's backup counts only where it is built and copied of
   // A job whose volume lives in a namespace the stack's off-site backup does not copy keeps the backup on site.
   const stacks = withInfrastructure();
   const jobs = stacks.get('demo-core-a')!.resource!.kubernetes_cron_job_v1!;
-  for (const body of Object.values(jobs)) ((body['//'] as JsonObject).hsa as JsonObject).namespace = 'hsa-scratch';
+  for (const body of Object.values(jobs)) (body.metadata as JsonObject).namespace = 'hsa-scratch';
   const onSite = computeDrLevel(model, stacks, ATTESTED, '2025');
   expect(onSite.achievedLevel).toBe(0);
   expect(onSite.elements.find((e) => e.id === 'offsite-backup-media')!.evidence).toBe(
