@@ -22,12 +22,12 @@
  * Kafka steps: switchover/kafka-pair.ts; FastDFS (a marker file proves each catch-up; nothing to fence or
  * discard, its sync is two-way): switchover/fastdfs-pair.ts; the database: switchover/database-pair.ts.
  */
-import { closeSync, openSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProvinceModel } from '../model/platform-model';
 import { otherSite, stackName, ZONES, type Site, type Zone } from '../model/topology';
 import { MIRROR_MAKER_OFFSET_FLUSH_MS, PORTS } from '../model/middleware-model';
-import { Journal, type RunHeader, type StepRecord } from './journal';
+import { Journal, savedFile, type SavedFile, type RunHeader, type StepRecord } from './journal';
 import { checkDatabasePair, databaseCaughtUp, databaseFollowing, databasePairName, databasePairsOf, databasePromoted, type DatabaseAccess, type DatabasePairRef } from './database-pair';
 import { checkFastdfsPair, fastdfsCaughtUp, fastdfsDrained, fastdfsFollowing, fastdfsPairName, fastdfsPairsOf, fastdfsWritable, type FastdfsPairRef } from './fastdfs-pair';
 import type { KafkaAccess } from './kafka-member';
@@ -173,8 +173,13 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
     print(`${status === 'done' ? 'done   ' : status.padEnd(7)} ${step}${message ? `: ${message}` : ''}`);
   };
 
+  /** Pairs whose divergence this invocation saved (the others were saved by an earlier run). */
+  const savedThisRun = new Set<string>();
   for (const step of steps) {
-    if (journal.isDone(step.id)) {
+    // The acknowledgement is a check of what the servers and the saved files hold now: it runs again on
+    // every rerun until the old site is re-pointed, never taken as done from the journal.
+    const recheck = step.kind === 'acknowledge' && !journal.isDone(`deploy:${from}`);
+    if (journal.isDone(step.id) && !recheck) {
       print(`skip    ${step.id}: done at ${journal.last(step.id)!.at} (journal)`);
       continue;
     }
@@ -266,37 +271,83 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       }
       case 'divergence': {
         const pair = step.pair;
+        // Two files: keys whose value only the old site holds (RESTORE), and keys the old site no longer
+        // holds (deleted, expired, renamed or flushed there after the cut, or new at site `to`: DEL).
         const file = join(journal.directory, `divergent-${pair.role}-${pair.zone}.jsonl`);
+        const absentFile = join(journal.directory, `divergent-${pair.role}-${pair.zone}-absent.jsonl`);
         const fd = openSync(file, 'w');
+        const absentFd = openSync(absentFile, 'w');
         let divergence;
         try {
-          divergence = await findDivergentKeys(target(pair, from), target(pair, to), (key, dump, ttlMs) => {
-            writeSync(fd, `${JSON.stringify({ key: key.toString('base64'), dump: dump.toString('base64'), ttlMs })}\n`);
+          divergence = await findDivergentKeys(target(pair, from), target(pair, to), (entry) => {
+            if ('dump' in entry) writeSync(fd, `${JSON.stringify({ key: entry.key.toString('base64'), dump: entry.dump.toString('base64'), ttlMs: entry.ttlMs })}\n`);
+            else writeSync(absentFd, `${JSON.stringify({ key: entry.key.toString('base64'), absentAtOld: true })}\n`);
           });
           fsyncSync(fd);
+          fsyncSync(absentFd);
         } finally {
           closeSync(fd);
+          closeSync(absentFd);
         }
         const oldState = await replicationState(target(pair, from));
-        record(step.id, 'done', { divergentKeys: divergence.keys, scannedKeys: divergence.scanned, file, oldOffset: oldState.offset, promotedAtOffset: journal.last(`promote:${pairName(pair)}`)?.data?.promotedAtOffset });
+        savedThisRun.add(pairName(pair));
+        record(step.id, 'done', {
+          divergentKeys: divergence.keys,
+          absentAtOldKeys: divergence.absentAtOld,
+          scannedKeys: divergence.scanned,
+          file,
+          saved: savedFile(file),
+          absentFile,
+          absentSaved: savedFile(absentFile),
+          oldOffset: oldState.offset,
+          promotedAtOffset: journal.last(`promote:${pairName(pair)}`)?.data?.promotedAtOffset,
+        });
         return undefined;
       }
       case 'acknowledge': {
+        const changedSince = await redisChangedSinceSaved();
+        if (changedSince.length > 0) {
+          const reason = `site ${from} changed since its divergence was saved (${changedSince.join(', ')}): taken after its fence (a restart without it?). Saved again in the journal directory; nothing is dropped: run again to acknowledge what it holds now`;
+          record(step.id, 'refused', { changedSince }, reason);
+          return { status: 'refused', reason };
+        }
         const divergent = [
-          ...pairs.map((pair) => ({ pair: pairName(pair), writes: Number(journal.last(`divergence:${pairName(pair)}`)?.data?.divergentKeys ?? 0), unit: 'keys' })),
-          ...kafkaPairs.map((pair) => ({ pair: kafkaPairName(pair), writes: Number(journal.last(`divergence:${kafkaPairName(pair)}`)?.data?.divergentRecords ?? 0), unit: 'records' })),
-        ].filter((d) => d.writes > 0);
+          ...pairs.map((pair) => ({ pair: pairName(pair), record: journal.last(`divergence:${pairName(pair)}`)?.data, count: 'divergentKeys', file: 'saved', unit: 'keys' })),
+          ...pairs.map((pair) => ({ pair: pairName(pair), record: journal.last(`divergence:${pairName(pair)}`)?.data, count: 'absentAtOldKeys', file: 'absentSaved', unit: `keys absent at site ${from} (deleted there, or new at site ${to})` })),
+          ...kafkaPairs.map((pair) => ({ pair: kafkaPairName(pair), record: journal.last(`divergence:${kafkaPairName(pair)}`)?.data, count: 'divergentRecords', file: 'saved', unit: 'records' })),
+        ]
+          .map((d) => ({ pair: d.pair, writes: Number(d.record?.[d.count] ?? 0), unit: d.unit, saved: d.record?.[d.file] as SavedFile | undefined }))
+          .filter((d) => d.writes > 0);
         if (divergent.length === 0) {
           record(step.id, 'done', { divergentWrites: 0 });
           return undefined;
         }
-        const summary = divergent.map((d) => `${d.pair}: ${d.writes} ${d.unit}`).join(', ');
-        if (!options.discardDivergent) {
-          const reason = `site ${from} holds writes site ${to} does not (${summary}); they are saved in ${journal.directory}/divergent-*.jsonl (Redis: RESTORE key ttl payload; Kafka: topic, partition, key, value, headers, timestamp). Merge them into site ${to}, or run again with --discard-divergent to re-point site ${from} and drop them there`;
+        // The saved copies are what makes dropping the writes at the old site safe: each must still be
+        // the file the divergence step wrote, with as many records as it counted.
+        const damaged = divergent.flatMap((d) => {
+          if (!d.saved) return [`${d.pair}: the journal names no saved file`];
+          let now: SavedFile;
+          try {
+            now = savedFile(d.saved.file);
+          } catch {
+            return [`${d.pair}: ${d.saved.file} is gone`];
+          }
+          if (now.sha256 !== d.saved.sha256) return [`${d.pair}: ${d.saved.file} changed since it was saved (sha256 ${now.sha256.slice(0, 12)}, saved ${d.saved.sha256.slice(0, 12)})`];
+          if (now.lines !== d.writes) return [`${d.pair}: ${d.saved.file} holds ${now.lines} records, the divergence counted ${d.writes}`];
+          return [];
+        });
+        if (damaged.length > 0) {
+          const reason = `the saved divergent writes cannot be trusted (${damaged.join('; ')}); nothing is dropped: restore the files from the journal directory's backup, or run a new switchover`;
           record(step.id, 'refused', { divergent }, reason);
           return { status: 'refused', reason };
         }
-        record(step.id, 'done', { divergent, discardAcknowledged: true }, `divergent writes acknowledged and discarded at site ${from} (${summary}); copies kept in the journal directory`);
+        const summary = divergent.map((d) => `${d.pair}: ${d.writes} ${d.unit}`).join(', ');
+        if (!options.discardDivergent) {
+          const reason = `site ${from} holds writes site ${to} does not (${summary}); they are saved in ${journal.directory}/divergent-*.jsonl (Redis: RESTORE key ttl payload, and in *-absent.jsonl the keys to DEL; Kafka: topic, partition, key, value, headers, timestamp). Merge them into site ${to}, or run again with --discard-divergent to re-point site ${from} and drop them there`;
+          record(step.id, 'refused', { divergent }, reason);
+          return { status: 'refused', reason };
+        }
+        record(step.id, 'done', { divergent, discardAcknowledged: true }, `divergent writes acknowledged and discarded at site ${from} (${summary}); copies kept in the journal directory (${divergent.map((d) => `${d.saved!.file} sha256 ${d.saved!.sha256}`).join(', ')})`);
         return undefined;
       }
       case 'deploy': {
@@ -337,8 +388,11 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         const result = await kafkaMirrorStopped(step.kafka, to, kafkaFollowingSeconds);
         return journalled(step.id, result.status === 'done' ? { ...result, data: { ...result.data, rtoSeconds: (now().getTime() - startedAt) / 1000 } } : result);
       }
-      case 'kafka-divergence':
-        return journalled(step.id, await kafkaDivergence(step.kafka, from, to, join(journal.directory, `divergent-kafka-${step.kafka.zone}.jsonl`)));
+      case 'kafka-divergence': {
+        const file = join(journal.directory, `divergent-kafka-${step.kafka.zone}.jsonl`);
+        const result = await kafkaDivergence(step.kafka, from, to, file);
+        return journalled(step.id, result.status === 'done' ? { ...result, data: { ...result.data, saved: savedFile(file) } } : result);
+      }
       case 'kafka-rebuild': {
         const saved = journal.last(`divergence:${kafkaPairName(step.kafka)}`)?.data?.ends as Record<string, number> | undefined;
         if (!saved) throw new SwitchoverError(`${kafkaPairName(step.kafka)}: no saved divergence in the journal before rebuilding site ${from}`);
@@ -368,6 +422,53 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
   }
 
   /** Journals a step's result; a refusal or a wait ends the run (run again to resume). */
+  /**
+   * Re-measures each Redis pair's old site before its writes may be dropped: fenced again, scanned again,
+   * and any key whose value or absence is not in the saved files is saved anew (a `divergence` record
+   * that supersedes the old one). Returns the pairs that changed; none when site `from` does not answer.
+   */
+  async function redisChangedSinceSaved(): Promise<string[]> {
+    const changed: string[] = [];
+    for (const pair of pairs) {
+      const saved = journal.last(`divergence:${pairName(pair)}`)?.data;
+      // Saved moments ago by this very run: nothing can have restarted in between worth a second scan.
+      if (!saved || savedThisRun.has(pairName(pair)) || !(await reachable(target(pair, from)))) continue;
+      await fence(target(pair, from));
+      const known = new Set<string>();
+      for (const file of [saved.file, saved.absentFile]) {
+        if (typeof file !== 'string') continue;
+        for (const line of readFileSync(file, 'utf8').split('\n')) {
+          if (!line) continue;
+          const saved = JSON.parse(line) as { key: string; dump?: string };
+          known.add(`${saved.key}:${saved.dump ?? 'absent'}`);
+        }
+      }
+      const fresh: string[] = [];
+      const absent: string[] = [];
+      await findDivergentKeys(target(pair, from), target(pair, to), (entry) => {
+        // The time to live moves on: a key is known when its name and payload (or its absence) are.
+        const key = entry.key.toString('base64');
+        if (!known.has(`${key}:${'dump' in entry ? entry.dump.toString('base64') : 'absent'}`)) ('dump' in entry ? fresh : absent).push(key);
+      });
+      if (fresh.length === 0 && absent.length === 0) continue;
+      const round = journal.last(`divergence:${pairName(pair)}`)?.at.replace(/\W/g, '') ?? 'again';
+      const file = join(journal.directory, `divergent-${pair.role}-${pair.zone}-${round}-recheck.jsonl`);
+      const absentFile = join(journal.directory, `divergent-${pair.role}-${pair.zone}-${round}-recheck-absent.jsonl`);
+      // The new files hold everything the old site diverges by now, not only what is new.
+      const all: string[] = [];
+      const allAbsent: string[] = [];
+      const found = await findDivergentKeys(target(pair, from), target(pair, to), (entry) => {
+        if ('dump' in entry) all.push(JSON.stringify({ key: entry.key.toString('base64'), dump: entry.dump.toString('base64'), ttlMs: entry.ttlMs }));
+        else allAbsent.push(JSON.stringify({ key: entry.key.toString('base64'), absentAtOld: true }));
+      });
+      writeDurably(file, all);
+      writeDurably(absentFile, allAbsent);
+      record(`divergence:${pairName(pair)}`, 'done', { divergentKeys: all.length, absentAtOldKeys: allAbsent.length, scannedKeys: found.scanned, file, saved: savedFile(file), absentFile, absentSaved: savedFile(absentFile), recheckedNewKeys: fresh.length, recheckedNewAbsent: absent.length });
+      changed.push(`${pairName(pair)}: ${fresh.length} key(s) changed and ${absent.length} gone since`);
+    }
+    return changed;
+  }
+
   function journalled(stepId: string, result: StepResult): SwitchoverOutcome | undefined {
     record(stepId, result.status, result.data, result.message);
     if (result.status === 'done') return undefined;
@@ -476,6 +577,17 @@ type Step =
   | { readonly kind: 'deploy'; readonly id: string; readonly title: string; readonly site: Site };
 
 /** The steps in order (see the module comment). */
+/** Writes lines to a file and fsyncs it before the journal names it. */
+function writeDurably(file: string, lines: readonly string[]): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (const line of lines) writeSync(fd, `${line}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function planSteps(pairs: readonly RedisPairRef[], kafkaPairs: readonly KafkaPairRef[], fastdfsPairs: readonly FastdfsPairRef[], databasePairs: readonly DatabasePairRef[], from: Site, to: Site, siteLost: boolean): Step[] {
   const each = (kind: RedisStepKind, title: (p: RedisPairRef) => string): Step[] => pairs.map((pair) => ({ kind, id: `${kind}:${pairName(pair)}`, title: title(pair), pair }));
   const eachKafka = (kind: KafkaStepKind, title: (p: KafkaPairRef) => string): Step[] =>

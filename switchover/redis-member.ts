@@ -92,41 +92,66 @@ export async function promote(target: RedisTarget): Promise<number> {
 export interface Divergence {
   /** Keys whose value at the old primary is missing or different at the new one. */
   readonly keys: number;
-  /** Keys read at the old primary. */
+  /**
+   * Keys the new primary holds and the old one does not: deleted, expired, renamed away or flushed at
+   * the old site after the cut (or written at the new site after its promotion: both are listed, the
+   * operator tells them apart). Re-pointing the old site would bring them back there.
+   */
+  readonly absentAtOld: number;
+  /** Keys read at the old primary, then at the new one. */
   readonly scanned: number;
 }
 
+/** One divergent key: its DUMP and time to live at the old site, or `absentAtOld`. */
+export type DivergentKey = { readonly key: Buffer; readonly dump: Buffer; readonly ttlMs: number } | { readonly key: Buffer; readonly absentAtOld: true };
+
+/** SCAN over every key of a server, a batch at a time. */
+async function forEachBatch(client: { pipelineBinary: (commands: (string | Buffer)[][]) => Promise<BinaryReply[]> }, visit: (batch: Buffer[]) => Promise<void>): Promise<void> {
+  let cursor = '0';
+  do {
+    const [scanReply] = await client.pipelineBinary([['SCAN', cursor, 'COUNT', '1000']]);
+    if (!Array.isArray(scanReply)) throw scanReply instanceof Error ? scanReply : new Error('SCAN: unexpected reply');
+    const [next, batch] = scanReply as [Buffer, Buffer[]];
+    cursor = next.toString('utf8');
+    if (batch.length > 0) await visit(batch);
+  } while (cursor !== '0');
+}
+
 /**
- * Writes only the old primary holds: every key of `old` whose DUMP differs from the same key's DUMP at
- * `current` (missing there included). Each is passed to `save` with its DUMP payload and remaining
- * time to live, so it can be restored with RESTORE. SCAN walks the old primary without blocking it.
+ * Every change only the old primary holds, in a form that can be replayed: each key of `old` whose DUMP
+ * differs from the same key's DUMP at `current` (missing there included), with its DUMP payload and
+ * remaining time to live (RESTORE), and each key `current` holds that `old` does not (a deletion,
+ * expiry, rename or flush at the old site: DEL). SCAN walks both primaries without blocking them.
  */
-export async function findDivergentKeys(old: RedisTarget, current: RedisTarget, save: (key: Buffer, dump: Buffer, ttlMs: number) => void): Promise<Divergence> {
+export async function findDivergentKeys(old: RedisTarget, current: RedisTarget, save: (entry: DivergentKey) => void): Promise<Divergence> {
   return withRedis(old, (oldClient) =>
     withRedis(current, async (currentClient) => {
-      let cursor = '0';
       let keys = 0;
+      let absentAtOld = 0;
       let scanned = 0;
-      do {
-        const [scanReply] = await oldClient.pipelineBinary([['SCAN', cursor, 'COUNT', '1000']]);
-        if (!Array.isArray(scanReply)) throw scanReply instanceof Error ? scanReply : new Error('SCAN: unexpected reply');
-        const [next, keysReply] = scanReply as [Buffer, Buffer[]];
-        cursor = next.toString('utf8');
-        const batch = keysReply;
-        if (batch.length === 0) continue;
+      await forEachBatch(oldClient, async (batch) => {
         scanned += batch.length;
         const oldDumps = await oldClient.pipelineBinary(batch.flatMap((k) => [['DUMP', k], ['PTTL', k]]));
         const currentDumps = await currentClient.pipelineBinary(batch.map((k) => ['DUMP', k]));
         batch.forEach((key, i) => {
           const dump = oldDumps[2 * i];
-          if (!Buffer.isBuffer(dump)) return; // expired between SCAN and DUMP
+          if (!Buffer.isBuffer(dump)) return; // expired between SCAN and DUMP: the second pass sees it
           const there = currentDumps[i];
           if (Buffer.isBuffer(there) && there.equals(dump)) return;
           keys++;
-          save(key, dump, numberOf(oldDumps[2 * i + 1]));
+          save({ key, dump, ttlMs: numberOf(oldDumps[2 * i + 1]) });
         });
-      } while (cursor !== '0');
-      return { keys, scanned };
+      });
+      await forEachBatch(currentClient, async (batch) => {
+        scanned += batch.length;
+        const exists = await oldClient.pipelineBinary(batch.map((k) => ['EXISTS', k]));
+        batch.forEach((key, i) => {
+          if (exists[i] !== 0) return;
+          absentAtOld++;
+          save({ key, absentAtOld: true });
+        });
+      });
+      return { keys, absentAtOld, scanned };
     }),
   );
 }
