@@ -38,7 +38,14 @@ export function parseLsn(lsn: string): bigint {
 
 async function withDatabase<T>(target: DatabaseTarget, use: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ host: target.host, port: target.port, user: target.user, password: target.password, database: 'postgres', connectionTimeoutMillis: 3000, query_timeout: 10_000 });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    // 28P01 invalid_password, 28000 invalid_authorization_specification (pg_hba refused the user).
+    const code = (error as { code?: string }).code;
+    if (code === '28P01' || code === '28000') throw new Error(`${target.host}:${target.port} refused the login of user "${target.user}" (${(error as Error).message}): check --database-user and HSA_DATABASE_PASSWORD against the role the pair's Secret holds`);
+    throw error;
+  }
   try {
     return await use(client);
   } finally {

@@ -32,7 +32,7 @@ import { checkDatabasePair, databaseCaughtUp, databaseFollowing, databasePairNam
 import { checkFastdfsPair, fastdfsCaughtUp, fastdfsDrained, fastdfsFollowing, fastdfsPairName, fastdfsPairsOf, fastdfsWritable, type FastdfsPairRef } from './fastdfs-pair';
 import type { KafkaAccess } from './kafka-member';
 import { checkKafkaPair, kafkaCaughtUp, kafkaDivergence, kafkaFollowing, kafkaMirrorStopped, kafkaPairName, kafkaPairsOf, kafkaRebuild, type KafkaPairRef, type StepResult } from './kafka-pair';
-import { fence, findDivergentKeys, promote, reachable, replicationState, unfence, type RedisTarget } from './redis-member';
+import { fence, findDivergentKeys, promote, reachable, RedisAuthenticationError, replicationState, unfence, type RedisTarget } from './redis-member';
 
 /** Deploys stacks with a given active site: `cdktf deploy` in production, local servers in a drill. */
 export interface Deployer {
@@ -196,7 +196,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         for (const pair of pairs) {
           const newSide = await replicationState(target(pair, to)).catch((e: Error) => e);
           if (newSide instanceof Error) {
-            problems.push(`${pairName(pair)} at ${to} (${pair.address[to]}) does not answer: ${newSide.message}`);
+            problems.push(newSide instanceof RedisAuthenticationError ? `${pairName(pair)} at ${to}: ${newSide.message}` : `${pairName(pair)} at ${to} (${pair.address[to]}) does not answer: ${newSide.message}`);
             continue;
           }
           if (newSide.role !== 'slave' || newSide.masterHost !== pair.address[from]) {
@@ -206,7 +206,8 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
           data[pairName(pair)] = { receivedOffset: newSide.receivedOffset, linkUp: newSide.linkUp, linkDownSeconds: newSide.linkDownSeconds, lastIoSeconds: newSide.lastIoSeconds };
           if (!siteLost) {
             const oldSide = await replicationState(target(pair, from)).catch((e: Error) => e);
-            if (oldSide instanceof Error) problems.push(`${pairName(pair)} at ${from} (${pair.address[from]}) does not answer (${oldSide.message}): if site ${from} is lost, run with --site-lost ${from}`);
+            if (oldSide instanceof RedisAuthenticationError) problems.push(`${pairName(pair)} at ${from}: ${oldSide.message}`);
+            else if (oldSide instanceof Error) problems.push(`${pairName(pair)} at ${from} (${pair.address[from]}) does not answer (${oldSide.message}): if site ${from} is lost, run with --site-lost ${from}`);
             else if (oldSide.role !== 'master') problems.push(`${pairName(pair)} at ${from} is not a primary (role ${oldSide.role})`);
             else if (!newSide.linkUp) problems.push(`${pairName(pair)} at ${to}: replication link down (for ${newSide.linkDownSeconds ?? '?'} s)`);
           }

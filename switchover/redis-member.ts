@@ -30,20 +30,30 @@ export interface ReplicationState {
 
 const CONNECT_TIMEOUT_MS = 3000;
 
+/** The server answered but refused the login: a wrong or missing password, not a site that is down. */
+export class RedisAuthenticationError extends Error {}
+
 export async function withRedis<T>(target: RedisTarget, use: (client: RespClient) => Promise<T>): Promise<T> {
   const client = await RespClient.connect(target.port, target.host, CONNECT_TIMEOUT_MS, target.tls);
   try {
-    await client.call('AUTH', target.password);
+    try {
+      await client.call('AUTH', target.password);
+    } catch (error) {
+      // The password is Redis's `requirepass`, the login of the user `default`.
+      throw new RedisAuthenticationError(`${target.host}:${target.port} refused the login of user "default" (${(error as Error).message.split('\n')[0]}): check the Redis password (HSA_REDIS_PASSWORD or --redis-password-file) against the Secret the pair reads`);
+    }
     return await use(client);
   } finally {
     client.close();
   }
 }
 
+/** Whether the server answers; a refused login is thrown, never taken for a site that is down. */
 export async function reachable(target: RedisTarget): Promise<boolean> {
   try {
     return (await withRedis(target, (c) => c.call('PING'))) === 'PONG';
-  } catch {
+  } catch (error) {
+    if (error instanceof RedisAuthenticationError) throw error;
     return false;
   }
 }
