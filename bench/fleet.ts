@@ -24,6 +24,8 @@ export function fleetEnvironment(index: number, demo: Environment, revision = 0)
   const second = 100 + index;
   const environment = JSON.parse(JSON.stringify(demo)) as Environment;
   for (const [site, first] of [['A', 10], ['B', 20]] as const) {
+    // The province's middleware lives in its own /16 per site, beside the demo's other addresses.
+    environment.sites[site].networks = [...(demo.sites[site].networks ?? []), `${first}.${second}.0.0/16`];
     for (const [zone, third] of [['public', 1], ['core', 2]] as const) {
       const net = `${first}.${second}.${third}`;
       const zoneSite = environment.sites[site].zones[zone];

@@ -29,8 +29,8 @@ test('adding a province as the README says: it synthesizes, and the environment 
       .replace('"code": "990000"', '"code": "330000"')
       .replace('演示省 (demo province)', '浙江省')
       .replace('"hsa.demo.internal"', '"hsa.zj.internal"')
-      .replace(/"10\.10\./g, '"10.30.')
-      .replace(/"10\.20\./g, '"10.40.')
+      .replace(/(["/])10\.10\./g, (_m, before: string) => `${before}10.30.`)
+      .replace(/(["/])10\.20\./g, (_m, before: string) => `${before}10.40.`)
       .replace(/hsa-demo/g, 'hsa-zj')
       .replace(/demo-(public|core)-(a|b)/g, 'zj-$1-$2');
     writeFileSync(join(copy, 'environments', 'zj.json'), province);
