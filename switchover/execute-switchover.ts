@@ -426,7 +426,8 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
   /**
    * Re-measures each Redis pair's old site before its writes may be dropped: fenced again, scanned again,
    * and any key whose value or absence is not in the saved files is saved anew (a `divergence` record
-   * that supersedes the old one). Returns the pairs that changed; none when site `from` does not answer.
+   * that supersedes the old one). Returns the pairs whose old site took values since; none when site
+   * `from` does not answer.
    */
   async function redisChangedSinceSaved(): Promise<string[]> {
     const changed: string[] = [];
@@ -465,7 +466,10 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       writeDurably(file, all);
       writeDurably(absentFile, allAbsent);
       record(`divergence:${pairName(pair)}`, 'done', { divergentKeys: all.length, absentAtOldKeys: allAbsent.length, scannedKeys: found.scanned, file, saved: savedFile(file), absentFile, absentSaved: savedFile(absentFile), recheckedNewKeys: fresh.length, recheckedNewAbsent: absent.length });
-      changed.push(`${pairName(pair)}: ${fresh.length} key(s) changed and ${absent.length} gone since`);
+      // A value the fenced old site took since is a write it acknowledged: refuse until it is seen. Keys
+      // newly absent there are saved too, but the new primary creates such keys with every new write,
+      // so they alone cannot stop the run (it would never end while site `to` serves).
+      if (fresh.length > 0) changed.push(`${pairName(pair)}: ${fresh.length} key(s) changed and ${absent.length} gone since`);
     }
     return changed;
   }
