@@ -439,30 +439,29 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       const known = new Set<string>();
       for (const file of [saved.file, saved.absentFile]) {
         if (typeof file !== 'string') continue;
-        for (const line of readFileSync(file, 'utf8').split('\n')) {
-          if (!line) continue;
-          const saved = JSON.parse(line) as { key: string; dump?: string };
-          known.add(`${saved.key}:${saved.dump ?? 'absent'}`);
+        for (const text of readFileSync(file, 'utf8').split('\n')) {
+          if (!text) continue;
+          const entry = JSON.parse(text) as { key: string; dump?: string };
+          known.add(`${entry.key}:${entry.dump ?? 'absent'}`);
         }
       }
+      // One scan: everything the old site diverges by now (the new files hold all of it), and what of it
+      // the saved files do not know.
       const fresh: string[] = [];
       const absent: string[] = [];
-      await findDivergentKeys(target(pair, from), target(pair, to), (entry) => {
+      const all: string[] = [];
+      const allAbsent: string[] = [];
+      const found = await findDivergentKeys(target(pair, from), target(pair, to), (entry) => {
         // The time to live moves on: a key is known when its name and payload (or its absence) are.
         const key = entry.key.toString('base64');
+        if ('dump' in entry) all.push(JSON.stringify({ key, dump: entry.dump.toString('base64'), ttlMs: entry.ttlMs }));
+        else allAbsent.push(JSON.stringify({ key, absentAtOld: true }));
         if (!known.has(`${key}:${'dump' in entry ? entry.dump.toString('base64') : 'absent'}`)) ('dump' in entry ? fresh : absent).push(key);
       });
       if (fresh.length === 0 && absent.length === 0) continue;
       const round = journal.last(`divergence:${pairName(pair)}`)?.at.replace(/\W/g, '') ?? 'again';
       const file = join(journal.directory, `divergent-${pair.role}-${pair.zone}-${round}-recheck.jsonl`);
       const absentFile = join(journal.directory, `divergent-${pair.role}-${pair.zone}-${round}-recheck-absent.jsonl`);
-      // The new files hold everything the old site diverges by now, not only what is new.
-      const all: string[] = [];
-      const allAbsent: string[] = [];
-      const found = await findDivergentKeys(target(pair, from), target(pair, to), (entry) => {
-        if ('dump' in entry) all.push(JSON.stringify({ key: entry.key.toString('base64'), dump: entry.dump.toString('base64'), ttlMs: entry.ttlMs }));
-        else allAbsent.push(JSON.stringify({ key: entry.key.toString('base64'), absentAtOld: true }));
-      });
       writeDurably(file, all);
       writeDurably(absentFile, allAbsent);
       record(`divergence:${pairName(pair)}`, 'done', { divergentKeys: all.length, absentAtOldKeys: allAbsent.length, scannedKeys: found.scanned, file, saved: savedFile(file), absentFile, absentSaved: savedFile(absentFile), recheckedNewKeys: fresh.length, recheckedNewAbsent: absent.length });
