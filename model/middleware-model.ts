@@ -512,6 +512,13 @@ export function redisCommonConfiguration(plan: Pick<RedisPlan, 'memoryMiB' | 'ev
 export const REDIS_FENCE_MIN_REPLICAS = 1000;
 
 /**
+ * The key the switchover's fence writes into the old primary's own data: it lives in the server's
+ * append-only files, survives any restart, and is gone once the server is re-pointed (a replica's data
+ * is replaced by its primary's). The start-up gate finds it there and starts the server fenced again.
+ */
+export const REDIS_FENCE_MARKER_KEY = 'hsa-dr:fenced-by-switchover';
+
+/**
  * A paired storage server's join gate (an init container's shell script), or undefined when unpaired.
  * FastDFS V6.13's tracker gives a storage server that joins a group for the first time a sync source
  * only among the group's *writable* members (`tracker_get_group_sync_src_server`): if the standby
@@ -540,24 +547,33 @@ export function fastdfsJoinGate(plan: Pick<FastdfsPlan, 'group' | 'address'> & {
 
 /**
  * Start-up gate of a primary (bitnami `master.preExecCmds`, run by the chart's start script just before
- * `exec redis-server "${ARGS[@]}"`): when the other datacenter's server of the pair answers as a primary
- * itself, this site was failed over while it was away, so it starts fenced, its writes refused, until
- * the switchover has saved what only it holds and re-pointed it. Whatever restarts it (a crash, a node
- * reboot, the datacenter coming back) goes through this gate.
- *
- * When the other datacenter does not answer within 3 s, the primary starts writable: the standby
- * site's outage must not stop the active site. A restart while the link is still down is the one case
- * the gate cannot fence; the switchover's runtime fence covers the running server
- * (docs/disaster-recovery.md).
+ * `exec redis-server "${ARGS[@]}"`). Whatever restarts the server (a crash, a node reboot, the
+ * datacenter coming back) goes through it, and it starts the server fenced, its writes refused until the
+ * switchover has saved what only it holds and re-pointed it, when either
+ * - its own data holds the switchover's fence marker (`REDIS_FENCE_MARKER_KEY`, looked for in the files
+ *   of the `dir` its included configuration names): it was fenced before this restart, whether or not
+ *   the other datacenter answers now; or
+ * - the other datacenter's server of the pair answers as a primary itself: this site was failed over
+ *   while it was away.
+ * When neither holds (never fenced, and the other datacenter silent for 3 s) the primary starts
+ * writable: the standby site's outage must not stop the active site.
  */
 export function redisStartupGate(plan: Pick<RedisPlan, 'role' | 'mode' | 'peerAddress'>): string[] {
   if (plan.mode !== 'primary' || !plan.peerAddress) return [];
   const { host, port } = plan.peerAddress;
   return [
     [
+      // The data directory: the last `dir` of the configuration files the start script includes.
+      'HSA_DR_DIR=""',
+      'for (( i = 0; i + 1 < ${#ARGS[@]}; i++ )); do',
+      '  if [ "${ARGS[$i]}" = "--include" ]; then d="$(awk \'$1 == "dir" { print $2 }\' "${ARGS[$((i + 1))]}" 2>/dev/null | tail -n 1)"; [ -n "$d" ] && HSA_DR_DIR="$d"; fi',
+      'done',
+      `if [ -n "$HSA_DR_DIR" ] && grep -rqaF '${REDIS_FENCE_MARKER_KEY}' "$HSA_DR_DIR/appendonlydir" "$HSA_DR_DIR/dump.rdb" 2>/dev/null; then`,
+      `  echo "hsa-dr: ${plan.role} was fenced by a switchover before this restart (its data holds the fence marker): starting fenced, writes refused until the switchover re-points this server" >&2`,
+      `  ARGS+=("--min-replicas-to-write" "${REDIS_FENCE_MIN_REPLICAS}")`,
       // REDIS_TLS_CA_FILE is set by the chart's TLS mode: the other site's certificate comes from the same CA.
       // The password reaches redis-cli in REDISCLI_AUTH, as it reads it, never on its command line (ps).
-      `if [ "$(REDISCLI_AUTH="$REDIS_PASSWORD" timeout 3 redis-cli --tls --cacert "$REDIS_TLS_CA_FILE" -h ${host} -p ${port} ROLE 2>/dev/null | head -n 1)" = "master" ]; then`,
+      `elif [ "$(REDISCLI_AUTH="$REDIS_PASSWORD" timeout 3 redis-cli --tls --cacert "$REDIS_TLS_CA_FILE" -h ${host} -p ${port} ROLE 2>/dev/null | head -n 1)" = "master" ]; then`,
       `  echo "hsa-dr: ${plan.role} at ${host}:${port} (the other datacenter) is a primary: starting fenced, writes refused until the switchover re-points this server" >&2`,
       `  ARGS+=("--min-replicas-to-write" "${REDIS_FENCE_MIN_REPLICAS}")`,
       'fi',

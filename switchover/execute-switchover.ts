@@ -32,7 +32,7 @@ import { checkDatabasePair, databaseCaughtUp, databaseFollowing, databasePairNam
 import { checkFastdfsPair, fastdfsCaughtUp, fastdfsDrained, fastdfsFollowing, fastdfsPairName, fastdfsPairsOf, fastdfsWritable, type FastdfsPairRef } from './fastdfs-pair';
 import type { KafkaAccess } from './kafka-member';
 import { checkKafkaPair, kafkaCaughtUp, kafkaDivergence, kafkaFollowing, kafkaMirrorStopped, kafkaPairName, kafkaPairsOf, kafkaRebuild, type KafkaPairRef, type StepResult } from './kafka-pair';
-import { fence, findDivergentKeys, promote, reachable, RedisAuthenticationError, replicationState, unfence, type RedisTarget } from './redis-member';
+import { fence, findDivergentKeys, promote, reachable, RedisAuthenticationError, replicationState, replicationTimeoutSeconds, secondsSinceLastContact, unfence, type RedisTarget } from './redis-member';
 
 /** Deploys stacks with a given active site: `cdktf deploy` in production, local servers in a drill. */
 export interface Deployer {
@@ -82,7 +82,16 @@ export interface SwitchoverOptions {
   /** Bounds of the waits (seconds). @default caughtUp 30, kafkaCaughtUp 90, following 60, kafkaFollowing 120 */
   readonly timeouts?: { readonly caughtUpSeconds?: number; readonly kafkaCaughtUpSeconds?: number; readonly followingSeconds?: number; readonly kafkaFollowingSeconds?: number };
   readonly now?: () => Date;
+  /**
+   * For the tests only: called at every fault point (`before:<step>`, `acted:<step>` between an action
+   * and its journal line, `after:<step>`); returning true kills the run there (InjectedFault), as a
+   * SIGKILL would: nothing after the point is done or journaled.
+   */
+  readonly killAt?: (point: string) => boolean;
 }
+
+/** The run was killed at a fault point (tests only). */
+export class InjectedFault extends Error {}
 
 export type SwitchoverOutcome =
   | { readonly status: 'completed'; readonly report: SwitchoverReport }
@@ -93,8 +102,17 @@ export type SwitchoverOutcome =
 export interface PairReport {
   readonly kind: PairKind;
   readonly pair: string;
-  /** Seconds the new site had been without contact with the old one when it was promoted (site lost). */
+  /**
+   * Site lost: seconds from the new site's last contact with the old one to the promotion; writes the
+   * old site acknowledged in this window may be missing at the new site.
+   */
   readonly windowSeconds?: number;
+  /** Site lost, Redis: when the new site last heard from the old one (the window's start). */
+  readonly lastContactAt?: string;
+  /** This pair's RTO: from the start of the run to the new site taking its writes. */
+  readonly rtoSeconds?: number;
+  /** Site lost, Redis: from the last contact (the loss, as the new site saw it) to taking writes. */
+  readonly rtoFromLossSeconds?: number;
   /** Redis: replication bytes the new site had not received when writes stopped (planned; 0 when caught up). */
   readonly unreceivedBytes?: number;
   /** Kafka: records of the old site not copied when writes stopped (planned; 0 when caught up). */
@@ -116,6 +134,8 @@ export interface PairReport {
 export interface SwitchoverReport {
   /** From the start of the run (the first one, when resumed) to the new site taking writes. */
   readonly rtoSeconds: number;
+  /** Site lost: from the earliest last contact of any Redis pair (the loss as the new site saw it) to the last pair taking writes. */
+  readonly rtoFromLossSeconds?: number;
   readonly pairs: readonly PairReport[];
 }
 
@@ -173,6 +193,8 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
     print(`${status === 'done' ? 'done   ' : status.padEnd(7)} ${step}${message ? `: ${message}` : ''}`);
   };
 
+  /** What the fence marker says: which run fenced the server. */
+  const fenceNote = `switchover of ${province.envName} from ${from} to ${to} started ${journal.header.startedAt}`;
   /** Pairs whose divergence this invocation saved (the others were saved by an earlier run). */
   const savedThisRun = new Set<string>();
   for (const step of steps) {
@@ -183,7 +205,9 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       print(`skip    ${step.id}: done at ${journal.last(step.id)!.at} (journal)`);
       continue;
     }
+    faultPoint(`before:${step.id}`);
     const result = await runStep(step);
+    faultPoint(`after:${step.id}`);
     if (result) return result;
   }
   return { status: 'completed', report: report() };
@@ -240,7 +264,8 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
           record(step.id, 'waiting', undefined, `${pairName(pair)} at site ${from} (${pair.address[from]}) does not answer; run again when site ${from} is back`);
           return { status: 'waiting', reason: `site ${from} does not answer` };
         }
-        await fence(target(pair, from));
+        await fence(target(pair, from), fenceNote);
+        faultPoint(`acted:${step.id}`);
         const state = await replicationState(target(pair, from));
         if (!state.fenced) throw new SwitchoverError(`${pairName(pair)} at ${from}: the fence did not hold`);
         record(step.id, 'done', { offset: state.offset, role: state.role });
@@ -265,9 +290,24 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       }
       case 'promote': {
         const pair = step.pair;
-        const before = await replicationState(target(pair, to));
+        // Measured and journaled before the promotion, so a rerun after a kill reports the same window.
+        const measured = await measuredOnce(step.id, async () => {
+          const before = await replicationState(target(pair, to));
+          const replTimeoutSeconds = await replicationTimeoutSeconds(target(pair, to));
+          const measuredAt = now();
+          const sinceContact = secondsSinceLastContact(before, replTimeoutSeconds);
+          return {
+            promotedAt: measuredAt.toISOString(),
+            linkDownSeconds: before.linkDownSeconds,
+            lastIoSeconds: before.lastIoSeconds,
+            replTimeoutSeconds,
+            receivedOffset: before.receivedOffset,
+            ...(sinceContact !== undefined ? { windowSeconds: sinceContact, lastContactAt: new Date(measuredAt.getTime() - sinceContact * 1000).toISOString() } : {}),
+          };
+        });
         const offset = await promote(target(pair, to));
-        record(step.id, 'done', { promotedAtOffset: offset, linkDownSeconds: before.linkDownSeconds, lastIoSeconds: before.lastIoSeconds, receivedOffset: before.receivedOffset });
+        faultPoint(`acted:${step.id}`);
+        record(step.id, 'done', { ...measured, promotedAtOffset: offset });
         return undefined;
       }
       case 'divergence': {
@@ -354,6 +394,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       case 'deploy': {
         const stacks = stacksAt(step.site);
         await options.deployer.deploy(stacks, to);
+        faultPoint(`acted:${step.id}`);
         record(step.id, 'done', { stacks, activeSite: to, command: options.deployer.describe(stacks, to) });
         return undefined;
       }
@@ -378,8 +419,9 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         const state = await replicationState(target(pair, to));
         if (state.role !== 'master') throw new SwitchoverError(`${pairName(pair)} at ${to} is not a primary after the deploy (role ${state.role})`);
         // A start-up gate that saw the old site still primary fences the new one: lift it now that
-        // the old site is fenced (site lost) or follows (planned).
-        if (state.fenced) await unfence(target(pair, to));
+        // the old site is fenced (site lost) or follows (planned). Always drop the fence marker too: in a
+        // planned switchover the new site received it from the old one before its promotion.
+        await unfence(target(pair, to));
         record(step.id, 'done', { unfenced: state.fenced, writableAt: now().toISOString(), rtoSeconds: (now().getTime() - startedAt) / 1000 });
         return undefined;
       }
@@ -435,7 +477,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       const saved = journal.last(`divergence:${pairName(pair)}`)?.data;
       // Saved moments ago by this very run: nothing can have restarted in between worth a second scan.
       if (!saved || savedThisRun.has(pairName(pair)) || !(await reachable(target(pair, from)))) continue;
-      await fence(target(pair, from));
+      await fence(target(pair, from), fenceNote);
       const known = new Set<string>();
       for (const file of [saved.file, saved.absentFile]) {
         if (typeof file !== 'string') continue;
@@ -473,6 +515,22 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
     return changed;
   }
 
+  function faultPoint(point: string): void {
+    if (options.killAt?.(point)) throw new InjectedFault(`killed at ${point}`);
+  }
+
+  /**
+   * A measurement taken before an action, journaled as `started` before acting: a rerun after a kill
+   * between the action and its `done` line reuses it instead of measuring what the action changed.
+   */
+  async function measuredOnce(stepId: string, measure: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    const last = journal.last(stepId);
+    if (last?.status === 'started' && last.data) return { ...last.data };
+    const data = await measure();
+    record(stepId, 'started', data);
+    return data;
+  }
+
   function journalled(stepId: string, result: StepResult): SwitchoverOutcome | undefined {
     record(stepId, result.status, result.data, result.message);
     if (result.status === 'done') return undefined;
@@ -492,10 +550,18 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       const promoted = journal.last(`promote:${name}`)?.data;
       const caught = journal.last(`caught-up:${name}`)?.data;
       const divergence = journal.last(`divergence:${name}`)?.data;
+      const writableRecord = journal.last(`writable:${name}`)?.data;
+      const lastContactAt = typeof promoted?.lastContactAt === 'string' ? promoted.lastContactAt : undefined;
       return {
         kind: 'redis' as const,
         pair: name,
-        ...(siteLost ? { windowSeconds: Number(promoted?.linkDownSeconds ?? promoted?.lastIoSeconds ?? 0) } : { unreceivedBytes: Number(caught?.unreceivedBytes ?? 0) }),
+        rtoSeconds: Number(writableRecord?.rtoSeconds ?? 0),
+        ...(siteLost
+          ? {
+              windowSeconds: Number(promoted?.windowSeconds ?? 0),
+              ...(lastContactAt ? { lastContactAt, rtoFromLossSeconds: (new Date(String(writableRecord?.writableAt)).getTime() - new Date(lastContactAt).getTime()) / 1000 } : {}),
+            }
+          : { unreceivedBytes: Number(caught?.unreceivedBytes ?? 0) }),
         divergentKeys: Number(divergence?.divergentKeys ?? 0),
         ...(divergence?.file ? { divergentFile: String(divergence.file) } : {}),
       };
@@ -533,9 +599,12 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       const caught = journal.last(`caught-up:${name}`)?.data;
       pairReports.push({ kind: 'database', pair: name, ...(siteLost ? { windowSeconds: Number(checked?.replayAgeSeconds ?? 0) } : { unreplayedBytes: Number(caught?.unreplayedBytes ?? 0) }) });
     }
-    const result = { rtoSeconds, pairs: pairReports };
+    const contacts = pairReports.flatMap((p) => (p.lastContactAt ? [new Date(p.lastContactAt).getTime()] : []));
+    const lastWritable = Math.max(...writable.map((r) => new Date(String(r.data?.writableAt ?? r.at)).getTime()));
+    const rtoFromLossSeconds = contacts.length > 0 ? (lastWritable - Math.min(...contacts)) / 1000 : undefined;
+    const result = { rtoSeconds, ...(rtoFromLossSeconds !== undefined ? { rtoFromLossSeconds } : {}), pairs: pairReports };
     journal.record({ step: 'report', status: 'done', at: now().toISOString(), data: { ...result } });
-    print(`RTO ${rtoSeconds.toFixed(1)} s (start of the run to site ${to} taking writes)`);
+    print(`RTO ${rtoSeconds.toFixed(1)} s (start of the run to site ${to} taking writes)${rtoFromLossSeconds !== undefined ? `; ${rtoFromLossSeconds.toFixed(1)} s from the loss (the earliest last contact with site ${from})` : ''}`);
     for (const p of pairReports) {
       if (p.kind === 'fastdfs') {
         // FastDFS drops nothing when the old site is re-pointed: the drained step found all its files at the new site.
@@ -555,7 +624,9 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       }
       const kafka = p.kind === 'kafka';
       const before = siteLost
-        ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion`
+        ? p.lastContactAt
+          ? `writes possibly lost: those site ${from} acknowledged after ${p.lastContactAt} (its last contact with site ${to}, ${p.windowSeconds} s before the promotion); RTO ${p.rtoSeconds?.toFixed(1)} s from the start of the run, ${p.rtoFromLossSeconds?.toFixed(1)} s from the last contact`
+          : `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion`
         : kafka
           ? `records not copied when writes stopped: ${p.unmirroredRecords}`
           : `unreceived when writes stopped: ${p.unreceivedBytes} bytes`;

@@ -35,7 +35,11 @@ export interface RunHeader {
   readonly pairs: readonly string[];
 }
 
-export type StepStatus = 'done' | 'waiting' | 'refused' | 'failed';
+/**
+ * `started`: the step measured what it needs and is about to act (a rerun after a kill reuses the
+ * measurement instead of measuring what its own action changed).
+ */
+export type StepStatus = 'started' | 'done' | 'waiting' | 'refused' | 'failed';
 
 export interface StepRecord {
   readonly step: string;

@@ -3,7 +3,7 @@
  * promote it, and find the writes only it holds. Every call opens its own connection with short
  * timeouts: an unreachable site answers "unreachable", it does not hang the switchover.
  */
-import { REDIS_FENCE_MIN_REPLICAS } from '../model/middleware-model';
+import { REDIS_FENCE_MARKER_KEY, REDIS_FENCE_MIN_REPLICAS } from '../model/middleware-model';
 import { replicationInfo, RespClient, type BinaryReply, type RedisTls } from './resp-client';
 
 export interface RedisTarget {
@@ -81,14 +81,48 @@ export async function replicationState(target: RedisTarget): Promise<Replication
   });
 }
 
-/** Refuses every write from now on (reads still served); survives until the server restarts or is re-pointed. */
-export async function fence(target: RedisTarget): Promise<void> {
-  await withRedis(target, (c) => c.call('CONFIG', 'SET', 'min-replicas-to-write', String(REDIS_FENCE_MIN_REPLICAS)));
+/** The server's own `repl-timeout`: a replica drops its link after that many seconds without data. */
+export async function replicationTimeoutSeconds(target: RedisTarget): Promise<number> {
+  const reply = (await withRedis(target, (c) => c.call('CONFIG', 'GET', 'repl-timeout'))) as string[];
+  return Number(reply[1] ?? 60);
 }
 
-/** Lifts the fence (a promoted server that came up fenced by its start-up gate). */
+/**
+ * Seconds from the replica's last contact with its primary to now: `master_last_io_seconds_ago` while
+ * the link is up; once it is down, the time since it went down plus `repl-timeout` (the replica drops
+ * the link after that long without data, so its last data came that long before), plus one second
+ * for INFO's whole seconds. Writes the primary acknowledged in this window may be missing here.
+ */
+export function secondsSinceLastContact(state: ReplicationState, replTimeoutSeconds: number): number | undefined {
+  if (state.role !== 'slave') return undefined;
+  if (state.linkUp) return state.lastIoSeconds ?? 0;
+  return state.linkDownSeconds === undefined ? undefined : state.linkDownSeconds + replTimeoutSeconds + 1;
+}
+
+/**
+ * Refuses every write from now on (reads still served), and writes the fence marker into the server's
+ * own data so that its start-up gate fences it again after any restart, until it is re-pointed. The
+ * marker needs one write: where the server is fenced already (by its gate) the fence is lifted for that
+ * one command and put back at once; the divergence scan that follows every fence sees anything another
+ * client wrote in between. The marker reaches the disk within a second (`appendfsync everysec`).
+ */
+export async function fence(target: RedisTarget, note = 'fenced'): Promise<void> {
+  await withRedis(target, async (c) => {
+    await c.call('CONFIG', 'SET', 'min-replicas-to-write', '0');
+    try {
+      await c.call('SET', REDIS_FENCE_MARKER_KEY, note);
+    } finally {
+      await c.call('CONFIG', 'SET', 'min-replicas-to-write', String(REDIS_FENCE_MIN_REPLICAS));
+    }
+  });
+}
+
+/** Lifts the fence (a promoted server that came up fenced by its start-up gate), its marker too. */
 export async function unfence(target: RedisTarget): Promise<void> {
-  await withRedis(target, (c) => c.call('CONFIG', 'SET', 'min-replicas-to-write', '0'));
+  await withRedis(target, async (c) => {
+    await c.call('CONFIG', 'SET', 'min-replicas-to-write', '0');
+    await c.call('DEL', REDIS_FENCE_MARKER_KEY);
+  });
 }
 
 /** REPLICAOF NO ONE: stops following and keeps the data; returns the offset it was promoted at. */
@@ -144,6 +178,7 @@ export async function findDivergentKeys(old: RedisTarget, current: RedisTarget, 
         const oldDumps = await oldClient.pipelineBinary(batch.flatMap((k) => [['DUMP', k], ['PTTL', k]]));
         const currentDumps = await currentClient.pipelineBinary(batch.map((k) => ['DUMP', k]));
         batch.forEach((key, i) => {
+          if (key.toString('utf8') === REDIS_FENCE_MARKER_KEY) return; // the fence's own, not a client's write
           const dump = oldDumps[2 * i];
           if (!Buffer.isBuffer(dump)) return; // expired between SCAN and DUMP: the second pass sees it
           const there = currentDumps[i];
@@ -156,7 +191,7 @@ export async function findDivergentKeys(old: RedisTarget, current: RedisTarget, 
         scanned += batch.length;
         const exists = await oldClient.pipelineBinary(batch.map((k) => ['EXISTS', k]));
         batch.forEach((key, i) => {
-          if (exists[i] !== 0) return;
+          if (exists[i] !== 0 || key.toString('utf8') === REDIS_FENCE_MARKER_KEY) return;
           absentAtOld++;
           save({ key, absentAtOld: true });
         });

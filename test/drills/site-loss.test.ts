@@ -22,7 +22,7 @@ import { loadEnvironments } from '../../model/load-environment';
 import { resolveProvince, type ProvinceModel } from '../../model/platform-model';
 import type { Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
-import { executeSwitchover, redisPairsOf, type Deployer, type RedisPairRef, type SwitchoverOutcome } from '../../switchover/execute-switchover';
+import { executeSwitchover, InjectedFault, redisPairsOf, type Deployer, type RedisPairRef, type SwitchoverOutcome } from '../../switchover/execute-switchover';
 import { replicationState, withRedis, type RedisTarget } from '../../switchover/redis-member';
 import { RespClient } from '../../switchover/resp-client';
 import { issueSiteCertificates, type SiteCertificates } from './support/certificates';
@@ -37,7 +37,7 @@ const ENVIRONMENTS = join(__dirname, '..', '..', 'environments');
 const PASSWORD = 'drill-only-password';
 const WRITES_PER_SECOND = 100;
 
-type Mutation = 'none' | 'no-aof' | 'writable-standby' | 'no-fencing' | 'default-repl-timeout' | 'no-tls';
+type Mutation = 'none' | 'no-aof' | 'writable-standby' | 'no-fencing' | 'no-fence-marker' | 'default-repl-timeout' | 'no-tls';
 
 /** A test helper that breaks the synthesized values on purpose: each drill must then fail. */
 function perturb(values: RedisReleaseValues, mutation: Mutation): RedisReleaseValues {
@@ -50,6 +50,9 @@ function perturb(values: RedisReleaseValues, mutation: Mutation): RedisReleaseVa
       return { ...values, master: { ...values.master, configuration: values.master.configuration.replace('replica-read-only yes', 'replica-read-only no') } };
     case 'no-fencing':
       return { ...values, master: { configuration: values.master.configuration } };
+    case 'no-fence-marker':
+      // The gate without its look into the server's own data: only the other site's answer fences.
+      return { ...values, master: { ...values.master, ...(values.master.preExecCmds ? { preExecCmds: values.master.preExecCmds.map((gate) => gate.replace(/^if \[ -n "\$HSA_DR_DIR" \][\s\S]*?\nelif /m, 'if ')) } : {}) } };
     case 'default-repl-timeout':
       return { ...values, commonConfiguration: values.commonConfiguration.replace(/^repl-(timeout|ping-replica-period) .*\n/gm, '') };
     case 'no-tls': {
@@ -197,13 +200,18 @@ async function answersPlaintext(address: string): Promise<boolean> {
 
 /** Of the keys `<prefix>:<n>` given, how many a server does not hold. */
 async function missingAt(target: RedisTarget, prefix: string, ns: readonly number[]): Promise<number> {
+  return (await missingNumbers(target, prefix, ns)).length;
+}
+
+/** The writes (by number) that `target` does not hold with their value. */
+async function missingNumbers(target: RedisTarget, prefix: string, ns: readonly number[]): Promise<number[]> {
   return withRedis(target, async (client) => {
-    let missing = 0;
+    const missing: number[] = [];
     for (let i = 0; i < ns.length; i += 1000) {
       const batch = ns.slice(i, i + 1000);
       const values = (await client.call('MGET', ...batch.map((n) => `${prefix}:${n}`))) as (string | null)[];
       values.forEach((v, j) => {
-        if (v !== String(batch[j])) missing++;
+        if (v !== String(batch[j])) missing.push(batch[j]!);
       });
     }
     return missing;
@@ -233,22 +241,38 @@ async function setUp(mutation: Mutation, work: string): Promise<Datacenters> {
   return dc;
 }
 
-async function switchover(dc: Datacenters, activeSite: Site, to: Site, journal: string, extra: { siteLost?: Site; discardDivergent?: boolean } = {}): Promise<SwitchoverOutcome> {
+/**
+ * Runs the switchover as an operator would. With `kills`, the run is killed at every fault point it has
+ * not been killed at yet (before and after each step, and between each action and its journal line), and
+ * started again on its journal each time, until it ends: the outcome must be what one run gives.
+ */
+async function switchover(dc: Datacenters, activeSite: Site, to: Site, journal: string, extra: { siteLost?: Site; discardDivergent?: boolean; kills?: Set<string> } = {}): Promise<SwitchoverOutcome> {
   const lines: string[] = [];
-  const outcome = await executeSwitchover({
-    province: { ...dc.province, activeSite },
-    kinds: ['redis'],
-    to,
-    ...(extra.siteLost ? { siteLost: extra.siteLost } : {}),
-    execute: true,
-    journalDir: journal,
-    redis: { password: PASSWORD, tlsCa: dc.ca },
-    discardDivergent: extra.discardDivergent ?? false,
-    deployer: dc.deployer(),
-    print: (line) => lines.push(line),
-  });
-  console.log(`switchover ${activeSite} -> ${to}${extra.siteLost ? ` (site ${extra.siteLost} lost)` : ''}: ${outcome.status}\n${lines.join('\n')}`);
-  return outcome;
+  const kills = extra.kills;
+  let killed = 0;
+  for (;;) {
+    try {
+      const outcome = await executeSwitchover({
+        province: { ...dc.province, activeSite },
+        kinds: ['redis'],
+        to,
+        ...(extra.siteLost ? { siteLost: extra.siteLost } : {}),
+        execute: true,
+        journalDir: journal,
+        redis: { password: PASSWORD, tlsCa: dc.ca },
+        discardDivergent: extra.discardDivergent ?? false,
+        deployer: dc.deployer(),
+        print: (line) => lines.push(line),
+        ...(kills ? { killAt: (point: string) => !kills.has(point) && kills.add(point) !== undefined } : {}),
+      });
+      console.log(`switchover ${activeSite} -> ${to}${extra.siteLost ? ` (site ${extra.siteLost} lost)` : ''}: ${outcome.status}${kills ? ` after ${killed} kills and restarts` : ''}\n${lines.join('\n')}`);
+      return outcome;
+    } catch (error) {
+      if (!(error instanceof InjectedFault)) throw error;
+      killed++;
+      lines.push(`-- ${error.message}; started again on the journal`);
+    }
+  }
 }
 
 /** Planned switchover under a steady writer at the old site: returns acknowledged writes lost. */
@@ -256,7 +280,10 @@ async function plannedSwitchover(dc: Datacenters, from: Site, to: Site): Promise
   const prefix = `planned-${from}${to}`;
   const writer = startWriter(dc.work, dc.certificates.A.ca, from, dc.pairs.map((p) => p.address[from]), prefix);
   await sleep(2000);
-  const outcome = expectCompleted(await switchover(dc, from, to, join(dc.work, `journal-${prefix}`)));
+  // The first planned switchover is killed at every fault point and resumed each time.
+  const kills = from === 'A' ? new Set<string>() : undefined;
+  const outcome = expectCompleted(await switchover(dc, from, to, join(dc.work, `journal-${prefix}`), kills ? { kills } : {}));
+  if (kills) expect(kills.size).toBeGreaterThan(20);
   await writer.stop();
   let lost = 0;
   for (const pair of dc.pairs) {
@@ -290,7 +317,9 @@ async function siteLoss(dc: Datacenters): Promise<void> {
   const detectedSeconds = (Date.now() - cutAt) / 1000;
 
   const journal = join(dc.work, 'journal-site-loss');
-  const first = await switchover(dc, 'A', 'B', journal, { siteLost: 'A' });
+  // Every run of the site loss is killed at every fault point and resumed each time.
+  const kills = new Set<string>();
+  const first = await switchover(dc, 'A', 'B', journal, { siteLost: 'A', kills });
   expect(first.status).toBe('waiting');
   const promotedAt = Date.now();
   // B takes writes now.
@@ -300,12 +329,17 @@ async function siteLoss(dc: Datacenters): Promise<void> {
 
   const acked = writer.acknowledged();
   const expectedDivergent = new Map<string, number>();
+  /** Per pair, when the oldest write acknowledged at A and missing at B was acknowledged. */
+  const oldestMissing = new Map<string, number>();
   let lostBeforePromotion = 0;
   for (const pair of dc.pairs) {
     const ackedAtA = acked.get(pair.address.A) ?? [];
-    const missing = await missingAt(dc.target(pair.address.B), prefix, ackedAtA.map((a) => a.n));
+    const missing = await missingNumbers(dc.target(pair.address.B), prefix, ackedAtA.map((a) => a.n));
     const missingBefore = await missingAt(dc.target(pair.address.B), prefix, ackedAtA.filter((a) => a.at < promotedAt).map((a) => a.n));
-    expectedDivergent.set(`${pair.role}@${pair.zone}`, missing);
+    expectedDivergent.set(`${pair.role}@${pair.zone}`, missing.length);
+    const missingSet = new Set(missing);
+    const times = ackedAtA.filter((a) => missingSet.has(a.n)).map((a) => a.at);
+    if (times.length > 0) oldestMissing.set(`${pair.role}@${pair.zone}`, Math.min(...times));
     lostBeforePromotion += missingBefore;
   }
 
@@ -326,8 +360,20 @@ async function siteLoss(dc: Datacenters): Promise<void> {
     expect(refused).toMatch(/^NOREPLICAS/);
   }
 
-  const second = await switchover(dc, 'A', 'B', journal, { siteLost: 'A' });
+  const second = await switchover(dc, 'A', 'B', journal, { siteLost: 'A', kills });
   expect(second.status).toBe('refused');
+
+  // The fence holds in any order of events: with the link down again, A restarts with its deployed
+  // values; its gate cannot ask B, but A's own data holds the fence marker, so it starts fenced.
+  cutLink();
+  for (const pair of dc.pairs) await dc.crash(pair.address.A);
+  for (const pair of dc.pairs) await dc.apply('A', pair.address.A, 'A', true);
+  for (const pair of dc.pairs) {
+    const refused = await writeRefused(dc.target(pair.address.A));
+    if (!refused) throw new Error(`${pair.role}@${pair.zone} at A accepted a write after restarting fenced with the link down (the fence did not survive the restart)`);
+    expect(refused).toMatch(/^NOREPLICAS/);
+  }
+  restoreLink();
   const divergence = readFileSync(join(journal, 'journal.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -343,16 +389,33 @@ async function siteLoss(dc: Datacenters): Promise<void> {
   }
   expect(divergence).toHaveLength(dc.pairs.length);
 
-  const third = expectCompleted(await switchover(dc, 'A', 'B', journal, { siteLost: 'A', discardDivergent: true }));
+  const third = expectCompleted(await switchover(dc, 'A', 'B', journal, { siteLost: 'A', discardDivergent: true, kills }));
   for (const pair of dc.pairs) {
     const state = await replicationState(dc.target(pair.address.A));
     expect({ role: state.role, master: state.masterHost }).toEqual({ role: 'slave', master: pair.address.B });
   }
+  // The report bounds the measured loss: every write missing at B was acknowledged at A after the last
+  // contact the report names (so "those acknowledged after <lastContactAt>" is true), per pair.
+  const bounds: string[] = [];
+  for (const reported of third.report.pairs) {
+    const oldest = oldestMissing.get(reported.pair);
+    expect(reported.lastContactAt).toBeDefined();
+    const promotion = new Date(readJournalStep(journal, `promote:${reported.pair}`).promotedAt).getTime();
+    if (oldest !== undefined) expect({ pair: reported.pair, missingBeforeLastContact: oldest < new Date(reported.lastContactAt!).getTime() }).toEqual({ pair: reported.pair, missingBeforeLastContact: false });
+    bounds.push(`${reported.pair}: reported window ${reported.windowSeconds} s, oldest missing write ${oldest === undefined ? 'none' : `${((promotion - oldest) / 1000).toFixed(1)} s`} before the promotion`);
+  }
+  console.log(`site loss A -> B, killed at ${kills.size} fault points and resumed; RPO reported vs measured: ${bounds.join('; ')}; RTO from the loss ${third.report.rtoFromLossSeconds?.toFixed(1)} s`);
   console.log(
     `site loss A -> B: B noticed the cut in ${detectedSeconds.toFixed(1)} s; RTO ${third.report.rtoSeconds.toFixed(1)} s; ` +
       `acknowledged at A before the promotion and missing at B (RPO): ${lostBeforePromotion} writes; ` +
       `divergent writes at A found and saved: ${divergentTotal} (${[...expectedDivergent.entries()].map(([p, n]) => `${p} ${n}`).join(', ')})`,
   );
+}
+
+/** The data of a step's last record in a journal directory. */
+function readJournalStep(journal: string, step: string): { promotedAt: string } {
+  const lines = readFileSync(join(journal, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step?: string; data?: { promotedAt: string } });
+  return lines.filter((l) => l.step === step).pop()!.data!;
 }
 
 const available = namespacesAvailable();
@@ -385,6 +448,7 @@ if (!available) {
     ['no-aof', 'writes it acknowledged when it crashed'],
     ['writable-standby', 'the standby at B accepted a write'],
     ['no-fencing', 'accepted a write after coming back'],
+    ['no-fence-marker', 'the fence did not survive the restart'],
     ['default-repl-timeout', 'did not notice the cut'],
     ['no-tls', 'answers plaintext on 6379'],
   ])('fails with a broken configuration: %s', async (mutation, failure) => {
