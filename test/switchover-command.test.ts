@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { main } from '../bin/switchover';
-import { redisStartupGate } from '../model/middleware-model';
+import { REDIS_FENCE_MARKER_KEY, redisStartupGate } from '../model/middleware-model';
 import { resolveProvince } from '../model/platform-model';
 import { loadEnvironment } from './support/fixtures';
 
@@ -100,6 +101,12 @@ test('the start-up gate fences an active site\'s primary when the other datacent
   expect(gate).toContain('redis-cli --tls --cacert "$REDIS_TLS_CA_FILE" -h 10.20.2.22 -p 6379');
   expect(gate).toContain('= "master" ]');
   expect(gate).toContain('ARGS+=("--min-replicas-to-write" "1000")');
+  // A server fenced once starts fenced again, whether the other site answers or not: its own data holds the marker.
+  expect(gate).toContain(`grep -rqaF '${REDIS_FENCE_MARKER_KEY}' "$HSA_DR_DIR/appendonlydir" "$HSA_DR_DIR/dump.rdb"`);
+  expect(gate.indexOf(REDIS_FENCE_MARKER_KEY)).toBeLessThan(gate.indexOf('ROLE'));
+  // bash itself parses it (the chart's start script is bash).
+  const syntax = spawnSync('bash', ['-n'], { input: `ARGS=()\n${gate}\n`, encoding: 'utf8' });
+  expect({ status: syntax.status, stderr: syntax.stderr }).toEqual({ status: 0, stderr: '' });
   // The standby's primary is a read-only replica already.
   expect(redisStartupGate(at('B'))).toEqual([]);
 });
