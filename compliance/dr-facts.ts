@@ -24,6 +24,12 @@ export interface DrPairFact {
   readonly source: string;
   /** Where the built configuration says so. */
   readonly proof: string;
+  /**
+   * The most of the old site's acknowledged writes a site loss can leave missing, as the active site's
+   * built configuration bounds it: `maxLagSeconds` where the primary refuses writes beyond that lag,
+   * absent where nothing bounds it (asynchronous).
+   */
+  readonly rpoBound?: { readonly maxLagSeconds: number; readonly proof: string };
 }
 
 /** A standby the annotations name whose built configuration does not replicate from the active site. */
@@ -210,6 +216,23 @@ function replicationProof(role: MiddlewareRole, body: JsonObject, stack: StackJs
   return { reason: `the toolkit knows no way to prove a ${role} standby` };
 }
 
+/**
+ * The RPO bound the active site's built primary enforces, if any: Redis `min-replicas-to-write` (at
+ * least the local replicas plus one: the other site's server counts) with `min-replicas-max-lag`.
+ */
+function rpoBoundOf(role: MiddlewareRole, activeStack: StackJson | undefined): DrPairFact['rpoBound'] {
+  if (!activeStack || (role !== 'redis-cache' && role !== 'redis-session')) return undefined;
+  const primary = annotationsOf(activeStack).find((a) => a.annotation.component === 'dr-pair' && a.annotation.role === role && a.annotation.mode === 'primary');
+  if (!primary) return undefined;
+  const values = releaseValues(primary.body);
+  const configuration = str(obj(values.master).configuration) ?? '';
+  const toWrite = /^min-replicas-to-write (\d+)$/m.exec(configuration);
+  const maxLag = /^min-replicas-max-lag (\d+)$/m.exec(configuration);
+  const localReplicas = Number(obj(values.replica).replicaCount ?? 0);
+  if (!toWrite || !maxLag || Number(toWrite[1]) < localReplicas + 1) return undefined;
+  return { maxLagSeconds: Number(maxLag[1]), proof: `min-replicas-to-write ${toWrite[1]} (${localReplicas} local replicas and the other site's) and min-replicas-max-lag ${maxLag[1]} in the active primary's configuration` };
+}
+
 export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, StackJson>): DrFacts {
   const requiredPairs = model.units
     .filter((u) => u.active)
@@ -264,7 +287,10 @@ export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, 
         }
         const proven = replicationProof(annotation.role, body, stack, declared);
         if ('reason' in proven) unprovenPairs.push({ zone: unit.zone, role: annotation.role, stack: unit.stackName, reason: proven.reason });
-        else pairs.push({ zone: unit.zone, role: annotation.role, replication: proven.synchronous ? 'synchronous' : 'asynchronous', source: declared, proof: proven.proof });
+        else {
+          const bound = rpoBoundOf(annotation.role, stacks.get(active.stackName));
+          pairs.push({ zone: unit.zone, role: annotation.role, replication: proven.synchronous ? 'synchronous' : 'asynchronous', source: declared, proof: proven.proof, ...(bound ? { rpoBound: bound } : {}) });
+        }
       }
     }
 

@@ -15,6 +15,7 @@ export function renderJsonReport(result: ProvinceCompliance): string {
         required: drLevel.requiredLevel,
         blockingNextLevel: drLevel.blockingNextLevel.map((e) => e.id),
         elements: drLevel.elements.map((e) => ({ id: e.id, level: e.level, nameZh: e.nameZh, met: e.met, evidence: e.evidence })),
+        rpoBounds: drLevel.facts.pairs.map((p) => ({ pair: `${p.role}@${p.zone}`, replication: p.replication, maxLagSeconds: p.rpoBound?.maxLagSeconds ?? null })),
       },
       findings: result.findings,
     },
@@ -39,6 +40,11 @@ export function renderMarkdownReport(result: ProvinceCompliance): string {
   }
   lines.push('| level | element | met | evidence |', '|---|---|---|---|');
   for (const e of drLevel.elements) lines.push(`| ${e.level} | ${e.nameZh} (${e.id}) | ${e.met ? 'yes' : '**no**'} | ${escape(e.evidence)} |`);
+  lines.push('', '## RPO bound of each DR pair', '', '| pair | replication | writes a site loss can leave missing | proven by |', '|---|---|---|---|');
+  for (const p of drLevel.facts.pairs) {
+    const bound = p.rpoBound ? `at most ${p.rpoBound.maxLagSeconds} s of them` : 'not bounded: what the link had not carried (asynchronous)';
+    lines.push(`| ${p.role}@${p.zone} | ${p.replication} | ${bound} | ${escape(p.rpoBound?.proof ?? p.proof)} |`);
+  }
   lines.push('', `## Findings: ${result.errors} error(s), ${result.warnings} warning(s)`, '');
   if (result.findings.length === 0) lines.push('No findings.');
   else {

@@ -89,6 +89,13 @@ export interface Endpoint {
   readonly port: number;
 }
 
+/** Redis's `min-replicas-to-write` and `min-replicas-max-lag` of an active primary. */
+export interface RedisLagBound {
+  /** The local read replicas plus the other datacenter's server: Redis counts replicas, not sites. */
+  readonly minReplicas: number;
+  readonly maxLagSeconds: number;
+}
+
 export interface RedisPlan {
   readonly role: 'redis-cache' | 'redis-session';
   /** Helm release name, also the Kubernetes name prefix. */
@@ -101,6 +108,11 @@ export interface RedisPlan {
   /** The other datacenter's address of the same pair; absent when the pair is unpaired. */
   readonly peerAddress?: Endpoint;
   readonly replicas: number;
+  /**
+   * The pair's RPO bound (`maxLagSeconds`): the active primary needs every replica, the other site's
+   * included, within `maxLagSeconds` to take a write. Absent: asynchronous, no bound.
+   */
+  readonly lagBound?: RedisLagBound;
   readonly memoryMiB: number;
   readonly storageGiB: number;
   /** Cache evicts; sessions must not lose live logins to eviction. */
@@ -362,6 +374,7 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
       ...(mode === 'standby' ? { replicationSource: { host: vip(role, activeSite), port: PORTS.redis } } : {}),
       ...(unpaired.has(role) ? {} : { peerAddress: { host: vip(role, site === 'A' ? 'B' : 'A'), port: PORTS.redis } }),
       replicas: size?.replicas ?? 2,
+      ...(size?.maxLagSeconds !== undefined && !unpaired.has(role) ? { lagBound: { minReplicas: (size.replicas ?? 2) + 1, maxLagSeconds: size.maxLagSeconds } } : {}),
       memoryMiB: size?.memoryMiB ?? 2048,
       storageGiB: size?.storageGiB ?? 20,
       evictionPolicy: role === 'redis-cache' ? 'allkeys-lru' : 'volatile-lru',
@@ -469,9 +482,12 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
  * primary is itself a replica of the active site (`replicaof`): the declarative state survives restarts,
  * and promotion (`REPLICAOF NO ONE`, then this file without `replicaof`) keeps the data.
  */
-export function redisPrimaryConfiguration(plan: Pick<RedisPlan, 'role' | 'mode' | 'replicationSource'>): string {
+export function redisPrimaryConfiguration(plan: Pick<RedisPlan, 'role' | 'mode' | 'replicationSource' | 'lagBound'>): string {
   const lines = [`# ${plan.role}: ${plan.mode} (managed by hsa-dr-toolkit)`];
   if (plan.replicationSource) lines.push(`replicaof ${plan.replicationSource.host} ${plan.replicationSource.port}`, 'replica-read-only yes', 'replica-serve-stale-data yes');
+  // The RPO bound holds at the active primary only: a promoted standby must take writes without the
+  // site it lost (the switchover puts the bound back once that site follows again).
+  if (plan.mode === 'primary' && plan.lagBound) lines.push(`min-replicas-to-write ${plan.lagBound.minReplicas}`, `min-replicas-max-lag ${plan.lagBound.maxLagSeconds}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -26,13 +26,13 @@ import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs
 import { join } from 'node:path';
 import type { ProvinceModel } from '../model/platform-model';
 import { otherSite, stackName, ZONES, type Site, type Zone } from '../model/topology';
-import { MIRROR_MAKER_OFFSET_FLUSH_MS, PORTS } from '../model/middleware-model';
+import { MIRROR_MAKER_OFFSET_FLUSH_MS, PORTS, type RedisLagBound } from '../model/middleware-model';
 import { Journal, savedFile, type SavedFile, type RunHeader, type StepRecord } from './journal';
 import { checkDatabasePair, databaseCaughtUp, databaseFollowing, databasePairName, databasePairsOf, databasePromoted, type DatabaseAccess, type DatabasePairRef } from './database-pair';
 import { checkFastdfsPair, fastdfsCaughtUp, fastdfsDrained, fastdfsFollowing, fastdfsPairName, fastdfsPairsOf, fastdfsWritable, type FastdfsPairRef } from './fastdfs-pair';
 import type { KafkaAccess } from './kafka-member';
 import { checkKafkaPair, kafkaCaughtUp, kafkaDivergence, kafkaFollowing, kafkaMirrorStopped, kafkaPairName, kafkaPairsOf, kafkaRebuild, type KafkaPairRef, type StepResult } from './kafka-pair';
-import { fence, findDivergentKeys, promote, reachable, RedisAuthenticationError, replicationState, replicationTimeoutSeconds, secondsSinceLastContact, unfence, type RedisTarget } from './redis-member';
+import { fence, findDivergentKeys, promote, reachable, RedisAuthenticationError, replicationState, replicationTimeoutSeconds, restoreLagBound, secondsSinceLastContact, unfence, type RedisTarget } from './redis-member';
 
 /** Deploys stacks with a given active site: `cdktf deploy` in production, local servers in a drill. */
 export interface Deployer {
@@ -45,6 +45,8 @@ export interface RedisPairRef {
   readonly zone: Zone;
   readonly role: 'redis-cache' | 'redis-session';
   readonly address: Readonly<Record<Site, string>>;
+  /** The pair's RPO bound, put back at the new primary once the old site follows it. */
+  readonly lagBound?: RedisLagBound;
 }
 
 /** How long the old primary's WAL position must stand still before the database counts as caught up. */
@@ -147,7 +149,7 @@ export function redisPairsOf(province: ProvinceModel): RedisPairRef[] {
     const at = (site: Site) => province.units.find((u) => u.zone === zone && u.site === site)!;
     return at('A')
       .middlewarePlan.redis.filter((plan) => plan.peerAddress)
-      .map((plan) => ({ zone, role: plan.role, address: { A: at('A').middlewareVips[plan.role]!, B: at('B').middlewareVips[plan.role]! } }));
+      .map((plan) => ({ zone, role: plan.role, address: { A: at('A').middlewareVips[plan.role]!, B: at('B').middlewareVips[plan.role]! }, ...(plan.lagBound ? { lagBound: plan.lagBound } : {}) }));
   });
 }
 
@@ -404,7 +406,9 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         for (;;) {
           const [oldSide, newSide] = await Promise.all([replicationState(target(pair, from)).catch(() => undefined), replicationState(target(pair, to))]);
           if (oldSide?.role === 'slave' && oldSide.masterHost === pair.address[to] && oldSide.linkUp && oldSide.receivedOffset! >= newSide.offset) {
-            record(step.id, 'done', { offset: newSide.offset });
+            // The RPO bound, lifted when the new primary took writes without the other site, holds again.
+            if (pair.lagBound) await restoreLagBound(target(pair, to), pair.lagBound);
+            record(step.id, 'done', { offset: newSide.offset, ...(pair.lagBound ? { lagBoundRestored: pair.lagBound } : {}) });
             return undefined;
           }
           if (Date.now() > deadline) {

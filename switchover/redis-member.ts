@@ -3,7 +3,7 @@
  * promote it, and find the writes only it holds. Every call opens its own connection with short
  * timeouts: an unreachable site answers "unreachable", it does not hang the switchover.
  */
-import { REDIS_FENCE_MARKER_KEY, REDIS_FENCE_MIN_REPLICAS } from '../model/middleware-model';
+import { REDIS_FENCE_MARKER_KEY, REDIS_FENCE_MIN_REPLICAS, type RedisLagBound } from '../model/middleware-model';
 import { replicationInfo, RespClient, type BinaryReply, type RedisTls } from './resp-client';
 
 export interface RedisTarget {
@@ -114,6 +114,14 @@ export async function fence(target: RedisTarget, note = 'fenced'): Promise<void>
     } finally {
       await c.call('CONFIG', 'SET', 'min-replicas-to-write', String(REDIS_FENCE_MIN_REPLICAS));
     }
+  });
+}
+
+/** Puts a pair's RPO bound back on its primary (as its deployed configuration has it). */
+export async function restoreLagBound(target: RedisTarget, bound: RedisLagBound): Promise<void> {
+  await withRedis(target, async (c) => {
+    await c.call('CONFIG', 'SET', 'min-replicas-max-lag', String(bound.maxLagSeconds));
+    await c.call('CONFIG', 'SET', 'min-replicas-to-write', String(bound.minReplicas));
   });
 }
 

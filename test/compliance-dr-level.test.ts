@@ -188,3 +188,25 @@ test("the business database's backup counts only where it is built and copied of
     "the business database's backup stays on site: demo-core-a keeps it in hsa-scratch, which its off-site backup does not copy",
   );
 });
+
+test("each pair's RPO bound is read from the active primary's built configuration, and only where the other site's server counts", () => {
+  const loaded = loadEnvironmentFile(join(__dirname, '..', 'environments', 'demo.json'));
+  const env = JSON.parse(JSON.stringify(loaded.environment)) as typeof loaded.environment;
+  env.middleware = { ...env.middleware, redisSession: { ...env.middleware?.redisSession, maxLagSeconds: 5 } };
+  const bounded = resolveProvince('demo', env);
+  const outdir = mkdtempSync(join(tmpdir(), 'dr-level-bound-'));
+  try {
+    buildPlatformApp(outdir, [{ ...loaded, environment: env }]).synth();
+    const stacks = new Map(bounded.units.map((u) => [u.stackName, JSON.parse(readFileSync(join(outdir, 'stacks', u.stackName, 'cdk.tf.json'), 'utf8')) as StackJson]));
+    const bounds = () => Object.fromEntries(computeDrLevel(bounded, stacks, ATTESTED, '2025').facts.pairs.map((p) => [`${p.role}@${p.zone}`, p.rpoBound?.maxLagSeconds ?? null]));
+    expect(bounds()).toEqual({ 'redis-cache@public': null, 'redis-session@public': 5, 'redis-cache@core': null, 'redis-session@core': 5, 'kafka@core': null, 'fastdfs@core': null });
+    // A bound that the local replicas alone satisfy bounds nothing across the sites: not counted.
+    for (const body of Object.values(stacks.get('demo-core-a')!.resource!.helm_release!)) {
+      const hsa = (body['//'] as JsonObject | undefined)?.hsa as JsonObject | undefined;
+      if (hsa?.role === 'redis-session') editValues(body, (v) => ((v.master as JsonObject).configuration = String((v.master as JsonObject).configuration).replace('min-replicas-to-write 3', 'min-replicas-to-write 2')));
+    }
+    expect(bounds()['redis-session@core']).toBeNull();
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+});

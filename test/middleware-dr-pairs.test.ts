@@ -248,3 +248,23 @@ describe('plain props that cannot make a pair are refused by the construct, nami
     ).toThrow('CloudNativePgDrPair pairs/Database: clusterNames.A and clusterNames.B must differ');
   });
 });
+
+describe('an RPO bound by construction (middleware.redisSession.maxLagSeconds)', () => {
+  const bounded = () => {
+    const env = JSON.parse(JSON.stringify(demo.environment)) as typeof demo.environment;
+    env.middleware = { ...env.middleware, redisSession: { ...env.middleware?.redisSession, maxLagSeconds: 5 } };
+    return { ...demo, environment: env };
+  };
+  test('the active primary refuses writes while a replica, the other site\'s counted, is more than the bound behind; the standby and the unbounded pair are as before', () => {
+    for (const activeSite of ['A', 'B'] as const) {
+      const stacks = synthesizeStacks([bounded()], { activeSite });
+      const at = (site: 'A' | 'B') => values(release(stacks.get(`demo-core-${site.toLowerCase()}`)!, 'redis-session')).master.configuration;
+      const standbySite = activeSite === 'A' ? 'B' : 'A';
+      // Two local read replicas (the default) and the other site's server: three must be within 5 s.
+      expect(at(activeSite)).toContain('min-replicas-to-write 3\nmin-replicas-max-lag 5');
+      // A promoted standby must take writes without the site it lost: no bound there.
+      expect(at(standbySite)).not.toContain('min-replicas');
+      expect(values(release(stacks.get(`demo-core-${activeSite.toLowerCase()}`)!, 'redis-cache')).master.configuration).not.toContain('min-replicas');
+    }
+  });
+});

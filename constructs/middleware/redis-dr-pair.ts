@@ -1,6 +1,6 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, TLS_SECRET_KEYS, type DrMode, type Endpoint } from '../../model/middleware-model';
+import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, TLS_SECRET_KEYS, type DrMode, type Endpoint, type RedisLagBound } from '../../model/middleware-model';
 import { redisBackupHookAnnotations } from '../../model/backup-commands';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
@@ -28,6 +28,11 @@ export interface RedisDrPairProps extends DrPairPlacement {
   readonly peerAddress?: Endpoint;
   /** Read replicas next to the primary, at this site. */
   readonly replicas: number;
+  /**
+   * The pair's RPO bound: at the active site the primary refuses writes while a replica (the other
+   * site's included) is further behind. @default - no bound (asynchronous)
+   */
+  readonly lagBound?: RedisLagBound;
   /** maxmemory; the container gets 1.5 times this for replication buffers and fork copy-on-write. */
   readonly memoryMiB: number;
   /** Persistent volume of each server. */

@@ -25,6 +25,7 @@ export function plannedMiddleware(plan: MiddlewarePlan): PlannedMiddleware {
       ...(redis.replicationSource ? { replicationSource: redis.replicationSource } : {}),
       ...(redis.peerAddress ? { peerAddress: redis.peerAddress } : {}),
       replicas: redis.replicas,
+      ...(redis.lagBound ? { lagBound: redis.lagBound } : {}),
       memoryMiB: redis.memoryMiB,
       storageGiB: redis.storageGiB,
       evictionPolicy: redis.evictionPolicy,
