@@ -60,11 +60,20 @@ export async function withAdmin<T>(target: KafkaTarget, use: (admin: Admin) => P
   }
 }
 
+/** The cluster answered but refused the switchover's login: a wrong password or user, not a site that is down. */
+export class KafkaAuthenticationError extends Error {}
+
+/** Whether the cluster answers; a refused login is thrown, never taken for a site that is down. */
 export async function kafkaReachable(target: KafkaTarget): Promise<boolean> {
   try {
     await withAdmin(target, (admin) => admin.listTopics());
     return true;
-  } catch {
+  } catch (error) {
+    const e = error as Error;
+    // kafkajs: KafkaJSSASLAuthenticationError, also when wrapped by a connection retry.
+    if (e.name === 'KafkaJSSASLAuthenticationError' || /SASL .*authentication failed/i.test(e.message)) {
+      throw new KafkaAuthenticationError(`${target.bootstrap} refused the login of user "${target.access.username}" (${e.message}): check the Kafka password (HSA_KAFKA_PASSWORD or --kafka-password-file) against the users Secret`);
+    }
     return false;
   }
 }

@@ -25,6 +25,7 @@ import {
   connectGroupState,
   deleteMirroredData,
   groupOffsets,
+  KafkaAuthenticationError,
   kafkaReachable,
   mirroredUpTo,
   mirrorProgress,
@@ -92,7 +93,10 @@ const total = (gaps: ReadonlyMap<PartitionKey, { from: number; to: number }>) =>
 export async function checkKafkaPair(pair: KafkaPairRef, from: Site, to: Site, siteLost: boolean, now: () => Date): Promise<{ problems: string[]; data: Record<string, unknown> }> {
   const name = kafkaPairName(pair);
   const problems: string[] = [];
-  if (!(await kafkaReachable(target(pair, to)))) return { problems: [`${name} at ${to} (${pair.bootstrap[to]}) does not answer`], data: {} };
+  const answers = (site: Site) => kafkaReachable(target(pair, site)).catch((e: Error) => (e instanceof KafkaAuthenticationError ? e : Promise.reject(e)));
+  const newSide = await answers(to);
+  if (newSide instanceof KafkaAuthenticationError) return { problems: [`${name} at ${to}: ${newSide.message}`], data: {} };
+  if (!newSide) return { problems: [`${name} at ${to} (${pair.bootstrap[to]}) does not answer`], data: {} };
   const progress = await progressAt(pair, to);
   const data: Record<string, unknown> = { mirroredPartitions: progress.size };
   if (siteLost) {
@@ -100,7 +104,9 @@ export async function checkKafkaPair(pair: KafkaPairRef, from: Site, to: Site, s
     const newest = await newestRecordTimestamp(target(pair, to), [...progress.keys()]);
     if (newest !== undefined) data.newestMirroredRecordAgeSeconds = Math.max(0, Math.round((now().getTime() - newest) / 1000));
   } else {
-    if (!(await kafkaReachable(target(pair, from)))) problems.push(`${name} at ${from} (${pair.bootstrap[from]}) does not answer: if site ${from} is lost, run with --site-lost ${from}`);
+    const oldSide = await answers(from);
+    if (oldSide instanceof KafkaAuthenticationError) problems.push(`${name} at ${from}: ${oldSide.message}`);
+    else if (!oldSide) problems.push(`${name} at ${from} (${pair.bootstrap[from]}) does not answer: if site ${from} is lost, run with --site-lost ${from}`);
     else {
       const gaps = unmirrored(await topicOffsets(target(pair, from)), progress);
       data.unmirroredRecords = total(gaps);

@@ -47,7 +47,7 @@ import { otherSite, type Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
 import { executeSwitchover, type Deployer, type SwitchoverOutcome } from '../../switchover/execute-switchover';
 import { kafkaPairsOf, type KafkaPairRef } from '../../switchover/kafka-pair';
-import { groupOffsets, readRecords, withAdmin, type KafkaAccess, type KafkaTarget } from '../../switchover/kafka-member';
+import { groupOffsets, KafkaAuthenticationError, kafkaReachable, readRecords, withAdmin, type KafkaAccess, type KafkaTarget } from '../../switchover/kafka-member';
 import { issueSiteCertificates, type SiteCertificates } from './support/certificates';
 import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, tearDownAll } from './support/two-datacenters';
 import { sleep, waitFor } from './support/timing';
@@ -595,6 +595,14 @@ async function siteLossDrill(mutation: Mutation): Promise<DrillResult> {
       (error: Error) => error.message,
     );
     if (!/not authorized|authoriz/i.test(seenByOther)) throw new Error(`${otherProject} reached ${TOPIC} of ${PROJECT_USER}: ${seenByOther}`);
+    // A wrong password is a refused login, said so with the user, never "does not answer".
+    const wrong = dc.target('A');
+    const refused = await kafkaReachable({ ...wrong, access: { ...wrong.access, password: 'not-the-password' } }).then(
+      (answered) => `answered: ${String(answered)}`,
+      (error: Error) => (error instanceof KafkaAuthenticationError ? error.message : `${error.name}: ${error.message}`),
+    );
+    if (!refused.includes(`refused the login of user "${KAFKA_SYSTEM_USERS.switchover}"`)) throw new Error(`a wrong Kafka password was reported as: ${refused}`);
+    console.log(`Kafka, a wrong password: ${refused}`);
 
     // A steady producer at A; a consumer group commits part of it there.
     const acknowledged = new Set<string>();

@@ -77,13 +77,20 @@ test("the Velero pre-backup hook of a Redis primary, as synthesized, takes a dum
   expect(error?.message).toMatch(/the backup in its pod failed/);
 });
 
+/** Site A's database is the drill's scratch PostgreSQL on loopback: its address, and loopback among site A's networks. */
+function placeDatabaseAtTheDrill(env: ReturnType<typeof environmentJson>): void {
+  const siteA = (env.sites as Record<string, { networks?: string[]; zones: { core: { middlewareVips: Record<string, string> } } }>).A!;
+  siteA.zones.core.middlewareVips.database = POSTGRESQL_SOURCE.host;
+  siteA.networks = [...(siteA.networks ?? []), '127.0.0.0/8'];
+}
+
 /**
  * The database backup job of demo-core-a as synthesized, for a demo whose site-A database is the drill's
  * scratch PostgreSQL (its address and port declared in the environment, as a province declares its own).
  */
 function synthesizedDatabaseJob(): PostgresqlBackupRun & { kind: 'cron-job' } {
   const env = environmentJson('demo');
-  ((env.sites as Record<string, { zones: { core: { middlewareVips: Record<string, string> } } }>).A!.zones.core.middlewareVips).database = POSTGRESQL_SOURCE.host;
+  placeDatabaseAtTheDrill(env);
   (env.middleware as { database: object }).database = { product: 'postgresql', port: POSTGRESQL_SOURCE.port };
   const stack = synthesizeStacks([parseJson(env)]).get('demo-core-a')!;
   type Container = { command: string[]; env: { name: string; value?: string; value_from?: { secret_key_ref: { key: string } } }[]; volume_mount: { mount_path: string }[] };
@@ -130,7 +137,7 @@ const VENDOR_BACKUP_COMMAND = [
 /** demo-core-a's database backup job as synthesized, for a demo whose database is another product with `command` as its backup tool. */
 function synthesizedVendorJob(command: readonly string[]): VendorBackupJob {
   const env = environmentJson('demo');
-  ((env.sites as Record<string, { zones: { core: { middlewareVips: Record<string, string> } } }>).A!.zones.core.middlewareVips).database = POSTGRESQL_SOURCE.host;
+  placeDatabaseAtTheDrill(env);
   (env.middleware as { database: object }).database = { product: 'other', name: 'a vendor database', port: POSTGRESQL_SOURCE.port, check: { command: ['/bin/true'] }, backup: { image: { name: 'vendor-tools', tag: '1.0' }, command } };
   const stack = synthesizeStacks([parseJson(env)]).get('demo-core-a')!;
   type Container = { name: string; command: string[]; env?: { name: string; value?: string; value_from?: { secret_key_ref: { key: string } } }[]; volume_mount: { name: string; mount_path: string }[] };
