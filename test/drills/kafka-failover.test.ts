@@ -597,12 +597,12 @@ async function siteLossDrill(mutation: Mutation): Promise<DrillResult> {
     if (!/not authorized|authoriz/i.test(seenByOther)) throw new Error(`${otherProject} reached ${TOPIC} of ${PROJECT_USER}: ${seenByOther}`);
     // A wrong password is a refused login, said so with the user, never "does not answer".
     const wrong = dc.target('A');
-    const refused = await kafkaReachable({ ...wrong, access: { ...wrong.access, password: 'not-the-password' } }).then(
+    const loginRefused = await kafkaReachable({ ...wrong, access: { ...wrong.access, password: 'not-the-password' } }).then(
       (answered) => `answered: ${String(answered)}`,
       (error: Error) => (error instanceof KafkaAuthenticationError ? error.message : `${error.name}: ${error.message}`),
     );
-    if (!refused.includes(`refused the login of user "${KAFKA_SYSTEM_USERS.switchover}"`)) throw new Error(`a wrong Kafka password was reported as: ${refused}`);
-    console.log(`Kafka, a wrong password: ${refused}`);
+    if (!loginRefused.includes(`refused the login of user "${KAFKA_SYSTEM_USERS.switchover}"`)) throw new Error(`a wrong Kafka password was reported as: ${loginRefused}`);
+    console.log(`Kafka, a wrong password: ${loginRefused}`);
 
     // A steady producer at A; a consumer group commits part of it there.
     const acknowledged = new Set<string>();
