@@ -101,19 +101,26 @@ export function secondsSinceLastContact(state: ReplicationState, replTimeoutSeco
 
 /**
  * Refuses every write from now on (reads still served), and writes the fence marker into the server's
- * own data so that its start-up gate fences it again after any restart, until it is re-pointed. The
- * marker needs one write: where the server is fenced already (by its gate) the fence is lifted for that
- * one command and put back at once; the divergence scan that follows every fence sees anything another
- * client wrote in between. The marker reaches the disk within a second (`appendfsync everysec`).
+ * own data so that its start-up gate fences it again after any restart, until it is re-pointed. A server
+ * fenced already that holds the marker is left as it is. Otherwise the marker needs one write while the
+ * fence is off: lifting the fence, the marker and the fence go to the server in one pipelined write, which
+ * Redis executes before it reads any other client's command (one client's buffered commands run
+ * together). The marker reaches the disk within a second (`appendfsync everysec`).
  */
 export async function fence(target: RedisTarget, note = 'fenced'): Promise<void> {
   await withRedis(target, async (c) => {
-    await c.call('CONFIG', 'SET', 'min-replicas-to-write', '0');
-    try {
-      await c.call('SET', REDIS_FENCE_MARKER_KEY, note);
-    } finally {
-      await c.call('CONFIG', 'SET', 'min-replicas-to-write', String(REDIS_FENCE_MIN_REPLICAS));
-    }
+    const [exists, fenced] = await c.pipeline([
+      ['EXISTS', REDIS_FENCE_MARKER_KEY],
+      ['CONFIG', 'GET', 'min-replicas-to-write'],
+    ]);
+    if (exists === 1 && Array.isArray(fenced) && Number(fenced[1]) >= REDIS_FENCE_MIN_REPLICAS) return;
+    const replies = await c.pipeline([
+      ['CONFIG', 'SET', 'min-replicas-to-write', '0'],
+      ['SET', REDIS_FENCE_MARKER_KEY, note],
+      ['CONFIG', 'SET', 'min-replicas-to-write', String(REDIS_FENCE_MIN_REPLICAS)],
+    ]);
+    const failed = replies.find((r): r is Error => r instanceof Error);
+    if (failed) throw new Error(`${target.host}:${target.port}: the fence failed (${failed.message})`);
   });
 }
 

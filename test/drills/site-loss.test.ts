@@ -18,7 +18,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadEnvironments } from '../../model/load-environment';
+import { loadEnvironments, type LoadedEnvironment } from '../../model/load-environment';
 import { resolveProvince, type ProvinceModel } from '../../model/platform-model';
 import type { Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
@@ -37,7 +37,7 @@ const ENVIRONMENTS = join(__dirname, '..', '..', 'environments');
 const PASSWORD = 'drill-only-password';
 const WRITES_PER_SECOND = 100;
 
-type Mutation = 'none' | 'no-aof' | 'writable-standby' | 'no-fencing' | 'no-fence-marker' | 'default-repl-timeout' | 'no-tls';
+type Mutation = 'none' | 'no-aof' | 'writable-standby' | 'no-fencing' | 'no-fence-marker' | 'no-lag-bound' | 'default-repl-timeout' | 'no-tls';
 
 /** A test helper that breaks the synthesized values on purpose: each drill must then fail. */
 function perturb(values: RedisReleaseValues, mutation: Mutation): RedisReleaseValues {
@@ -53,6 +53,8 @@ function perturb(values: RedisReleaseValues, mutation: Mutation): RedisReleaseVa
     case 'no-fence-marker':
       // The gate without its look into the server's own data: only the other site's answer fences.
       return { ...values, master: { ...values.master, ...(values.master.preExecCmds ? { preExecCmds: values.master.preExecCmds.map((gate) => gate.replace(/^if \[ -n "\$HSA_DR_DIR" \][\s\S]*?\nelif /m, 'if ')) } : {}) } };
+    case 'no-lag-bound':
+      return { ...values, master: { ...values.master, configuration: values.master.configuration.replace(/^min-replicas-(to-write|max-lag) .*\n/gm, '') } };
     case 'default-repl-timeout':
       return { ...values, commonConfiguration: values.commonConfiguration.replace(/^repl-(timeout|ping-replica-period) .*\n/gm, '') };
     case 'no-tls': {
@@ -64,11 +66,11 @@ function perturb(values: RedisReleaseValues, mutation: Mutation): RedisReleaseVa
 }
 
 /** The synthesized values of every Redis release, by active site and `<site>/<address>`. */
-function synthesizedRedisValues(work: string): Map<string, RedisReleaseValues> {
+function synthesizedRedisValues(work: string, loaded: readonly LoadedEnvironment[]): Map<string, RedisReleaseValues> {
   const values = new Map<string, RedisReleaseValues>();
   for (const activeSite of ['A', 'B'] as const) {
     const outdir = join(work, `synth-${activeSite}`);
-    buildPlatformApp(outdir, loadEnvironments(ENVIRONMENTS, ['demo']), { activeSite }).synth();
+    buildPlatformApp(outdir, loaded, { activeSite }).synth();
     for (const stack of readdirSync(join(outdir, 'stacks'))) {
       const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as { resource: { helm_release: Record<string, { chart: string; values: string[] }> } };
       for (const release of Object.values(json.resource.helm_release).filter((r) => r.chart === 'redis')) {
@@ -226,13 +228,23 @@ async function writeRefused(target: RedisTarget): Promise<string | undefined> {
 }
 
 /** Builds both datacenters with every Redis pair running as synthesized for site A active. */
-async function setUp(mutation: Mutation, work: string): Promise<Datacenters> {
-  const [loaded] = loadEnvironments(ENVIRONMENTS, ['demo']);
-  const province = resolveProvince('demo', loaded!.environment);
+/**
+ * The two datacenters with every Redis pair of the demo as synthesized. `maxLagSeconds`: the demo with
+ * that RPO bound on both Redis pairs and no local read replicas (the drill runs each site's primary
+ * only, so the other site's server is the one replica the bound counts).
+ */
+async function setUp(mutation: Mutation, work: string, options: { maxLagSeconds?: number } = {}): Promise<Datacenters> {
+  const [demo] = loadEnvironments(ENVIRONMENTS, ['demo']);
+  const bound = options.maxLagSeconds;
+  const loaded: LoadedEnvironment =
+    bound === undefined
+      ? demo!
+      : { ...demo!, environment: { ...demo!.environment, middleware: { ...demo!.environment.middleware, redisCache: { replicas: 0, maxLagSeconds: bound }, redisSession: { replicas: 0, maxLagSeconds: bound } } } };
+  const province = resolveProvince('demo', loaded.environment);
   const pairs = redisPairsOf(province);
   buildTwoDatacenters({ A: pairs.map((p) => p.address.A), B: pairs.map((p) => p.address.B) });
   const certificates = issueSiteCertificates(work, 'redis', { A: pairs.map((p) => p.address.A), B: pairs.map((p) => p.address.B) });
-  const dc = new Datacenters(work, province, pairs, synthesizedRedisValues(work), mutation, certificates);
+  const dc = new Datacenters(work, province, pairs, synthesizedRedisValues(work, [loaded]), mutation, certificates);
   for (const pair of pairs) await dc.apply('A', pair.address.A, 'A');
   for (const pair of pairs) await dc.apply('B', pair.address.B, 'A');
   for (const pair of pairs) {
@@ -441,6 +453,47 @@ if (!available) {
       await tearDownAll();
       rmSync(work, { recursive: true, force: true });
     }
+  });
+
+  test('an RPO bound of 3 s by construction: with the link cut under load, the writes acknowledged at A and missing at B stay within the bound; A then refuses writes (the cost); without the bound they do not', async () => {
+    const BOUND = 3;
+    const measure = async (mutation: Mutation) => {
+      const work = mkdtempSync(join(tmpdir(), `hsa-site-loss-bounded-${mutation}-`));
+      try {
+        const dc = await setUp(mutation, work, { maxLagSeconds: BOUND });
+        const prefix = 'bounded';
+        const writer = startWriter(dc.work, dc.certificates.A.ca, 'A', dc.pairs.map((p) => p.address.A), prefix);
+        await sleep(2000);
+        const cutAt = Date.now();
+        cutLink();
+        await sleep((BOUND + 7) * 1000);
+        await writer.stop();
+        let worst = 0;
+        let lastAcknowledgedAfterCut = 0;
+        for (const pair of dc.pairs) {
+          const acked = writer.acknowledged().get(pair.address.A) ?? [];
+          worst = Math.max(worst, await missingAt(dc.target(pair.address.B), prefix, acked.map((a) => a.n)));
+          lastAcknowledgedAfterCut = Math.max(lastAcknowledgedAfterCut, ...acked.map((a) => a.at - cutAt));
+        }
+        restoreLink();
+        return { worst, lastAcknowledgedAfterCutSeconds: lastAcknowledgedAfterCut / 1000 };
+      } finally {
+        await tearDownAll();
+        rmSync(work, { recursive: true, force: true });
+      }
+    };
+    const bounded = await measure('none');
+    const unbounded = await measure('no-lag-bound');
+    const allowed = (BOUND + 1) * WRITES_PER_SECOND;
+    console.log(
+      `RPO bound ${BOUND} s at ${WRITES_PER_SECOND} writes/s per pair, link cut for ${BOUND + 7} s: at most ${bounded.worst} writes acknowledged at A missing at B (allowed ${allowed}); ` +
+        `A took its last write ${bounded.lastAcknowledgedAfterCutSeconds.toFixed(1)} s after the cut and refused every write after it (the availability cost); ` +
+        `without the bound: ${unbounded.worst} missing, the last write taken ${unbounded.lastAcknowledgedAfterCutSeconds.toFixed(1)} s after the cut`,
+    );
+    expect(bounded.worst).toBeLessThanOrEqual(allowed);
+    expect(bounded.lastAcknowledgedAfterCutSeconds).toBeLessThanOrEqual(BOUND + 1.5);
+    // The deliberately broken configuration (the bound's lines removed) lets A take writes for the whole cut.
+    expect(unbounded.worst).toBeGreaterThan(allowed);
   });
 
   // Each broken configuration must fail the drill at the check it breaks, not by accident.
