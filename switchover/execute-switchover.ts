@@ -359,7 +359,8 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
           ...pairs.map((pair) => ({ pair: pairName(pair), record: journal.last(`divergence:${pairName(pair)}`)?.data, count: 'absentAtOldKeys', file: 'absentSaved', unit: `keys absent at site ${from} (deleted there, or new at site ${to})` })),
           ...kafkaPairs.map((pair) => ({ pair: kafkaPairName(pair), record: journal.last(`divergence:${kafkaPairName(pair)}`)?.data, count: 'divergentRecords', file: 'saved', unit: 'records' })),
         ]
-          .map((d) => ({ pair: d.pair, writes: Number(d.record?.[d.count] ?? 0), unit: d.unit, saved: d.record?.[d.file] as SavedFile | undefined }))
+          // Kafka's file also names what the old site deleted (records, topics): one line each.
+          .map((d) => ({ pair: d.pair, writes: Number(d.record?.[d.count] ?? 0) + (d.count === 'divergentRecords' ? Number(d.record?.deletionsAtOld ?? 0) : 0), unit: d.unit, saved: d.record?.[d.file] as SavedFile | undefined }))
           .filter((d) => d.writes > 0);
         if (divergent.length === 0) {
           record(step.id, 'done', { divergentWrites: 0 });
@@ -481,6 +482,9 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       const saved = journal.last(`divergence:${pairName(pair)}`)?.data;
       // Saved moments ago by this very run: nothing can have restarted in between worth a second scan.
       if (!saved || savedThisRun.has(pairName(pair)) || !(await reachable(target(pair, from)))) continue;
+      // Re-pointed already (a run killed between the deploy and its journal line): it holds the new site's data.
+      const state = await replicationState(target(pair, from));
+      if (state.role === 'slave' && state.masterHost === pair.address[to]) continue;
       await fence(target(pair, from), fenceNote);
       const known = new Set<string>();
       for (const file of [saved.file, saved.absentFile]) {

@@ -183,10 +183,34 @@ export async function kafkaMirrorStopped(pair: KafkaPairRef, at: Site, timeoutSe
 export async function kafkaDivergence(pair: KafkaPairRef, from: Site, to: Site, file: string): Promise<StepResult> {
   if (!(await kafkaReachable(target(pair, from)))) return { status: 'waiting', message: `${kafkaPairName(pair)} at site ${from} (${pair.bootstrap[from]}) does not answer; run again when site ${from} is back` };
   const ends = await topicOffsets(target(pair, from));
-  const gaps = unmirrored(ends, await progressAt(pair, to));
+  const progress = await progressAt(pair, to);
+  const gaps = unmirrored(ends, progress);
   const saved = await saveRecords(target(pair, from), gaps, file);
+  // What the old site deleted after the cut cannot be saved, only named (replay: delete the same at the new
+  // site): records below a partition's start that the mirror had not copied (DeleteRecords, retention),
+  // and whole mirrored topics gone at the old site.
+  const deletions: string[] = [];
+  for (const [partition, upTo] of progress) {
+    const end = ends.get(partition);
+    if (end && end.low > upTo) deletions.push(JSON.stringify({ deletedAtOld: { topic: topicOf(partition), partition: partitionOf(partition), fromOffset: upTo, toOffset: end.low } }));
+  }
+  for (const topic of [...new Set([...progress.keys()].map(topicOf))].sort()) {
+    if (![...ends.keys()].some((k) => topicOf(k) === topic)) deletions.push(JSON.stringify({ topicAbsentAtOld: topic }));
+  }
+  if (deletions.length > 0) appendLines(file, deletions);
   // Transaction markers take offsets but are not records: fewer saved than the offset span then, never more.
-  return { status: 'done', data: { divergentRecords: saved, offsetSpan: total(gaps), file, ends: Object.fromEntries([...ends].map(([k, v]) => [k, v.high])) } };
+  return { status: 'done', data: { divergentRecords: saved, deletionsAtOld: deletions.length, offsetSpan: total(gaps), file, ends: Object.fromEntries([...ends].map(([k, v]) => [k, v.high])) } };
+}
+
+/** Appends lines to a file and fsyncs it. */
+function appendLines(file: string, lines: readonly string[]): void {
+  const fd = openSync(file, 'a');
+  try {
+    for (const line of lines) writeSync(fd, `${line}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
