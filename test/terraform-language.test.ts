@@ -9,6 +9,7 @@
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { TerraformStack } from 'cdktf';
 import { escapeTemplateLiterals } from '../adapter/cdktf-internals';
+import { terraformLiteralText } from '../synthesized/terraform-literal';
 import { configMapV1, namespaceV1 } from '../constructs/l1/kubernetes';
 import { metadataNameOf, useProviderClasses } from '../constructs/l1/light-resource';
 import { listEnvironments, loadEnvironments } from '../model/load-environment';
@@ -160,4 +161,10 @@ describe('canonical quantities', () => {
     expect(() => cpuQuantity(0.5)).toThrow('expected a whole number');
     expect(() => memoryQuantity(-1, 'Mi')).toThrow('expected a whole number');
   });
+});
+
+test('what Terraform makes of an escaped literal is the text before escaping (the drills feed servers this)', () => {
+  for (const text of ['db.password=${DB_PASSWORD}', 'for (( i = 0; i + 1 < ${#ARGS[@]}; i++ ))', '%{ if x }', '$${X}', '$$', 'a $ b % c', '${ ${ }']) {
+    expect(terraformLiteralText(escapeTemplateLiterals(text))).toBe(text);
+  }
 });

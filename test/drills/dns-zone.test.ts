@@ -16,6 +16,7 @@ import { resolveProvince } from '../../model/platform-model';
 import type { Site, Zone } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
 import { sleep } from './support/timing';
+import { terraformLiteralText } from '../../synthesized/terraform-literal';
 
 jest.setTimeout(120_000);
 
@@ -48,7 +49,7 @@ function synthesizedControllers(activeSite: Site): Map<string, ControllerValues>
   buildPlatformApp(outdir, loadEnvironments(ENVIRONMENTS, ['demo']), { activeSite }).synth();
   const controllers = new Map<string, ControllerValues>();
   for (const stack of ['demo-public-a', 'demo-public-b', 'demo-core-a', 'demo-core-b']) {
-    const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as { resource: { helm_release: Record<string, { name: string; values: string[] }> } };
+    const json = JSON.parse(terraformLiteralText(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'))) as { resource: { helm_release: Record<string, { name: string; values: string[] }> } };
     const release = Object.values(json.resource.helm_release).find((r) => r.name === 'dns-controller')!;
     controllers.set(stack, JSON.parse(release.values[0]!) as ControllerValues);
   }

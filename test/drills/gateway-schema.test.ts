@@ -17,6 +17,7 @@ import { loadEnvironments } from '../../model/load-environment';
 import { resolveProvince } from '../../model/platform-model';
 import type { Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
+import { terraformLiteralText } from '../../synthesized/terraform-literal';
 
 const ENVIRONMENTS = join(__dirname, '..', '..', 'environments');
 const work = mkdtempSync(join(tmpdir(), 'gateway-drill-'));
@@ -66,7 +67,7 @@ function synthesizedTemplate(activeSite: Site, stackName = 'demo-public-a'): { t
   // One synthesis per active site serves every stack's template.
   const outdir = join(work, `synth-${activeSite}`);
   if (!existsSync(outdir)) buildPlatformApp(outdir, [loaded!], { activeSite }).synth();
-  const stack = JSON.parse(readFileSync(join(outdir, 'stacks', stackName, 'cdk.tf.json'), 'utf8')) as Stack;
+  const stack = JSON.parse(terraformLiteralText(readFileSync(join(outdir, 'stacks', stackName, 'cdk.tf.json'), 'utf8'))) as Stack;
   const configMap = Object.values(stack.resource.kubernetes_config_map_v1).find((c) => c.metadata.name === 'kong-declarative-template')!;
   const dir = join(work, `render-${stackName}-${activeSite}`);
   mkdirSync(join(dir, 'template'), { recursive: true });

@@ -51,6 +51,7 @@ import { groupOffsets, KafkaAuthenticationError, kafkaReachable, readRecords, wi
 import { issueSiteCertificates, type SiteCertificates } from './support/certificates';
 import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, tearDownAll } from './support/two-datacenters';
 import { sleep, waitFor } from './support/timing';
+import { terraformLiteralText } from '../../synthesized/terraform-literal';
 
 jest.setTimeout(900_000);
 
@@ -129,7 +130,7 @@ function synthesizedKafka(work: string, mutation: Mutation): Record<Site, Record
     const outdir = join(work, `synth-${active}`);
     buildPlatformApp(outdir, envs, { activeSite: active }).synth();
     for (const site of ['A', 'B'] as const) {
-      const stack = JSON.parse(readFileSync(join(outdir, 'stacks', `demo-core-${site.toLowerCase()}`, 'cdk.tf.json'), 'utf8')) as { resource: { kubernetes_manifest?: Record<string, { manifest: { kind: string } }> } };
+      const stack = JSON.parse(terraformLiteralText(readFileSync(join(outdir, 'stacks', `demo-core-${site.toLowerCase()}`, 'cdk.tf.json'), 'utf8'))) as { resource: { kubernetes_manifest?: Record<string, { manifest: { kind: string } }> } };
       const manifests = Object.values(stack.resource.kubernetes_manifest ?? {}).map((m) => m.manifest);
       const cluster = manifests.find((m) => m.kind === 'Kafka') as (KafkaCluster & { kind: string }) | undefined;
       if (!cluster) throw new Error(`demo-core-${site.toLowerCase()} (active ${active}) has no Kafka custom resource`);

@@ -21,6 +21,7 @@ import type { Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
 import { issueSiteCertificates, type SiteCertificates } from './support/certificates';
 import { sleep } from './support/timing';
+import { terraformLiteralText } from '../../synthesized/terraform-literal';
 
 const ENVIRONMENTS = join(__dirname, '..', '..', 'environments');
 const REQUESTS = 400;
@@ -85,7 +86,7 @@ function synthesizedServerBlocks(): Record<Site, string> {
   const outdir = join(work, 'synth');
   buildPlatformApp(outdir, loadEnvironments(ENVIRONMENTS, ['demo'])).synth();
   const blockOf = (stackName: string) => {
-    const stack = JSON.parse(readFileSync(join(outdir, 'stacks', stackName, 'cdk.tf.json'), 'utf8')) as { resource: { helm_release: Record<string, { name: string; values: string[] }> } };
+    const stack = JSON.parse(terraformLiteralText(readFileSync(join(outdir, 'stacks', stackName, 'cdk.tf.json'), 'utf8'))) as { resource: { helm_release: Record<string, { name: string; values: string[] }> } };
     const release = Object.values(stack.resource.helm_release).find((r) => r.name === 'site-load-balancer')!;
     return (JSON.parse(release.values[0]!) as { serverBlock: string }).serverBlock;
   };

@@ -15,7 +15,7 @@
  * Each broken configuration (no append-only file, a writable standby, no fencing gate, the default
  * replication timeout) runs the site-loss drill again, and the drill must fail.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnvironments, type LoadedEnvironment } from '../../model/load-environment';
@@ -30,6 +30,7 @@ import { startChartRedis, stopChartRedis, type ChartRedis, type RedisReleaseValu
 import { sleep, waitFor } from './support/timing';
 import { expectCompleted } from './support/switchover-outcome';
 import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, startWriterProcess, tearDownAll } from './support/two-datacenters';
+import { terraformLiteralText } from '../../synthesized/terraform-literal';
 
 jest.setTimeout(600_000);
 
@@ -72,7 +73,7 @@ function synthesizedRedisValues(work: string, loaded: readonly LoadedEnvironment
     const outdir = join(work, `synth-${activeSite}`);
     buildPlatformApp(outdir, loaded, { activeSite }).synth();
     for (const stack of readdirSync(join(outdir, 'stacks'))) {
-      const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as { resource: { helm_release: Record<string, { chart: string; values: string[] }> } };
+      const json = JSON.parse(terraformLiteralText(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'))) as { resource: { helm_release: Record<string, { chart: string; values: string[] }> } };
       for (const release of Object.values(json.resource.helm_release).filter((r) => r.chart === 'redis')) {
         const v = JSON.parse(release.values[0]!) as RedisReleaseValues & { master: { service: { loadBalancerIP: string } } };
         values.set(`${activeSite}/${v.master.service.loadBalancerIP}`, {
@@ -382,7 +383,11 @@ async function siteLoss(dc: Datacenters): Promise<void> {
   for (const pair of dc.pairs) await dc.apply('A', pair.address.A, 'A', true);
   for (const pair of dc.pairs) {
     const refused = await writeRefused(dc.target(pair.address.A));
-    if (!refused) throw new Error(`${pair.role}@${pair.zone} at A accepted a write after restarting fenced with the link down (the fence did not survive the restart)`);
+    if (!refused) {
+      const aof = join(dc.work, 'data', pair.address.A, 'appendonlydir');
+      const files = existsSync(aof) ? readdirSync(aof).map((f) => `${f} (${readFileSync(join(aof, f)).includes('hsa-dr:fenced') ? 'holds the marker' : 'no marker'})`) : ['no appendonlydir'];
+      throw new Error(`${pair.role}@${pair.zone} at A accepted a write after restarting fenced with the link down (the fence did not survive the restart); start output: ${dc.servers.get(pair.address.A)!.server.startOutput() || '(none)'}; ${files.join(', ')}`);
+    }
     expect(refused).toMatch(/^NOREPLICAS/);
   }
   restoreLink();
