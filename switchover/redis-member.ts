@@ -88,15 +88,17 @@ export async function replicationTimeoutSeconds(target: RedisTarget): Promise<nu
 }
 
 /**
- * Seconds from the replica's last contact with its primary to now: `master_last_io_seconds_ago` while
- * the link is up; once it is down, the time since it went down plus `repl-timeout` (the replica drops
- * the link after that long without data, so its last data came that long before), plus one second
- * for INFO's whole seconds. Writes the primary acknowledged in this window may be missing here.
+ * Seconds from the replica's last contact with its primary to now, as a bound (never less): while the
+ * link is up, `master_last_io_seconds_ago`; once it is down, the time since it went down plus the
+ * server's `repl-timeout` plus 3 s. Redis keeps the last interaction in whole seconds, drops the link
+ * only once more than `repl-timeout` whole seconds have passed, checks that once a second, and reports
+ * the time since in whole seconds: the link can go down up to about 3 s later than `repl-timeout` after
+ * the last data. Writes the primary acknowledged in this window may be missing here.
  */
 export function secondsSinceLastContact(state: ReplicationState, replTimeoutSeconds: number): number | undefined {
   if (state.role !== 'slave') return undefined;
   if (state.linkUp) return state.lastIoSeconds ?? 0;
-  return state.linkDownSeconds === undefined ? undefined : state.linkDownSeconds + replTimeoutSeconds + 1;
+  return state.linkDownSeconds === undefined ? undefined : state.linkDownSeconds + replTimeoutSeconds + 3;
 }
 
 /**
