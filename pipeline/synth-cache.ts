@@ -15,7 +15,7 @@
  * no half-written entry; an entry missing a file is treated as absent.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { stableStringify } from '../stacks/stable-json';
 import { projectRoot } from './options';
@@ -140,24 +140,24 @@ export class SynthCache {
    */
   restore<Extra>(key: string, outdir: string): CacheEntry<Extra> | undefined {
     const dir = join(this.directory, key);
-    // Read and check every file before copying any: an entry edited or cut short is not served.
-    let contents: Map<string, Buffer>;
-    let entry: StoredEntry<Extra> | undefined;
+    const entry = this.readEntry<Extra>(dir);
+    if (!entry) return undefined;
+    // The kernel copies each file; what was copied is then checked against its recorded hash, read back
+    // in small chunks (no copy of the entry in memory). An entry edited or cut short is not served: what
+    // was copied of it is removed again, and the caller synthesizes instead.
+    const copied: string[] = [];
     try {
-      entry = this.readEntry<Extra>(dir);
-      if (!entry) return undefined;
-      contents = new Map(Object.keys(entry.files).map((file) => [file, readFileSync(join(dir, file))]));
+      for (const [file, hash] of Object.entries(entry.files)) {
+        const target = join(outdir, file);
+        mkdirSync(join(target, '..'), { recursive: true });
+        copyFileSync(join(dir, file), target);
+        copied.push(target);
+        if (sha256OfFile(target) !== hash) throw new Error(`${file}: not the bytes the entry recorded`);
+      }
     } catch {
-      // Removed under us by another run's pruning: a miss.
+      // Damaged, edited, or removed under us by another run's pruning: a miss.
+      for (const file of copied) rmSync(file, { force: true });
       return undefined;
-    }
-    for (const [file, bytes] of contents) {
-      if (sha256(bytes) !== entry.files[file]) return undefined;
-    }
-    for (const [file, bytes] of contents) {
-      const target = join(outdir, file);
-      mkdirSync(join(target, '..'), { recursive: true });
-      writeFileSync(target, bytes);
     }
     return { envName: entry.envName, stacks: entry.stacks, extra: entry.extra };
   }
@@ -262,4 +262,18 @@ export class SynthCache {
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** One chunk buffer for every file read back: restoring allocates nothing per file. */
+const CHUNK = Buffer.allocUnsafe(1 << 20);
+
+function sha256OfFile(file: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(file, 'r');
+  try {
+    for (let read = readSync(fd, CHUNK, 0, CHUNK.length, null); read > 0; read = readSync(fd, CHUNK, 0, CHUNK.length, null)) hash.update(CHUNK.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
