@@ -129,6 +129,8 @@ export interface PairReport {
   readonly drainSeconds?: number;
   /** Writes only the old site held, saved before it was re-pointed: Redis keys, Kafka records. */
   readonly divergentKeys?: number;
+  /** Redis: keys the new site holds and the old one does not (saved as keys to DEL). */
+  readonly absentAtOldKeys?: number;
   readonly divergentRecords?: number;
   readonly divergentFile?: string;
 }
@@ -571,6 +573,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
             }
           : { unreceivedBytes: Number(caught?.unreceivedBytes ?? 0) }),
         divergentKeys: Number(divergence?.divergentKeys ?? 0),
+        absentAtOldKeys: Number(divergence?.absentAtOldKeys ?? 0),
         ...(divergence?.file ? { divergentFile: String(divergence.file) } : {}),
       };
     });
@@ -583,6 +586,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       pairReports.push({
         kind: 'kafka',
         pair: name,
+        rtoSeconds: Number(journal.last(`stopped:${name}`)?.data?.rtoSeconds ?? 0),
         ...(siteLost ? { windowSeconds: Number(checked?.newestMirroredRecordAgeSeconds ?? 0) } : { unmirroredRecords: Number(caught?.unmirroredRecords ?? 0) }),
         ...(caught?.recordsReadAgainByGroup ? { recordsReadAgainByGroup: caught.recordsReadAgainByGroup as Record<string, number> } : {}),
         divergentRecords: Number(divergence?.divergentRecords ?? 0) + late,
@@ -596,6 +600,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       pairReports.push({
         kind: 'fastdfs',
         pair: name,
+        rtoSeconds: Number(journal.last(`writable:${name}`)?.data?.rtoSeconds ?? 0),
         ...(siteLost
           ? { windowSeconds: Number(checked?.windowSeconds ?? 0), drainSeconds: Number(drained?.syncSeconds ?? 0) }
           : { catchUpSeconds: Number(journal.last(`caught-up:${name}`)?.data?.syncSeconds ?? 0) }),
@@ -605,7 +610,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       const name = databasePairName(pair);
       const checked = journal.last('check')?.data?.[name] as { replayAgeSeconds?: number } | undefined;
       const caught = journal.last(`caught-up:${name}`)?.data;
-      pairReports.push({ kind: 'database', pair: name, ...(siteLost ? { windowSeconds: Number(checked?.replayAgeSeconds ?? 0) } : { unreplayedBytes: Number(caught?.unreplayedBytes ?? 0) }) });
+      pairReports.push({ kind: 'database', pair: name, rtoSeconds: Number(journal.last(`promoted:${name}`)?.data?.rtoSeconds ?? 0), ...(siteLost ? { windowSeconds: Number(checked?.replayAgeSeconds ?? 0) } : { unreplayedBytes: Number(caught?.unreplayedBytes ?? 0) }) });
     }
     const contacts = pairReports.flatMap((p) => (p.lastContactAt ? [new Date(p.lastContactAt).getTime()] : []));
     const lastWritable = Math.max(...writable.map((r) => new Date(String(r.data?.writableAt ?? r.at)).getTime()));
@@ -614,6 +619,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
     journal.record({ step: 'report', status: 'done', at: now().toISOString(), data: { ...result } });
     print(`RTO ${rtoSeconds.toFixed(1)} s (start of the run to site ${to} taking writes)${rtoFromLossSeconds !== undefined ? `; ${rtoFromLossSeconds.toFixed(1)} s from the loss (the earliest last contact with site ${from})` : ''}`);
     for (const p of pairReports) {
+      const rto = p.rtoSeconds !== undefined ? `; RTO ${p.rtoSeconds.toFixed(1)} s from the start of the run` : '';
       if (p.kind === 'fastdfs') {
         // FastDFS drops nothing when the old site is re-pointed: the drained step found all its files at the new site.
         print(
@@ -621,25 +627,26 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
             siteLost
               ? `files possibly missing at site ${to} while site ${from} was away: at most those of the last ${p.windowSeconds} s before the promotion; every file site ${from} took, also while cut off, is at site ${to} now (a marker from it arrived in ${p.drainSeconds} s)`
               : `every file of site ${from} at site ${to} (a marker took ${p.catchUpSeconds} s)`
-          }`,
+          }${rto}`,
         );
         continue;
       }
       if (p.kind === 'database') {
         // The database's divergence after a lost site is its DBA's to reconcile (pg_rewind reports it).
-        print(`${p.pair}: ${siteLost ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion (age of the last replayed transaction)` : `unreplayed when writes stopped: ${p.unreplayedBytes} WAL bytes`}`);
+        print(`${p.pair}: ${siteLost ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion (age of the last replayed transaction)` : `unreplayed when writes stopped: ${p.unreplayedBytes} WAL bytes`}${rto}`);
         continue;
       }
       const kafka = p.kind === 'kafka';
       const before = siteLost
         ? p.lastContactAt
           ? `writes possibly lost: those site ${from} acknowledged after ${p.lastContactAt} (its last contact with site ${to}, ${p.windowSeconds} s before the promotion); RTO ${p.rtoSeconds?.toFixed(1)} s from the start of the run, ${p.rtoFromLossSeconds?.toFixed(1)} s from the last contact`
-          : `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion`
+          : `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion${rto}`
         : kafka
-          ? `records not copied when writes stopped: ${p.unmirroredRecords}`
-          : `unreceived when writes stopped: ${p.unreceivedBytes} bytes`;
+          ? `records not copied when writes stopped: ${p.unmirroredRecords}${rto}`
+          : `unreceived when writes stopped: ${p.unreceivedBytes} bytes${rto}`;
       const reread = p.recordsReadAgainByGroup ? `; read again at site ${to} by consumer group: ${JSON.stringify(p.recordsReadAgainByGroup)}` : '';
-      print(`${p.pair}: ${before}; divergent writes at site ${from}: ${kafka ? `${p.divergentRecords} records` : `${p.divergentKeys} keys`}${p.divergentFile ? ` (saved in ${p.divergentFile})` : ''}${reread}`);
+      const absent = p.absentAtOldKeys ? ` and ${p.absentAtOldKeys} keys absent there (deleted there, or new at site ${to})` : '';
+      print(`${p.pair}: ${before}; divergent writes at site ${from}: ${kafka ? `${p.divergentRecords} records` : `${p.divergentKeys} keys${absent}`}${p.divergentFile ? ` (saved in ${p.divergentFile})` : ''}${reread}`);
     }
     return result;
   }
