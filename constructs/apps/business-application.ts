@@ -26,7 +26,9 @@ export interface BusinessApplicationProps {
   readonly maxReplicas?: number;
   /** Average CPU utilisation the autoscaler aims for. @default 70 */
   readonly targetCpuUtilizationPercent?: number;
+  /** CPU and memory each container asks for (what the scheduler reserves). */
   readonly requests: ContainerResources;
+  /** CPU and memory each container may use at most. */
   readonly limits: ContainerResources;
   /** HTTP port of the container. @default 8080 */
   readonly port?: number;

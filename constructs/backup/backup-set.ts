@@ -2,25 +2,26 @@ import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { BACKUP_CREDENTIALS_KEY, VELERO_CHART_VERSION, type BackupStore } from '../../model/backup-plan';
 import { IMAGES, imageReference } from '../../model/images';
-import { PLATFORM_NAMESPACES, type Site, type Zone } from '../../model/topology';
+import { PLATFORM_NAMESPACES } from '../../model/topology';
+import type { SitePlacement } from '../placement';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
 import { helmValues, type ChartSource } from '../middleware/chart-source';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
 import { Peer } from '../tenancy/network-policy-set';
 
-export interface BackupSetProps {
-  readonly zone: Zone;
-  readonly site: Site;
+export interface BackupSetProps extends SitePlacement {
   /** The other datacenter's object store, where this cluster's backups go. */
   readonly store: BackupStore;
   /** This cluster's backups inside the bucket, e.g. `demo/core-a`. */
   readonly prefix: string;
   /** Cron (cluster time) of the daily full backup. */
   readonly schedule: string;
+  /** Days a backup is kept (Velero's `ttl`). */
   readonly retentionDays: number;
   /** Namespaces backed up, objects and volumes. */
   readonly namespaces: readonly string[];
+  /** The province's chart repository and image mirror (Velero and its plugin). */
   readonly source: ChartSource;
   /** The cluster's API server as pods reach it: Velero watches and reads the cluster through it. */
   readonly apiServer: { readonly host: string; readonly port: number };

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { databaseBackupJobCommand, vendorBackupSteps } from '../../model/backup-commands';
-import type { Site, Zone } from '../../model/topology';
+import type { SitePlacement } from '../placement';
 import { annotateResource } from '../annotations';
 import type { CronJobV1SpecJobTemplateSpecTemplateSpecContainer as Container, CronJobV1SpecJobTemplateSpecTemplateSpecContainerEnv } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
 import { cronJobV1, persistentVolumeClaimV1 } from '../l1/kubernetes';
@@ -18,15 +18,14 @@ export type DatabaseBackupMethod =
   | { readonly kind: 'postgresql'; readonly image: string }
   | { readonly kind: 'vendor'; readonly product: string; readonly image: string; readonly command: readonly string[]; readonly shellImage: string };
 
-export interface DatabaseBackupProps {
-  readonly zone: Zone;
-  readonly site: Site;
+export interface DatabaseBackupProps extends SitePlacement {
   /** Namespace the job runs in: one Velero backs up, volumes included, so the backup goes off site. A reference to the namespace resource, so Terraform creates that first. */
   readonly namespace: string;
   /** The same namespace's name, written into the job's annotation for compliance (the reference above is a token until apply). */
   readonly namespaceName: string;
   /** This site's database instance: its address at this site (a backup of a standby is taken from the replica) and port. */
   readonly host: string;
+  /** The database's port at this site. */
   readonly port: number;
   /** Cron (cluster time), daily. */
   readonly schedule: string;
@@ -36,6 +35,7 @@ export interface DatabaseBackupProps {
   readonly volumeGiB: number;
   /** Where the volume is mounted: the job works in `<mount>/work` and keeps the latest backup beside it. */
   readonly mountPath: string;
+  /** How the backup is taken and checked: pg_basebackup with pg_verifybackup, or the product's own tool. */
   readonly method: DatabaseBackupMethod;
 }
 

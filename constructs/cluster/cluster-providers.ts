@@ -14,6 +14,7 @@ export type ClusterConnection =
   | { readonly host: string; readonly caCertificateFile: string };
 
 export interface ClusterProvidersProps {
+  /** How Terraform reaches the cluster: a kubeconfig context, or an API server with its CA and a token variable. */
   readonly connection: ClusterConnection;
 }
 

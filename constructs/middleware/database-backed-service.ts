@@ -8,6 +8,7 @@ import { CONFIG_HASH_ANNOTATION } from '../../model/platform-model';
 export interface DatabaseBackedServiceProps {
   /** Kubernetes name of the workload and its Services, e.g. `nacos`. */
   readonly name: string;
+  /** Kubernetes namespace of the service (the middleware namespace). */
   readonly namespace: string;
   /** Full image reference under the mirror. */
   readonly image: string;

@@ -24,6 +24,7 @@ import type { DrPairPlacement } from './dr-pair-placement';
 export interface KafkaUserProps {
   /** User name; its password is the key of this name in `usersSecret`. */
   readonly name: string;
+  /** What the user may do, on which topics and groups (Kafka's simple authorizer). */
   readonly acls: readonly KafkaAcl[];
 }
 
@@ -42,10 +43,14 @@ export interface KafkaDrPairProps extends DrPairPlacement {
    * on each broker's Service and advertised, so clients and the other site's MirrorMaker 2 reach every broker.
    */
   readonly brokerAddresses: readonly string[];
-  /** The active site's external listener, mirrored by MirrorMaker 2 here. Required when `mode` is `standby`. */
+  /**
+   * The active site's external listener, mirrored by MirrorMaker 2 here. Required when `mode` is `standby`.
+   * @default - none: the active site runs no MirrorMaker 2
+   */
   readonly mirrorSource?: Endpoint;
   /** This site's cluster and the mirrored (active) site's cluster as MirrorMaker 2 names them (`<zone>-a`, `<zone>-b`). */
   readonly localAlias: string;
+  /** The mirrored (active) site's cluster as MirrorMaker 2 names it. */
   readonly sourceAlias: string;
   /** Each broker's volume (KRaft metadata shares it). */
   readonly storageGiB: number;

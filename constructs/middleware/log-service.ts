@@ -7,11 +7,15 @@ import { helmRelease } from '../l1/helm';
 import { helmValues, type ChartSource } from './chart-source';
 
 export interface LogServiceProps {
+  /** Helm release name, also the Kubernetes name prefix. */
   readonly releaseName: string;
+  /** bitnami/elasticsearch chart version. */
   readonly chartVersion: string;
   /** This site's address of the log service (HTTPS 9200). */
   readonly address: Endpoint;
+  /** Kubernetes namespace of the release (the middleware namespace). */
   readonly namespace: string;
+  /** The province's chart repository and image mirror. */
   readonly source: ChartSource;
   /** Existing Secret holding the `elastic` user's password under the key `elasticsearch-password`. */
   readonly credentialsSecret: string;

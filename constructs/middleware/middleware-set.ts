@@ -25,19 +25,30 @@ export interface DatabaseBackedServerSettings {
 export interface MiddlewareSetProps {
   /** The zone's Redis pairs (cache, sessions), each at `Redis/<role>`. */
   readonly redis: readonly Omit<DrPairSettings<RedisDrPairProps>, 'backupFile'>[];
+  /** The zone's Kafka pair, at `Kafka`. @default - none: the zone's applications use no Kafka */
   readonly kafka?: DrPairSettings<KafkaDrPairProps>;
+  /** The zone's FastDFS pair, at `FastDFS`. @default - none: the zone's applications use no FastDFS */
   readonly fastdfs?: DrPairSettings<FastdfsDrPairProps>;
-  /** The business database's pair, when CloudNativePG runs it in the clusters (otherwise it is outside, at `databaseAddresses`). */
+  /**
+   * The business database's pair, when CloudNativePG runs it in the clusters (otherwise it is outside, at `databaseAddresses`).
+   * @default - none: the database is outside the clusters, or not declared
+   */
   readonly database?: DrPairSettings<CloudNativePgDrPairProps>;
+  /** Nacos (configuration and registry), at `nacos`. @default - none: not used in the zone */
   readonly nacos?: DatabaseBackedServerSettings;
+  /** XXL-JOB's admin (scheduled jobs), at `xxl-job`. @default - none: not used in the zone */
   readonly xxlJob?: DatabaseBackedServerSettings;
+  /** The log service (Elasticsearch), at `log`. @default - none: not used in the zone */
   readonly logService?: Pick<LogServiceProps, 'releaseName' | 'chartVersion' | 'address'>;
   /** Existing Secrets: the login Nacos and XXL-JOB use at the database; the log service's `elastic` password. */
   readonly credentials: { readonly database: string; readonly log: string };
   /** lifecycle.prevent_destroy on everything that holds data. @default true */
   readonly preventDestroy?: boolean;
+  /** The security zone the middleware serves. */
   readonly zone: Zone;
+  /** The datacenter it runs in. */
   readonly site: Site;
+  /** The province's chart repository and image mirror. */
   readonly source: ChartSource;
   /** The tenant namespaces admitted, each on the ports of the middleware its applications use. */
   readonly clients: readonly { readonly namespace: string; readonly ports: readonly number[] }[];
@@ -54,10 +65,14 @@ export interface MiddlewareSetProps {
   readonly databaseAddresses: readonly string[];
   /** Stable name of the external database, and its port. */
   readonly databaseHost: string;
+  /** The external database's port. */
   readonly databasePort: number;
   /** The cluster's API server as pods reach it (the Strimzi and CloudNativePG operators need it), and where it calls webhooks from. */
   readonly apiServer: { readonly host: string; readonly port: number };
-  /** When the cluster is backed up: each Redis primary dumps and checks its data here first (a Velero pre-backup hook). */
+  /**
+   * When the cluster is backed up: each Redis primary dumps and checks its data here first (a Velero pre-backup hook).
+   * @default - none: the cluster is not backed up
+   */
   readonly redisBackupFile?: string;
 }
 

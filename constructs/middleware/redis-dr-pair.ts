@@ -19,11 +19,15 @@ export interface RedisDrPairProps extends DrPairPlacement {
   readonly mode: DrMode;
   /** This site's address (the primary's LoadBalancer VIP) for clients and for the other site. */
   readonly address: Endpoint;
-  /** The active site's address, which a standby's primary replicates from. Required when `mode` is `standby`. */
+  /**
+   * The active site's address, which a standby's primary replicates from. Required when `mode` is `standby`.
+   * @default - none: the active site's primary replicates from nobody
+   */
   readonly replicationSource?: Endpoint;
   /**
    * The other datacenter's address of the same pair. A primary that finds a primary there when it starts
    * starts fenced (writes refused). Absent when the pair is unpaired.
+   * @default - none: unpaired, no start-up gate
    */
   readonly peerAddress?: Endpoint;
   /** Read replicas next to the primary, at this site. */
@@ -43,7 +47,10 @@ export interface RedisDrPairProps extends DrPairPlacement {
   readonly authSecret: string;
   /** Existing Secret with this site's certificate (TLS_SECRET_KEYS): Redis listens and replicates over TLS only. */
   readonly tlsSecret: string;
-  /** Where the Velero pre-backup hook writes the primary's checked dump; absent when the cluster is not backed up. */
+  /**
+   * Where the Velero pre-backup hook writes the primary's checked dump.
+   * @default - none: the cluster is not backed up, no hook
+   */
   readonly backupFile?: string;
 }
 

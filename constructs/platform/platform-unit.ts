@@ -24,6 +24,7 @@ import { Peer } from '../tenancy/network-policy-set';
 export interface PlatformUnitProps {
   /** The resolved zone-and-site unit (from `resolveProvince`). */
   readonly unit: DeploymentUnit;
+  /** The province the unit belongs to (its gateway, DNS domain, flow-type serving, the other units). */
   readonly province: ProvinceModel;
 }
 

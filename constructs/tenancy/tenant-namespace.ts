@@ -25,6 +25,7 @@ export function podSecurityLabels(level: 'restricted' | 'baseline'): Record<stri
 }
 
 export interface TenantNamespaceProps {
+  /** `project` (项目, `proj-<id>`) or `team` (开发团队, `team-<id>`): who operates it and how. */
   readonly kind: TenantKind;
   /** Namespace name, e.g. `proj-hxjb` or `team-settlement`. */
   readonly namespace: string;
@@ -32,6 +33,7 @@ export interface TenantNamespaceProps {
   readonly displayName: string;
   /** Identity-provider group bound to the namespace role. */
   readonly group: string;
+  /** CPU, memory and pods the namespace may use at most (ResourceQuota). */
   readonly quota: TenantQuota;
   /** Labels added to the namespace (zone, site, province). @default - none */
   readonly labels?: Readonly<Record<string, string>>;

@@ -1,24 +1,20 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import type { Site, Zone } from '../../model/topology';
+import type { ReleasePlacement } from '../placement';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
-import { helmValues, type ChartSource } from '../middleware/chart-source';
+import { helmValues } from '../middleware/chart-source';
 
 /** coredns/coredns chart version the toolkit is tested with. */
 export const COREDNS_CHART_VERSION = '1.43.0';
 
-export interface DnsControllerProps {
-  readonly zone: Zone;
-  readonly site: Site;
-  /** Namespace of the controller (`hsa-dns`), a reference to the namespace resource. */
-  readonly namespace: string;
+/** The DNS controller of one zone in one datacenter; its namespace is `hsa-dns`. */
+export interface DnsControllerProps extends ReleasePlacement {
   /** Zone served, e.g. `core.demo.hsa.demo.internal`. */
   readonly zoneName: string;
   /** RFC 1035 zone file (model/dns-zone.ts). */
   readonly zoneFile: string;
-  readonly source: ChartSource;
   /** Address of the controller's LoadBalancer Service (UDP and TCP 53), named by the zone's NS records. */
   readonly address: string;
   /** @default 2 */

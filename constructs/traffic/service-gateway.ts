@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { CREDENTIALS_DIR, DEFAULT_LINK_SECRET, LINK_CREDENTIAL_ID, RENDER_CREDENTIALS_LUA, type KongDeclarativeConfig } from '../../model/gateway-config';
-import type { Site, Zone } from '../../model/topology';
+import type { ReleasePlacement } from '../placement';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
 import { configMapV1 } from '../l1/kubernetes';
-import { helmValues, type ChartSource } from '../middleware/chart-source';
+import { helmValues } from '../middleware/chart-source';
 
 /** kong/kong chart version the toolkit is tested with. */
 export const KONG_CHART_VERSION = '2.52.0';
@@ -16,17 +16,13 @@ export const DECLARATIVE_TEMPLATE_NAME = 'kong-declarative-template';
 const TEMPLATE_DIR = '/kong_template';
 const RENDERED_DIR = '/kong_rendered';
 
-export interface ServiceGatewayProps {
-  readonly zone: Zone;
-  readonly site: Site;
+export interface ServiceGatewayProps extends ReleasePlacement {
   /** The gateway's declarative configuration, with a placeholder per credential (`kongConfig` of model/gateway-config.ts). */
   readonly declarativeConfig: KongDeclarativeConfig;
   /** Secret holding the key of the link between the zones. @default "hsa-gateway-link" */
   readonly linkSecret?: string;
   /** Institutions whose credentials the public zone's gateway checks, each from its own Secret (none in the core zone). */
   readonly institutions: readonly { readonly id: string; readonly credentialSecret: string }[];
-  readonly namespace: string;
-  readonly source: ChartSource;
   /** @default 2 */
   readonly replicas?: number;
 }

@@ -1,24 +1,20 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { LISTENER_PORT, LOAD_BALANCER_TLS, PEER_LISTENER_PORT, SERVICE_PORTS } from '../../model/load-balancer';
-import type { Site, Zone } from '../../model/topology';
+import type { ReleasePlacement } from '../placement';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
-import { helmValues, type ChartSource } from '../middleware/chart-source';
+import { helmValues } from '../middleware/chart-source';
 
 /** bitnami/nginx chart version the toolkit is tested with. */
 export const NGINX_CHART_VERSION = '19.0.4';
 
-export interface SiteLoadBalancerProps {
-  readonly zone: Zone;
-  readonly site: Site;
+export interface SiteLoadBalancerProps extends ReleasePlacement {
   /** The instance's external address (负载均衡实例), this unit's ingress VIP. */
   readonly address: string;
   /** nginx `server` configuration: its virtual server groups (`renderNginxConfig` of model/load-balancer.ts). */
   readonly serverBlock: string;
-  readonly namespace: string;
-  readonly source: ChartSource;
   /** @default 2 */
   readonly replicas?: number;
 }
