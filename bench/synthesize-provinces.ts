@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { useProviderClasses } from '../constructs/l1/light-resource';
 import { loadEnvironmentFile } from '../model/load-environment';
 import { addProvinceStacks } from '../stacks/province';
-import { forgetTokensSince, tokensMark } from '../stacks/token-registry';
+import { forgetTokensSince, tokensMark } from '../engine/token-registry';
 import { projectRoot } from '../pipeline/options';
 import { cacheKey, synthCacheSettings, synthesisProcessEnvironment, type CacheEntry, type SynthCacheSettings } from '../pipeline/synth-cache';
 import type { Environment } from '../model/environment-schema';
@@ -90,7 +90,7 @@ export function synthesizeFleetProvince(index: number, revision: number, service
     extra: null,
   };
   cacheSettings?.store.store(key, entry, outdir);
-  // A worker builds one App after another: let this one's construct tree go (stacks/token-registry.ts).
+  // A worker builds one App after another: let this one's construct tree go (engine/token-registry.ts).
   forgetTokensSince(mark);
   return provinceResult(entry, outdir, started, 0);
 }

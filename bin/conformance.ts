@@ -27,7 +27,7 @@ import { loadEnvironments } from '../model/load-environment';
 import { SITES, type Site } from '../model/topology';
 import { imagesOfOutput } from '../review/image-inventory';
 import { projectRoot, readFlags, UsageError } from '../pipeline/options';
-import { synthesizeWithReport } from './synth';
+import { synthesizeWithReport } from '../pipeline/synthesize';
 
 const ROOT = projectRoot();
 const DOC = join(ROOT, 'docs', 'conformance.md');

@@ -5,34 +5,12 @@
  * image (registry/repository:tag), then every chart (repository/name:version), one per line, for both
  * datacenters whichever is active. Synthesizes into a scratch directory; `cdktf.out/` is not touched.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENVIRONMENT_NAME, EnvironmentError } from '../model/load-environment';
-import { SITES } from '../model/topology';
-import { imagesOfOutput } from '../review/image-inventory';
 import { projectRoot, readFlags, UsageError } from '../pipeline/options';
-import { synthesizeWithReport } from './synth';
+import { provinceInventory } from '../pipeline/province-inventory';
 
 const ROOT = projectRoot();
-
-export function provinceInventory(envName: string, environmentsDir: string): { images: string[]; charts: string[] } {
-  const work = mkdtempSync(join(tmpdir(), 'hsa-images-'));
-  try {
-    const images = new Set<string>();
-    const charts = new Set<string>();
-    for (const activeSite of SITES) {
-      const outdir = join(work, activeSite);
-      synthesizeWithReport({ envs: [envName], activeSite, outdir, environmentsDir }, undefined, 'report-only');
-      const inventory = imagesOfOutput(outdir);
-      inventory.images.forEach((i) => images.add(i));
-      inventory.charts.forEach((c) => charts.add(c));
-    }
-    return { images: [...images].sort(), charts: [...charts].sort() };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
 
 if (require.main === module) {
   try {

@@ -17,52 +17,16 @@
  * its own version and flags and ignores one that does not match (a new cache is then written).
  */
 'use strict';
-const { createHash } = require('node:crypto');
 const { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
+const { sources, buildKey, rememberProjectBuildKey } = require('../pipeline/build-key.js');
 const BUILD = join(ROOT, '.build');
-/**
- * Every TypeScript file of the project is a source except these top-level directories: tests and
- * examples are not part of any command, the rest is output, installed packages or scratch. A list of
- * what to include instead once missed switchover/, backup/ and conformance/: a change there ran stale.
- */
-const NOT_SOURCE_DIRS = new Set(['node_modules', 'test', 'examples', 'dist', 'cdktf.out', 'cdktf.out.examples', 'coverage', 'reports', 'scratch', 'terraform-state', 'environments', 'docs']);
 /** Bundled separately because bench.ts starts them as processes of their own. */
 const BENCH_ENTRIES = ['bench/bench.ts', 'bench/worker.ts', 'bench/naive.ts'];
 /** Loaded at run time from node_modules. */
 const NOT_BUNDLED = ['esbuild'];
-/** What the installed packages are (a bundle contains them). */
-const LOCK_FILES = ['package-lock.json', 'node_modules/.package-lock.json'];
-
-function sources(root = ROOT) {
-  const files = [];
-  const walk = (dir) => {
-    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
-      const rel = dir === '' ? entry.name : join(dir, entry.name);
-      if (entry.isDirectory()) {
-        // Hidden directories (.build, .cache, .git, .gen...) and the top-level non-sources are skipped.
-        if (!entry.name.startsWith('.') && !(dir === '' && NOT_SOURCE_DIRS.has(entry.name))) walk(rel);
-      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) files.push(rel);
-    }
-  };
-  walk('');
-  return files.sort();
-}
-
-/** Key of the compiled tree: every source's content, the compiler version and the compiler settings. */
-function buildKey(files, root = ROOT) {
-  const hash = createHash('sha256');
-  hash.update(require('esbuild/package.json').version);
-  hash.update(readFileSync(join(root, 'tsconfig.json')));
-  for (const lock of LOCK_FILES) if (existsSync(join(root, lock))) hash.update(readFileSync(join(root, lock)));
-  for (const file of files) {
-    hash.update(file);
-    hash.update(readFileSync(join(root, file)));
-  }
-  return hash.digest('hex');
-}
 
 function entryPoints(files) {
   return files.filter((f) => f.startsWith('bin/') || BENCH_ENTRIES.includes(f));
@@ -90,21 +54,13 @@ function compile(files, key) {
   renameSync(scratch, BUILD);
 }
 
-/** The project's build key, once per process (the launcher computes it; the synthesis cache reuses it). */
-let projectKey;
-function projectBuildKey() {
-  projectKey ??= buildKey(sources());
-  return projectKey;
-}
-
 function ensureBuilt() {
   const files = sources();
-  const key = (projectKey = buildKey(files));
+  const key = buildKey(files);
+  rememberProjectBuildKey(key);
   const keyFile = join(BUILD, 'build-key');
   if (!existsSync(keyFile) || readFileSync(keyFile, 'utf8') !== key) compile(files, key);
 }
-
-module.exports = { sources, buildKey, projectBuildKey, BUILD };
 
 if (require.main === module) {
   const [command, ...args] = process.argv.slice(2);

@@ -6,7 +6,7 @@
  *   - the environment: its name and its validated content (written canonically, so reformatting the
  *     file does not miss, and any value that changes does),
  *   - the synthesis options (active site override, compliance packs on or off),
- *   - the toolkit's code: every source file, the compiler version and tsconfig.json (bin/run.js's key),
+ *   - the toolkit's code: every source file, the compiler version and tsconfig.json (pipeline/build-key.js, the launcher's key),
  *   - the dependencies: package-lock.json, the installed version of every package that writes output,
  *     and the Node.js version,
  *   - the process environment variables cdktf reads while synthesizing (CDKTF_*, SYNTH_*).
@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { stableStringify } from '../stacks/stable-json';
+import { stableStringify } from '../engine/stable-json';
 import { projectRoot } from './options';
 import { processRunning } from './output-swap';
 
@@ -57,10 +57,11 @@ interface BuildScript {
 
 /**
  * The toolkit's code, as bin/run.js keys its compiled tree: every source, the compiler, tsconfig.json,
- * the lock files. For the project itself this is the key the launcher already computed at start.
+ * the lock files. For the project itself this is the key the launcher already computed at start. Required
+ * by its path at run time, not bundled: the bundle then shares the launcher's module and its key.
  */
 export function codeFingerprint(root: string = projectRoot()): string {
-  const build = require(join(projectRoot(), 'bin', 'run.js')) as BuildScript;
+  const build = require(join(projectRoot(), 'pipeline', 'build-key.js')) as BuildScript;
   return root === projectRoot() ? build.projectBuildKey() : build.buildKey(build.sources(root), root);
 }
 

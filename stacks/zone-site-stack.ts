@@ -5,7 +5,7 @@ import { providerClassMode } from '../constructs/l1/light-resource';
 import { configureStateBackend } from '../constructs/cluster/state-backend';
 import { PlatformUnit } from '../constructs/platform/platform-unit';
 import type { DeploymentUnit, ProvinceModel } from '../model/platform-model';
-import { FastStackSynthesizer, FastSynthesis } from './fast-stack-synthesis';
+import { FastStackSynthesizer, FastSynthesis } from '../engine/fast-stack-synthesis';
 
 /**
  * One Terraform stack per zone and datacenter (`<env>-<zone>-<site>`). It only wires: state backend,
@@ -28,7 +28,7 @@ export class ZoneSiteStack extends TerraformStack {
     this.addOverride('//.hsa', { environment: province.envName, zone: unit.zone, site: unit.site, activeSite: province.activeSite });
   }
 
-  // Same output as cdktf's own synthesis, in one resolving pass (stacks/fast-stack-synthesis.ts).
+  // Same output as cdktf's own synthesis, in one resolving pass (engine/fast-stack-synthesis.ts).
   override prepareStack(): void {
     if (providerClassMode() === 'generated') super.prepareStack();
     else this.fastSynthesis.prepare();

@@ -26,7 +26,7 @@ import {
   stringNeedsResolver,
   withoutStackTraces,
 } from '../adapter/cdktf-internals';
-import { FastStackSynthesizer } from '../stacks/fast-stack-synthesis';
+import { FastStackSynthesizer } from '../engine/fast-stack-synthesis';
 
 /** Fails with the assumption's name and what to do, instead of a bare expect diff. */
 function assume(assumption: string, holds: boolean): void {

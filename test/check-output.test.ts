@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkOutput } from '../bin/check';
+import { checkOutput } from '../compliance/check-output';
 import { secNoSecretDataInState } from '../compliance/rules/sec-no-secret-data-in-state';
 import { secNoSecretValues } from '../compliance/rules/sec-no-secret-values';
 import type { JsonObject } from '../compliance/types';

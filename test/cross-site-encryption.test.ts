@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkOutput } from '../bin/check';
+import { checkOutput } from '../compliance/check-output';
 import { secCrossSiteEncrypted } from '../compliance/rules/sec-cross-site-encrypted';
 import type { JsonObject } from '../compliance/types';
 import { KAFKA_SYSTEM_USERS } from '../model/middleware-model';

@@ -1,4 +1,4 @@
-import { provinceInventory } from '../bin/images';
+import { provinceInventory } from '../pipeline/province-inventory';
 import { imagesOfOutput } from '../review/image-inventory';
 import { ENVIRONMENTS_DIR, loadEnvironment } from './support/fixtures';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { JSON_SCHEMA_PATH, renderJsonSchema } from '../bin/json-schema';
+import { JSON_SCHEMA_PATH, renderJsonSchema } from '../model/json-schema';
 
 describe('environment JSON Schema for editors', () => {
   test('the committed environments/environment.schema.json matches the zod schema (run `npm run schema`)', () => {

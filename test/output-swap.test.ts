@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lockOutput, OutputLockedError, outputPaths, repairOutput, swapOutput, type SwapStep } from '../pipeline/output-swap';
-import { synthesizeWithReport } from '../bin/synth';
+import { synthesizeWithReport } from '../pipeline/synthesize';
 import { ENVIRONMENTS_DIR, PROJECT_ROOT } from './support/fixtures';
 
 let work: string;

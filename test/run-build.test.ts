@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './support/fixtures';
 
-// bin/run.js is plain JavaScript (it starts before any TypeScript is compiled).
-const run = require('../bin/run.js') as { sources(root?: string): string[]; buildKey(files: string[], root?: string): string };
+// The build key is plain JavaScript (bin/run.js needs it before any TypeScript is compiled).
+const run = require('../pipeline/build-key.js') as { sources(root?: string): string[]; buildKey(files: string[], root?: string): string };
 
 test('the compiled tree covers every TypeScript file the project tracks outside test/ and examples/', () => {
   const files = run.sources();

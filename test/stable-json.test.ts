@@ -2,7 +2,7 @@ import { App } from 'cdktf';
 import { cdktfJsonWriter, cdktfStackWriter } from '../adapter/cdktf-internals';
 import { join } from 'node:path';
 import { loadEnvironmentFile } from '../model/load-environment';
-import { stableJsonBytes, stableStringify } from '../stacks/stable-json';
+import { stableJsonBytes, stableStringify } from '../engine/stable-json';
 import { addProvinceStacks } from '../stacks/province';
 import { ZoneSiteStack } from '../stacks/zone-site-stack';
 import { fleetEnvironment, fleetProvince } from '../bench/fleet';

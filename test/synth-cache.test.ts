@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesizeWithReport } from '../bin/synth';
+import { synthesizeWithReport } from '../pipeline/synthesize';
 import { cacheKey, codeFingerprint, dependencyFingerprint, SynthCache, type CacheKeyInputs, type SynthCacheSettings } from '../pipeline/synth-cache';
 import { ENVIRONMENTS_DIR, PROJECT_ROOT, readTree } from './support/fixtures';
 
@@ -48,13 +48,13 @@ describe('fingerprints', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   test('the code fingerprint changes when a source file changes, is added, or the compiler settings change', () => {
-    for (const file of ['package.json', 'tsconfig.json', 'model/topology.ts', 'stacks/stable-json.ts']) {
+    for (const file of ['package.json', 'tsconfig.json', 'model/topology.ts', 'engine/stable-json.ts']) {
       mkdirSync(join(root, file, '..'), { recursive: true });
       cpSync(join(PROJECT_ROOT, file), join(root, file));
     }
     const first = codeFingerprint(root);
     expect(codeFingerprint(root)).toEqual(first);
-    writeFileSync(join(root, 'stacks/stable-json.ts'), `${readFileSync(join(root, 'stacks/stable-json.ts'), 'utf8')}\n// changed\n`);
+    writeFileSync(join(root, 'engine/stable-json.ts'), `${readFileSync(join(root, 'engine/stable-json.ts'), 'utf8')}\n// changed\n`);
     const second = codeFingerprint(root);
     expect(second).not.toEqual(first);
     mkdirSync(join(root, 'constructs'));

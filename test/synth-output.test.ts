@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesize } from '../bin/synth';
+import { synthesize } from '../pipeline/synthesize';
 import { EnvironmentError } from '../model/load-environment';
 import { environmentJson, ENVIRONMENTS_DIR, PROJECT_ROOT, readTree } from './support/fixtures';
 

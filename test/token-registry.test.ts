@@ -1,6 +1,6 @@
 import { App, DefaultTokenResolver, Lazy, StringConcat, TerraformResource, TerraformStack, Tokenization } from 'cdktf';
 import { cdktfTokenMap } from '../adapter/cdktf-internals';
-import { forgetTokensSince, tokensMark } from '../stacks/token-registry';
+import { forgetTokensSince, tokensMark } from '../engine/token-registry';
 
 const registered = () => {
   const map = cdktfTokenMap()!;

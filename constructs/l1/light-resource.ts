@@ -70,7 +70,7 @@ class LightResource<C extends TerraformMetaArguments> extends TerraformResource 
   }
 
   /**
-   * `toTerraform()` as stack synthesis copies it (stacks/stack-document.ts), or `undefined` where only
+   * `toTerraform()` as stack synthesis copies it (engine/stack-document.ts), or `undefined` where only
    * `toTerraform()` will do (moved, imported, provisioners). The same object except that dynamic blocks
    * stay where the config put them instead of moving under `dynamic`: cdktf's walk for them copies every
    * nested object, and the copy refuses any class instance, a dynamic block included, and then falls

@@ -15,12 +15,12 @@
  *   2. writing pass (`resolvePrepared`): token strings above the pieces are resolved in place; for a
  *      piece, each token's final resolution must equal the one written, or the stack takes the general
  *      path. The top levels are merged as cdktf's deep merge would merge them and written by the
- *      project's one JSON writer (stacks/stable-json.ts) around the pieces' bytes, into one reused buffer.
+ *      project's one JSON writer (engine/stable-json.ts) around the pieces' bytes, into one reused buffer.
  *
  * Anything outside plain JSON data with string tokens (resolvable objects, encoded lists or maps,
  * number tokens, class instances, dates, keys V8 would order as array indices, two elements writing
  * into the same resource body...) is reported as not preparable or mergeable; the caller then takes the
- * general path (stacks/fast-stack-synthesis.ts) for that stack, so the output is exact either way.
+ * general path (engine/fast-stack-synthesis.ts) for that stack, so the output is exact either way.
  * test/stack-document.test.ts and test/l1-equivalence.test.ts compare the results with cdktf's own.
  */
 import { EMPTY_CONTAINERS_ON_TWO_LINES, MAP_TOKEN_STRINGS, mayBeTokenNumber, STRING_TOKEN_MARKER, stringNeedsResolver, TOKEN_MARKER } from '../adapter/cdktf-internals';
@@ -331,7 +331,7 @@ export class StackDocumentWriter {
    */
   writeInto(output: ByteBuffer): number {
     output.reset();
-    // The project's one JSON writer (stacks/stable-json.ts) writes the levels above the pieces; each
+    // The project's one JSON writer (engine/stable-json.ts) writes the levels above the pieces; each
     // piece's bytes are copied as they are.
     writeStableJson(this.root, 0, output, (node) => {
       if (!(node instanceof JsonPiece)) return false;

@@ -24,7 +24,7 @@ export interface JsonSink {
 }
 
 /**
- * Writes a node the caller holds already written (the stack document's pieces, stacks/stack-document.ts)
+ * Writes a node the caller holds already written (the stack document's pieces, engine/stack-document.ts)
  * and returns true; false lets the writer write it.
  */
 export type WrittenNode = (node: object) => boolean;
@@ -69,7 +69,7 @@ export function stableJsonBytes(value: unknown): Buffer | undefined {
 
 /**
  * The text of a value as it stands `level` deep in a stack (its inner lines indented for that depth):
- * the fast writer's pieces that hold an empty container are written with it (stacks/stack-document.ts).
+ * the fast writer's pieces that hold an empty container are written with it (engine/stack-document.ts).
  */
 export function stableJsonTextAt(value: unknown, level: number): string {
   const parts: string[] = [];

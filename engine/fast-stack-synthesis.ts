@@ -2,7 +2,7 @@
  * A faster `prepareStack`/`toTerraform`/stack synthesis for the toolkit's stacks, producing exactly what
  * cdktf's own produce (test/l1-equivalence.test.ts compares both on every environment).
  *
- * The preparing pass copies each element's fragment once for writing (stacks/stack-document.ts) and runs
+ * The preparing pass copies each element's fragment once for writing (engine/stack-document.ts) and runs
  * cdktf's resolver, preparing, only on the strings that hold tokens, each distinct one once per stack.
  * The writing pass resolves those strings into the copies, merges them and writes the JSON natively.
  * A stack holding anything the copy does not reproduce exactly takes the general path: cdktf's resolver
@@ -185,7 +185,7 @@ export class FastSynthesis {
   private readonly rawFragments = new Map<TerraformElement, Record<string, unknown>>();
   /** The writing pass's resolver, created at its first use: after every stack of the App is prepared. */
   private writingResolver: StackPassResolver | undefined;
-  /** Where this stack's pieces are written (stacks/stack-document.ts), from the preparing pass on. */
+  /** Where this stack's pieces are written (engine/stack-document.ts), from the preparing pass on. */
   private arena: ByteBuffer | undefined;
 
   constructor(
