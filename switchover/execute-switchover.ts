@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import type { ProvinceModel } from '../model/platform-model';
 import { otherSite, stackName, ZONES, type Site, type Zone } from '../model/topology';
 import { MIRROR_MAKER_OFFSET_FLUSH_MS, PORTS, type RedisLagBound } from '../model/middleware-model';
-import { Journal, savedFile, type SavedFile, type RunHeader, type StepRecord } from './journal';
+import { Journal, savedFile, writeLinesDurably, type SavedFile, type RunHeader, type StepRecord } from './journal';
 import { checkDatabasePair, databaseCaughtUp, databaseFollowing, databasePairName, databasePairsOf, databasePromoted, type DatabaseAccess, type DatabasePairRef } from './database-pair';
 import { checkFastdfsPair, fastdfsCaughtUp, fastdfsDrained, fastdfsFollowing, fastdfsPairName, fastdfsPairsOf, fastdfsWritable, type FastdfsPairRef } from './fastdfs-pair';
 import type { KafkaAccess } from './kafka-member';
@@ -514,8 +514,8 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
       const round = journal.last(`divergence:${pairName(pair)}`)?.at.replace(/\W/g, '') ?? 'again';
       const file = join(journal.directory, `divergent-${pair.role}-${pair.zone}-${round}-recheck.jsonl`);
       const absentFile = join(journal.directory, `divergent-${pair.role}-${pair.zone}-${round}-recheck-absent.jsonl`);
-      writeDurably(file, all);
-      writeDurably(absentFile, allAbsent);
+      writeLinesDurably(file, all, 'w');
+      writeLinesDurably(absentFile, allAbsent, 'w');
       record(`divergence:${pairName(pair)}`, 'done', { divergentKeys: all.length, absentAtOldKeys: allAbsent.length, scannedKeys: found.scanned, file, saved: savedFile(file), absentFile, absentSaved: savedFile(absentFile), recheckedNewKeys: fresh.length, recheckedNewAbsent: absent.length });
       // A value the fenced old site took since is a write it acknowledged: refuse until it is seen. Keys
       // newly absent there are saved too, but the new primary creates such keys with every new write,
@@ -667,16 +667,6 @@ type Step =
   | { readonly kind: 'deploy'; readonly id: string; readonly title: string; readonly site: Site };
 
 /** The steps in order (see the module comment). */
-/** Writes lines to a file and fsyncs it before the journal names it. */
-function writeDurably(file: string, lines: readonly string[]): void {
-  const fd = openSync(file, 'w');
-  try {
-    for (const line of lines) writeSync(fd, `${line}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function planSteps(pairs: readonly RedisPairRef[], kafkaPairs: readonly KafkaPairRef[], fastdfsPairs: readonly FastdfsPairRef[], databasePairs: readonly DatabasePairRef[], from: Site, to: Site, siteLost: boolean): Step[] {
   const each = (kind: RedisStepKind, title: (p: RedisPairRef) => string): Step[] => pairs.map((pair) => ({ kind, id: `${kind}:${pairName(pair)}`, title: title(pair), pair }));

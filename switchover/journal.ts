@@ -215,3 +215,14 @@ export function savedFile(file: string): SavedFile {
   for (const byte of bytes) if (byte === 0x0a) lines++;
   return { file, sha256: createHash('sha256').update(bytes).digest('hex'), lines };
 }
+
+/** Writes (`w`) or appends (`a`) lines to a file and fsyncs it, before the journal names the file. */
+export function writeLinesDurably(file: string, lines: readonly string[], flag: 'w' | 'a'): void {
+  const fd = openSync(file, flag);
+  try {
+    for (const line of lines) writeSync(fd, `${line}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -17,6 +17,7 @@
  *   following  after the deploy at the old site: its MirrorMaker 2 has copied every record of the new site
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { writeLinesDurably } from './journal';
 import type { ProvinceModel } from '../model/platform-model';
 import { mirrorMakerConnectNames, mirrorMakerStateTopics, PORTS } from '../model/middleware-model';
 import { otherSite, ZONES, type Site, type Zone } from '../model/topology';
@@ -197,20 +198,9 @@ export async function kafkaDivergence(pair: KafkaPairRef, from: Site, to: Site, 
   for (const topic of [...new Set([...progress.keys()].map(topicOf))].sort()) {
     if (![...ends.keys()].some((k) => topicOf(k) === topic)) deletions.push(JSON.stringify({ topicAbsentAtOld: topic }));
   }
-  if (deletions.length > 0) appendLines(file, deletions);
+  if (deletions.length > 0) writeLinesDurably(file, deletions, 'a');
   // Transaction markers take offsets but are not records: fewer saved than the offset span then, never more.
   return { status: 'done', data: { divergentRecords: saved, deletionsAtOld: deletions.length, offsetSpan: total(gaps), file, ends: Object.fromEntries([...ends].map(([k, v]) => [k, v.high])) } };
-}
-
-/** Appends lines to a file and fsyncs it. */
-function appendLines(file: string, lines: readonly string[]): void {
-  const fd = openSync(file, 'a');
-  try {
-    for (const line of lines) writeSync(fd, `${line}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
 import { request as tlsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,9 +51,12 @@ function backend(name: string, draining: () => boolean): Promise<Server> {
   });
 }
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
+type Response = { status: number; body: string };
+
+/** Sends one request (plain or TLS) and collects the answer; status 0 when it fails or times out. */
+function exchange(send: (onResponse: (res: IncomingMessage) => void) => ClientRequest): Promise<Response> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, timeout: 5000, agent: false }, (res) => {
+    const req = send((res) => {
       let body = '';
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -64,21 +67,14 @@ function get(port: number, path: string): Promise<{ status: number; body: string
   });
 }
 
+function get(port: number, path: string): Promise<Response> {
+  return exchange((onResponse) => request({ host: '127.0.0.1', port, path, timeout: 5000, agent: false }, onResponse));
+}
+
 /** A TLS client of a peer listener, with or without a client certificate; status 0 when the handshake fails. */
-function getOverTls(port: number, path: string, servername: string, ca: string, client?: SiteCertificates): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = tlsRequest(
-      { host: '127.0.0.1', port, path, servername, ca: readFileSync(ca), ...(client ? { cert: readFileSync(client.certificate), key: readFileSync(client.key) } : {}), timeout: 5000, agent: false },
-      (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', () => resolve({ status: 0, body: '' }));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
+function getOverTls(port: number, path: string, servername: string, ca: string, client?: SiteCertificates): Promise<Response> {
+  const certificate = client ? { cert: readFileSync(client.certificate), key: readFileSync(client.key) } : {};
+  return exchange((onResponse) => tlsRequest({ host: '127.0.0.1', port, path, servername, ca: readFileSync(ca), ...certificate, timeout: 5000, agent: false }, onResponse));
 }
 
 /** The synthesized server blocks of the demo core zone's load balancers at sites A and B. */
