@@ -45,7 +45,7 @@ import { KAFKA_SYSTEM_USERS } from '../../model/middleware-model';
 import { resolveProvince } from '../../model/platform-model';
 import { otherSite, type Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
-import { executeSwitchover, type Deployer, type SwitchoverOutcome } from '../../switchover/execute-switchover';
+import { executeSwitchover, InjectedFault, type Deployer, type SwitchoverOutcome } from '../../switchover/execute-switchover';
 import { kafkaPairsOf, type KafkaPairRef } from '../../switchover/kafka-pair';
 import { groupOffsets, KafkaAuthenticationError, kafkaReachable, readRecords, withAdmin, type KafkaAccess, type KafkaTarget } from '../../switchover/kafka-member';
 import { issueSiteCertificates, type SiteCertificates } from './support/certificates';
@@ -473,24 +473,39 @@ async function topicValues(dc: KafkaDatacenters, site: Site): Promise<string[]> 
   return values;
 }
 
-async function switchover(dc: KafkaDatacenters, journal: string, activeSite: Site, extra: { siteLost?: Site; discardDivergent?: boolean } = {}): Promise<SwitchoverOutcome> {
+/**
+ * Runs the switchover as an operator would. With `kills`, the run is killed at every fault point it has
+ * not been killed at yet (before and after each step) and started again on its journal each time.
+ */
+async function switchover(dc: KafkaDatacenters, journal: string, activeSite: Site, extra: { siteLost?: Site; discardDivergent?: boolean; kills?: Set<string> } = {}): Promise<SwitchoverOutcome> {
   const env = loadEnvironments(join(ROOT, 'environments'), ['demo'])[0]!.environment;
   const province = resolveProvince('demo', { ...env, activeSite });
   const lines: string[] = [];
-  const outcome = await executeSwitchover({
-    province,
-    kinds: ['kafka'],
-    to: otherSite(activeSite),
-    ...(extra.siteLost ? { siteLost: extra.siteLost } : {}),
-    execute: true,
-    journalDir: journal,
-    kafka: dc.access(KAFKA_SYSTEM_USERS.switchover),
-    discardDivergent: extra.discardDivergent ?? false,
-    deployer: dc.deployer(),
-    print: (line) => lines.push(line),
-  });
-  console.log(`switchover ${activeSite} -> ${otherSite(activeSite)}${extra.siteLost ? ` (site ${extra.siteLost} lost)` : ''}: ${outcome.status}${'reason' in outcome ? ` (${outcome.reason})` : ''}\n${lines.join('\n')}`);
-  return outcome;
+  const kills = extra.kills;
+  let killed = 0;
+  for (;;) {
+    try {
+      const outcome = await executeSwitchover({
+        province,
+        kinds: ['kafka'],
+        to: otherSite(activeSite),
+        ...(extra.siteLost ? { siteLost: extra.siteLost } : {}),
+        execute: true,
+        journalDir: journal,
+        kafka: dc.access(KAFKA_SYSTEM_USERS.switchover),
+        discardDivergent: extra.discardDivergent ?? false,
+        deployer: dc.deployer(),
+        print: (line) => lines.push(line),
+        ...(kills ? { killAt: (point: string) => !kills.has(point) && kills.add(point) !== undefined } : {}),
+      });
+      console.log(`switchover ${activeSite} -> ${otherSite(activeSite)}${extra.siteLost ? ` (site ${extra.siteLost} lost)` : ''}: ${outcome.status}${kills ? ` after ${killed} kills and restarts` : ''}${'reason' in outcome ? ` (${outcome.reason})` : ''}\n${lines.join('\n')}`);
+      return outcome;
+    } catch (error) {
+      if (!(error instanceof InjectedFault)) throw error;
+      killed++;
+      lines.push(`-- ${error.message}; started again on the journal`);
+    }
+  }
 }
 
 interface DrillResult {
@@ -630,7 +645,9 @@ async function siteLossDrill(mutation: Mutation): Promise<DrillResult> {
     cutLink();
     setSeatReachable('A', false);
     const consumedAtA = await consumerAtA.stop();
-    const failover = await switchover(dc, journal, 'A', { siteLost: 'A' });
+    // Without a broken configuration, every run of the site loss is killed at every fault point and resumed.
+    const kills = mutation === 'none' ? new Set<string>() : undefined;
+    const failover = await switchover(dc, journal, 'A', { siteLost: 'A', ...(kills ? { kills } : {}) });
     expect(failover).toMatchObject({ status: 'waiting' });
     await produced;
     expect(acknowledged.size).toBe(MESSAGES);
@@ -646,11 +663,12 @@ async function siteLossDrill(mutation: Mutation): Promise<DrillResult> {
     // A is back: its records B never got are counted and saved; the switchover refuses until acknowledged.
     restoreLink();
     setSeatReachable('A', true);
-    const refused = await switchover(dc, journal, 'A', { siteLost: 'A' });
+    const refused = await switchover(dc, journal, 'A', { siteLost: 'A', ...(kills ? { kills } : {}) });
     expect(refused).toMatchObject({ status: 'refused' });
     const savedFile = join(journal, `divergent-kafka-${pair.zone}.jsonl`);
     const saved = readFileSync(savedFile, 'utf8').split('\n').filter(Boolean).map((l) => Buffer.from((JSON.parse(l) as { value: string }).value, 'base64').toString('utf8'));
-    const completed = await switchover(dc, journal, 'A', { siteLost: 'A', discardDivergent: true });
+    const completed = await switchover(dc, journal, 'A', { siteLost: 'A', discardDivergent: true, ...(kills ? { kills } : {}) });
+    if (kills) console.log(`Kafka site loss: killed at ${kills.size} fault points and resumed each time`);
     expect(completed).toMatchObject({ status: 'completed' });
     const report = completed.status === 'completed' ? completed.report : undefined;
     const kafkaReport = report!.pairs.find((p) => p.pair === `kafka@${pair.zone}`)!;
