@@ -13,6 +13,7 @@ import { SITES, type Site, type Zone } from '../model/topology';
 import { ANNOTATION_KEY, type HsaAnnotation } from '../synthesized/annotations';
 import { isJsonObject } from '../synthesized/json';
 import { platformZoneName } from '../model/dns-zone';
+import { parseValuesDocument } from './rules/visit-strings';
 import type { JsonObject, JsonValue, StackJson } from './types';
 
 export interface DrPairFact {
@@ -107,17 +108,10 @@ const obj = (value: JsonValue | undefined): JsonObject => (isJsonObject(value) ?
 const arr = (value: JsonValue | undefined): JsonValue[] => (Array.isArray(value) ? value : []);
 const str = (value: JsonValue | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
 
-/** A release's values documents (JSON), merged shallowly in order. */
+/** A release's values documents (JSON or YAML, as the rules read them), merged shallowly in order. */
 function releaseValues(body: JsonObject): JsonObject {
   const merged: JsonObject = {};
-  for (const text of arr(body.values)) {
-    if (typeof text !== 'string') continue;
-    try {
-      Object.assign(merged, obj(JSON.parse(text) as JsonValue));
-    } catch {
-      // Values that are not JSON prove nothing here.
-    }
-  }
+  for (const text of arr(body.values)) if (typeof text === 'string') Object.assign(merged, obj(parseValuesDocument(text)));
   return merged;
 }
 
