@@ -14,11 +14,11 @@ export * from './constructs/apps/business-application';
 
 // Middleware DR pairs (灾备组) and traffic: DNS controller, site load balancer, service gateway
 export * from './constructs/middleware/chart-source';
-export * from './constructs/middleware/dr-pair-placement';
-export * from './constructs/middleware/redis-dr-pair';
-export * from './constructs/middleware/kafka-dr-pair';
-export * from './constructs/middleware/fastdfs-dr-pair';
-export * from './constructs/middleware/cloudnative-pg-dr-pair';
+export * from './pairs/placement';
+export * from './pairs/redis/redis-construct';
+export * from './pairs/kafka/kafka-construct';
+export * from './pairs/fastdfs/fastdfs-construct';
+export * from './pairs/database/cloudnative-pg-construct';
 export * from './constructs/middleware/database-backed-service';
 export * from './constructs/middleware/log-service';
 export * from './constructs/middleware/middleware-set';

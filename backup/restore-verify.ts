@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT } from '../model/backup-commands';
-import { RespClient, type RedisTls } from '../switchover/resp-client';
+import { RespClient, type RedisTls } from '../pairs/redis/resp-client';
 
 export class RestoreVerifyError extends Error {}
 

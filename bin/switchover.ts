@@ -18,10 +18,11 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ENVIRONMENT_NAME, EnvironmentError, loadEnvironments } from '../model/load-environment';
 import { KAFKA_SYSTEM_USERS } from '../model/middleware-model';
-import { databasePairsOf } from '../switchover/database-pair';
+import { databasePairsOf } from '../pairs/database/database-driver';
 import { resolveProvince } from '../model/platform-model';
 import { CdktfDeployer } from '../switchover/cdktf-deployer';
-import { CHECKED_PAIR_KINDS, executeSwitchover, SwitchoverError, type Deployer, type PairKind } from '../switchover/execute-switchover';
+import { pairKindNames } from '../pairs/registry';
+import { executeSwitchover, SwitchoverError, type Deployer } from '../switchover/execute-switchover';
 import { JournalError } from '../switchover/journal';
 import { parseActiveSite, projectRoot, readFlags, UsageError } from '../pipeline/options';
 
@@ -104,12 +105,12 @@ export async function main(argv: readonly string[], deployerFor?: (envName: stri
   }
 }
 
-function parseKinds(value: string | undefined): PairKind[] {
-  if (value === undefined) return [...CHECKED_PAIR_KINDS];
+function parseKinds(value: string | undefined): string[] {
+  if (value === undefined) return [...pairKindNames()];
   const kinds = value.split(',').map((k) => k.trim());
-  const unknown = kinds.filter((k) => !(CHECKED_PAIR_KINDS as readonly string[]).includes(k));
-  if (unknown.length > 0 || kinds.length === 0) throw new UsageError(`--pairs ${value}: expected a comma-separated list of ${CHECKED_PAIR_KINDS.join(', ')}`);
-  return kinds as PairKind[];
+  const unknown = kinds.filter((k) => !pairKindNames().includes(k));
+  if (unknown.length > 0 || kinds.length === 0) throw new UsageError(`--pairs ${value}: expected a comma-separated list of ${pairKindNames().join(', ')}`);
+  return kinds;
 }
 
 /** The database role the switchover reads replication state as, unless `--database-user` says otherwise. */

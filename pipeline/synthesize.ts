@@ -74,7 +74,7 @@ export function synthesizeWithReport(options: SynthOptions, reportsDir?: string,
     if (toBuild.length > 0) {
       // Loaded only when something is synthesized: a run served from the cache starts faster.
       const { buildPlatform, stackResourceCount } = require('../stacks/platform-app') as typeof import('../stacks/platform-app');
-      const { synthesizeAndCheck } = require('../pipeline/synthesize-and-check') as typeof import('../pipeline/synthesize-and-check');
+      const { synthesizeAndCheck } = require('./synthesize-and-check') as typeof import('./synthesize-and-check');
       const build = buildPlatform(scratch, toBuild, { activeSite: options.activeSite });
       const compliance = synthesizeAndCheck(build);
       const manifest = readManifest(scratch);

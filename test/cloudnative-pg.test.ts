@@ -5,7 +5,7 @@
  * real operator does with them is not drilled here (no Kubernetes cluster on this project's machines).
  */
 import type { JsonObject } from '../compliance/types';
-import { databasePairsOf } from '../switchover/database-pair';
+import { databasePairsOf } from '../pairs/database/database-driver';
 import { resolveProvince } from '../model/platform-model';
 import { firstDeployStep } from '../review/first-deploy';
 import { loadEnvironment, synthesizeStacks, type SynthesizedStack } from './support/fixtures';

@@ -3,7 +3,7 @@
  * what the switchover accepts from a DBA's command and how it refuses anything else. The drill
  * test/drills/database-pair.test.ts runs a whole switchover through such a command against real servers.
  */
-import { commandProbe } from '../switchover/database-member';
+import { commandProbe } from '../pairs/database/database-member';
 
 const target = { host: '10.10.2.40', port: 5236, user: 'hsa_switchover', password: 'not-on-the-command-line' };
 const sh = (script: string) => commandProbe('DM8', ['/bin/sh', '-c', script]);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { FastdfsError, fdfsCall, parseStorageList, serverReachable, STORAGE_RECORD_SIZE } from '../switchover/fastdfs-member';
+import { FastdfsError, fdfsCall, parseStorageList, serverReachable, STORAGE_RECORD_SIZE } from '../pairs/fastdfs/fastdfs-member';
 
 const answer = readFileSync(join(__dirname, 'fixtures', 'fastdfs-list-storage-v6.13.0.bin'));
 

@@ -1,4 +1,4 @@
-import { isMirroredTopic } from '../switchover/kafka-member';
+import { isMirroredTopic } from '../pairs/kafka/kafka-member';
 import { loadEnvironment, synthesizeStacks } from './support/fixtures';
 
 // The switchover counts and deletes exactly the topics the synthesized MirrorMaker 2 copies: read the

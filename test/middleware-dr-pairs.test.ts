@@ -1,10 +1,10 @@
 import type { JsonObject } from '../compliance/types';
 import { App, TerraformStack } from 'cdktf';
 import { chartSourceOf } from '../constructs/middleware/chart-source';
-import { CloudNativePgDrPair } from '../constructs/middleware/cloudnative-pg-dr-pair';
-import { FastdfsDrPair, fastdfsConfigFiles } from '../constructs/middleware/fastdfs-dr-pair';
-import { IDENTITY_REPLICATION_POLICY, KafkaDrPair } from '../constructs/middleware/kafka-dr-pair';
-import { RedisDrPair } from '../constructs/middleware/redis-dr-pair';
+import { CloudNativePgDrPair } from '../pairs/database/cloudnative-pg-construct';
+import { FastdfsDrPair, fastdfsConfigFiles } from '../pairs/fastdfs/fastdfs-construct';
+import { IDENTITY_REPLICATION_POLICY, KafkaDrPair } from '../pairs/kafka/kafka-construct';
+import { RedisDrPair } from '../pairs/redis/redis-construct';
 import { CHART_VERSIONS } from '../model/middleware-model';
 import { resolveProvince } from '../model/platform-model';
 import { loadEnvironment, parseJson, environmentJson, synthesizeStacks, type SynthesizedStack } from './support/fixtures';

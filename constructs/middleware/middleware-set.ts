@@ -5,14 +5,14 @@ import { PLATFORM_NAMESPACES, type Site, type Zone } from '../../model/topology'
 import { SITE_LABEL } from '../../model/platform-model';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
 import type { ChartSource } from './chart-source';
-import { CLOUDNATIVE_PG_WEBHOOK_PORT, CloudNativePgDrPair, type CloudNativePgDrPairProps } from './cloudnative-pg-dr-pair';
-import { FastdfsDrPair, type FastdfsDrPairProps } from './fastdfs-dr-pair';
-import { KafkaDrPair, type KafkaDrPairProps } from './kafka-dr-pair';
-import { RedisDrPair, type RedisDrPairProps } from './redis-dr-pair';
+import { CLOUDNATIVE_PG_WEBHOOK_PORT, CloudNativePgDrPair, type CloudNativePgDrPairProps } from '../../pairs/database/cloudnative-pg-construct';
+import { FastdfsDrPair, type FastdfsDrPairProps } from '../../pairs/fastdfs/fastdfs-construct';
+import { KafkaDrPair, type KafkaDrPairProps } from '../../pairs/kafka/kafka-construct';
+import { RedisDrPair, type RedisDrPairProps } from '../../pairs/redis/redis-construct';
 import { DatabaseBackedService, type DatabaseBackedServiceProps } from './database-backed-service';
 import { LogService, type LogServiceProps } from './log-service';
 import { Peer } from '../tenancy/network-policy-set';
-import type { DrPairSettings } from './dr-pair-placement';
+import type { DrPairSettings } from '../../pairs/placement';
 
 /** Nacos or XXL-JOB admin: its state is in the external database. */
 export interface DatabaseBackedServerSettings {

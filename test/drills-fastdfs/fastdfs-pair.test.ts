@@ -27,8 +27,8 @@ import { resolveProvince, type ProvinceModel } from '../../model/platform-model'
 import type { Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
 import { executeSwitchover, type Deployer, type SwitchoverOutcome } from '../../switchover/execute-switchover';
-import { fastdfsPairsOf, type FastdfsPairRef } from '../../switchover/fastdfs-pair';
-import { listStorages, serverReachable, uploadTarget } from '../../switchover/fastdfs-member';
+import { fastdfsPairsOf, type FastdfsPairRef } from '../../pairs/fastdfs/fastdfs-driver';
+import { listStorages, serverReachable, uploadTarget } from '../../pairs/fastdfs/fastdfs-member';
 import { sleep, waitFor } from '../drills/support/timing';
 import { expectCompleted } from '../drills/support/switchover-outcome';
 import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, startWriterProcess, tearDownAll } from '../drills/support/two-datacenters';

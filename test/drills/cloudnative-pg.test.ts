@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { postgresqlBin, stop } from '../../backup/restore-verify';
 import { admitClusters, cloudNativePgTool, demotionToken, promotionRefusal, type AdmissionOperation } from '../../conformance/cloudnative-pg';
 import { resolveProvince } from '../../model/platform-model';
-import { databasePairsOf } from '../../switchover/database-pair';
+import { databasePairsOf } from '../../pairs/database/database-driver';
 import { loadEnvironment, synthesizeStacks, type SynthesizedStack } from '../support/fixtures';
 
 jest.setTimeout(300_000);

@@ -24,7 +24,7 @@ import { loadEnvironments } from '../../model/load-environment';
 import type { Environment } from '../../model/environment-schema';
 import { resolveProvince, type ProvinceModel } from '../../model/platform-model';
 import type { Site } from '../../model/topology';
-import { databasePairsOf, type DatabasePairRef } from '../../switchover/database-pair';
+import { databasePairsOf, type DatabasePairRef } from '../../pairs/database/database-driver';
 import { executeSwitchover, type SwitchoverOutcome } from '../../switchover/execute-switchover';
 import { buildTwoDatacenters, cutLink, namespaceOf, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, tearDownAll } from './support/two-datacenters';
 import { sleep, waitFor } from './support/timing';

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findDivergentKeys, reachable, RedisAuthenticationError, replicationState, withRedis, type DivergentKey, type RedisTarget } from '../../switchover/redis-member';
+import { findDivergentKeys, reachable, RedisAuthenticationError, replicationState, withRedis, type DivergentKey, type RedisTarget } from '../../pairs/redis/redis-member';
 import { issueSiteCertificates } from './support/certificates';
 import { sleep } from './support/timing';
 

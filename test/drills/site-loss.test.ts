@@ -22,9 +22,10 @@ import { loadEnvironments, type LoadedEnvironment } from '../../model/load-envir
 import { resolveProvince, type ProvinceModel } from '../../model/platform-model';
 import type { Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
-import { executeSwitchover, InjectedFault, redisPairsOf, type Deployer, type RedisPairRef, type SwitchoverOutcome } from '../../switchover/execute-switchover';
-import { replicationState, withRedis, type RedisTarget } from '../../switchover/redis-member';
-import { RespClient } from '../../switchover/resp-client';
+import { executeSwitchover, InjectedFault, type Deployer, type SwitchoverOutcome } from '../../switchover/execute-switchover';
+import { redisPairsOf, type RedisPairRef } from '../../pairs/redis/redis-driver';
+import { replicationState, withRedis, type RedisTarget } from '../../pairs/redis/redis-member';
+import { RespClient } from '../../pairs/redis/resp-client';
 import { issueSiteCertificates, type SiteCertificates } from './support/certificates';
 import { startChartRedis, stopChartRedis, type ChartRedis, type RedisReleaseValues } from './support/chart-redis';
 import { sleep, waitFor } from './support/timing';

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
-import { storeFile, uploadTarget } from '../../../switchover/fastdfs-member';
+import { storeFile, uploadTarget } from '../../../pairs/fastdfs/fastdfs-member';
 
 async function main(): Promise<void> {
   const [log, stopFile, rate, seconds, tracker] = process.argv.slice(2) as [string, string, string, string, string];

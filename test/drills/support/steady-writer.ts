@@ -6,7 +6,7 @@
  * speak TLS), rate per second per server, maximum seconds, prefix, then the servers as host:port.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { RespClient, type RedisTls } from '../../../switchover/resp-client';
+import { RespClient, type RedisTls } from '../../../pairs/redis/resp-client';
 
 async function writeTo(server: string, prefix: string, password: string, tls: RedisTls, rate: number, until: number, stopFile: string, log: string): Promise<void> {
   const [host, port] = server.split(':') as [string, string];

@@ -1,4 +1,4 @@
-import type { ReleasePlacement } from '../placement';
+import type { ReleasePlacement } from '../constructs/placement';
 
 /** Where one datacenter's half of a DR pair runs: the props every DR pair construct shares. */
 export interface DrPairPlacement extends ReleasePlacement {

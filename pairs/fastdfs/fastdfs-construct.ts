@@ -2,11 +2,11 @@ import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { FASTDFS_HEARTBEAT_SECONDS, FASTDFS_IMAGE_TAG, FASTDFS_STORAGE_BASE_PATH, fastdfsJoinGate, PORTS, type DrMode, type Endpoint } from '../../model/middleware-model';
-import { annotateResource } from '../annotations';
-import { configMapV1, serviceV1, statefulSetV1 } from '../l1/kubernetes';
-import { metadataNameOf } from '../l1/light-resource';
+import { annotateResource } from '../../constructs/annotations';
+import { configMapV1, serviceV1, statefulSetV1 } from '../../constructs/l1/kubernetes';
+import { metadataNameOf } from '../../constructs/l1/light-resource';
 import { CONFIG_HASH_ANNOTATION } from '../../model/platform-model';
-import type { DrPairPlacement } from './dr-pair-placement';
+import type { DrPairPlacement } from '../placement';
 
 /** A storage server of the group, at either site. */
 export interface FastdfsStorageServer {

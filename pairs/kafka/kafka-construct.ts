@@ -14,11 +14,11 @@ import {
   type KafkaAcl,
 } from '../../model/middleware-model';
 import { STRIMZI_IMAGE_PATH, strimziImages } from '../../model/images';
-import { annotateResource, declareImages } from '../annotations';
-import { helmRelease } from '../l1/helm';
-import { manifest } from '../l1/kubernetes';
-import { helmValues } from './chart-source';
-import type { DrPairPlacement } from './dr-pair-placement';
+import { annotateResource, declareImages } from '../../constructs/annotations';
+import { helmRelease } from '../../constructs/l1/helm';
+import { manifest } from '../../constructs/l1/kubernetes';
+import { helmValues } from '../../constructs/middleware/chart-source';
+import type { DrPairPlacement } from '../placement';
 
 /** A Kafka user (SCRAM-SHA-512), the same at both sites, with its ACLs. */
 export interface KafkaUserProps {

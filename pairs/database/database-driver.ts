@@ -13,10 +13,10 @@
  * - following: the old site is a standby streaming from the new one (its DBA re-points it; when the
  *   site was lost, once it is back).
  */
-import type { ProvinceModel } from '../model/platform-model';
-import { PLATFORM_NAMESPACES, ZONES, otherSite, type Site, type Zone } from '../model/topology';
+import type { ProvinceModel } from '../../model/platform-model';
+import { PLATFORM_NAMESPACES, ZONES, otherSite, type Site, type Zone } from '../../model/topology';
 import { cloudNativePgProbe, commandProbe, POSTGRESQL_PROBE, type DatabaseProbe, type DatabaseReplicationState, type DatabaseTarget, type SwitchDirection } from './database-member';
-import type { StepResult } from './kafka-pair';
+import { writableData, type PairKind, type PairReport, type StepResult, type SwitchoverPair } from '../kind';
 
 export interface DatabaseAccess {
   readonly user: string;
@@ -127,4 +127,59 @@ export async function databaseFollowing(pair: DatabasePairRef, from: Site, siteL
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+declare module '../kind' {
+  interface PairAccess {
+    /** How to reach the business database (a user allowed to read replication state); required when database pairs are checked. */
+    readonly database?: DatabaseAccess;
+  }
+}
+
+/** How long the old primary's WAL position must stand still before the database counts as caught up. */
+const DATABASE_SETTLE_MS = 2000;
+
+export const databasePairKind: PairKind = {
+  name: 'database',
+  pairsOf: (province, access) => databasePairsOf(province, access.database).map(databaseSwitchoverPair),
+  missingAccess: (access) => (access.database ? undefined : 'checking database pairs needs a database user and password (options.database)'),
+};
+
+function databaseSwitchoverPair(pair: DatabasePairRef): SwitchoverPair {
+  const name = databasePairName(pair);
+  return {
+    kind: 'database',
+    name,
+    check: ({ from, to, siteLost }) => checkDatabasePair(pair, from, to, siteLost),
+    steps: ({ from, to, siteLost }) => ({
+      'caught-up': {
+        id: `caught-up:${name}`,
+        title: `Wait until ${name} at site ${to} has replayed every byte site ${from} wrote (its applications stopped)`,
+        run: (context) => databaseCaughtUp(pair, from, to, context.timeouts.caughtUpSeconds, DATABASE_SETTLE_MS),
+      },
+      // The DBA changes the roles; the step checks each change and waits for it.
+      handover: {
+        id: `promoted:${name}`,
+        title: siteLost ? `Wait until ${name} at site ${to} takes writes (its DBA promotes it)` : `Wait until ${name} at site ${from} is demoted and site ${to} takes writes (its DBA acts; each step checked)`,
+        async run(context) {
+          const result = await databasePromoted(pair, from, to, siteLost);
+          return result.status === 'done' ? { ...result, data: { ...result.data, rtoSeconds: context.secondsSinceStart() } } : result;
+        },
+      },
+      following: {
+        id: `following:${name}`,
+        title: `Verify ${name} at site ${from} streams from site ${to} (its DBA re-points it)`,
+        run: (context) => databaseFollowing(pair, from, siteLost, context.timeouts.followingSeconds),
+      },
+    }),
+    report({ siteLost, last }) {
+      const checked = last('check')?.data?.[name] as { replayAgeSeconds?: number } | undefined;
+      const caught = last(`caught-up:${name}`)?.data;
+      const { rtoSeconds, writableAt } = writableData(last(`promoted:${name}`));
+      return { kind: 'database', pair: name, rtoSeconds, ...(writableAt ? { writableAt } : {}), ...(siteLost ? { windowSeconds: Number(checked?.replayAgeSeconds ?? 0) } : { unreplayedBytes: Number(caught?.unreplayedBytes ?? 0) }) };
+    },
+    // The database's divergence after a lost site is its DBA's to reconcile (pg_rewind reports it).
+    describe: (p: PairReport, { siteLost }) =>
+      `${p.pair}: ${siteLost ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion (age of the last replayed transaction)` : `unreplayed when writes stopped: ${p.unreplayedBytes} WAL bytes`}; RTO ${p.rtoSeconds?.toFixed(1)} s from the start of the run`,
+  };
 }

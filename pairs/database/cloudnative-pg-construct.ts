@@ -3,11 +3,11 @@ import { Construct } from 'constructs';
 import { IMAGES, imageReference } from '../../model/images';
 import { CLOUDNATIVE_PG_ROLES, PORTS, TLS_SECRET_KEYS } from '../../model/middleware-model';
 import { otherSite, type Site } from '../../model/topology';
-import { annotateResource, declareImages } from '../annotations';
-import { helmRelease } from '../l1/helm';
-import { manifest } from '../l1/kubernetes';
-import { helmValues } from './chart-source';
-import type { DrPairPlacement } from './dr-pair-placement';
+import { annotateResource, declareImages } from '../../constructs/annotations';
+import { helmRelease } from '../../constructs/l1/helm';
+import { manifest } from '../../constructs/l1/kubernetes';
+import { helmValues } from '../../constructs/middleware/chart-source';
+import type { DrPairPlacement } from '../placement';
 
 /** `preventDestroy` covers the Cluster. */
 export interface CloudNativePgDrPairProps extends DrPairPlacement {

@@ -17,10 +17,12 @@
  *   following  after the deploy at the old site: its MirrorMaker 2 has copied every record of the new site
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { writeLinesDurably } from './journal';
-import type { ProvinceModel } from '../model/platform-model';
-import { mirrorMakerConnectNames, mirrorMakerStateTopics, PORTS } from '../model/middleware-model';
-import { otherSite, ZONES, type Site, type Zone } from '../model/topology';
+import { join } from 'node:path';
+import { savedFile, writeLinesDurably, type SavedFile } from '../../switchover/journal';
+import { writableData, SwitchoverError, type PairKind, type PairReport, type StepResult, type SwitchoverPair } from '../kind';
+import type { ProvinceModel } from '../../model/platform-model';
+import { MIRROR_MAKER_OFFSET_FLUSH_MS, mirrorMakerConnectNames, mirrorMakerStateTopics, PORTS } from '../../model/middleware-model';
+import { otherSite, ZONES, type Site, type Zone } from '../../model/topology';
 import {
   connectedConsumerGroups,
   connectGroupState,
@@ -45,12 +47,6 @@ export interface KafkaPairRef {
   readonly alias: Readonly<Record<Site, string>>;
   /** How to log in; absent in a dry run, which reaches no cluster. */
   readonly access?: KafkaAccess;
-}
-
-export interface StepResult {
-  readonly status: 'done' | 'refused' | 'waiting';
-  readonly data?: Record<string, unknown>;
-  readonly message?: string;
 }
 
 export const kafkaPairName = (pair: KafkaPairRef) => `kafka@${pair.zone}`;
@@ -292,4 +288,90 @@ async function newestRecordTimestamp(at: KafkaTarget, partitions: readonly Parti
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+declare module '../kind' {
+  interface PairAccess {
+    /** How to reach the Kafka clusters (CA, the switchover's user and password); required when Kafka pairs are switched. */
+    readonly kafka?: KafkaAccess;
+  }
+}
+
+export const kafkaPairKind: PairKind = {
+  name: 'kafka',
+  pairsOf: (province, access) => kafkaPairsOf(province, access.kafka).map(kafkaSwitchoverPair),
+  missingAccess: (access) => (access.kafka ? undefined : "switching Kafka pairs needs the CA and the switchover user's password (options.kafka)"),
+};
+
+function kafkaSwitchoverPair(pair: KafkaPairRef): SwitchoverPair {
+  const name = kafkaPairName(pair);
+  const withRto = (result: StepResult, rtoSeconds: number): StepResult => (result.status === 'done' ? { ...result, data: { ...result.data, rtoSeconds } } : result);
+  return {
+    kind: 'kafka',
+    name,
+    check: ({ from, to, siteLost, now }) => checkKafkaPair(pair, from, to, siteLost, now),
+    steps: ({ from, to }) => ({
+      'caught-up': {
+        id: `caught-up:${name}`,
+        title: `Wait until MirrorMaker 2 at site ${to} has copied every record of ${name} at site ${from} (its producers stopped) and translated every consumer group's offsets`,
+        run: (context) => kafkaCaughtUp(pair, from, to, context.timeouts.kafkaCaughtUpSeconds, MIRROR_MAKER_OFFSET_FLUSH_MS * 2),
+      },
+      writable: {
+        id: `stopped:${name}`,
+        title: `Verify MirrorMaker 2 at site ${to} has stopped (its Connect workers left), so ${name} at site ${to} holds only its own producers' writes`,
+        run: async (context) => withRto(await kafkaMirrorStopped(pair, to, context.timeouts.kafkaFollowingSeconds), context.secondsSinceStart()),
+      },
+      divergence: {
+        id: `divergence:${name}`,
+        title: `Find and save the records only ${name} at site ${from} holds (after what MirrorMaker 2 copied)`,
+        async run(context) {
+          const file = join(context.directory, `divergent-kafka-${pair.zone}.jsonl`);
+          const result = await kafkaDivergence(pair, from, to, file);
+          return result.status === 'done' ? { ...result, data: { ...result.data, saved: savedFile(file) } } : result;
+        },
+      },
+      'clean-old': {
+        id: `rebuild:${name}`,
+        title: `Rebuild ${name} at site ${from} clean: delete its mirrored topics and consumer groups (saved above) so MirrorMaker 2 copies site ${to} into an empty cluster`,
+        async run(context) {
+          const saved = context.last(`divergence:${name}`)?.data?.ends as Record<string, number> | undefined;
+          if (!saved) throw new SwitchoverError(`${name}: no saved divergence in the journal before rebuilding site ${from}`);
+          return kafkaRebuild(pair, from, saved, join(context.directory, `divergent-kafka-${pair.zone}-late.jsonl`));
+        },
+      },
+      following: {
+        id: `following:${name}`,
+        title: `Verify MirrorMaker 2 at site ${from} runs and has copied every record of ${name} at site ${to}`,
+        run: (context) => kafkaFollowing(pair, from, context.timeouts.kafkaFollowingSeconds),
+      },
+    }),
+    divergence({ last }) {
+      const saved = last(`divergence:${name}`)?.data;
+      // The file also names what the old site deleted (records, topics): one line each.
+      return [{ pair: name, writes: Number(saved?.divergentRecords ?? 0) + Number(saved?.deletionsAtOld ?? 0), unit: 'records', ...(saved?.saved ? { saved: saved.saved as SavedFile } : {}) }];
+    },
+    report({ siteLost, last }) {
+      const checked = last('check')?.data?.[name] as { newestMirroredRecordAgeSeconds?: number } | undefined;
+      const caught = last(`caught-up:${name}`)?.data;
+      const divergence = last(`divergence:${name}`)?.data;
+      const late = Number(last(`rebuild:${name}`)?.data?.lateRecords ?? 0);
+      const { rtoSeconds, writableAt } = writableData(last(`stopped:${name}`));
+      return {
+        kind: 'kafka',
+        pair: name,
+        rtoSeconds,
+        ...(writableAt ? { writableAt } : {}),
+        ...(siteLost ? { windowSeconds: Number(checked?.newestMirroredRecordAgeSeconds ?? 0) } : { unmirroredRecords: Number(caught?.unmirroredRecords ?? 0) }),
+        ...(caught?.recordsReadAgainByGroup ? { recordsReadAgainByGroup: caught.recordsReadAgainByGroup as Record<string, number> } : {}),
+        divergentRecords: Number(divergence?.divergentRecords ?? 0) + late,
+        ...(divergence?.file ? { divergentFile: String(divergence.file) } : {}),
+      };
+    },
+    describe(p: PairReport, { from, to, siteLost }) {
+      const rto = `; RTO ${p.rtoSeconds?.toFixed(1)} s from the start of the run`;
+      const before = siteLost ? `writes possibly lost: those of the last ${p.windowSeconds} s before the promotion${rto}` : `records not copied when writes stopped: ${p.unmirroredRecords}${rto}`;
+      const reread = p.recordsReadAgainByGroup ? `; read again at site ${to} by consumer group: ${JSON.stringify(p.recordsReadAgainByGroup)}` : '';
+      return `${p.pair}: ${before}; divergent writes at site ${from}: ${p.divergentRecords} records${p.divergentFile ? ` (saved in ${p.divergentFile})` : ''}${reread}`;
+    },
+  };
 }

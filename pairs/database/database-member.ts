@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { Client } from 'pg';
 import { z } from 'zod';
-import type { Site } from '../model/topology';
+import type { Site } from '../../model/topology';
 
 export interface DatabaseTarget {
   readonly host: string;

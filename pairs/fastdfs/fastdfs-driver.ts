@@ -26,11 +26,11 @@
  *   following  after the deploy at the old site: both trackers send uploads to the new site and apply
  *              the new access modes, and a marker crosses each way
  */
-import type { ProvinceModel } from '../model/platform-model';
-import { PORTS } from '../model/middleware-model';
-import { otherSite, ZONES, type Site, type Zone } from '../model/topology';
+import type { ProvinceModel } from '../../model/platform-model';
+import { PORTS } from '../../model/middleware-model';
+import { otherSite, ZONES, type Site, type Zone } from '../../model/topology';
 import { deleteFile, holdsFile, listStorages, serverReachable, storeFile, uploadTarget, type ServerAddress, type StorageServerState } from './fastdfs-member';
-import type { StepResult } from './kafka-pair';
+import { writableData, type PairKind, type PairReport, type StepResult, type SwitchoverPair } from '../kind';
 
 export interface FastdfsPairRef {
   readonly zone: Zone;
@@ -183,4 +183,71 @@ async function followingProblem(pair: FastdfsPairRef, from: Site, to: Site): Pro
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export const fastdfsPairKind: PairKind = {
+  name: 'fastdfs',
+  pairsOf: (province) => fastdfsPairsOf(province).map(fastdfsSwitchoverPair),
+  // The toolkit reaches FastDFS's trackers and storage servers without credentials (their network policy admits it).
+  missingAccess: () => undefined,
+};
+
+function fastdfsSwitchoverPair(pair: FastdfsPairRef): SwitchoverPair {
+  const name = fastdfsPairName(pair);
+  return {
+    kind: 'fastdfs',
+    name,
+    check: ({ from, to, siteLost, now }) => checkFastdfsPair(pair, from, to, siteLost, now()),
+    steps: ({ from, to, siteLost }) => ({
+      'caught-up': {
+        id: `caught-up:${name}`,
+        title: `Store a marker file at ${name}'s storage server at site ${from} and wait until site ${to}'s holds it: every file stored there before it has then arrived (binlog sync is in order)`,
+        run: (context) => fastdfsCaughtUp(pair, from, to, context.timeouts.caughtUpSeconds),
+      },
+      writable: {
+        id: `writable:${name}`,
+        title: `Verify ${name}'s tracker at site ${to} sends uploads to site ${to}'s storage server`,
+        async run(context) {
+          const result: StepResult = await fastdfsWritable(pair, to, context.timeouts.followingSeconds);
+          return result.status === 'done' ? { ...result, data: { ...result.data, rtoSeconds: context.secondsSinceStart() } } : result;
+        },
+      },
+      // Nothing to fence or discard: FastDFS syncs both ways and file ids never collide. After a site
+      // loss the old site's files, also those it took while cut off, are waited for instead.
+      ...(siteLost
+        ? {
+            divergence: {
+              id: `drained:${name}`,
+              title: `Wait until every file ${name} at site ${from} took (also while cut off) is at site ${to}: a marker stored there arrives`,
+              run: (context) => fastdfsDrained(pair, from, to, context.timeouts.followingSeconds),
+            },
+          }
+        : {}),
+      following: {
+        id: `following:${name}`,
+        title: `Verify both trackers of ${name} send uploads to site ${to} (access modes swapped) and a marker crosses each way`,
+        run: (context) => fastdfsFollowing(pair, from, context.timeouts.followingSeconds),
+      },
+    }),
+    report({ siteLost, last }) {
+      const checked = last('check')?.data?.[name] as { windowSeconds?: number } | undefined;
+      const { rtoSeconds, writableAt } = writableData(last(`writable:${name}`));
+      return {
+        kind: 'fastdfs',
+        pair: name,
+        rtoSeconds,
+        ...(writableAt ? { writableAt } : {}),
+        ...(siteLost
+          ? { windowSeconds: Number(checked?.windowSeconds ?? 0), drainSeconds: Number(last(`drained:${name}`)?.data?.syncSeconds ?? 0) }
+          : { catchUpSeconds: Number(last(`caught-up:${name}`)?.data?.syncSeconds ?? 0) }),
+      };
+    },
+    // FastDFS drops nothing when the old site is re-pointed: the drained step found all its files at the new site.
+    describe: (p: PairReport, { from, to, siteLost }) =>
+      `${p.pair}: ${
+        siteLost
+          ? `files possibly missing at site ${to} while site ${from} was away: at most those of the last ${p.windowSeconds} s before the promotion; every file site ${from} took, also while cut off, is at site ${to} now (a marker from it arrived in ${p.drainSeconds} s)`
+          : `every file of site ${from} at site ${to} (a marker took ${p.catchUpSeconds} s)`
+      }; RTO ${p.rtoSeconds?.toFixed(1)} s from the start of the run`,
+  };
 }

@@ -3,10 +3,10 @@ import { Construct } from 'constructs';
 import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, TLS_SECRET_KEYS, type DrMode, type Endpoint, type RedisLagBound } from '../../model/middleware-model';
 import { redisBackupHookAnnotations } from '../../model/backup-commands';
 import { IMAGES, imageReference } from '../../model/images';
-import { annotateResource, declareImages } from '../annotations';
-import { helmRelease } from '../l1/helm';
-import { helmValues } from './chart-source';
-import type { DrPairPlacement } from './dr-pair-placement';
+import { annotateResource, declareImages } from '../../constructs/annotations';
+import { helmRelease } from '../../constructs/l1/helm';
+import { helmValues } from '../../constructs/middleware/chart-source';
+import type { DrPairPlacement } from '../placement';
 
 export interface RedisDrPairProps extends DrPairPlacement {
   /** Which of a zone's Redis pairs this is; named in the annotations and in the fencing gate's log line. */
