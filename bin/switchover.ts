@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ENVIRONMENT_NAME, EnvironmentError, loadEnvironments } from '../model/load-environment';
-import { KAFKA_SYSTEM_USERS } from '../model/middleware-model';
+import { KAFKA_SYSTEM_USERS } from '../pairs/kafka/kafka-plan';
 import { databasePairsOf } from '../pairs/database/database-driver';
 import { resolveProvince } from '../model/platform-model';
 import { CdktfDeployer } from '../switchover/cdktf-deployer';

@@ -7,7 +7,7 @@
  */
 import { DR_PAIRED_MIDDLEWARE, type MiddlewareRole } from '../model/catalog';
 import { ipv4InCidr } from '../model/ip-literal';
-import { databaseProductName } from '../model/middleware-model';
+import { databaseProductName } from '../pairs/database/database-plan';
 import type { DeploymentUnit, ProvinceModel } from '../model/platform-model';
 import { SITES, type Site, type Zone } from '../model/topology';
 import { ANNOTATION_KEY, type HsaAnnotation } from '../synthesized/annotations';

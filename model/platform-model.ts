@@ -10,7 +10,8 @@ import { APPLICATION_CATALOG, type CatalogApplication, type MiddlewareRole } fro
 import { middlewareUsedInZone, type BackendConfig, type ClusterAccess, type Environment, type Quota } from './environment-schema';
 import type { GatewaySettings } from './gateway-schema';
 import type { MiddlewareSettings } from './middleware-schema';
-import { middlewarePorts, planMiddleware, PORTS, type MiddlewarePlan } from './middleware-model';
+import { middlewarePorts, PORTS } from './middleware-model';
+import { planMiddleware, type MiddlewarePlan } from './middleware-plan';
 import { otherSite, PLATFORM_NAMESPACES, projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
 
 export const DEFAULTS = {

@@ -8,7 +8,7 @@ import type { StackJson } from '../compliance/types';
 import { databaseBackupJobCommand, POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT, vendorBackupSteps } from '../model/backup-commands';
 import { DATABASE_BACKUP_MOUNT, hourBefore, REDIS_HOOK_BACKUP_FILE } from '../model/backup-plan';
 import { resolveProvince } from '../model/platform-model';
-import { redisStartupGate } from '../model/middleware-model';
+import { redisStartupGate } from '../pairs/redis/redis-plan';
 import { environmentJson, loadEnvironment, parseJson, synthesizeStacks, type SynthesizedStack } from './support/fixtures';
 
 interface VeleroValues {

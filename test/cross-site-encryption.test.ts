@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { checkOutput } from '../compliance/check-output';
 import { secCrossSiteEncrypted } from '../compliance/rules/sec-cross-site-encrypted';
 import type { JsonObject } from '../compliance/types';
-import { KAFKA_SYSTEM_USERS } from '../model/middleware-model';
+import { KAFKA_SYSTEM_USERS } from '../pairs/kafka/kafka-plan';
 import { buildPlatformApp } from '../stacks/platform-app';
 import { loadEnvironment, synthesizeStacks } from './support/fixtures';
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { main } from '../bin/switchover';
-import { REDIS_FENCE_MARKER_KEY, redisStartupGate } from '../model/middleware-model';
+import { REDIS_FENCE_MARKER_KEY, redisStartupGate } from '../pairs/redis/redis-plan';
 import { resolveProvince } from '../model/platform-model';
 import { loadEnvironment } from './support/fixtures';
 

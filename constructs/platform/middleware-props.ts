@@ -1,4 +1,4 @@
-import type { MiddlewarePlan } from '../../model/middleware-model';
+import type { MiddlewarePlan } from '../../model/middleware-plan';
 import type { MiddlewareSetProps } from '../middleware/middleware-set';
 
 /** What of MiddlewareSet's props the zone's middleware plan decides. */

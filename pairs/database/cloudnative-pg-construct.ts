@@ -1,7 +1,8 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { IMAGES, imageReference } from '../../model/images';
-import { CLOUDNATIVE_PG_ROLES, PORTS, TLS_SECRET_KEYS } from '../../model/middleware-model';
+import { CLOUDNATIVE_PG_ROLES } from './database-plan';
+import { PORTS, TLS_SECRET_KEYS } from '../../model/middleware-model';
 import { otherSite, type Site } from '../../model/topology';
 import { annotateResource, declareImages } from '../../constructs/annotations';
 import { helmRelease } from '../../constructs/l1/helm';

@@ -1,7 +1,8 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { FASTDFS_HEARTBEAT_SECONDS, FASTDFS_IMAGE_TAG, FASTDFS_STORAGE_BASE_PATH, fastdfsJoinGate, PORTS, type DrMode, type Endpoint } from '../../model/middleware-model';
+import { FASTDFS_HEARTBEAT_SECONDS, FASTDFS_IMAGE_TAG, FASTDFS_STORAGE_BASE_PATH, fastdfsJoinGate } from './fastdfs-plan';
+import { PORTS, type DrMode, type Endpoint } from '../../model/middleware-model';
 import { annotateResource } from '../../constructs/annotations';
 import { configMapV1, serviceV1, statefulSetV1 } from '../../constructs/l1/kubernetes';
 import { metadataNameOf } from '../../constructs/l1/light-resource';

@@ -1,18 +1,7 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import {
-  KAFKA_SYSTEM_USERS,
-  KAFKA_VERSION,
-  MIRROR_GROUPS_EXCLUDED,
-  MIRROR_MAKER_OFFSET_FLUSH_MS,
-  MIRROR_TOPICS_EXCLUDED,
-  mirrorMakerConnectNames,
-  PORTS,
-  TLS_SECRET_KEYS,
-  type DrMode,
-  type Endpoint,
-  type KafkaAcl,
-} from '../../model/middleware-model';
+import { KAFKA_SYSTEM_USERS, KAFKA_VERSION, MIRROR_GROUPS_EXCLUDED, MIRROR_MAKER_OFFSET_FLUSH_MS, MIRROR_TOPICS_EXCLUDED, mirrorMakerConnectNames, type KafkaAcl } from './kafka-plan';
+import { PORTS, TLS_SECRET_KEYS, type DrMode, type Endpoint } from '../../model/middleware-model';
 import { STRIMZI_IMAGE_PATH, strimziImages } from '../../model/images';
 import { annotateResource, declareImages } from '../../constructs/annotations';
 import { helmRelease } from '../../constructs/l1/helm';

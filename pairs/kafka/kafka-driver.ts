@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { savedFile, writeLinesDurably, type SavedFile } from '../../switchover/journal';
 import { writableData, SwitchoverError, type PairKind, type PairReport, type StepResult, type SwitchoverPair } from '../kind';
 import type { ProvinceModel } from '../../model/platform-model';
-import { MIRROR_MAKER_OFFSET_FLUSH_MS, mirrorMakerConnectNames, mirrorMakerStateTopics, PORTS } from '../../model/middleware-model';
+import { MIRROR_MAKER_OFFSET_FLUSH_MS, mirrorMakerConnectNames, mirrorMakerStateTopics } from './kafka-plan';
+import { PORTS } from '../../model/middleware-model';
 import { otherSite, ZONES, type Site, type Zone } from '../../model/topology';
 import {
   connectedConsumerGroups,

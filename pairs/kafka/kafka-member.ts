@@ -11,7 +11,7 @@
  * `offset.flush.interval.ms` (set in the synthesized KafkaMirrorMaker2) and when the task stops.
  */
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
-import { MIRROR_TOPICS_EXCLUDED } from '../../model/middleware-model';
+import { MIRROR_TOPICS_EXCLUDED } from './kafka-plan';
 
 /**
  * How the switchover logs in to a Kafka cluster's external listener: TLS verified with the CA of the

@@ -1,6 +1,7 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, TLS_SECRET_KEYS, type DrMode, type Endpoint, type RedisLagBound } from '../../model/middleware-model';
+import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, type RedisLagBound } from './redis-plan';
+import { TLS_SECRET_KEYS, type DrMode, type Endpoint } from '../../model/middleware-model';
 import { redisBackupHookAnnotations } from '../../model/backup-commands';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../../constructs/annotations';

@@ -17,7 +17,8 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { PORTS, type RedisLagBound } from '../../model/middleware-model';
+import { PORTS } from '../../model/middleware-model';
+import { type RedisLagBound } from './redis-plan';
 import type { ProvinceModel } from '../../model/platform-model';
 import { ZONES, type Site, type Zone } from '../../model/topology';
 import { savedFile, writeLinesDurably } from '../../switchover/journal';

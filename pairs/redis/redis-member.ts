@@ -3,7 +3,7 @@
  * promote it, and find the writes only it holds. Every call opens its own connection with short
  * timeouts: an unreachable site answers "unreachable", it does not hang the switchover.
  */
-import { REDIS_FENCE_MARKER_KEY, REDIS_FENCE_MIN_REPLICAS, type RedisLagBound } from '../../model/middleware-model';
+import { REDIS_FENCE_MARKER_KEY, REDIS_FENCE_MIN_REPLICAS, type RedisLagBound } from './redis-plan';
 import { replicationInfo, RespClient, type BinaryReply, type RedisTls } from './resp-client';
 
 export interface RedisTarget {

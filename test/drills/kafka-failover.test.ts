@@ -41,7 +41,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } from 'kafkajs';
 import { loadEnvironments } from '../../model/load-environment';
-import { KAFKA_SYSTEM_USERS } from '../../model/middleware-model';
+import { KAFKA_SYSTEM_USERS } from '../../pairs/kafka/kafka-plan';
 import { resolveProvince } from '../../model/platform-model';
 import { otherSite, type Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
