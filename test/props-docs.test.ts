@@ -1,7 +1,8 @@
 /**
  * Props as aws-cdk's design guidelines ask: every field of every exported props interface of the
- * constructs (and of the placement types they share) has a doc comment, and every optional field says
- * its default (`@default`, or `@default - <what happens without it>`). Read with TypeScript's own parser.
+ * constructs (and of the placement types they share), and of every pair kind's plan (the type its
+ * construct takes: pairs/<kind>/<kind>-plan.ts), has a doc comment, and every optional field says its
+ * default (`@default`, or `@default - <what happens without it>`). Read with TypeScript's own parser.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -24,10 +25,11 @@ interface Field {
 
 function propsFields(): Field[] {
   const fields: Field[] = [];
-  for (const file of sourceFiles(join(PROJECT_ROOT, 'constructs'))) {
+  for (const file of [...sourceFiles(join(PROJECT_ROOT, 'constructs')), ...sourceFiles(join(PROJECT_ROOT, 'pairs'))]) {
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const inPlan = file.endsWith('-plan.ts');
     source.forEachChild((node) => {
-      if (!ts.isInterfaceDeclaration(node) || !/(Props|Placement)$/.test(node.name.text)) return;
+      if (!ts.isInterfaceDeclaration(node) || !(/(Props|Placement)$/.test(node.name.text) || (inPlan && /(Plan|Settings|Server|Bound)$/.test(node.name.text)))) return;
       if (!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return;
       for (const member of node.members) {
         if (!ts.isPropertySignature(member)) continue;

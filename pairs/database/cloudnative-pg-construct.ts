@@ -1,7 +1,7 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { IMAGES, imageReference } from '../../model/images';
-import { CLOUDNATIVE_PG_ROLES } from './database-plan';
+import { CLOUDNATIVE_PG_ROLES, type CloudNativePgPlan } from './database-plan';
 import { PORTS, TLS_SECRET_KEYS } from '../../model/middleware-model';
 import { otherSite, type Site } from '../../model/topology';
 import { annotateResource, declareImages } from '../../constructs/annotations';
@@ -11,37 +11,7 @@ import { helmValues } from '../../constructs/middleware/chart-source';
 import type { DrPairPlacement } from '../placement';
 
 /** `preventDestroy` covers the Cluster. */
-export interface CloudNativePgDrPairProps extends DrPairPlacement {
-  /** cloudnative-pg chart version (the operator's and the CRDs'). */
-  readonly operatorChartVersion: string;
-  /** The Cluster name of each site; they must differ (a distributed topology names both). */
-  readonly clusterNames: Readonly<Record<Site, string>>;
-  /**
-   * The site whose Cluster takes writes (`replica.primary`). The other site's Cluster is a replica
-   * cluster streaming from it, created with pg_basebackup from it.
-   */
-  readonly activeSite: Site;
-  /** Each site's database VIP: the LoadBalancer service on its Cluster's (designated) primary. */
-  readonly addresses: Readonly<Record<Site, string>>;
-  /** PostgreSQL instances of this site's Cluster (one primary, the rest local standbys). */
-  readonly instances: number;
-  /** Each instance's data volume. */
-  readonly storageGiB: number;
-  /** Databases the active site's Cluster creates: the first by `initdb`, the rest after it, all owned by CLOUDNATIVE_PG_ROLES.owner. */
-  readonly databases: readonly string[];
-  /** Existing Secrets, by what they hold. */
-  readonly secrets: {
-    /** The server certificate, and the CA both sites' certificates come from (cert-manager keys). */
-    readonly tls: string;
-    /** `streaming_replica`'s client certificate. */
-    readonly replicationTls: string;
-    /** The owner's login (basic-auth keys). */
-    readonly owner: string;
-    /** Passwords of the switchover's and the backup job's roles (basic-auth keys). */
-    readonly switchover: string;
-    readonly backup: string;
-  };
-}
+export interface CloudNativePgDrPairProps extends DrPairPlacement, CloudNativePgPlan {}
 
 /** The subset of cloudnative-pg chart values the toolkit sets, typed so a misspelled key fails to compile. */
 interface CloudNativePgChartValues {
@@ -76,11 +46,9 @@ export class CloudNativePgDrPair extends Construct {
   constructor(scope: Construct, id: string, props: CloudNativePgDrPairProps) {
     super(scope, id);
     if (props.clusterNames.A === props.clusterNames.B) throw new Error(`CloudNativePgDrPair ${this.node.path}: clusterNames.A and clusterNames.B must differ`);
-    // This site's Cluster, the active site's, and the one a replica cluster streams from.
-    const self = props.clusterNames[props.site];
-    const primary = props.clusterNames[props.activeSite];
-    const sourceCluster = props.clusterNames[otherSite(props.site)];
-    const mode = props.site === props.activeSite ? 'primary' : 'standby';
+    // This site's Cluster, the active site's, and the one a replica cluster streams from: the plan's decisions.
+    const { self, primary, mode, sourceCluster } = props;
+    if (self !== props.clusterNames[props.site]) throw new Error(`CloudNativePgDrPair ${this.node.path}: self ${self} is not clusterNames.${props.site} (${props.clusterNames[props.site]})`);
     const operandImage = imageReference(props.source.imageRegistry, props.source.imagePath, 'cloudNativePgPostgresql');
     const operatorImage = imageReference(props.source.imageRegistry, props.source.imagePath, 'cloudNativePg');
     const values: CloudNativePgChartValues = {

@@ -12,24 +12,41 @@ import { otherSite, type Site } from '../../model/topology';
  * cluster streaming from it. The names differ per site, as the topology requires.
  */
 export interface CloudNativePgPlan {
+  /** cloudnative-pg chart version (the operator's and the CRDs'). */
   readonly operatorChartVersion: string;
-  /** Cluster name of each site. */
+  /** The Cluster name of each site; they must differ (a distributed topology names both). */
   readonly clusterNames: Readonly<Record<Site, string>>;
-  /** This site's Cluster, and the active site's. */
+  /** This site's Cluster: `clusterNames` at this site. */
   readonly self: string;
+  /**
+   * The Cluster that takes writes (`replica.primary`): the active site's. The other site's Cluster is a
+   * replica cluster streaming from it, created with pg_basebackup from it.
+   */
   readonly primary: string;
-  /** The other site's Cluster, the one a replica cluster streams from. */
-  readonly source: string;
+  /** The other site's Cluster, the one this site's streams from when it is the replica cluster. */
+  readonly sourceCluster: string;
+  /** `primary` at the active site, `standby` (a replica cluster) at the other. */
   readonly mode: DrMode;
   /** Each site's database VIP: the LoadBalancer service on its Cluster's (designated) primary. */
   readonly addresses: Readonly<Record<Site, string>>;
+  /** PostgreSQL instances of this site's Cluster (one primary, the rest local standbys). */
   readonly instances: number;
+  /** Each instance's data volume. */
   readonly storageGiB: number;
-  /** The application database and the databases Nacos and XXL-JOB keep their state in. */
+  /** Databases the active site's Cluster creates: the first by `initdb`, the rest after it, all owned by CLOUDNATIVE_PG_ROLES.owner. */
   readonly databases: readonly string[];
   /** Existing Secrets, by what they hold. */
-  readonly secrets: { readonly tls: string; readonly replicationTls: string; readonly owner: string; readonly switchover: string; readonly backup: string };
-}
+  readonly secrets: {
+    /** The server certificate, and the CA both sites' certificates come from (cert-manager keys). */
+    readonly tls: string;
+    /** `streaming_replica`'s client certificate. */
+    readonly replicationTls: string;
+    /** The owner's login (basic-auth keys). */
+    readonly owner: string;
+    /** Passwords of the switchover's and the backup job's roles (basic-auth keys). */
+    readonly switchover: string;
+    readonly backup: string;
+  };}
 
 /** Names of the roles CloudNativePG manages for the toolkit. */
 export const CLOUDNATIVE_PG_ROLES = { owner: 'hsa', backup: 'hsa_backup', switchover: 'hsa_switchover' } as const;
@@ -41,6 +58,7 @@ export function databaseProductName(product: DatabasePlan['product']): string {
 
 /** The business database of a zone as a DR pair (PostgreSQL streaming replication, promoted by its DBA). */
 export interface DatabasePlan {
+  /** This site's database address (`middlewareVips.database`) and its port. */
   readonly address: Endpoint;
   /** What the database is; `other` is checked through the command its DBA supplies; `cloudnative-pg` runs in the cluster. */
   readonly product:
@@ -70,7 +88,7 @@ export function planDatabase(context: PairPlanContext): DatabasePlan | undefined
             clusterNames,
             self: clusterNames[site],
             primary: clusterNames[activeSite],
-            source: clusterNames[otherSite(site)],
+            sourceCluster: clusterNames[otherSite(site)],
             mode: modeOf('database'),
             addresses: { A: vip('database', 'A'), B: vip('database', 'B') },
             instances: databaseSettings.instances ?? 2,

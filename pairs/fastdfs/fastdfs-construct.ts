@@ -1,8 +1,8 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { FASTDFS_HEARTBEAT_SECONDS, FASTDFS_IMAGE_TAG, FASTDFS_STORAGE_BASE_PATH, fastdfsJoinGate } from './fastdfs-plan';
-import { PORTS, type DrMode, type Endpoint } from '../../model/middleware-model';
+import { FASTDFS_HEARTBEAT_SECONDS, FASTDFS_IMAGE_TAG, FASTDFS_STORAGE_BASE_PATH, fastdfsJoinGate, type FastdfsPlan } from './fastdfs-plan';
+import { PORTS } from '../../model/middleware-model';
 import { annotateResource } from '../../constructs/annotations';
 import { configMapV1, serviceV1, statefulSetV1 } from '../../constructs/l1/kubernetes';
 import { metadataNameOf } from '../../constructs/l1/light-resource';
@@ -10,32 +10,8 @@ import { CONFIG_HASH_ANNOTATION } from '../../model/platform-model';
 import type { DrPairPlacement } from '../placement';
 
 /** A storage server of the group, at either site. */
-export interface FastdfsStorageServer {
-  /** FastDFS storage id (storage_ids.conf); file ids name it, so it never changes. */
-  readonly id: number;
-  /** Its address (its site's VIP). */
-  readonly host: string;
-  /** `both` on the active site's storage server; `none` keeps clients off the standby's. */
-  readonly access: 'both' | 'none';
-}
-
 /** `preventDestroy` covers the storage StatefulSet. */
-export interface FastdfsDrPairProps extends DrPairPlacement {
-  /** Prefix of the Kubernetes names. */
-  readonly name: string;
-  /** `standby`: this site's storage server only receives the active site's files. */
-  readonly mode: DrMode;
-  /** The storage group both sites' storage servers belong to: the unit of cross-site sync. */
-  readonly group: string;
-  /** Both sites' storage servers, in site order (one when the pair is unpaired). */
-  readonly storageServers: readonly FastdfsStorageServer[];
-  /** The trackers of both datacenters: each storage server reports to all of them. */
-  readonly trackers: readonly Endpoint[];
-  /** This site's VIP, shared by its tracker and storage server (the port is the tracker's). */
-  readonly address: Endpoint;
-  /** The storage server's volume. */
-  readonly storageGiB: number;
-}
+export interface FastdfsDrPairProps extends DrPairPlacement, FastdfsPlan {}
 
 /** Each server's data volume, its `base_path` (the storage server's is also its one store path and what the join gate reads). */
 const DATA_PATH = { tracker: '/var/fdfs/tracker', storage: FASTDFS_STORAGE_BASE_PATH } as const;

@@ -11,18 +11,33 @@ export const FASTDFS_STORAGE_BASE_PATH = '/var/fdfs/storage';
 /** A FastDFS storage server's heartbeat to its trackers (`heart_beat_interval`; FastDFS's default is 30 s). */
 export const FASTDFS_HEARTBEAT_SECONDS = 5;
 
-export interface FastdfsPlan {
-  readonly name: string;
-  readonly mode: DrMode;
-  /** Storage group both sites' storage servers belong to: the unit of cross-site sync. */
-  readonly group: string;
-  /** Both sites' storage servers, in site order, with the access mode clients get on each. */
-  readonly storageServers: readonly { readonly id: number; readonly site: Site; readonly host: string; readonly access: 'both' | 'none' }[];
-  /** Trackers of both datacenters: each storage reports to all of them. */
-  readonly trackers: readonly Endpoint[];
-  readonly address: Endpoint;
-  readonly storageGiB: number;
+export interface FastdfsStorageServer {
+  /** FastDFS storage id (storage_ids.conf); file ids name it, so it never changes. */
+  readonly id: number;
+  /** The datacenter it runs in. */
+  readonly site: Site;
+  /** Its address (its site's VIP). */
+  readonly host: string;
+  /** `both` on the active site's storage server; `none` keeps clients off the standby's. */
+  readonly access: 'both' | 'none';
 }
+
+/** One site's half of a FastDFS pair, as the model decides it (planFastdfs) and FastdfsDrPair renders it. */
+export interface FastdfsPlan {
+  /** Prefix of the Kubernetes names. */
+  readonly name: string;
+  /** `standby`: this site's storage server only receives the active site's files. */
+  readonly mode: DrMode;
+  /** The storage group both sites' storage servers belong to: the unit of cross-site sync. */
+  readonly group: string;
+  /** Both sites' storage servers, in site order (one when the pair is unpaired). */
+  readonly storageServers: readonly FastdfsStorageServer[];
+  /** The trackers of both datacenters: each storage server reports to all of them. */
+  readonly trackers: readonly Endpoint[];
+  /** This site's VIP, shared by its tracker and storage server (the port is the tracker's). */
+  readonly address: Endpoint;
+  /** The storage server's volume. */
+  readonly storageGiB: number;}
 
 /**
  * A paired storage server's join gate (an init container's shell script), or undefined when unpaired.

@@ -1,7 +1,7 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { KAFKA_SYSTEM_USERS, KAFKA_VERSION, MIRROR_GROUPS_EXCLUDED, MIRROR_MAKER_OFFSET_FLUSH_MS, MIRROR_TOPICS_EXCLUDED, mirrorMakerConnectNames, type KafkaAcl } from './kafka-plan';
-import { PORTS, TLS_SECRET_KEYS, type DrMode, type Endpoint } from '../../model/middleware-model';
+import { KAFKA_SYSTEM_USERS, KAFKA_VERSION, MIRROR_GROUPS_EXCLUDED, MIRROR_MAKER_OFFSET_FLUSH_MS, MIRROR_TOPICS_EXCLUDED, mirrorMakerConnectNames, type KafkaPairSettings } from './kafka-plan';
+import { PORTS, TLS_SECRET_KEYS } from '../../model/middleware-model';
 import { STRIMZI_IMAGE_PATH, strimziImages } from '../../model/images';
 import { annotateResource, declareImages } from '../../constructs/annotations';
 import { helmRelease } from '../../constructs/l1/helm';
@@ -10,46 +10,8 @@ import { helmValues } from '../../constructs/middleware/chart-source';
 import type { DrPairPlacement } from '../placement';
 
 /** A Kafka user (SCRAM-SHA-512), the same at both sites, with its ACLs. */
-export interface KafkaUserProps {
-  /** User name; its password is the key of this name in `usersSecret`. */
-  readonly name: string;
-  /** What the user may do, on which topics and groups (Kafka's simple authorizer). */
-  readonly acls: readonly KafkaAcl[];
-}
-
 /** `preventDestroy` covers the Kafka cluster and its node pool. */
-export interface KafkaDrPairProps extends DrPairPlacement {
-  /** Name of the Kafka resource at both sites (Strimzi prefixes its objects with it). */
-  readonly clusterName: string;
-  /** Strimzi operator chart version; the Kafka version is KAFKA_VERSION, one that operator supports. */
-  readonly operatorChartVersion: string;
-  /** `primary`: clients write here. `standby`: MirrorMaker 2 here copies the active site's cluster (`mirrorSource`). */
-  readonly mode: DrMode;
-  /** This site's bootstrap address (the external listener's LoadBalancer VIP). */
-  readonly address: Endpoint;
-  /**
-   * This site's broker addresses, one per broker (node id = index); also the number of brokers. Pinned
-   * on each broker's Service and advertised, so clients and the other site's MirrorMaker 2 reach every broker.
-   */
-  readonly brokerAddresses: readonly string[];
-  /**
-   * The active site's external listener, mirrored by MirrorMaker 2 here. Required when `mode` is `standby`.
-   * @default - none: the active site runs no MirrorMaker 2
-   */
-  readonly mirrorSource?: Endpoint;
-  /** This site's cluster and the mirrored (active) site's cluster as MirrorMaker 2 names them (`<zone>-a`, `<zone>-b`). */
-  readonly localAlias: string;
-  /** The mirrored (active) site's cluster as MirrorMaker 2 names it. */
-  readonly sourceAlias: string;
-  /** Each broker's volume (KRaft metadata shares it). */
-  readonly storageGiB: number;
-  /** Existing Secret with this site's external listener certificate (TLS_SECRET_KEYS); its ca.crt verifies the other site. */
-  readonly tlsSecret: string;
-  /** Existing Secret holding each user's SCRAM password under the user's name, the same at both sites. */
-  readonly usersSecret: string;
-  /** Every user: the toolkit's (KAFKA_SYSTEM_USERS) and one per project that uses Kafka. */
-  readonly users: readonly KafkaUserProps[];
-}
+export interface KafkaDrPairProps extends DrPairPlacement, KafkaPairSettings {}
 
 /** MirrorMaker 2 keeps topic names as they are, so consumers need no change after a switchover. */
 export const IDENTITY_REPLICATION_POLICY = 'org.apache.kafka.connect.mirror.IdentityReplicationPolicy';

@@ -68,9 +68,10 @@ export interface KafkaAcl {
  * users Secret, so clients keep working after a switchover), with the ACLs it needs and no more.
  */
 export interface KafkaUserPlan {
+  /** User name; its password is the key of this name in `usersSecret`. */
   readonly name: string;
-  readonly acls: readonly KafkaAcl[];
-}
+  /** What the user may do, on which topics and groups (Kafka's simple authorizer). */
+  readonly acls: readonly KafkaAcl[];}
 
 /** A tenant whose applications use Kafka: its user is named after its namespace, its topics and groups by prefix. */
 export interface KafkaClient {
@@ -113,30 +114,45 @@ export function kafkaUsers(clients: readonly KafkaClient[]): KafkaUserPlan[] {
   ];
 }
 
-export interface KafkaPlan {
+/** One site's half of a Kafka pair as KafkaDrPair renders it. */
+export interface KafkaPairSettings {
+  /** Name of the Kafka resource at both sites (Strimzi prefixes its objects with it). */
   readonly clusterName: string;
+  /** Strimzi operator chart version; the Kafka version is KAFKA_VERSION, one that operator supports. */
+  readonly operatorChartVersion: string;
+  /** `primary`: clients write here. `standby`: MirrorMaker 2 here copies the active site's cluster (`mirrorSource`). */
   readonly mode: DrMode;
+  /** This site's bootstrap address (the external listener's LoadBalancer VIP). */
   readonly address: Endpoint;
-  /** The active site's external listener, mirrored by MirrorMaker 2 at the standby site. */
-  readonly mirrorSource?: Endpoint;
   /**
-   * This site's broker addresses, one per broker (node id = index): pinned on each broker's Service and
-   * advertised, so clients and the other site's MirrorMaker 2 reach every broker.
+   * This site's broker addresses, one per broker (node id = index); also the number of brokers. Pinned
+   * on each broker's Service and advertised, so clients and the other site's MirrorMaker 2 reach every broker.
    */
   readonly brokerAddresses: readonly string[];
-  /** The other site's broker addresses (replication in both directions crosses to them). */
-  readonly peerBrokerAddresses: readonly string[];
-  /** Alias of each site's cluster in MirrorMaker 2 (`<zone>-a`, `<zone>-b`). */
+  /**
+   * The active site's external listener, mirrored by MirrorMaker 2 here. Required when `mode` is `standby`.
+   * @default - none: the active site runs no MirrorMaker 2
+   */
+  readonly mirrorSource?: Endpoint;
+  /** This site's cluster and the mirrored (active) site's cluster as MirrorMaker 2 names them (`<zone>-a`, `<zone>-b`). */
   readonly localAlias: string;
+  /** The mirrored (active) site's cluster as MirrorMaker 2 names it. */
   readonly sourceAlias: string;
-  readonly brokers: number;
+  /** Each broker's volume (KRaft metadata shares it). */
   readonly storageGiB: number;
-  readonly operatorChartVersion: string;
   /** Existing Secret with this site's external listener certificate (TLS_SECRET_KEYS); its ca.crt verifies the other site. */
   readonly tlsSecret: string;
   /** Existing Secret holding each user's SCRAM password under the user's name, the same at both sites. */
   readonly usersSecret: string;
-  readonly users: readonly KafkaUserPlan[];
+  /** Every user: the toolkit's (KAFKA_SYSTEM_USERS) and one per project that uses Kafka. */
+  readonly users: readonly KafkaUserPlan[];}
+
+/** One site's half of a Kafka pair, as the model decides it (planKafka): what KafkaDrPair renders, and more for the network policies and the switchover. */
+export interface KafkaPlan extends KafkaPairSettings {
+  /** The other site's broker addresses (replication in both directions crosses to them). */
+  readonly peerBrokerAddresses: readonly string[];
+  /** Brokers at each site (the length of `brokerAddresses`). */
+  readonly brokers: number;
 }
 
 /** The zone's Kafka pair at this site, where its applications use Kafka. */

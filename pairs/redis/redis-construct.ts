@@ -1,7 +1,7 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, type RedisLagBound } from './redis-plan';
-import { TLS_SECRET_KEYS, type DrMode, type Endpoint } from '../../model/middleware-model';
+import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, type RedisPlan } from './redis-plan';
+import { TLS_SECRET_KEYS } from '../../model/middleware-model';
 import { redisBackupHookAnnotations } from '../../model/backup-commands';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../../constructs/annotations';
@@ -9,45 +9,7 @@ import { helmRelease } from '../../constructs/l1/helm';
 import { helmValues } from '../../constructs/middleware/chart-source';
 import type { DrPairPlacement } from '../placement';
 
-export interface RedisDrPairProps extends DrPairPlacement {
-  /** Which of a zone's Redis pairs this is; named in the annotations and in the fencing gate's log line. */
-  readonly role: 'redis-cache' | 'redis-session';
-  /** Helm release name, also the prefix of the Kubernetes names. */
-  readonly releaseName: string;
-  /** bitnami/redis chart version (the mirror must hold it). */
-  readonly chartVersion: string;
-  /** `primary`: this site's primary takes writes. `standby`: it replicates from `replicationSource`. */
-  readonly mode: DrMode;
-  /** This site's address (the primary's LoadBalancer VIP) for clients and for the other site. */
-  readonly address: Endpoint;
-  /**
-   * The active site's address, which a standby's primary replicates from. Required when `mode` is `standby`.
-   * @default - none: the active site's primary replicates from nobody
-   */
-  readonly replicationSource?: Endpoint;
-  /**
-   * The other datacenter's address of the same pair. A primary that finds a primary there when it starts
-   * starts fenced (writes refused). Absent when the pair is unpaired.
-   * @default - none: unpaired, no start-up gate
-   */
-  readonly peerAddress?: Endpoint;
-  /** Read replicas next to the primary, at this site. */
-  readonly replicas: number;
-  /**
-   * The pair's RPO bound: at the active site the primary refuses writes while a replica (the other
-   * site's included) is further behind. @default - no bound (asynchronous)
-   */
-  readonly lagBound?: RedisLagBound;
-  /** maxmemory; the container gets 1.5 times this for replication buffers and fork copy-on-write. */
-  readonly memoryMiB: number;
-  /** Persistent volume of each server. */
-  readonly storageGiB: number;
-  /** `allkeys-lru` for a cache; `volatile-lru` where live sessions must not be evicted. */
-  readonly evictionPolicy: 'allkeys-lru' | 'volatile-lru';
-  /** Existing Secret with the password (key REDIS_PASSWORD_KEY), the same at both sites. */
-  readonly authSecret: string;
-  /** Existing Secret with this site's certificate (TLS_SECRET_KEYS): Redis listens and replicates over TLS only. */
-  readonly tlsSecret: string;
+export interface RedisDrPairProps extends DrPairPlacement, RedisPlan {
   /**
    * Where the Velero pre-backup hook writes the primary's checked dump.
    * @default - none: the cluster is not backed up, no hook

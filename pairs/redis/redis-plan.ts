@@ -9,34 +9,50 @@ export const REDIS_PASSWORD_KEY = 'redis-password';
 export interface RedisLagBound {
   /** The local read replicas plus the other datacenter's server: Redis counts replicas, not sites. */
   readonly minReplicas: number;
+  /** How far behind (seconds) a replica may be for the primary to take a write (`middleware.<pair>.maxLagSeconds`). */
   readonly maxLagSeconds: number;
 }
 
+/** One site's half of a Redis pair, as the model decides it (planRedis) and RedisDrPair renders it. */
 export interface RedisPlan {
+  /** Which of a zone's Redis pairs this is; named in the annotations and in the fencing gate's log line. */
   readonly role: 'redis-cache' | 'redis-session';
-  /** Helm release name, also the Kubernetes name prefix. */
+  /** Helm release name, also the prefix of the Kubernetes names. */
   readonly releaseName: string;
+  /** bitnami/redis chart version (the mirror must hold it). */
+  readonly chartVersion: string;
+  /** `primary`: this site's primary takes writes. `standby`: it replicates from `replicationSource`. */
   readonly mode: DrMode;
-  /** This site's address (LoadBalancer VIP) for clients and for the other site. */
+  /** This site's address (the primary's LoadBalancer VIP) for clients and for the other site. */
   readonly address: Endpoint;
-  /** The active site's address, which a standby's primary replicates from. */
+  /**
+   * The active site's address, which a standby's primary replicates from. Required when `mode` is `standby`.
+   * @default - none: the active site's primary replicates from nobody
+   */
   readonly replicationSource?: Endpoint;
-  /** The other datacenter's address of the same pair; absent when the pair is unpaired. */
+  /**
+   * The other datacenter's address of the same pair. A primary that finds a primary there when it starts
+   * starts fenced (writes refused). Absent when the pair is unpaired.
+   * @default - none: unpaired, no start-up gate
+   */
   readonly peerAddress?: Endpoint;
+  /** Read replicas next to the primary, at this site. */
   readonly replicas: number;
   /**
-   * The pair's RPO bound (`maxLagSeconds`): the active primary needs every replica, the other site's
-   * included, within `maxLagSeconds` to take a write. Absent: asynchronous, no bound.
+   * The pair's RPO bound: at the active site the primary refuses writes while a replica (the other
+   * site's included) is further behind. @default - no bound (asynchronous)
    */
   readonly lagBound?: RedisLagBound;
+  /** maxmemory; the container gets 1.5 times this for replication buffers and fork copy-on-write. */
   readonly memoryMiB: number;
+  /** Persistent volume of each server. */
   readonly storageGiB: number;
-  /** Cache evicts; sessions must not lose live logins to eviction. */
+  /** `allkeys-lru` for a cache; `volatile-lru` where live sessions must not be evicted. */
   readonly evictionPolicy: 'allkeys-lru' | 'volatile-lru';
+  /** Existing Secret with the password (key REDIS_PASSWORD_KEY), the same at both sites. */
   readonly authSecret: string;
   /** Existing Secret with this site's certificate (TLS_SECRET_KEYS): Redis listens and replicates over TLS only. */
   readonly tlsSecret: string;
-  readonly chartVersion: string;
 }
 
 /**
