@@ -5,7 +5,7 @@
  * never application configuration. Standard RFC 1035 master-file text: any DNS server can check it.
  */
 import { createHash } from 'node:crypto';
-import type { ProvinceModel } from './platform-model';
+import type { ProvinceBasics } from './platform-model';
 import type { Zone } from './topology';
 
 /** Short TTL so clients follow a switchover within half a minute (as k8gb does). */
@@ -20,12 +20,12 @@ export interface DnsRecord {
   readonly comment: string;
 }
 
-export function platformZoneName(province: Pick<ProvinceModel, 'envName' | 'dnsDomain'>, zone: Zone): string {
+export function platformZoneName(province: Pick<ProvinceBasics, 'envName' | 'dnsDomain'>, zone: Zone): string {
   return `${zone}.${province.envName}.${province.dnsDomain}`;
 }
 
 /** The records of one security zone, answered with the active site's addresses, sorted by name. */
-export function zoneRecords(province: ProvinceModel, zone: Zone): DnsRecord[] {
+export function zoneRecords(province: ProvinceBasics, zone: Zone): DnsRecord[] {
   const active = province.units.find((u) => u.zone === zone && u.active)!;
   const origin = platformZoneName(province, zone);
   const records: DnsRecord[] = [];
@@ -44,7 +44,7 @@ export function zoneRecords(province: ProvinceModel, zone: Zone): DnsRecord[] {
  * The zone file. The SOA serial is derived from the records (not the clock), so the same input always
  * gives the same file and any change of records gives a new serial, which makes CoreDNS reload it.
  */
-export function renderZoneFile(province: ProvinceModel, zone: Zone): string {
+export function renderZoneFile(province: ProvinceBasics, zone: Zone): string {
   const origin = platformZoneName(province, zone);
   const records = zoneRecords(province, zone);
   const body = records.map((r) => `${relative(r.name, origin).padEnd(28)} IN ${r.type.padEnd(5)} ${r.address.padEnd(15)} ; ${r.comment}`);

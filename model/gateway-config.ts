@@ -17,8 +17,8 @@
  * starts, from the Secrets mounted read-only ({@link RENDER_CREDENTIALS_LUA}).
  */
 import type { GatewaySettings } from './gateway-schema';
-import type { DeploymentUnit, ProvinceModel } from './platform-model';
-import { serviceDnsName } from './platform-model';
+import type { ProvinceBasics, UnitBasics } from './platform-model';
+import { serviceDnsName } from './topology';
 
 export const DEFAULT_GATEKEEPER_PORT = 9443;
 /** Consumer that requests without any valid credential become, so key and JWT can both be accepted. */
@@ -145,7 +145,7 @@ function upstream(name: string, target: string, failures: number, recoverSeconds
 
 const PROMETHEUS: KongPlugin = { name: 'prometheus', config: { per_consumer: true, status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, upstream_health_metrics: true } };
 
-export function kongConfig(province: ProvinceModel, unit: DeploymentUnit, settings: GatewaySettings, credential: CredentialRef): KongDeclarativeConfig {
+export function kongConfig(province: ProvinceBasics, unit: UnitBasics, settings: GatewaySettings, credential: CredentialRef): KongDeclarativeConfig {
   const gatekeeperPort = settings.gatekeeperPort ?? DEFAULT_GATEKEEPER_PORT;
   const routes = [...settings.routes].sort((a, b) => (a.id < b.id ? -1 : 1));
   const pathOf = (route: GatewaySettings['routes'][number]) => route.pathPrefix ?? `/api/${route.id}`;

@@ -12,7 +12,7 @@
  */
 import type { SystemType } from './catalog';
 import { platformZoneName } from './dns-zone';
-import type { DeploymentUnit, ProvinceModel } from './platform-model';
+import type { ProvinceBasics, UnitBasics } from './platform-model';
 import type { Site } from './topology';
 
 export type FlowTypeServing = 'active-only' | 'both';
@@ -38,7 +38,7 @@ export const PEER_TLS_HOP = '127.0.0.1:8082';
 export const LOAD_BALANCER_TLS = { secret: 'hsa-lb-tls', dir: '/certs', certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' } as const;
 
 /** The DNS name a site load balancer's certificate carries, `lb-<site>.<zone>.<env>.<dnsDomain>`. */
-export function loadBalancerTlsName(province: Pick<ProvinceModel, 'envName' | 'dnsDomain'>, unit: Pick<DeploymentUnit, 'zone' | 'site'>): string {
+export function loadBalancerTlsName(province: Pick<ProvinceBasics, 'envName' | 'dnsDomain'>, unit: Pick<UnitBasics, 'zone' | 'site'>): string {
   return `lb-${unit.site.toLowerCase()}.${platformZoneName(province, unit.zone)}`;
 }
 
@@ -85,7 +85,7 @@ export const GATEWAY_PROXY = 'gateway-kong-proxy.hsa-gateway.svc.cluster.local:8
 /** Port the gateway's proxy container listens on (what network policies must open). */
 export const GATEWAY_PROXY_PORT = 8000;
 
-export function planLoadBalancer(province: ProvinceModel, unit: DeploymentUnit, flowServing: FlowTypeServing = province.flowTypeServing): LoadBalancerPlan {
+export function planLoadBalancer(province: ProvinceBasics, unit: UnitBasics, flowServing: FlowTypeServing = province.flowTypeServing): LoadBalancerPlan {
   const peerSite: Site = unit.site === 'A' ? 'B' : 'A';
   const peerIngressVip = unit.peerIngressVip;
   const withGateway = province.gateway !== undefined;

@@ -12,7 +12,10 @@ import type { GatewaySettings } from './gateway-schema';
 import type { MiddlewareSettings } from './middleware-schema';
 import { middlewarePorts, PORTS } from './middleware-model';
 import { planMiddleware, type MiddlewarePlan } from './middleware-plan';
-import { otherSite, PLATFORM_NAMESPACES, projectNamespace, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
+import { otherSite, PLATFORM_NAMESPACES, projectNamespace, serviceDnsName, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
+import { platformZoneName, renderZoneFile } from './dns-zone';
+import { planLoadBalancer, type LoadBalancerPlan } from './load-balancer';
+import { credentialPlaceholder, kongConfig, type KongDeclarativeConfig } from './gateway-config';
 
 export const DEFAULTS = {
   requiredDrLevel: 5,
@@ -94,6 +97,39 @@ export interface DeploymentUnit {
   readonly middlewarePlan: MiddlewarePlan;
   /** Daily off-site backup of this cluster, when the environment declares `backup`. */
   readonly backupPlan?: BackupPlan;
+  /** Each tenant namespace whose applications use middleware: what it may reach (least privilege). */
+  readonly middlewareClients: readonly MiddlewareClient[];
+  /** What the unit's DNS controller, load balancer and gateway serve, planned from the whole province. */
+  readonly traffic: UnitTrafficPlan;
+}
+
+/** A tenant namespace's way to the middleware its applications use, and no other. */
+export interface MiddlewareClient {
+  readonly namespace: string;
+  /** Client ports of its middleware (the database's included, wherever it runs). */
+  readonly ports: readonly number[];
+  /** The ports of those it reaches inside the cluster's middleware namespace (the database only when CloudNativePG runs it there). */
+  readonly inClusterPorts: readonly number[];
+  /** The middleware's addresses at both sites (stable names resolve to the active one). */
+  readonly addresses: readonly string[];
+}
+
+/** The traffic plans of one unit: the province decides them (every unit's addresses), computed once here. */
+export interface UnitTrafficPlan {
+  /** The DNS zone this unit's controller serves, and its zone file (model/dns-zone.ts). */
+  readonly zoneName: string;
+  readonly zoneFile: string;
+  /** The site load balancer's working and standby members (model/load-balancer.ts). */
+  readonly loadBalancer: LoadBalancerPlan;
+  /** The service gateway's declarative configuration, when the province declares a gateway (model/gateway-config.ts). */
+  readonly gateway?: KongDeclarativeConfig;
+}
+
+/** A unit before its traffic is planned: what the traffic planners read. */
+export type UnitBasics = Omit<DeploymentUnit, 'traffic'>;
+/** The province before its units' traffic is planned. */
+export interface ProvinceBasics extends Omit<ProvinceModel, 'units'> {
+  readonly units: readonly UnitBasics[];
 }
 
 export type ResolvedBackend =
@@ -148,20 +184,17 @@ export const SITE_SPECIFIC_CONFIG_KEYS: readonly string[] = ['HSA_SITE'];
  */
 export const SITE_SPECIFIC_OUTPUT_KEYS: readonly string[] = [SITE_LABEL, ...SITE_SPECIFIC_CONFIG_KEYS, CONFIG_HASH_ANNOTATION, 'replicas', 'min_replicas', 'max_replicas', '//'];
 
-/** The stable DNS name of a service (DNS控制器): the same in both datacenters, resolved to the active one. */
-export function serviceDnsName(service: string, zone: Zone, envName: string, dnsDomain: string): string {
-  return `${service}.${zone}.${envName}.${dnsDomain}`;
-}
+export { serviceDnsName } from './topology';
 
 export function resolveProvince(envName: string, env: Environment, options: ResolveOptions = {}): ProvinceModel {
   const activeSite = options.activeSite ?? env.activeSite;
-  const units: DeploymentUnit[] = [];
+  const units: UnitBasics[] = [];
   for (const zone of ZONES) {
     for (const site of SITES) {
       units.push(resolveUnit(envName, env, zone, site, activeSite));
     }
   }
-  return {
+  const basics: ProvinceBasics = {
     envName,
     provinceCode: env.province.code,
     provinceName: env.province.name,
@@ -175,9 +208,40 @@ export function resolveProvince(envName: string, env: Environment, options: Reso
     ...(env.gateway ? { gateway: env.gateway } : {}),
     units,
   };
+  // Traffic is planned from every unit's addresses: a second pass over the resolved units.
+  return { ...basics, units: units.map((unit) => ({ ...unit, traffic: planUnitTraffic(basics, unit) })) };
 }
 
-function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, activeSite: Site): DeploymentUnit {
+function planUnitTraffic(province: ProvinceBasics, unit: UnitBasics): UnitTrafficPlan {
+  return {
+    zoneName: platformZoneName(province, unit.zone),
+    zoneFile: renderZoneFile(province, unit.zone),
+    loadBalancer: planLoadBalancer(province, unit),
+    ...(province.gateway ? { gateway: kongConfig(province, unit, province.gateway, credentialPlaceholder) } : {}),
+  };
+}
+
+/**
+ * What each tenant namespace's applications use. The database is outside the cluster (reached at its
+ * addresses only, never through the middleware namespace) unless CloudNativePG runs it there.
+ */
+function middlewareClientsOf(unit: Pick<UnitBasics, 'tenants' | 'applications' | 'middleware' | 'middlewarePorts' | 'middlewareVips' | 'peerMiddlewareVips' | 'middlewarePlan'>): MiddlewareClient[] {
+  const databaseInCluster = unit.middlewarePlan.database?.product.kind === 'cloudnative-pg';
+  const portsOf = (roles: readonly MiddlewareRole[]) => [...new Set(roles.flatMap((role) => middlewareClientPorts(role, unit.middlewarePorts)))].sort((a, b) => a - b);
+  return unit.tenants
+    .map((tenant) => {
+      const roles = [...new Set(unit.applications.filter((app) => app.namespace === tenant.namespace).flatMap((app) => app.catalog.uses))].filter((role) => unit.middleware.includes(role)).sort();
+      return {
+        namespace: tenant.namespace,
+        ports: portsOf(roles),
+        inClusterPorts: portsOf(roles.filter((role) => role !== 'database' || databaseInCluster)),
+        addresses: roles.flatMap((role) => [unit.middlewareVips[role], unit.peerMiddlewareVips[role]]).filter((a): a is string => a !== undefined),
+      };
+    })
+    .filter((tenant) => tenant.ports.length > 0);
+}
+
+function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, activeSite: Site): UnitBasics {
   const name = stackName(envName, zone, site);
   const zoneSite = env.sites[site].zones[zone];
   const tenants = resolveTenants(env, zone);
@@ -185,7 +249,7 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
   const kafkaClients = tenants
     .filter((tenant) => applications.some((app) => app.namespace === tenant.namespace && app.catalog.uses.includes('kafka')))
     .map((tenant) => ({ user: tenant.namespace, prefix: `${tenant.id}.` }));
-  return {
+  const unit: Omit<UnitBasics, 'middlewareClients'> = {
     stackName: name,
     zone,
     site,
@@ -229,6 +293,7 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
         }
       : {}),
   };
+  return { ...unit, middlewareClients: middlewareClientsOf(unit) };
 }
 
 /**

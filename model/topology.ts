@@ -47,3 +47,8 @@ export function projectNamespace(projectId: string): string {
 export function teamNamespace(teamId: string): string {
   return `team-${teamId}`;
 }
+
+/** The stable DNS name of a service (DNS控制器): the same in both datacenters, resolved to the active one. */
+export function serviceDnsName(service: string, zone: Zone, envName: string, dnsDomain: string): string {
+  return `${service}.${zone}.${envName}.${dnsDomain}`;
+}

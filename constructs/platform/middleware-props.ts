@@ -1,4 +1,9 @@
+import { REDIS_HOOK_BACKUP_FILE } from '../../model/backup-plan';
+import { DR_PAIRED_MIDDLEWARE } from '../../model/catalog';
+import { PORTS } from '../../model/middleware-model';
 import type { MiddlewarePlan } from '../../model/middleware-plan';
+import { serviceDnsName, type DeploymentUnit, type ProvinceModel } from '../../model/platform-model';
+import type { ChartSource } from '../middleware/chart-source';
 import type { MiddlewareSetProps } from '../middleware/middleware-set';
 
 /** What of MiddlewareSet's props the zone's middleware plan decides. */
@@ -25,5 +30,31 @@ export function plannedMiddleware(plan: MiddlewarePlan): PlannedMiddleware {
     ...(log?.role === 'log' ? { logService: { releaseName: log.releaseName, chartVersion: log.chartVersion, address: log.address } } : {}),
     credentials: { database: plan.secrets.database, log: plan.secrets.log },
     preventDestroy: plan.preventDestroy,
+  };
+}
+
+/** Everything MiddlewareSet needs of one unit: its plan, its clients, the other site's addresses. */
+export function unitMiddlewareProps(unit: DeploymentUnit, province: ProvinceModel, source: ChartSource): MiddlewareSetProps {
+  const databaseInCluster = unit.middlewarePlan.database?.product.kind === 'cloudnative-pg';
+  return {
+    // Clients: each tenant namespace on the ports of the middleware its applications use.
+    clients: unit.middlewareClients.filter((tenant) => tenant.inClusterPorts.length > 0).map((tenant) => ({ namespace: tenant.namespace, ports: tenant.inClusterPorts })),
+    ...plannedMiddleware(unit.middlewarePlan),
+    zone: unit.zone,
+    site: unit.site,
+    source,
+    // The peer's bootstrap addresses and, for Kafka, each of its brokers (clients connect to every broker).
+    peerAddresses: [
+      ...unit.middleware.filter((role) => DR_PAIRED_MIDDLEWARE.includes(role) || (role === 'database' && databaseInCluster)).map((role) => unit.peerMiddlewareVips[role]!),
+      ...(unit.middlewarePlan.kafka?.peerBrokerAddresses ?? []),
+    ],
+    ...(unit.peerEgressCidrs ? { peerSources: unit.peerEgressCidrs } : {}),
+    apiServer: unit.apiServer,
+    // CloudNativePG's replica cluster streams from the other site's primary.
+    replicationPorts: [PORTS.redis, PORTS.kafkaExternal, PORTS.fastdfsTracker, PORTS.fastdfsStorage, ...(databaseInCluster ? [PORTS.database] : [])],
+    databaseAddresses: [unit.middlewareVips.database, unit.peerMiddlewareVips.database].filter((a): a is string => a !== undefined),
+    databaseHost: serviceDnsName('database', unit.zone, province.envName, province.dnsDomain),
+    databasePort: unit.middlewarePorts.database,
+    ...(unit.backupPlan ? { redisBackupFile: REDIS_HOOK_BACKUP_FILE } : {}),
   };
 }

@@ -1,0 +1,36 @@
+import { Construct } from 'constructs';
+import type { DeploymentUnit } from '../../model/platform-model';
+import { BusinessApplication } from '../apps/business-application';
+import type { UnitTenants } from './unit-tenants';
+
+/** The unit's business applications, at `<unit>/Applications/<name>`, each in its project's namespace. */
+export class UnitApplications extends Construct {
+  readonly byName: ReadonlyMap<string, BusinessApplication>;
+
+  constructor(scope: Construct, id: string, unit: DeploymentUnit, tenants: UnitTenants, labels: Readonly<Record<string, string>>) {
+    super(scope, id);
+    const applications = new Map<string, BusinessApplication>();
+    for (const app of unit.applications) {
+      applications.set(
+        app.name,
+        new BusinessApplication(this, app.name, {
+          namespace: tenants.get(app.namespace, `application "${app.name}"`),
+          name: app.name,
+          image: app.image,
+          version: app.version,
+          replicas: app.replicas,
+          maxReplicas: app.maxReplicas,
+          targetCpuUtilizationPercent: app.targetCpuUtilizationPercent,
+          requests: app.requests,
+          limits: app.limits,
+          port: app.catalog.port,
+          readinessPath: app.catalog.readinessPath,
+          livenessPath: app.catalog.livenessPath,
+          config: app.config,
+          labels: { ...labels, 'hsa.gov.cn/application-class': app.catalog.applicationClass, 'hsa.gov.cn/system-type': app.catalog.systemType },
+        }),
+      );
+    }
+    this.byName = applications;
+  }
+}
