@@ -7,6 +7,7 @@
  * replicates from the active site's cross-datacenter address (`middlewareVips`), never from a
  * reference to the other stack.
  */
+import { registeredPairKindModels } from './pair-kinds';
 import type { Site, Zone } from './topology';
 import { pairPlanContext, PORTS, type DEFAULT_SECRETS, type Endpoint, type MiddlewarePlanInput } from './middleware-model';
 
@@ -37,6 +38,8 @@ export interface MiddlewarePlan {
   readonly database?: DatabasePlan;
   readonly supporting: readonly SupportingServicePlan[];
   readonly secrets: { readonly [Name in keyof typeof DEFAULT_SECRETS]: string };
+  /** The plans of the kinds the project registered (model/pair-kinds.ts), by kind name; a kind the zone does not run is absent. */
+  readonly kinds: Readonly<Record<string, unknown>>;
 }
 
 /** The zone's middleware at one site: each kind's planner (pairs/<kind>/<kind>-plan.ts), then the services without a pair. */
@@ -48,6 +51,12 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
   const kafka = planKafka(context);
   const fastdfs = planFastdfs(context);
   const database = planDatabase(context);
+  const kinds: Record<string, unknown> = {};
+  for (const kind of registeredPairKindModels()) {
+    const kindSettings = settings?.kinds?.[kind.name];
+    const plan = kindSettings === undefined ? undefined : kind.plan(context, kind.settings.parse(kindSettings));
+    if (plan !== undefined) kinds[kind.name] = plan;
+  }
 
   const supporting: SupportingServicePlan[] = [];
   if (uses('nacos')) supporting.push({ role: 'nacos', name: 'nacos', address: { host: vip('nacos', site), port: PORTS.nacos } });
@@ -65,5 +74,6 @@ export function planMiddleware(input: MiddlewarePlanInput): MiddlewarePlan {
     ...(database ? { database } : {}),
     supporting,
     secrets,
+    kinds,
   };
 }

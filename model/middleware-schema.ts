@@ -3,6 +3,7 @@ import { databasePairSettingsSchema } from '../pairs/database/database-schema';
 import { fastdfsPairSettingsSchema } from '../pairs/fastdfs/fastdfs-schema';
 import { kafkaPairSettingsSchema } from '../pairs/kafka/kafka-schema';
 import { redisPairSettingsSchema } from '../pairs/redis/redis-schema';
+import { registeredPairKindModels } from './pair-kinds';
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' });
 const version = z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { message: 'expected a pinned chart version such as "20.6.2"' });
@@ -81,6 +82,26 @@ export const middlewareSchema = z.strictObject({
    * @default - the switchover does not check the database
    */
   database: databasePairSettingsSchema.optional(),
+  /**
+   * Settings of the DR pair kinds the project registers (registerPairKind; docs/architecture.md), each
+   * under its kind's name and checked by that kind's own schema. A name no registered kind has is an error.
+   * @default - none: only the toolkit's own kinds
+   */
+  kinds: z
+    .record(z.string(), z.unknown())
+    .superRefine((kinds, ctx) => {
+      const known = registeredPairKindModels();
+      for (const [name, value] of Object.entries(kinds)) {
+        const kind = known.find((k) => k.name === name);
+        if (!kind) {
+          ctx.addIssue({ code: 'custom', path: [name], message: `no DR pair kind named "${name}" is registered; registered: ${known.map((k) => k.name).join(', ') || 'none'} (register it with registerPairKind before loading the environment)` });
+          continue;
+        }
+        const parsed = kind.settings.safeParse(value);
+        if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [name, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message });
+      }
+    })
+    .optional(),
 });
 
 export type MiddlewareSettings = z.infer<typeof middlewareSchema>;

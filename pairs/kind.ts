@@ -18,7 +18,11 @@
  * Planned:   check, fence, caught-up, promote, divergence, [acknowledge], handover, deploy new, writable, clean-old, deploy old, following
  * Site lost: check, promote, handover, deploy new, writable, fence, divergence, [acknowledge], clean-old, deploy old, following
  */
+import type { Construct } from 'constructs';
+import type { MiddlewarePlan } from '../model/middleware-plan';
+import type { PairKindModel } from '../model/pair-kinds';
 import type { ProvinceModel } from '../model/platform-model';
+import type { DrPairPlacement } from './placement';
 import type { Site } from '../model/topology';
 import type { SavedFile, StepRecord } from '../switchover/journal';
 
@@ -115,6 +119,8 @@ export interface DivergentWrites {
   readonly writes: number;
   /** What a write is, for the operator: "keys", "records". */
   readonly unit: string;
+  /** What a line of the saved file holds, and how to replay it at the new site. */
+  readonly format: string;
   readonly saved?: SavedFile;
 }
 
@@ -194,4 +200,39 @@ export function sleep(ms: number): Promise<void> {
 /** Seconds a step's record says the pair took to take writes, and when. */
 export function writableData(record: StepRecord | undefined): { readonly rtoSeconds: number; readonly writableAt?: string } {
   return { rtoSeconds: Number(record?.data?.rtoSeconds ?? 0), ...(typeof record?.data?.writableAt === 'string' ? { writableAt: record.data.writableAt } : record ? { writableAt: record.at } : {}) };
+}
+
+/**
+ * A kind of DR pair a project adds to the toolkit, whole: its part of the environment
+ * (`middleware.kinds.<name>`), its planner, its construct and its switchover driver. Registered with
+ * `registerPairKind` (pairs/registry.ts) before the environment is loaded; docs/architecture.md walks
+ * through one. The toolkit's own kinds have the same parts in their folders, composed by name.
+ */
+export interface ProjectPairKind<Settings, Plan> extends PairKindModel<Settings, Plan> {
+  /**
+   * Renders one site's half of the pair in the middleware namespace, at `<unit>/Middleware/<name>`
+   * (its Terraform address: keep the name once deployed).
+   */
+  render(scope: Construct, id: string, plan: Plan, placement: DrPairPlacement): void;
+  /** Ports the pair's two sites reach each other on: the middleware namespace admits them across the link. @default - none */
+  replicationPorts?(plan: Plan): readonly number[];
+  /** The other site's addresses of the pair, admitted on those ports both ways. @default - none */
+  peerAddresses?(plan: Plan): readonly string[];
+  /** The switchover's driver: the pairs of a province (their plans are `planOfKind(this, unit.middlewarePlan)`) and their steps. */
+  readonly switchover: Omit<PairKind, 'name'>;
+}
+
+/** A registered kind's plan in a unit's middleware plan, typed by the kind that made it (undefined when the zone runs none). */
+export function planOfKind<Plan>(kind: Pick<ProjectPairKind<unknown, Plan>, 'name'>, plan: Pick<MiddlewarePlan, 'kinds'>): Plan | undefined {
+  // Only this kind's planner writes under its name (model/middleware-plan.ts).
+  return plan.kinds[kind.name] as Plan | undefined;
+}
+
+/** What MiddlewareSet renders for one registered kind in one unit: the plan bound in. */
+export interface RegisteredPairRender {
+  /** The construct id under the middleware set: the kind's name. */
+  readonly id: string;
+  render(scope: Construct, placement: DrPairPlacement): void;
+  readonly replicationPorts: readonly number[];
+  readonly peerAddresses: readonly string[];
 }

@@ -1,29 +1,17 @@
 /**
- * Executes the DR plan (容灾切换) of one province for its Redis, Kafka, FastDFS and database pairs: a planned switchover while
- * both datacenters run, or a failover after losing one (`siteLost`). Every step checks its precondition
- * against the real servers, acts, and appends what it measured to the journal; a run started again on
- * the same journal resumes where it stopped. In a dry run nothing is changed: the steps are listed with
- * what each would check.
+ * Executes the DR plan (容灾切换) of one province for every registered kind of DR pair: a planned
+ * switchover while both datacenters run, or a failover after losing one (`siteLost`). Every step checks
+ * its precondition against the real servers, acts, and appends what it measured to the journal; a run
+ * started again on the same journal resumes where it stopped. In a dry run nothing is changed: the steps
+ * are listed with what each would check.
  *
- * Planned (both sites up), from S to T:
- *   check both sides -> fence S's Redis (writes stop) -> T's Redis caught up to S's offset -> MirrorMaker 2
- *   at T has copied every record of S and translated every consumer group -> promote T's Redis ->
- *   divergence of S (none expected) -> deploy T (T's Redis primary, MirrorMaker 2 at T removed) -> T takes
- *   writes, its MirrorMaker 2 stopped -> S's Kafka rebuilt clean -> deploy S (S follows T) -> S follows T.
- *   T is deployed before S so the two MirrorMaker 2 never run at once (with the identity replication
- *   policy they would copy each other's topics in a loop); a T started while S is still a (fenced)
- *   primary starts fenced and the `writable` step lifts that fence.
- * Site lost (S unreachable):
- *   check T, record its last contact with S (the window of writes possibly lost) -> promote T -> deploy T
- *   -> T takes writes, its MirrorMaker 2 stopped -> [wait for S] -> fence S -> divergence of S saved ->
- *   acknowledged (`--discard-divergent`) -> S's Kafka rebuilt clean -> deploy S -> S follows T.
- * While S is away the run stops with `waiting`; run it again when S answers. S's start-up gate keeps it
- * from taking writes if it restarts while T is primary (model/middleware-model.ts, redisStartupGate).
- *
- * This module is the orchestrator: it knows no kind of pair by name. Each kind's steps live in its folder
- * (pairs/<kind>/<kind>-driver.ts) behind one interface (pairs/kind.ts), registered in pairs/registry.ts;
- * the orchestrator runs them phase by phase, journals every result, keeps the fault points, and weighs
- * the divergence the kinds saved before the old site is re-pointed.
+ * This module is the orchestrator and knows no kind of pair by name. Each kind's steps live in its folder
+ * (pairs/<kind>/<kind>-driver.ts) behind one interface (pairs/kind.ts, which lists the phases and their
+ * order), registered in pairs/registry.ts. The orchestrator runs the steps phase by phase, each phase in
+ * the order of the registered kinds, with its own steps between the phases: the check of every pair
+ * first, the acknowledgement of the divergence the kinds saved before the old site is re-pointed, and the
+ * deploys, the new site's before the old site's (so two mirrors never run at once). While the old site
+ * is away after a loss, the run stops with `waiting`; run it again when it answers.
  */
 import { join } from 'node:path';
 import type { ProvinceModel } from '../model/platform-model';
@@ -41,7 +29,7 @@ export interface Deployer {
   deploy(stacks: readonly string[], activeSite: Site): Promise<void>;
 }
 
-/** The options carry every registered kind's access (`redis`, `kafka`, `database`...; see PairAccess). */
+/** The options carry every registered kind's access (one field per kind; see PairAccess in pairs/kind.ts). */
 export interface SwitchoverOptions extends PairAccess {
   readonly province: ProvinceModel;
   /** The kinds of pair to switch, by name (pairs/registry.ts). @default every registered kind */
@@ -54,7 +42,7 @@ export interface SwitchoverOptions extends PairAccess {
   readonly discardDivergent: boolean;
   readonly deployer: Deployer;
   readonly print: (line: string) => void;
-  /** Bounds of the waits (seconds). @default caughtUp 30, kafkaCaughtUp 90, following 60, kafkaFollowing 120 */
+  /** Bounds of the waits (seconds). @default see SwitchoverTimeouts */
   readonly timeouts?: SwitchoverTimeouts;
   readonly now?: () => Date;
   /**
@@ -227,7 +215,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
     }
     const summary = divergent.map((d) => `${d.pair}: ${d.writes} ${d.unit}`).join(', ');
     if (!options.discardDivergent) {
-      const reason = `site ${from} holds writes site ${to} does not (${summary}); they are saved in ${join(journal.directory, 'divergent-*.jsonl')} (Redis: RESTORE key ttl payload, and in *-absent.jsonl the keys to DEL; Kafka: topic, partition, key, value, headers, timestamp). Merge them into site ${to}, or run again with --discard-divergent to re-point site ${from} and drop them there`;
+      const reason = `site ${from} holds writes site ${to} does not (${summary}); they are saved in ${divergent.map((d) => `${d.saved?.file ?? join(journal.directory, 'divergent-*.jsonl')} (each line ${d.format})`).join(', ')}. Merge them into site ${to}, or run again with --discard-divergent to re-point site ${from} and drop them there`;
       return journalled(stepId, { status: 'refused', data: { divergent }, message: reason });
     }
     return journalled(stepId, {

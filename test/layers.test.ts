@@ -48,8 +48,12 @@ test('bin/ holds entry points only: no other module imports or requires it, comp
   expect(edges).toContainEqual({ file: 'pipeline/synth-cache.ts', target: 'pipeline/build-key.js' });
 });
 
-test('the model and the output vocabulary depend on nothing of the toolkit but the model', () => {
+test('the model and the output vocabulary depend on nothing of the toolkit but the model (and the plans and schemas of the kinds)', () => {
   expect(violations('model', ['constructs', 'stacks', 'compliance', 'pipeline', 'bin', 'review', 'synthesized', 'adapter', 'switchover'])).toEqual([]);
+  // A kind's plan and environment part are model-level data kept in its folder: the model may read them, nothing else of pairs/.
+  const modelLevel = /^pairs\/[a-z-]+\/[a-z-]+-(plan|schema)$/;
+  expect(edges.filter((e) => layer(e.file) === 'model' && e.target.startsWith('pairs/') && !modelLevel.test(e.target)).map((e) => `${e.file} -> ${e.target}`)).toEqual([]);
+  expect(edges.filter((e) => modelLevel.test(e.file.replace(/\.ts$/, '')) && e.target.startsWith('.') === false && /^(constructs|stacks|engine|compliance|pipeline|bin|review|adapter|switchover|pairs)\//.test(e.target) && !modelLevel.test(e.target)).map((e) => `${e.file} -> ${e.target}`)).toEqual([]);
   expect(violations('synthesized', ['constructs', 'stacks', 'compliance', 'pipeline', 'bin', 'review', 'adapter'])).toEqual([]);
 });
 
@@ -58,6 +62,21 @@ test('readers of the output (review, compliance) import no rule file and no engi
   expect(violations('review', ['stacks', 'constructs', 'adapter'])).toEqual([]);
   expect(violations('bench', ['bin'])).toEqual([]);
   expect(violations('pipeline', ['bin'])).toEqual([]);
+});
+
+test('pair kinds sit between the model and the orchestrators: no kind imports another kind, the orchestrator or a composer', () => {
+  const kindOf = (path: string) => (/^pairs\/([a-z-]+)\//.exec(path) ?? [])[1];
+  const crossKind = edges.filter((e) => {
+    const [from, to] = [kindOf(e.file), kindOf(e.target)];
+    return from !== undefined && to !== undefined && from !== to;
+  });
+  expect(crossKind.map((e) => `${e.file} -> ${e.target}`)).toEqual([]);
+  // The switchover's journal is the one module of switchover/ a driver uses (its durable files).
+  expect(violations('pairs', ['stacks', 'engine', 'compliance', 'pipeline', 'bin', 'review', 'constructs/platform', 'switchover/execute-switchover', 'switchover/cdktf-deployer'])).toEqual([]);
+  // The orchestrator knows no kind by name: it reaches the kinds through the registry and the interface only.
+  expect(edges.filter((e) => e.file === 'switchover/execute-switchover.ts' && e.target.startsWith('pairs/') && !['pairs/kind', 'pairs/registry'].includes(e.target)).map((e) => e.target)).toEqual([]);
+  const code = readFileSync(join(PROJECT_ROOT, 'switchover/execute-switchover.ts'), 'utf8').split('\n').filter((line) => !/^\s*(\*|\/\/|\/\*\*)/.test(line));
+  expect(code.filter((line) => /\b(redis|kafka|fastdfs|cloudnative|database|postgres)/i.test(line))).toEqual([]);
 });
 
 test("only adapter/ reaches into cdktf's internals, private members and globals", () => {

@@ -13,6 +13,7 @@ import { DatabaseBackedService, type DatabaseBackedServiceProps } from './databa
 import { LogService, type LogServiceProps } from './log-service';
 import { Peer } from '../tenancy/network-policy-set';
 import type { DrPairSettings } from '../../pairs/placement';
+import type { RegisteredPairRender } from '../../pairs/kind';
 
 /** Nacos or XXL-JOB admin: its state is in the external database. */
 export interface DatabaseBackedServerSettings {
@@ -34,6 +35,11 @@ export interface MiddlewareSetProps {
    * @default - none: the database is outside the clusters, or not declared
    */
   readonly database?: DrPairSettings<CloudNativePgDrPairProps>;
+  /**
+   * The pairs of the kinds the project registered (registerPairKind), each rendered at its kind's name.
+   * @default - none
+   */
+  readonly registeredPairs?: readonly RegisteredPairRender[];
   /** Nacos (configuration and registry), at `nacos`. @default - none: not used in the zone */
   readonly nacos?: DatabaseBackedServerSettings;
   /** XXL-JOB's admin (scheduled jobs), at `xxl-job`. @default - none: not used in the zone */
@@ -123,6 +129,7 @@ export class MiddlewareSet extends Construct {
     if (props.kafka) new KafkaDrPair(this, 'Kafka', { ...common, ...props.kafka });
     if (props.fastdfs) new FastdfsDrPair(this, 'FastDFS', { ...common, ...props.fastdfs });
     if (props.database) new CloudNativePgDrPair(this, 'Database', { ...common, ...props.database });
+    for (const pair of props.registeredPairs ?? []) pair.render(this, common);
     // Construct ids are the catalog's role names (Terraform state addresses).
     const basics = (settings: DatabaseBackedServerSettings, image: 'nacos' | 'xxlJobAdmin'): ServerBasics => ({
       name: settings.name,

@@ -5,6 +5,7 @@ import type { MiddlewarePlan } from '../../model/middleware-plan';
 import { serviceDnsName, type DeploymentUnit, type ProvinceModel } from '../../model/platform-model';
 import type { ChartSource } from '../middleware/chart-source';
 import type { MiddlewareSetProps } from '../middleware/middleware-set';
+import { registeredPairRenders } from '../../pairs/kind-renders';
 
 /** What of MiddlewareSet's props the zone's middleware plan decides. */
 export type PlannedMiddleware = Pick<MiddlewareSetProps, 'redis' | 'kafka' | 'fastdfs' | 'database' | 'nacos' | 'xxlJob' | 'logService' | 'credentials' | 'preventDestroy'>;
@@ -36,6 +37,7 @@ export function plannedMiddleware(plan: MiddlewarePlan): PlannedMiddleware {
 /** Everything MiddlewareSet needs of one unit: its plan, its clients, the other site's addresses. */
 export function unitMiddlewareProps(unit: DeploymentUnit, province: ProvinceModel, source: ChartSource): MiddlewareSetProps {
   const databaseInCluster = unit.middlewarePlan.database?.product.kind === 'cloudnative-pg';
+  const registeredPairs = registeredPairRenders(unit.middlewarePlan);
   return {
     // Clients: each tenant namespace on the ports of the middleware its applications use.
     clients: unit.middlewareClients.filter((tenant) => tenant.inClusterPorts.length > 0).map((tenant) => ({ namespace: tenant.namespace, ports: tenant.inClusterPorts })),
@@ -47,11 +49,13 @@ export function unitMiddlewareProps(unit: DeploymentUnit, province: ProvinceMode
     peerAddresses: [
       ...unit.middleware.filter((role) => DR_PAIRED_MIDDLEWARE.includes(role) || (role === 'database' && databaseInCluster)).map((role) => unit.peerMiddlewareVips[role]!),
       ...(unit.middlewarePlan.kafka?.peerBrokerAddresses ?? []),
+      ...registeredPairs.flatMap((pair) => pair.peerAddresses),
     ],
     ...(unit.peerEgressCidrs ? { peerSources: unit.peerEgressCidrs } : {}),
     apiServer: unit.apiServer,
     // CloudNativePG's replica cluster streams from the other site's primary.
-    replicationPorts: [PORTS.redis, PORTS.kafkaExternal, PORTS.fastdfsTracker, PORTS.fastdfsStorage, ...(databaseInCluster ? [PORTS.database] : [])],
+    replicationPorts: [PORTS.redis, PORTS.kafkaExternal, PORTS.fastdfsTracker, PORTS.fastdfsStorage, ...(databaseInCluster ? [PORTS.database] : []), ...registeredPairs.flatMap((pair) => pair.replicationPorts)],
+    ...(registeredPairs.length > 0 ? { registeredPairs } : {}),
     databaseAddresses: [unit.middlewareVips.database, unit.peerMiddlewareVips.database].filter((a): a is string => a !== undefined),
     databaseHost: serviceDnsName('database', unit.zone, province.envName, province.dnsDomain),
     databasePort: unit.middlewarePorts.database,

@@ -349,7 +349,7 @@ function kafkaSwitchoverPair(pair: KafkaPairRef): SwitchoverPair {
     divergence({ last }) {
       const saved = last(`divergence:${name}`)?.data;
       // The file also names what the old site deleted (records, topics): one line each.
-      return [{ pair: name, writes: Number(saved?.divergentRecords ?? 0) + Number(saved?.deletionsAtOld ?? 0), unit: 'records', ...(saved?.saved ? { saved: saved.saved as SavedFile } : {}) }];
+      return [{ pair: name, writes: Number(saved?.divergentRecords ?? 0) + Number(saved?.deletionsAtOld ?? 0), unit: 'records', format: 'a record (topic, partition, key, value, headers, timestamp) or a deletion at the old site: produce the records again at the new site', ...(saved?.saved ? { saved: saved.saved as SavedFile } : {}) }];
     },
     report({ siteLost, last }) {
       const checked = last('check')?.data?.[name] as { newestMirroredRecordAgeSeconds?: number } | undefined;

@@ -222,8 +222,8 @@ function redisSwitchoverPair(pair: RedisPairRef, credentials: RedisCredentials |
     divergence({ from, to, last }) {
       const saved = last(`divergence:${name}`)?.data;
       return [
-        { pair: name, writes: Number(saved?.divergentKeys ?? 0), unit: 'keys', ...(saved?.saved ? { saved: saved.saved as DivergentWrites['saved'] } : {}) },
-        { pair: name, writes: Number(saved?.absentAtOldKeys ?? 0), unit: `keys absent at site ${from} (deleted there, or new at site ${to})`, ...(saved?.absentSaved ? { saved: saved.absentSaved as DivergentWrites['saved'] } : {}) },
+        { pair: name, writes: Number(saved?.divergentKeys ?? 0), unit: 'keys', format: 'a key and its DUMP payload and TTL: replay with RESTORE key ttl payload', ...(saved?.saved ? { saved: saved.saved as DivergentWrites['saved'] } : {}) },
+        { pair: name, writes: Number(saved?.absentAtOldKeys ?? 0), unit: `keys absent at site ${from} (deleted there, or new at site ${to})`, format: 'a key the old site no longer holds: replay with DEL key', ...(saved?.absentSaved ? { saved: saved.absentSaved as DivergentWrites['saved'] } : {}) },
       ];
     },
 
