@@ -32,7 +32,7 @@ export const CLOUDNATIVE_PG_WEBHOOK_PORT = 9443;
  * site's) takes writes; the other is a replica cluster whose designated primary streams from it over
  * the datacenter link, TLS both ways (`streaming_replica`'s client certificate, both sites' server
  * certificates from one CA). A switchover moves `primary` with CloudNativePG's demotion and promotion
- * token (switchover/database-member.ts), so CloudNativePG promotes the new site only once it has
+ * token (pairs/database/database-member.ts), so CloudNativePG promotes the new site only once it has
  * replayed everything the old one wrote.
  *
  * Each site's database VIP is a LoadBalancer service on its Cluster's (designated) primary: the

@@ -8,7 +8,7 @@
  *   access mode the tracker applies, and the sync timestamps `fdfs_monitor` shows.
  * - `TRACKER_PROTO_CMD_SERVICE_QUERY_STORE_WITHOUT_GROUP_ONE` (101) answers the storage server an upload
  *   goes to (`ENOENT` when no storage server is writable).
- * Storage servers (the catch-up markers, see switchover/fastdfs-pair.ts):
+ * Storage servers (the catch-up markers, see pairs/fastdfs/fastdfs-driver.ts):
  * - `STORAGE_PROTO_CMD_UPLOAD_FILE` (11) stores a file and answers its id;
  * - `STORAGE_PROTO_CMD_QUERY_FILE_INFO` (22) answers `ENOENT` unless the file is on this server's disk;
  * - `STORAGE_PROTO_CMD_DELETE_FILE` (12) deletes it (the delete syncs to the group like an upload).
@@ -73,7 +73,7 @@ const EXT_NAME_MAX = 6;
 const HEADER = 10;
 /** The largest answer the switchover asks for (a LIST_STORAGE of a full group is a few KB). */
 const MAX_ANSWER = 1n << 20n;
-/** The toolkit's storage servers have one store path (`store_path_count = 1`, constructs/middleware/fastdfs-dr-pair.ts). */
+/** The toolkit's storage servers have one store path (`store_path_count = 1`, pairs/fastdfs/fastdfs-construct.ts). */
 const STORE_PATH_INDEX = 0;
 
 /** TrackerStorageStat: the fields before the stat buffer, the buffer, the trunk flag. */

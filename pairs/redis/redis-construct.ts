@@ -40,7 +40,7 @@ interface RedisChartValues {
   readonly master: {
     readonly count: 1;
     readonly configuration: string;
-    /** The fencing start-up gate of an active site's primary (model/middleware-model.ts). */
+    /** The fencing start-up gate of an active site's primary (pairs/redis/redis-plan.ts, redisStartupGate). */
     readonly preExecCmds?: readonly string[];
     /** Velero's pre-backup hook (model/backup-commands.ts). */
     readonly podAnnotations?: Readonly<Record<string, string>>;

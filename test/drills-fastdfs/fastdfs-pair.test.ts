@@ -39,7 +39,7 @@ const ENVIRONMENTS = join(__dirname, '..', '..', 'environments');
 const UPLOADS_PER_SECOND = 10;
 /** Kubernetes' default terminationGracePeriodSeconds, which the FastDFS StatefulSets keep. */
 const TERMINATION_GRACE_MS = 30_000;
-/** The StatefulSets' runAsUser/runAsGroup/fsGroup (constructs/middleware/fastdfs-dr-pair.ts). */
+/** The StatefulSets' runAsUser/runAsGroup/fsGroup (pairs/fastdfs/fastdfs-construct.ts). */
 const POD_USER = '10001';
 
 type Mutation = 'none' | 'writable-standby' | 'own-tracker-only';

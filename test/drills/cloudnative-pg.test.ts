@@ -10,7 +10,7 @@
  *   replay was paused before the last writes is refused, and promotable once it catches up.
  * - the admission webhooks: every Cluster of a CloudNativePG province (ningxia) as synthesized with either
  *   site active, the update a deploy sends after a switchover, and the Clusters after the exact patches the
- *   switchover prints (switchover/database-member.ts, with the token above). A broken Cluster is refused.
+ *   switchover prints (pairs/database/database-member.ts, with the token above). A broken Cluster is refused.
  *
  * The operator itself does not run here (it needs a Kubernetes cluster): what its pods would do between
  * these steps is not drilled.
