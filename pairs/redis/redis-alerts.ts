@@ -1,0 +1,104 @@
+/**
+ * The alerts of the Redis pairs at one site (model/alert-rules.ts has the label contract). Metric names
+ * are redis_exporter's (`redis_master_link_up`, `redis_master_last_io_seconds_ago`, `redis_instance_info`,
+ * `redis_connected_slave_lag_seconds`, `redis_up`), checked against a real one in the observability drill.
+ */
+import type { AlertContext, AlertRule, AlertRuleGroup } from '../../model/alert-rules';
+import { REDIS_REPLICATION_TIMEOUT_SECONDS, type RedisPlan } from './redis-plan';
+
+/** How far behind (seconds) the other site may be before the lag alert: the pair's RPO bound, else the link's timeout. */
+export function redisLagAlertSeconds(plan: Pick<RedisPlan, 'lagBound'>): number {
+  return plan.lagBound?.maxLagSeconds ?? REDIS_REPLICATION_TIMEOUT_SECONDS;
+}
+
+export function redisAlerts(context: AlertContext): AlertRuleGroup[] {
+  const { unit, province } = context;
+  const paired = unit.middlewarePlan.redis.filter((plan) => plan.peerAddress);
+  if (paired.length === 0) return [];
+  return [{ name: `hsa-redis-${unit.zone}-${unit.site.toLowerCase()}`, rules: paired.flatMap((plan) => pairAlerts(context, plan)) }];
+
+  function pairAlerts(ctx: AlertContext, plan: RedisPlan): AlertRule[] {
+    const pair = `${plan.role}@${unit.zone}`;
+    const here = unit.site;
+    const there = here === 'A' ? 'B' : 'A';
+    const selector = `hsa_pair="${pair}", hsa_site="${here}"`;
+    const labels = { team: 'middleware' as const, hsa_pair: pair, hsa_site: here };
+    const bound = redisLagAlertSeconds(plan);
+    const common: AlertRule[] = [
+      {
+        alert: 'HsaRedisDown',
+        expr: `redis_up{${selector}} == 0 or up{${selector}} == 0`,
+        for: '1m',
+        labels: { severity: 'critical', ...labels },
+        annotations: {
+          summary: `${pair} at site ${here} does not answer its exporter`,
+          description: `The ${plan.mode} of ${pair} at site ${here} (${plan.address.host}) is down or its exporter is.`,
+          runbook: `kubectl -n hsa-middleware get pods -l app.kubernetes.io/instance=${plan.releaseName}; its logs say why.${plan.mode === 'primary' ? ` If site ${here} is lost as a whole, fail over: ${ctx.switchoverCommand(there, { siteLost: here })}.` : ''}`,
+        },
+      },
+    ];
+    if (plan.mode === 'standby') {
+      return [
+        ...common,
+        {
+          alert: 'HsaRedisReplicationLinkDown',
+          expr: `redis_master_link_up{${selector}} == 0`,
+          for: '30s',
+          labels: { severity: 'critical', ...labels },
+          annotations: {
+            summary: `${pair} at site ${here} has lost its replication link to site ${there}`,
+            description: `The standby of ${pair} at site ${here} is not receiving site ${there}'s writes: what site ${there} takes now is not at site ${here}.`,
+            runbook: `Check the datacenter link and site ${there}'s primary (${plan.replicationSource?.host ?? plan.peerAddress?.host}). If site ${there} is lost, fail over: ${ctx.switchoverCommand(here, { siteLost: there, pairs: 'redis' })}.`,
+          },
+        },
+        {
+          alert: 'HsaRedisStandbyBehind',
+          expr: `redis_master_last_io_seconds_ago{${selector}} > ${bound}`,
+          for: '30s',
+          labels: { severity: 'warning', ...labels },
+          annotations: {
+            summary: `${pair} at site ${here} has heard nothing from site ${there} for more than ${bound} s`,
+            description: `The standby's last contact with its primary is {{ $value }} s old, beyond the pair's bound of ${bound} s${plan.lagBound ? ' (its RPO bound, maxLagSeconds)' : ' (the link timeout; the pair has no RPO bound)'}: writes of that long may be missing here after a site loss.`,
+            runbook: `Check the link's latency and loss between the sites; INFO replication at site ${here} (master_link_status, master_last_io_seconds_ago).`,
+          },
+        },
+        {
+          alert: 'HsaRedisSplitBrain',
+          expr: `max(redis_instance_info{${selector}, role="master"}) == 1`,
+          for: '15s',
+          labels: { severity: 'critical', ...labels },
+          annotations: {
+            summary: `${pair} at site ${here} is a primary while site ${province.activeSite} is the active site`,
+            description: `The environment makes site ${there} active for ${pair}, yet its member at site ${here} takes writes: both sites may be primaries, and writes at site ${there} are lost to site ${here}.`,
+            runbook: `If a switchover promoted it, finish that switchover (run it again with the same --journal): it fences site ${there}, saves what only site ${there} holds and re-points it. Otherwise fence site ${here} at once and find who promoted it. Planned: ${ctx.switchoverCommand(here, { pairs: 'redis' })}.`,
+          },
+        },
+      ];
+    }
+    return [
+      ...common,
+      {
+        alert: 'HsaRedisReplicaMissing',
+        expr: `absent(redis_connected_slave_lag_seconds{${selector}, slave_ip="${plan.peerAddress!.host}"})`,
+        for: '30s',
+        labels: { severity: 'critical', ...labels },
+        annotations: {
+          summary: `${pair} at site ${here} has no replica at site ${there}`,
+          description: `The active primary of ${pair} sees no connection from site ${there} (${plan.peerAddress!.host}): its writes are in one datacenter only.${plan.lagBound ? ' With the RPO bound it refuses writes (NOREPLICAS) until site ' + there + ' catches up.' : ''}`,
+          runbook: `Check the datacenter link and ${pair} at site ${there}; INFO replication at both sites.`,
+        },
+      },
+      {
+        alert: 'HsaRedisReplicaBehind',
+        expr: `max(redis_connected_slave_lag_seconds{${selector}, slave_ip="${plan.peerAddress!.host}"}) > ${bound}`,
+        for: '30s',
+        labels: { severity: 'warning', ...labels },
+        annotations: {
+          summary: `${pair}'s replica at site ${there} is more than ${bound} s behind`,
+          description: `Site ${there} acknowledged the primary's stream {{ $value }} s ago, beyond the pair's bound of ${bound} s.`,
+          runbook: `Check the link's bandwidth and site ${there}'s server (INFO replication, slowlog).`,
+        },
+      },
+    ];
+  }
+}

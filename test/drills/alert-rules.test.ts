@@ -1,0 +1,189 @@
+/**
+ * The generated alert rules judged by Prometheus's own promtool (Debian's package `prometheus`, installed by
+ * .ci/run): `promtool check rules` on every unit's rule file of every province, and `promtool test rules`
+ * with input series: each alert fires when it should, with the labels and text it should have, and stays
+ * silent when it should not. A deliberately broken rule file must fail both.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { BACKUP_MAX_AGE_SECONDS, renderRuleFile, VELERO_SCHEDULE, type AlertRule } from '../../model/alert-rules';
+import { listEnvironments, loadEnvironmentFile } from '../../model/load-environment';
+import { unitAlertRules, provinceRuleFiles } from '../../model/observability';
+import { resolveProvince, type ProvinceModel } from '../../model/platform-model';
+import { ENVIRONMENTS_DIR } from '../support/fixtures';
+
+const dir = mkdtempSync(join(tmpdir(), 'hsa-alert-rules-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function promtool(...args: string[]): { status: number | null; output: string } {
+  const run = spawnSync('promtool', args, { cwd: dir, encoding: 'utf8' });
+  if (run.error) throw new Error(`promtool did not run (${run.error.message}): install Debian's prometheus package, as .ci/run does`);
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+const province = (name: string): ProvinceModel => {
+  const loaded = loadEnvironmentFile(join(ENVIRONMENTS_DIR, `${name}.json`));
+  return resolveProvince(loaded.name, loaded.environment);
+};
+
+test('promtool check rules accepts every rule file of every province, either site active', () => {
+  let files = 0;
+  for (const name of listEnvironments(ENVIRONMENTS_DIR)) {
+    for (const activeSite of ['A', 'B'] as const) {
+      const loaded = loadEnvironmentFile(join(ENVIRONMENTS_DIR, `${name}.json`));
+      for (const [stack, text] of provinceRuleFiles(resolveProvince(loaded.name, loaded.environment, { activeSite }))) {
+        const file = join(dir, `${stack}-${activeSite}.rules.yml`);
+        writeFileSync(file, text);
+        const checked = promtool('check', 'rules', file);
+        expect({ stack, ...checked }).toEqual({ stack, status: 0, output: expect.stringMatching(/SUCCESS: \d+ rules found/) });
+        files += 1;
+      }
+    }
+  }
+  expect(files).toBe(listEnvironments(ENVIRONMENTS_DIR).length * 8);
+});
+
+test('a broken rule file fails promtool check rules', () => {
+  const file = join(dir, 'broken.rules.yml');
+  writeFileSync(file, provinceRuleFiles(province('demo')).get('demo-core-b')!.replace('redis_master_link_up{', 'redis_master_link_up{{'));
+  expect(promtool('check', 'rules', file).status).not.toBe(0);
+});
+
+/** What promtool expects of a firing alert: its labels (the rule's and the series') and its annotations, templates expanded. */
+function firing(rule: AlertRule, seriesLabels: Record<string, string>, value: string) {
+  const expand = (text: string) => text.replace(/\{\{ \$value \}\}/g, value);
+  return {
+    exp_labels: { ...seriesLabels, ...rule.labels, alertname: rule.alert },
+    exp_annotations: { summary: expand(rule.annotations.summary), description: expand(rule.annotations.description), runbook: expand(rule.annotations.runbook) },
+  };
+}
+
+test('promtool test rules: each Redis and backup alert fires when it should and stays silent when it should not', () => {
+  const demo = province('demo');
+  const unit = (stack: string) => demo.units.find((u) => u.stackName === stack)!;
+  const rulesOf = (stack: string) => unitAlertRules(demo, unit(stack)).flatMap((g) => g.rules);
+  const rule = (stack: string, alert: string, pair?: string) => rulesOf(stack).find((r) => r.alert === alert && (pair === undefined || r.labels.hsa_pair === pair))!;
+  const standby = 'demo-core-b';
+  const active = 'demo-core-a';
+  const pair = 'redis-cache@core';
+  const peerHost = unit(active).middlewarePlan.redis.find((r) => r.role === 'redis-cache')!.peerAddress!.host;
+  const b = { hsa_pair: pair, hsa_site: 'B' };
+  const a = { hsa_pair: pair, hsa_site: 'A' };
+  const series = (name: string, labels: Record<string, string>, values: string) => ({ series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`, values });
+  // Each case loads only the generated rules of the pair or backup it is about (a filtered copy of the
+  // unit's rule file), so every alert that fires in it is one the case expects.
+  const ruleFile = (stack: string, name: string, keep: (r: AlertRule) => boolean) => {
+    const file = join(dir, `${name}.rules.yml`);
+    writeFileSync(file, renderRuleFile(unitAlertRules(demo, unit(stack)).map((g) => ({ name: g.name, rules: g.rules.filter(keep) })).filter((g) => g.rules.length > 0)));
+    return file;
+  };
+  const standbyRules = ruleFile(standby, 'standby-redis-cache', (r) => r.labels.hsa_pair === pair);
+  const activeRules = ruleFile(active, 'active-redis-cache', (r) => r.labels.hsa_pair === pair);
+  const backupRules = ruleFile(standby, 'standby-backup', (r) => r.labels.hsa_backup !== undefined);
+  const masterInfo = { ...b, role: 'master' };
+  const slaveSeries = { ...a, slave_ip: peerHost, slave_port: '6379', slave_state: 'online' };
+  const veleroB = { schedule: VELERO_SCHEDULE, hsa_site: 'B' };
+  // promtool's notation: `1x7` is eight samples of 1, `5+5x12` thirteen from 5 up by 5, `_x3` three missing.
+  const cases = {
+    standby: {
+      rule_files: [standbyRules],
+      evaluation_interval: '15s',
+      tests: [
+        {
+          interval: '15s',
+          input_series: [
+            series('redis_master_link_up', { ...b, master_host: peerHost, master_port: '6379' }, '1x7 0x12'),
+            series('redis_master_last_io_seconds_ago', b, '1x7 5+5x12'),
+            series('redis_up', b, '1x20'),
+            series('up', b, '1x20'),
+          ],
+          alert_rule_test: [
+            // Link up: silent; down from 120 s, pending 30 s: firing from 150 s.
+            { eval_time: '110s', alertname: 'HsaRedisReplicationLinkDown', exp_alerts: [] },
+            { eval_time: '135s', alertname: 'HsaRedisReplicationLinkDown', exp_alerts: [] },
+            { eval_time: '180s', alertname: 'HsaRedisReplicationLinkDown', exp_alerts: [firing(rule(standby, 'HsaRedisReplicationLinkDown', pair), { ...b, master_host: peerHost, master_port: '6379' }, '0')] },
+            // Last contact beyond the 10 s bound from 150 s (15 s), pending 30 s: firing at 180 s with its value.
+            { eval_time: '165s', alertname: 'HsaRedisStandbyBehind', exp_alerts: [] },
+            { eval_time: '180s', alertname: 'HsaRedisStandbyBehind', exp_alerts: [firing(rule(standby, 'HsaRedisStandbyBehind', pair), b, '25')] },
+            // Up all along: never down, never a split brain (no role=master at all).
+            { eval_time: '300s', alertname: 'HsaRedisDown', exp_alerts: [] },
+            { eval_time: '300s', alertname: 'HsaRedisSplitBrain', exp_alerts: [] },
+          ],
+        },
+        {
+          interval: '15s',
+          // The standby turns primary at 45 s while site A stays active in the environment.
+          input_series: [series('redis_instance_info', { ...b, role: 'slave' }, '1x2 _x10'), series('redis_instance_info', masterInfo, '_x3 1x10')],
+          alert_rule_test: [
+            { eval_time: '30s', alertname: 'HsaRedisSplitBrain', exp_alerts: [] },
+            { eval_time: '45s', alertname: 'HsaRedisSplitBrain', exp_alerts: [] },
+            { eval_time: '90s', alertname: 'HsaRedisSplitBrain', exp_alerts: [firing(rule(standby, 'HsaRedisSplitBrain', pair), {}, '1')] },
+          ],
+        },
+      ],
+    },
+    active: {
+      rule_files: [activeRules],
+      evaluation_interval: '15s',
+      tests: [
+        {
+          interval: '15s',
+          // The active primary: site B's replica connected and 2 s behind, 20 s behind from 60 s, gone from 120 s.
+          input_series: [series('redis_connected_slave_lag_seconds', slaveSeries, '2x3 20x3 _x8'), series('redis_up', a, '0x1 1x12'), series('up', a, '1x13')],
+          alert_rule_test: [
+            { eval_time: '45s', alertname: 'HsaRedisReplicaBehind', exp_alerts: [] },
+            { eval_time: '105s', alertname: 'HsaRedisReplicaBehind', exp_alerts: [firing(rule(active, 'HsaRedisReplicaBehind', pair), {}, '20')] },
+            { eval_time: '105s', alertname: 'HsaRedisReplicaMissing', exp_alerts: [] },
+            // A series goes stale 5 minutes after its last sample; absent() sees it gone from then.
+            { eval_time: '600s', alertname: 'HsaRedisReplicaMissing', exp_alerts: [firing(rule(active, 'HsaRedisReplicaMissing', pair), { slave_ip: peerHost }, '1')] },
+            // redis_up 0 only in the first 30 s: shorter than the rule's minute.
+            { eval_time: '60s', alertname: 'HsaRedisDown', exp_alerts: [] },
+          ],
+        },
+      ],
+    },
+    backup: {
+      rule_files: [backupRules],
+      evaluation_interval: '5m',
+      tests: [
+        {
+          interval: '5m',
+          // Site B's last successful backup at time 0, then none: too old after 26 h (pending 10 min).
+          input_series: [series('velero_backup_last_successful_timestamp', veleroB, '0x340')],
+          alert_rule_test: [
+            { eval_time: '26h', alertname: 'HsaBackupTooOld', exp_alerts: [] },
+            { eval_time: '27h', alertname: 'HsaBackupTooOld', exp_alerts: [firing(rule(standby, 'HsaBackupTooOld'), {}, String(27 * 3600))] },
+            { eval_time: '27h', alertname: 'HsaBackupNeverSucceeded', exp_alerts: [] },
+          ],
+        },
+        {
+          interval: '5m',
+          // No backup of this schedule ever: absent for 26 h.
+          input_series: [series('velero_backup_last_successful_timestamp', { schedule: 'another', hsa_site: 'B' }, '0x340')],
+          alert_rule_test: [
+            { eval_time: '25h', alertname: 'HsaBackupNeverSucceeded', exp_alerts: [] },
+            { eval_time: '27h', alertname: 'HsaBackupNeverSucceeded', exp_alerts: [firing(rule(standby, 'HsaBackupNeverSucceeded'), veleroB, '1')] },
+          ],
+        },
+      ],
+    },
+  };
+  expect(BACKUP_MAX_AGE_SECONDS).toBe(26 * 3600);
+  const testFiles = Object.entries(cases).map(([name, content]) => {
+    const file = join(dir, `${name}.test.yml`);
+    writeFileSync(file, stringify(content, { lineWidth: 0 }));
+    return file;
+  });
+  const result = promtool('test', 'rules', ...testFiles);
+  expect(result).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+  expect(result.output.match(/SUCCESS/g)).toHaveLength(3);
+
+  // Deliberately broken: the link alert watching the wrong value stays silent, and the test says so.
+  writeFileSync(standbyRules, readFileSync(standbyRules, 'utf8').replace(/redis_master_link_up\{([^}]*)\} == 0/, 'redis_master_link_up{$1} == 2'));
+  const broken = promtool('test', 'rules', testFiles[0]!);
+  expect(broken.status).not.toBe(0);
+  expect(broken.output).toContain('HsaRedisReplicationLinkDown');
+});
