@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { complianceSchema } from './compliance-schema';
 import { gatewaySchema } from './gateway-schema';
 import { middlewareSchema } from './middleware-schema';
+import { observabilitySchema } from './observability-schema';
 import { APPLICATION_CATALOG, APPLICATION_IDS, MIDDLEWARE_ROLES, RESERVED_CONFIG_KEYS } from './catalog';
 import { cidrsOverlap, containsIpLiteral, ipv4InCidr } from './ip-literal';
 
@@ -255,6 +256,8 @@ export const environmentShape = z
     backup: backupSchema.optional(),
     /** Compliance rule packs: GB/T 20988 edition, attested facts, suppressions. @default edition 2025, nothing attested */
     compliance: complianceSchema.optional(),
+    /** Alerting: each team's receiver (docs/observability.md). @default - alerts are rendered (npm run alerts) but routed nowhere */
+    observability: observabilitySchema.optional(),
   });
 
 export const environmentSchema = environmentShape.superRefine((env, ctx) => {

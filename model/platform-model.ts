@@ -10,6 +10,7 @@ import { APPLICATION_CATALOG, type CatalogApplication, type MiddlewareRole } fro
 import { middlewareUsedInZone, type BackendConfig, type ClusterAccess, type Environment, type Quota } from './environment-schema';
 import type { GatewaySettings } from './gateway-schema';
 import type { MiddlewareSettings } from './middleware-schema';
+import type { ObservabilitySettings } from './observability-schema';
 import { middlewarePorts, PORTS } from './middleware-model';
 import { planMiddleware, type MiddlewarePlan } from './middleware-plan';
 import { otherSite, PLATFORM_NAMESPACES, projectNamespace, serviceDnsName, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
@@ -56,6 +57,8 @@ export interface ProvinceModel {
   readonly gateway?: GatewaySettings;
   /** How flow-type applications are served (see model/load-balancer.ts). */
   readonly flowTypeServing: 'active-only' | 'both';
+  /** Where each team's alerts go (`observability`), when the environment says. */
+  readonly observability?: ObservabilitySettings;
   /** Each datacenter's address ranges, where the environment declares them (`sites.<site>.networks`). */
   readonly siteNetworks?: Readonly<Record<Site, readonly string[]>>;
   /** Always four: public-A, public-B, core-A, core-B, in that order. */
@@ -206,6 +209,7 @@ export function resolveProvince(envName: string, env: Environment, options: Reso
     flowTypeServing: env.traffic?.flowTypeServing ?? 'active-only',
     ...(env.sites.A.networks && env.sites.B.networks ? { siteNetworks: { A: env.sites.A.networks, B: env.sites.B.networks } } : {}),
     ...(env.gateway ? { gateway: env.gateway } : {}),
+    ...(env.observability ? { observability: env.observability } : {}),
     units,
   };
   // Traffic is planned from every unit's addresses: a second pass over the resolved units.

@@ -1,0 +1,48 @@
+/**
+ * Alertmanager's configuration of a province (the same at both sites): every alert routed by its `team`
+ * label to the team's receiver from the environment (`observability.receivers`), the rest to `default`.
+ * The observability drill starts a real Alertmanager with exactly this file.
+ */
+import { stringify } from 'yaml';
+import type { AlertTeam } from './alert-rules';
+import type { ObservabilitySettings } from './observability-schema';
+
+/** Prometheus's scrape and rule evaluation interval (`global`), the deployed and the drilled one. */
+export const SCRAPE_INTERVAL_SECONDS = 15;
+export const EVALUATION_INTERVAL_SECONDS = 15;
+/** How long Alertmanager waits to group a new alert's first notification, and between a group's updates (a resolution among them). */
+export const ALERT_GROUP_WAIT_SECONDS = 10;
+export const ALERT_GROUP_INTERVAL_SECONDS = 30;
+
+/**
+ * The longest from a condition becoming true at the server to its notification at the receiver: the
+ * rule's `for`, plus one scrape and one evaluation that may just have missed it, plus Alertmanager's
+ * group wait (docs/observability.md states it per alert; the drill measures it).
+ */
+export function alertDeliveryBoundSeconds(forSeconds: number): number {
+  return forSeconds + SCRAPE_INTERVAL_SECONDS + EVALUATION_INTERVAL_SECONDS + ALERT_GROUP_WAIT_SECONDS;
+}
+
+const TEAMS: readonly AlertTeam[] = ['middleware', 'database', 'platform'];
+
+export function renderAlertmanagerConfig(settings: ObservabilitySettings): string {
+  const receiver = (name: string, target: { readonly webhook: string; readonly sendResolved?: boolean }) => ({ name, webhook_configs: [{ url: target.webhook, send_resolved: target.sendResolved ?? true }] });
+  const teams = TEAMS.flatMap((team) => {
+    const target = settings.receivers.teams?.[team];
+    return target ? [{ team, target }] : [];
+  });
+  return stringify(
+    {
+      route: {
+        receiver: 'default',
+        group_by: ['alertname', 'hsa_pair', 'hsa_backup', 'hsa_site'],
+        group_wait: `${ALERT_GROUP_WAIT_SECONDS}s`,
+        group_interval: `${ALERT_GROUP_INTERVAL_SECONDS}s`,
+        repeat_interval: '4h',
+        routes: teams.map(({ team }) => ({ matchers: [`team="${team}"`], receiver: team })),
+      },
+      receivers: [receiver('default', settings.receivers.default), ...teams.map(({ team, target }) => receiver(team, target))],
+    },
+    { lineWidth: 0 },
+  );
+}
