@@ -44,7 +44,7 @@ test('every paired Redis pair has its alerts at both sites, every backed-up clus
           name,
           stack: unit.stackName,
           pair,
-          alerts: plan.mode === 'standby' ? ['HsaRedisDown', 'HsaRedisReplicationLinkDown', 'HsaRedisStandbyBehind', 'HsaRedisSplitBrain'] : ['HsaRedisDown', 'HsaRedisReplicaMissing', 'HsaRedisReplicaBehind'],
+          alerts: plan.mode === 'standby' ? ['HsaRedisDown', 'HsaRedisUnwatched', 'HsaRedisReplicationLinkDown', 'HsaRedisStandbyBehind', 'HsaRedisSplitBrain'] : ['HsaRedisDown', 'HsaRedisUnwatched', 'HsaRedisReplicaMissing', 'HsaRedisReplicaBehind'],
         });
       }
       expect(rules.filter((r) => r.labels.hsa_backup !== undefined).length).toBe(unit.backupPlan ? 2 : 0);

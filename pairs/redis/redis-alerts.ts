@@ -36,6 +36,17 @@ export function redisAlerts(context: AlertContext): AlertRuleGroup[] {
           runbook: `kubectl -n hsa-middleware get pods -l app.kubernetes.io/instance=${plan.releaseName}; its logs say why.${plan.mode === 'primary' ? ` If site ${here} is lost as a whole, fail over: ${ctx.switchoverCommand(there, { siteLost: here })}.` : ''}`,
         },
       },
+      {
+        alert: 'HsaRedisUnwatched',
+        expr: `absent(up{${selector}})`,
+        for: '5m',
+        labels: { severity: 'warning', ...labels },
+        annotations: {
+          summary: `Nothing scrapes ${pair} at site ${here}`,
+          description: `No exporter of ${pair} at site ${here} is scraped: none of its other alerts can fire.`,
+          runbook: `Check the exporter beside the server (the release's metrics sidecar) and Prometheus's targets page for hsa_pair="${pair}".`,
+        },
+      },
     ];
     if (plan.mode === 'standby') {
       return [
@@ -78,25 +89,27 @@ export function redisAlerts(context: AlertContext): AlertRuleGroup[] {
     return [
       ...common,
       {
+        // Counted, not matched by address: the other site's server connects from its pod's or its egress
+        // address, never from its VIP (the drill found it).
         alert: 'HsaRedisReplicaMissing',
-        expr: `absent(redis_connected_slave_lag_seconds{${selector}, slave_ip="${plan.peerAddress!.host}"})`,
+        expr: `redis_connected_slaves{${selector}} < ${plan.replicas + 1}`,
         for: '30s',
         labels: { severity: 'critical', ...labels },
         annotations: {
-          summary: `${pair} at site ${here} has no replica at site ${there}`,
-          description: `The active primary of ${pair} sees no connection from site ${there} (${plan.peerAddress!.host}): its writes are in one datacenter only.${plan.lagBound ? ' With the RPO bound it refuses writes (NOREPLICAS) until site ' + there + ' catches up.' : ''}`,
-          runbook: `Check the datacenter link and ${pair} at site ${there}; INFO replication at both sites.`,
+          summary: `${pair} at site ${here} has lost a replica`,
+          description: `The active primary of ${pair} has {{ $value }} replicas connected; the pair has ${plan.replicas + 1} (${plan.replicas} at site ${here} and site ${there}'s server). If site ${there}'s is the one missing, its writes are in one datacenter only.${plan.lagBound ? ` With the RPO bound it refuses writes (NOREPLICAS) until every replica is back.` : ''}`,
+          runbook: `INFO replication at site ${here} lists the replicas connected; check the datacenter link and ${pair} at site ${there}, and the local replica pods (kubectl -n hsa-middleware get pods -l app.kubernetes.io/instance=${plan.releaseName}).`,
         },
       },
       {
         alert: 'HsaRedisReplicaBehind',
-        expr: `max(redis_connected_slave_lag_seconds{${selector}, slave_ip="${plan.peerAddress!.host}"}) > ${bound}`,
+        expr: `max(redis_connected_slave_lag_seconds{${selector}}) > ${bound}`,
         for: '30s',
         labels: { severity: 'warning', ...labels },
         annotations: {
-          summary: `${pair}'s replica at site ${there} is more than ${bound} s behind`,
-          description: `Site ${there} acknowledged the primary's stream {{ $value }} s ago, beyond the pair's bound of ${bound} s.`,
-          runbook: `Check the link's bandwidth and site ${there}'s server (INFO replication, slowlog).`,
+          summary: `A replica of ${pair} at site ${here} is more than ${bound} s behind`,
+          description: `The slowest replica (site ${there}'s is the one across the link) acknowledged the primary's stream {{ $value }} s ago, beyond the pair's bound of ${bound} s.`,
+          runbook: `INFO replication at site ${here} names the replica (its address and lag); check the link's bandwidth and site ${there}'s server (INFO replication, slowlog).`,
         },
       },
     ];

@@ -131,14 +131,20 @@ test('promtool test rules: each Redis and backup alert fires when it should and 
       tests: [
         {
           interval: '15s',
-          // The active primary: site B's replica connected and 2 s behind, 20 s behind from 60 s, gone from 120 s.
-          input_series: [series('redis_connected_slave_lag_seconds', slaveSeries, '2x3 20x3 _x8'), series('redis_up', a, '0x1 1x12'), series('up', a, '1x13')],
+          // The active primary (2 local replicas and site B's): site B's replica 2 s behind, 20 s behind from
+          // 60 s, gone from 120 s (3 connected, then 2).
+          input_series: [
+            series('redis_connected_slave_lag_seconds', slaveSeries, '2x3 20x3 _x8'),
+            series('redis_connected_slaves', a, '3x7 2x12'),
+            series('redis_up', a, '0x1 1x18'),
+            series('up', a, '1x19'),
+          ],
           alert_rule_test: [
             { eval_time: '45s', alertname: 'HsaRedisReplicaBehind', exp_alerts: [] },
             { eval_time: '105s', alertname: 'HsaRedisReplicaBehind', exp_alerts: [firing(rule(active, 'HsaRedisReplicaBehind', pair), {}, '20')] },
             { eval_time: '105s', alertname: 'HsaRedisReplicaMissing', exp_alerts: [] },
-            // A series goes stale 5 minutes after its last sample; absent() sees it gone from then.
-            { eval_time: '600s', alertname: 'HsaRedisReplicaMissing', exp_alerts: [firing(rule(active, 'HsaRedisReplicaMissing', pair), { slave_ip: peerHost }, '1')] },
+            { eval_time: '135s', alertname: 'HsaRedisReplicaMissing', exp_alerts: [] },
+            { eval_time: '165s', alertname: 'HsaRedisReplicaMissing', exp_alerts: [firing(rule(active, 'HsaRedisReplicaMissing', pair), a, '2')] },
             // redis_up 0 only in the first 30 s: shorter than the rule's minute.
             { eval_time: '60s', alertname: 'HsaRedisDown', exp_alerts: [] },
           ],
