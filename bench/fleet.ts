@@ -6,7 +6,7 @@
 import { APPLICATION_CATALOG } from '../model/catalog';
 import type { Environment } from '../model/environment-schema';
 import { parseEnvironment } from '../model/load-environment';
-import { resolveProvince, type ApplicationModel, type ProvinceModel } from '../model/platform-model';
+import { planProvince, resolveProvince, type ApplicationModel, type ProvinceModel } from '../model/platform-model';
 
 /**
  * Province `index` of the fleet. `revision` > 0 is the same province after an edit (its first
@@ -42,9 +42,10 @@ export function fleetEnvironment(index: number, demo: Environment, revision = 0)
 /** The province model with each unit's applications expanded to `servicesPerStack` services. */
 export function fleetProvince(name: string, environment: Environment, servicesPerStack: number): ProvinceModel {
   const province = resolveProvince(name, environment);
-  return {
+  // Planned again from the expanded units: the load balancers, zone files and gateway serve every service.
+  return planProvince({
     ...province,
-    units: province.units.map((unit) => {
+    units: province.units.map(({ traffic: _planned, ...unit }) => {
       const templates = unit.applications;
       const applications: ApplicationModel[] = [];
       for (let i = 0; i < servicesPerStack; i++) {
@@ -54,5 +55,5 @@ export function fleetProvince(name: string, environment: Environment, servicesPe
       }
       return { ...unit, applications };
     }),
-  };
+  });
 }

@@ -212,7 +212,18 @@ export function resolveProvince(envName: string, env: Environment, options: Reso
     ...(env.observability ? { observability: env.observability } : {}),
     units,
   };
-  // Traffic is planned from every unit's addresses: a second pass over the resolved units.
+  return planProvince(basics);
+}
+
+/**
+ * The plans that need the whole unit or the whole province: each tenant's way to its middleware and each
+ * unit's traffic (from every unit's addresses and applications). resolveProvince ends with it; a program
+ * that changes a resolved province's units (the benchmark fleet adds applications) plans again with it,
+ * so nothing is planned from what the units held before.
+ */
+export function planProvince(province: ProvinceBasics): ProvinceModel {
+  const units = province.units.map((unit) => ({ ...unit, middlewareClients: middlewareClientsOf(unit) }));
+  const basics: ProvinceBasics = { ...province, units };
   return { ...basics, units: units.map((unit) => ({ ...unit, traffic: planUnitTraffic(basics, unit) })) };
 }
 
@@ -297,7 +308,7 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
         }
       : {}),
   };
-  return { ...unit, middlewareClients: middlewareClientsOf(unit) };
+  return { ...unit, middlewareClients: [] };
 }
 
 /**
