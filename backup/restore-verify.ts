@@ -2,7 +2,7 @@
  * Restore verification (恢复验证): a backup counts only once it has been restored. For each engine the
  * toolkit backs up, a real server (Debian's redis-server, PostgreSQL) is started on loopback in a
  * scratch directory and filled with data; the backup script the toolkit synthesizes
- * (model/backup-commands.ts) is run unchanged with `sh -c`, its variables pointing at that server; the
+ * (pairs/redis/redis-backup.ts, pairs/database/database-backup.ts) is run unchanged with `sh -c`, its variables pointing at that server; the
  * backup is restored into a second, scratch server and compared with the source: keys and a digest of
  * every key's type, value and TTL bucket for Redis; rows and an md5 of every row for PostgreSQL. A
  * damaged backup (truncated, or a flipped byte) must be refused by the engine's own tools, and the
@@ -14,7 +14,8 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT } from '../model/backup-commands';
+import { REDIS_BACKUP_SCRIPT } from '../pairs/redis/redis-backup';
+import { POSTGRESQL_BACKUP_SCRIPT } from '../pairs/database/database-backup';
 import { RespClient, type RedisTls } from '../pairs/redis/resp-client';
 
 export class RestoreVerifyError extends Error {}

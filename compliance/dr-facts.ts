@@ -11,10 +11,13 @@ import { databaseProductName } from '../pairs/database/database-plan';
 import type { DeploymentUnit, ProvinceModel } from '../model/platform-model';
 import { SITES, type Site, type Zone } from '../model/topology';
 import { ANNOTATION_KEY, type HsaAnnotation } from '../synthesized/annotations';
-import { isJsonObject } from '../synthesized/json';
 import { platformZoneName } from '../model/dns-zone';
-import { parseValuesDocument } from './rules/visit-strings';
-import type { JsonObject, JsonValue, StackJson } from './types';
+import { arr, hostOf, obj, releaseValues, resolveName, str, type StandbyProof } from '../synthesized/read';
+import { cloudNativePgStandbyProof } from '../pairs/database/database-facts';
+import { fastdfsStandbyProof } from '../pairs/fastdfs/fastdfs-facts';
+import { kafkaStandbyProof } from '../pairs/kafka/kafka-facts';
+import { redisRpoBound, redisStandbyProof } from '../pairs/redis/redis-facts';
+import type { JsonObject, StackJson } from './types';
 
 export interface DrPairFact {
   readonly zone: Zone;
@@ -104,29 +107,11 @@ export function annotationsOf(stack: StackJson): { annotation: HsaAnnotation; ty
   return found;
 }
 
-const obj = (value: JsonValue | undefined): JsonObject => (isJsonObject(value) ? value : {});
-const arr = (value: JsonValue | undefined): JsonValue[] => (Array.isArray(value) ? value : []);
-const str = (value: JsonValue | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
-
-/** A release's values documents (JSON or YAML, as the rules read them), merged shallowly in order. */
-function releaseValues(body: JsonObject): JsonObject {
-  const merged: JsonObject = {};
-  for (const text of arr(body.values)) if (typeof text === 'string') Object.assign(merged, obj(parseValuesDocument(text)));
-  return merged;
-}
 
 function releasesOf(stack: StackJson, chart: string): JsonObject[] {
   return Object.values(stack.resource?.helm_release ?? {}).filter((r) => r.chart === chart);
 }
 
-/** A value as the stack writes it, with `${<type>.<name>.metadata[0].name}` references to its own resources resolved. */
-function resolveName(stack: StackJson, value: JsonValue | undefined): string | undefined {
-  const text = str(value);
-  const reference = text ? /^\$\{([\w-]+)\.([\w-]+)\.metadata\[0\]\.name\}$/.exec(text) : null;
-  if (!reference) return text;
-  const target = stack.resource?.[reference[1]!]?.[reference[2]!];
-  return str(obj(target?.metadata).name);
-}
 
 function siteOfAddress(model: ProvinceModel, address: string): Site | undefined {
   const networks = model.siteNetworks;
@@ -163,51 +148,27 @@ function backupOf(model: ProvinceModel, unit: DeploymentUnit, stack: StackJson):
   };
 }
 
-/** The `host` of `host:port`. */
-const hostOf = (address: string) => address.replace(/:\d+$/, '');
 
 /**
  * Whether the standby's built configuration replicates from `source` (the active site's declared address
  * for the role), and where it says so; the reason otherwise.
  */
-function replicationProof(role: MiddlewareRole, body: JsonObject, stack: StackJson, source: string): { proof: string; synchronous: boolean } | { reason: string } {
+function replicationProof(role: MiddlewareRole, body: JsonObject, stack: StackJson, source: string): StandbyProof {
   const host = hostOf(source);
-  if (role === 'redis-cache' || role === 'redis-session') {
-    const values = JSON.stringify(releaseValues(body));
-    return new RegExp(`replicaof ${host.replace(/\./g, '\\.')} \\d+`).test(values) ? { proof: `replicaof ${host} in the release's values`, synchronous: false } : { reason: `its values hold no "replicaof ${host}"` };
+  // Each kind reads its own built configuration (pairs/<kind>/<kind>-facts.ts).
+  switch (role) {
+    case 'redis-cache':
+    case 'redis-session':
+      return redisStandbyProof(body, host);
+    case 'kafka':
+      return kafkaStandbyProof(stack, host);
+    case 'database':
+      return cloudNativePgStandbyProof(body, host);
+    case 'fastdfs':
+      return fastdfsStandbyProof(body, stack, host);
+    default:
+      return { reason: `the toolkit knows no way to prove a ${role} standby` };
   }
-  if (role === 'kafka') {
-    const mirrors = Object.values(stack.resource?.kubernetes_manifest ?? {})
-      .map((m) => obj(m.manifest))
-      .filter((m) => m.kind === 'KafkaMirrorMaker2')
-      .flatMap((m) => arr(obj(m.spec).mirrors).map(obj));
-    return mirrors.some((m) => (str(obj(m.source).bootstrapServers) ?? '').split(',').some((s) => hostOf(s.trim()) === host))
-      ? { proof: `a KafkaMirrorMaker2 mirrors from ${host}`, synchronous: false }
-      : { reason: `no KafkaMirrorMaker2 of the stack reads from ${host}` };
-  }
-  if (role === 'database') {
-    const spec = obj(obj(body.manifest).spec);
-    const replica = obj(spec.replica);
-    const external = arr(spec.externalClusters).map(obj).find((c) => c.name === replica.source);
-    const replicating = replica.enabled === true || (str(replica.primary) !== undefined && replica.primary !== replica.self);
-    if (!replicating || str(obj(external?.connectionParameters).host) !== host) return { reason: `the Cluster does not stream from ${host} (spec.replica and externalClusters)` };
-    const synchronous = isJsonObject(obj(spec.postgresql).synchronous) && Number(obj(obj(spec.postgresql).synchronous).number ?? 0) > 0;
-    return { proof: `the Cluster streams from ${host} (spec.replica.source ${String(replica.source)})`, synchronous };
-  }
-  if (role === 'fastdfs') {
-    // A FastDFS group replicates between the storage servers its trackers list: the storage server's
-    // mounted storage.conf must name the active site's tracker.
-    const configMaps = arr(obj(obj(obj(body.spec).template).spec).volume)
-      .map((v) => resolveName(stack, obj(obj(v).config_map).name))
-      .filter((n): n is string => n !== undefined);
-    const texts = Object.values(stack.resource?.kubernetes_config_map_v1 ?? {})
-      .filter((c) => configMaps.includes(String(obj(c.metadata).name)))
-      .map((c) => str(obj(c.data)['storage.conf']) ?? '');
-    return texts.some((t) => new RegExp(`^tracker_server\\s*=\\s*${host.replace(/\./g, '\\.')}:\\d+$`, 'm').test(t))
-      ? { proof: `its storage.conf lists the tracker at ${host}`, synchronous: false }
-      : { reason: `its mounted storage.conf lists no tracker at ${host}` };
-  }
-  return { reason: `the toolkit knows no way to prove a ${role} standby` };
 }
 
 /**
@@ -217,14 +178,7 @@ function replicationProof(role: MiddlewareRole, body: JsonObject, stack: StackJs
 function rpoBoundOf(role: MiddlewareRole, activeStack: StackJson | undefined): DrPairFact['rpoBound'] {
   if (!activeStack || (role !== 'redis-cache' && role !== 'redis-session')) return undefined;
   const primary = annotationsOf(activeStack).find((a) => a.annotation.component === 'dr-pair' && a.annotation.role === role && a.annotation.mode === 'primary');
-  if (!primary) return undefined;
-  const values = releaseValues(primary.body);
-  const configuration = str(obj(values.master).configuration) ?? '';
-  const toWrite = /^min-replicas-to-write (\d+)$/m.exec(configuration);
-  const maxLag = /^min-replicas-max-lag (\d+)$/m.exec(configuration);
-  const localReplicas = Number(obj(values.replica).replicaCount ?? 0);
-  if (!toWrite || !maxLag || Number(toWrite[1]) < localReplicas + 1) return undefined;
-  return { maxLagSeconds: Number(maxLag[1]), proof: `min-replicas-to-write ${toWrite[1]} (${localReplicas} local replicas and the other site's) and min-replicas-max-lag ${maxLag[1]} in the active primary's configuration` };
+  return primary ? redisRpoBound(primary.body) : undefined;
 }
 
 export function detectDrFacts(model: ProvinceModel, stacks: ReadonlyMap<string, StackJson>): DrFacts {

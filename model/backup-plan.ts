@@ -5,7 +5,7 @@
  * Velero backs up the middleware namespace every day: its Kubernetes objects, and every pod volume
  * through the node agent (file-system backup with kopia): Redis's append-only files, FastDFS's files, the
  * log service, Kafka's logs. Before it copies a Redis primary's volume, a pre-backup hook runs the
- * toolkit's Redis dump (model/backup-commands.ts: `redis-cli --rdb` + `redis-check-rdb`) inside the
+ * toolkit's Redis dump (pairs/redis/redis-backup.ts: `redis-cli --rdb` + `redis-check-rdb`) inside the
  * pod, so the volume holds a consistent, checked snapshot next to the live files; a failed dump fails
  * the backup. The backup goes to the other datacenter's object store: off site.
  */
@@ -38,7 +38,7 @@ export const DATABASE_BACKUP_DEFAULTS = { credentialsSecret: 'hsa-db-backup', vo
 
 /**
  * How the business database is backed up: PostgreSQL with the toolkit's own command
- * (model/backup-commands.ts), or another product with its vendor's tool, as its DBA declares it.
+ * (pairs/database/database-backup.ts), or another product with its vendor's tool, as its DBA declares it.
  */
 export type DatabaseBackupTool =
   | { readonly kind: 'postgresql' }

@@ -8,12 +8,18 @@
  * Tags of chart images are the chart's own defaults at the pinned chart version (read from the chart's
  * values.yaml at its release tag); a mirror copies them from upstream under the same tag.
  */
+import { DATABASE_IMAGES } from '../pairs/database/database-images';
+import { FASTDFS_IMAGES } from '../pairs/fastdfs/fastdfs-images';
+import { REDIS_IMAGES } from '../pairs/redis/redis-images';
 
-/** Image names (the last path segments under `registry.images`) and their pinned tags. */
+/**
+ * Image names (the last path segments under `registry.images`) and their pinned tags: each kind of DR
+ * pair's from its folder (pairs/<kind>/<kind>-images.ts), then the rest of the platform's.
+ */
 export const IMAGES = {
-  /** bitnami/redis 20.6.2 */
-  redis: { name: 'redis', tag: '7.4.2-debian-12-r0' },
-  redisExporter: { name: 'redis-exporter', tag: '1.67.0-debian-12-r0' },
+  ...REDIS_IMAGES,
+  ...FASTDFS_IMAGES,
+  ...DATABASE_IMAGES,
   /** bitnami/elasticsearch 21.4.0 */
   elasticsearch: { name: 'elasticsearch', tag: '8.16.1-debian-12-r0' },
   /** The init container that copies the generated TLS certificates (elasticsearch 21.4.0 `copyTlsCerts.image`). */
@@ -28,24 +34,15 @@ export const IMAGES = {
   nacos: { name: 'nacos-server', tag: 'v2.4.3' },
   /** XXL-JOB admin (written by the toolkit: no upstream chart). */
   xxlJobAdmin: { name: 'xxl-job-admin', tag: '2.4.2' },
-  /** FastDFS tracker and storage (written by the toolkit: no official chart). */
-  fastdfs: { name: 'fastdfs', tag: 'V6.13.0' },
   /** vmware-tanzu/velero 12.1.0: the chart's image (server and node agent). */
   velero: { name: 'velero', tag: 'v1.18.1' },
   /** The business database's backup job: pg_basebackup and pg_verifybackup 17 (bitnami/postgresql 17.1.0 chart's image; a client takes backups of servers of its major version and older). */
   postgresql: { name: 'postgresql', tag: '17.6.0-debian-12-r4' },
-  /** cloudnative-pg/charts cloudnative-pg 0.29.0: the operator (its appVersion); it also runs as the instance manager in every PostgreSQL pod. */
-  cloudNativePg: { name: 'cloudnative-pg', tag: '1.30.0' },
-  /** CloudNativePG's PostgreSQL (operand) image, major 17 like the backup job's client: ghcr.io/cloudnative-pg/postgresql's "standard" flavour. */
-  cloudNativePgPostgresql: { name: 'cloudnative-pg-postgresql', tag: '17.6-standard-trixie' },
   /** Velero's object-store plugin for S3-compatible stores: v1.14.x is the line for Velero 1.18.x (the plugin's compatibility table). */
   veleroPluginForAws: { name: 'velero-plugin-for-aws', tag: 'v1.14.0' },
 } as const;
 
 export type ImageId = keyof typeof IMAGES;
-
-/** Strimzi's images live under `<registry.images>/strimzi/`; the operator pulls the Kafka image itself. */
-export const STRIMZI_IMAGE_PATH = 'strimzi';
 
 /** A full image reference under the mirror: `<registry host>/<path>/<name>:<tag>`. */
 export function imageReference(imageRegistry: string, imagePath: string, id: ImageId): string {
@@ -57,8 +54,4 @@ export function mirrorImage(imageRegistry: string, imagePath: string, image: { r
   return `${imageRegistry}/${imagePath}/${image.name}:${image.tag}`;
 }
 
-/** Images the Strimzi operator (chart `version`) runs and pulls for a Kafka cluster of `kafkaVersion`. */
-export function strimziImages(imageRegistry: string, imagePath: string, operatorVersion: string, kafkaVersion: string): string[] {
-  const base = `${imageRegistry}/${imagePath}/${STRIMZI_IMAGE_PATH}`;
-  return [`${base}/operator:${operatorVersion}`, `${base}/kafka:${operatorVersion}-kafka-${kafkaVersion}`];
-}
+export { STRIMZI_IMAGE_PATH, strimziImages } from '../pairs/kafka/kafka-images';

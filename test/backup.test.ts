@@ -5,7 +5,8 @@
  */
 import { computeDrLevel } from '../compliance/dr-level';
 import type { StackJson } from '../compliance/types';
-import { databaseBackupJobCommand, POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT, vendorBackupSteps } from '../model/backup-commands';
+import { REDIS_BACKUP_SCRIPT } from '../pairs/redis/redis-backup';
+import { databaseBackupJobCommand, POSTGRESQL_BACKUP_SCRIPT, vendorBackupSteps } from '../pairs/database/database-backup';
 import { DATABASE_BACKUP_MOUNT, hourBefore, REDIS_HOOK_BACKUP_FILE } from '../model/backup-plan';
 import { resolveProvince } from '../model/platform-model';
 import { redisStartupGate } from '../pairs/redis/redis-plan';

@@ -1,24 +1,7 @@
-import { parse as parseYaml } from 'yaml';
 import type { JsonValue } from '../types';
+import { parseValuesDocument } from '../../synthesized/read';
 
-/**
- * A helm values document, parsed: JSON (the toolkit writes its values as JSON) or YAML (values written by
- * hand, or by a construct used in another project); undefined for a text that is neither a mapping nor
- * a list, which is then read as plain text.
- */
-export function parseValuesDocument(text: string): JsonValue | undefined {
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    // not JSON: try YAML below
-  }
-  try {
-    const document = parseYaml(text, { maxAliasCount: 100 }) as unknown;
-    return document !== null && typeof document === 'object' ? (document as JsonValue) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { parseValuesDocument };
 
 /** A string's place in a resource: its keys and indexes from the top, as `visitStrings` walks (valid during the call). */
 export type StringPlace = readonly (string | number)[];

@@ -4,7 +4,7 @@ import { imageReference, mirrorImage } from '../../model/images';
 import type { DeploymentUnit } from '../../model/platform-model';
 import { PLATFORM_NAMESPACES } from '../../model/topology';
 import { BackupSet } from '../backup/backup-set';
-import { DatabaseBackup } from '../backup/database-backup';
+import { DatabaseBackup } from '../../pairs/database/database-backup-construct';
 import type { ChartSource } from '../middleware/chart-source';
 
 /**

@@ -2,7 +2,7 @@ import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { KAFKA_SYSTEM_USERS, KAFKA_VERSION, MIRROR_GROUPS_EXCLUDED, MIRROR_MAKER_OFFSET_FLUSH_MS, MIRROR_TOPICS_EXCLUDED, mirrorMakerConnectNames, type KafkaPairSettings } from './kafka-plan';
 import { PORTS, TLS_SECRET_KEYS } from '../../model/middleware-model';
-import { STRIMZI_IMAGE_PATH, strimziImages } from '../../model/images';
+import { STRIMZI_IMAGE_PATH, strimziImages } from './kafka-images';
 import { annotateResource, declareImages } from '../../constructs/annotations';
 import { helmRelease } from '../../constructs/l1/helm';
 import { manifest } from '../../constructs/l1/kubernetes';

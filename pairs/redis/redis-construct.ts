@@ -2,7 +2,7 @@ import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { redisCommonConfiguration, redisPrimaryConfiguration, redisStartupGate, REDIS_PASSWORD_KEY, type RedisPlan } from './redis-plan';
 import { TLS_SECRET_KEYS } from '../../model/middleware-model';
-import { redisBackupHookAnnotations } from '../../model/backup-commands';
+import { redisBackupHookAnnotations } from './redis-backup';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../../constructs/annotations';
 import { helmRelease } from '../../constructs/l1/helm';
@@ -42,7 +42,7 @@ interface RedisChartValues {
     readonly configuration: string;
     /** The fencing start-up gate of an active site's primary (pairs/redis/redis-plan.ts, redisStartupGate). */
     readonly preExecCmds?: readonly string[];
-    /** Velero's pre-backup hook (model/backup-commands.ts). */
+    /** Velero's pre-backup hook (pairs/redis/redis-backup.ts). */
     readonly podAnnotations?: Readonly<Record<string, string>>;
     readonly persistence: { readonly enabled: true; readonly size: string };
     readonly resources: ResourceValues;

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { POSTGRESQL_SOURCE, verifyPostgresqlBackup, verifyRedisBackup, verifyVendorBackupJobs, type Damage, type PodContainer, type PostgresqlBackupRun, type RestoreResult, type VendorBackupJob } from '../../backup/restore-verify';
-import { POSTGRESQL_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT } from '../../model/backup-commands';
+import { REDIS_BACKUP_SCRIPT } from '../../pairs/redis/redis-backup';
+import { POSTGRESQL_BACKUP_SCRIPT } from '../../pairs/database/database-backup';
 import { DATABASE_BACKUP_MOUNT } from '../../model/backup-plan';
 import { environmentJson, loadEnvironment, parseJson, synthesizeStacks } from '../support/fixtures';
 

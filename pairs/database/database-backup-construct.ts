@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
-import { databaseBackupJobCommand, vendorBackupSteps } from '../../model/backup-commands';
-import type { SitePlacement } from '../placement';
-import { annotateResource } from '../annotations';
+import { databaseBackupJobCommand, vendorBackupSteps } from './database-backup';
+import type { SitePlacement } from '../../constructs/placement';
+import { annotateResource } from '../../constructs/annotations';
 import type { CronJobV1SpecJobTemplateSpecTemplateSpecContainer as Container, CronJobV1SpecJobTemplateSpecTemplateSpecContainerEnv } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
-import { cronJobV1, persistentVolumeClaimV1 } from '../l1/kubernetes';
-import { metadataNameOf } from '../l1/light-resource';
+import { cronJobV1, persistentVolumeClaimV1 } from '../../constructs/l1/kubernetes';
+import { metadataNameOf } from '../../constructs/l1/light-resource';
 
 /** Keys of the backup role's Secret. */
 export const DATABASE_BACKUP_SECRET_KEYS = { username: 'username', password: 'password' } as const;
@@ -42,7 +42,7 @@ export interface DatabaseBackupProps extends SitePlacement {
 /**
  * The business database's daily backup at one site: a CronJob onto a volume of its own. For PostgreSQL
  * it runs the toolkit's backup command (pg_basebackup with a SHA-256 manifest, pg_verifybackup, one
- * tar.gz; model/backup-commands.ts, the same text the restore drill runs against a real PostgreSQL).
+ * tar.gz; pairs/database/database-backup.ts, the same text the restore drill runs against a real PostgreSQL).
  * For another product it runs the vendor's tool as an init container between the toolkit's `prepare`
  * and `keep` steps. Either way, only a backup that passed its checks replaces the previous one, and a
  * failed run fails the job. Velero's daily backup of the namespace copies the volume to the other

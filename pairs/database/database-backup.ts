@@ -1,26 +1,11 @@
 /**
- * The backup commands, one per data-holding engine, with everything site-specific passed as variables,
- * so the same text is what the restore verification (`npm run restore-verify`, the restore drill) runs
- * against real servers. Redis's runs in each primary's Velero pre-backup hook (below); PostgreSQL's in
- * the business database's daily backup job (`databaseBackupJobCommand`, constructs/backup/database-backup.ts),
- * which for another product runs its vendor's tool between the two steps `vendorBackupSteps` writes.
- *
- * Each engine's own dump, checked by the engine's own tool before the file leaves the pod:
- * - Redis: `redis-cli --rdb` (a full snapshot over the replication protocol, TLS as every client) and
- *   `redis-check-rdb`;
- * - PostgreSQL: `pg_basebackup` (plain format, WAL streamed in, a SHA-256 backup manifest) and
- *   `pg_verifybackup`, then one tar.gz.
- * A check that fails ends the script non-zero: the job fails and nothing is uploaded.
+ * The business database's backup commands: PostgreSQL's (`pg_basebackup` with WAL streamed in and a
+ * SHA-256 manifest, `pg_verifybackup`, then one tar.gz) in its daily backup job
+ * (`databaseBackupJobCommand`, pairs/database/database-backup-construct.ts), and for another product its vendor's
+ * tool between the two steps `vendorBackupSteps` writes. Everything site-specific is a variable, so the
+ * same text is what the restore verification runs against a real server. A check that fails ends the
+ * script non-zero: the job fails and nothing is uploaded.
  */
-
-/** Variables: REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, REDIS_TLS_CA_FILE, BACKUP_FILE. */
-export const REDIS_BACKUP_SCRIPT = [
-  'set -eu',
-  // The password in REDISCLI_AUTH (redis-cli reads it there), not on the command line the process list shows.
-  'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls --cacert "$REDIS_TLS_CA_FILE" -h "$REDIS_HOST" -p "$REDIS_PORT" --rdb "$BACKUP_FILE"',
-  'redis-check-rdb "$BACKUP_FILE"',
-  '',
-].join('\n');
 
 /** Variables: PGHOST, PGPORT, PGUSER, PGPASSWORD (libpq reads it itself), BACKUP_DIR, BACKUP_FILE. */
 export const POSTGRESQL_BACKUP_SCRIPT = [
@@ -30,27 +15,6 @@ export const POSTGRESQL_BACKUP_SCRIPT = [
   'tar -czf "$BACKUP_FILE" -C "$BACKUP_DIR/base" .',
   '',
 ].join('\n');
-
-/**
- * Velero pre-backup hook of a Redis primary (pod annotations): the Redis backup script, run in the redis
- * container against the server itself, writing its checked dump onto the data volume Velero copies
- * next. Only the variables are wired here: the chart's container has REDIS_PASSWORD (the toolkit keeps
- * the chart's `auth.usePasswordFiles: false`), REDIS_TLS_PORT and REDIS_TLS_CA_FILE. A failed dump fails
- * the backup (`on-error: Fail`).
- */
-export function redisBackupHookAnnotations(backupFile: string): Record<string, string> {
-  const directory = backupFile.slice(0, backupFile.lastIndexOf('/'));
-  const wiring = [
-    `export REDIS_HOST=127.0.0.1 REDIS_PORT="$REDIS_TLS_PORT" BACKUP_FILE=${backupFile}`,
-    `mkdir -p ${directory}`,
-  ].join('\n');
-  return {
-    'pre.hook.backup.velero.io/container': 'redis',
-    'pre.hook.backup.velero.io/command': JSON.stringify(['/bin/bash', '-c', `${wiring}\n${REDIS_BACKUP_SCRIPT}`]),
-    'pre.hook.backup.velero.io/on-error': 'Fail',
-    'pre.hook.backup.velero.io/timeout': '10m',
-  };
-}
 
 /**
  * The business database's backup job (a CronJob's container command): the PostgreSQL backup script

@@ -1,0 +1,7 @@
+/** The business database pair's images where CloudNativePG runs it. */
+export const DATABASE_IMAGES = {
+  /** cloudnative-pg/charts cloudnative-pg 0.29.0: the operator (its appVersion); it also runs as the instance manager in every PostgreSQL pod. */
+  cloudNativePg: { name: 'cloudnative-pg', tag: '1.30.0' },
+  /** CloudNativePG's PostgreSQL (operand) image, major 17 like the backup job's client: ghcr.io/cloudnative-pg/postgresql's "standard" flavour. */
+  cloudNativePgPostgresql: { name: 'cloudnative-pg-postgresql', tag: '17.6-standard-trixie' },
+} as const;
