@@ -39,6 +39,8 @@ export * from './pairs/fastdfs/fastdfs-plan';
 export * from './pairs/database/database-plan';
 export * from './pairs/kind';
 export * from './pairs/registry';
+// The switchover's orchestrator: drives every registered kind, a project's own included
+export { executeSwitchover, InjectedFault, type Deployer, type SwitchoverOptions, type SwitchoverOutcome, type SwitchoverReport } from './switchover/execute-switchover';
 export * from './model/switchover';
 export * from './model/dns-zone';
 export * from './model/load-balancer';
