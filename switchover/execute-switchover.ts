@@ -153,7 +153,7 @@ export async function executeSwitchover(options: SwitchoverOptions): Promise<Swi
         for (const pair of pairs) {
           const checked = await pair.check(run);
           problems.push(...checked.problems);
-          if (checked.problems.length === 0 || Object.keys(checked.data).length > 0) data[pair.name] = checked.data;
+          data[pair.name] = checked.data;
         }
         return journalled(step.id, problems.length > 0 ? { status: 'refused', data, message: problems.join('; ') } : { status: 'done', data });
       }

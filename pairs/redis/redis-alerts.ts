@@ -15,9 +15,9 @@ export function redisAlerts(context: AlertContext): AlertRuleGroup[] {
   const { unit, province } = context;
   const paired = unit.middlewarePlan.redis.filter((plan) => plan.peerAddress);
   if (paired.length === 0) return [];
-  return [{ name: `hsa-redis-${unit.zone}-${unit.site.toLowerCase()}`, rules: paired.flatMap((plan) => pairAlerts(context, plan)) }];
+  return [{ name: `hsa-redis-${unit.zone}-${unit.site.toLowerCase()}`, rules: paired.flatMap(pairAlerts) }];
 
-  function pairAlerts(ctx: AlertContext, plan: RedisPlan): AlertRule[] {
+  function pairAlerts(plan: RedisPlan): AlertRule[] {
     const pair = `${plan.role}@${unit.zone}`;
     const here = unit.site;
     const there = here === 'A' ? 'B' : 'A';
@@ -33,7 +33,7 @@ export function redisAlerts(context: AlertContext): AlertRuleGroup[] {
         annotations: {
           summary: `${pair} at site ${here} does not answer its exporter`,
           description: `The ${plan.mode} of ${pair} at site ${here} (${plan.address.host}) is down or its exporter is.`,
-          runbook: `kubectl -n hsa-middleware get pods -l app.kubernetes.io/instance=${plan.releaseName}; its logs say why.${plan.mode === 'primary' ? ` If site ${here} is lost as a whole, fail over: ${ctx.switchoverCommand(there, { siteLost: here })}.` : ''}`,
+          runbook: `kubectl -n hsa-middleware get pods -l app.kubernetes.io/instance=${plan.releaseName}; its logs say why.${plan.mode === 'primary' ? ` If site ${here} is lost as a whole, fail over: ${context.switchoverCommand(there, { siteLost: here })}.` : ''}`,
         },
       },
       {
@@ -59,7 +59,7 @@ export function redisAlerts(context: AlertContext): AlertRuleGroup[] {
           annotations: {
             summary: `${pair} at site ${here} has lost its replication link to site ${there}`,
             description: `The standby of ${pair} at site ${here} is not receiving site ${there}'s writes: what site ${there} takes now is not at site ${here}.`,
-            runbook: `Check the datacenter link and site ${there}'s primary (${plan.replicationSource?.host ?? plan.peerAddress?.host}). If site ${there} is lost, fail over: ${ctx.switchoverCommand(here, { siteLost: there, pairs: 'redis' })}.`,
+            runbook: `Check the datacenter link and site ${there}'s primary (${plan.replicationSource?.host ?? plan.peerAddress?.host}). If site ${there} is lost, fail over: ${context.switchoverCommand(here, { siteLost: there, pairs: 'redis' })}.`,
           },
         },
         {
@@ -81,7 +81,7 @@ export function redisAlerts(context: AlertContext): AlertRuleGroup[] {
           annotations: {
             summary: `${pair} at site ${here} is a primary while site ${province.activeSite} is the active site`,
             description: `The environment makes site ${there} active for ${pair}, yet its member at site ${here} takes writes: both sites may be primaries, and writes at site ${there} are lost to site ${here}.`,
-            runbook: `If a switchover promoted it, finish that switchover (run it again with the same --journal): it fences site ${there}, saves what only site ${there} holds and re-points it. Otherwise fence site ${here} at once and find who promoted it. Planned: ${ctx.switchoverCommand(here, { pairs: 'redis' })}.`,
+            runbook: `If a switchover promoted it, finish that switchover (run it again with the same --journal): it fences site ${there}, saves what only site ${there} holds and re-points it. Otherwise fence site ${here} at once and find who promoted it. Planned: ${context.switchoverCommand(here, { pairs: 'redis' })}.`,
           },
         },
       ];
