@@ -6,7 +6,8 @@ import { PORTS, TLS_SECRET_KEYS } from '../../model/middleware-model';
 import { otherSite, type Site } from '../../model/topology';
 import { annotateResource, declareImages } from '../../constructs/annotations';
 import { helmRelease } from '../../constructs/l1/helm';
-import { manifest } from '../../constructs/l1/kubernetes';
+import { manifest, serviceV1 } from '../../constructs/l1/kubernetes';
+import { CLOUDNATIVE_PG_METRICS_PORT, databaseMetricsServiceName } from './database-monitoring';
 import { helmValues } from '../../constructs/middleware/chart-source';
 import type { DrPairPlacement } from '../placement';
 
@@ -130,6 +131,15 @@ export class CloudNativePgDrPair extends Construct {
       mode: mode,
       replication: 'asynchronous',
       ...(mode === 'standby' ? { source: `${props.addresses[otherSite(props.site)]}:${PORTS.database}` } : {}),
+    });
+    // The DR member's metrics (pairs/database/database-monitoring.ts): the (designated) primary, as the
+    // `-rw` Service selects it, on the instance manager's metrics port.
+    serviceV1(this, 'PrimaryMetrics', {
+      metadata: { name: databaseMetricsServiceName(props), namespace: props.namespace },
+      spec: {
+        selector: { 'cnpg.io/cluster': self, 'cnpg.io/instanceRole': 'primary' },
+        port: [{ name: 'metrics', port: CLOUDNATIVE_PG_METRICS_PORT, targetPort: String(CLOUDNATIVE_PG_METRICS_PORT) }],
+      },
     });
   }
 }

@@ -5,7 +5,8 @@ import { PORTS, TLS_SECRET_KEYS } from '../../model/middleware-model';
 import { STRIMZI_IMAGE_PATH, strimziImages } from './kafka-images';
 import { annotateResource, declareImages } from '../../constructs/annotations';
 import { helmRelease } from '../../constructs/l1/helm';
-import { manifest } from '../../constructs/l1/kubernetes';
+import { configMapV1, manifest, serviceV1 } from '../../constructs/l1/kubernetes';
+import { KAFKA_METRICS_CONFIG, KAFKA_METRICS_PORT, kafkaBrokerMetricsRules, kafkaMirrorMetricsRules, mirrorMakerName, mirrorMetricsServiceName } from './kafka-monitoring';
 import { helmValues } from '../../constructs/middleware/chart-source';
 import type { DrPairPlacement } from '../placement';
 
@@ -55,6 +56,13 @@ export class KafkaDrPair extends Construct {
     // entity operator's sidecars.
     declareImages(operator, strimziImages(props.source.imageRegistry, props.source.imagePath, props.operatorChartVersion, KAFKA_VERSION));
 
+    // The JMX exporter's rules (pairs/kafka/kafka-monitoring.ts): what the site's Prometheus reads on port 9404.
+    configMapV1(this, 'MetricsConfig', {
+      metadata: { name: KAFKA_METRICS_CONFIG.name, namespace: props.namespace },
+      data: { [KAFKA_METRICS_CONFIG.brokerKey]: kafkaBrokerMetricsRules(), [KAFKA_METRICS_CONFIG.mirrorKey]: kafkaMirrorMetricsRules() },
+    });
+    const metricsConfig = (key: string) => ({ type: 'jmxPrometheusExporter', valueFrom: { configMapKeyRef: { name: KAFKA_METRICS_CONFIG.name, key } } });
+
     const nodePool = manifest(this, 'NodePool', {
       manifest: {
         apiVersion: 'kafka.strimzi.io/v1',
@@ -97,6 +105,7 @@ export class KafkaDrPair extends Construct {
               },
             ],
             authorization: { type: 'simple' },
+            metricsConfig: metricsConfig(KAFKA_METRICS_CONFIG.brokerKey),
             config: {
               'default.replication.factor': Math.min(3, brokers),
               'min.insync.replicas': Math.min(2, brokers),
@@ -145,10 +154,11 @@ export class KafkaDrPair extends Construct {
         manifest: {
           apiVersion: 'kafka.strimzi.io/v1',
           kind: 'KafkaMirrorMaker2',
-          metadata: { name: `mirror-from-${props.sourceAlias}`, namespace: props.namespace },
+          metadata: { name: mirrorMakerName(props), namespace: props.namespace },
           spec: {
             version: KAFKA_VERSION,
             replicas: 2,
+            metricsConfig: metricsConfig(KAFKA_METRICS_CONFIG.mirrorKey),
             // The target is also MirrorMaker 2's own Connect cluster: Strimzi 1.0 requires its group and
             // its three internal topics here (named per source, so a later reverse mirror never shares them).
             target: {
@@ -207,6 +217,16 @@ export class KafkaDrPair extends Construct {
           },
         },
         dependsOn: [this.cluster],
+      });
+      // Strimzi gives MirrorMaker 2 no Service on its metrics port: a headless one lets Prometheus find
+      // every worker by DNS (each runs its own tasks, so each must be scraped).
+      serviceV1(this, 'MirrorMakerMetrics', {
+        metadata: { name: mirrorMetricsServiceName(props), namespace: props.namespace },
+        spec: {
+          clusterIp: 'None',
+          selector: { 'strimzi.io/cluster': mirrorMakerName(props), 'strimzi.io/kind': 'KafkaMirrorMaker2' },
+          port: [{ name: 'tcp-prometheus', port: KAFKA_METRICS_PORT, targetPort: String(KAFKA_METRICS_PORT) }],
+        },
       });
     }
   }

@@ -1,0 +1,122 @@
+/**
+ * How the business database's pair is watched at one site, when CloudNativePG runs it: every instance
+ * serves its metrics on port 9187 (the instance manager's exporter, with the operator's default queries:
+ * `cnpg_collector_up`, `cnpg_pg_replication_*`, `cnpg_collector_pg_wal_archive_status`). The DR member is
+ * the Cluster's (designated) primary: a Service of the toolkit's selects it, as the `-rw` Service does,
+ * on the metrics port (the `-rw` Service carries 5432 only).
+ *
+ * Alerts: the member down; at the standby site, its WAL receiver down (the link), its replay behind the
+ * bound, and a split brain (it left recovery while the other site is active); at both, WAL files piling
+ * up unarchived. A database outside the clusters (`product: postgresql` or another) is the DBA's to
+ * watch: no alerts here yet (model/observability.ts names it).
+ */
+import type { AlertContext, AlertRule, AlertRuleGroup } from '../../model/alert-rules';
+import type { ScrapeJob } from '../../model/monitoring-plan';
+import type { DeploymentUnit } from '../../model/platform-model';
+import { PLATFORM_NAMESPACES } from '../../model/topology';
+import type { CloudNativePgPlan } from './database-plan';
+
+/** The metrics port of every CloudNativePG instance. */
+export const CLOUDNATIVE_PG_METRICS_PORT = 9187;
+/** Seconds of replay lag at the standby site before the alert (the replica cluster streams continuously). */
+export const DATABASE_LAG_ALERT_SECONDS = 30;
+/** WAL segments ready to archive but not archived: archiving is failing when they pile up. */
+export const WAL_READY_ALERT_SEGMENTS = 10;
+
+/** The toolkit's Service over a Cluster's (designated) primary, on the metrics port. */
+export function databaseMetricsServiceName(cluster: Pick<CloudNativePgPlan, 'self'>): string {
+  return `${cluster.self}-metrics`;
+}
+
+function cloudNativePgOf(unit: Pick<DeploymentUnit, 'middlewarePlan'>): CloudNativePgPlan | undefined {
+  const product = unit.middlewarePlan.database?.product;
+  return product?.kind === 'cloudnative-pg' ? product.cluster : undefined;
+}
+
+export function databaseScrapeJobs(unit: Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan'>): ScrapeJob[] {
+  const cluster = cloudNativePgOf(unit);
+  if (!cluster) return [];
+  const namespace = PLATFORM_NAMESPACES.middleware;
+  return [
+    {
+      name: 'database',
+      namespace,
+      port: CLOUDNATIVE_PG_METRICS_PORT,
+      targets: [{ address: `${databaseMetricsServiceName(cluster)}.${namespace}.svc:${CLOUDNATIVE_PG_METRICS_PORT}`, labels: { hsa_pair: `database@${unit.zone}`, hsa_site: unit.site } }],
+    },
+  ];
+}
+
+export function databaseAlerts(context: AlertContext): AlertRuleGroup[] {
+  const { unit } = context;
+  const cluster = cloudNativePgOf(unit);
+  if (!cluster) return [];
+  const pair = `database@${unit.zone}`;
+  const here = unit.site;
+  const there = here === 'A' ? 'B' : 'A';
+  const selector = `job="database", hsa_pair="${pair}", hsa_site="${here}"`;
+  const labels = { team: 'database' as const, hsa_pair: pair, hsa_site: here };
+  const status = `kubectl -n ${PLATFORM_NAMESPACES.middleware} get cluster ${cluster.self} -o yaml (its status and conditions); kubectl cnpg status ${cluster.self} -n ${PLATFORM_NAMESPACES.middleware}`;
+  const rules: AlertRule[] = [
+    {
+      alert: 'HsaDatabaseDown',
+      expr: `absent(cnpg_collector_up{${selector}} == 1)`,
+      for: '1m',
+      labels: { severity: 'critical', ...labels },
+      annotations: {
+        summary: `The ${cluster.mode === 'primary' ? 'primary' : 'designated primary'} of ${pair} at site ${here} does not answer`,
+        description: `${cluster.self}'s (designated) primary at site ${here} is down, or PostgreSQL does not answer its instance manager.`,
+        runbook: `${status}.${cluster.mode === 'primary' ? ` If site ${here} is lost as a whole, fail over: ${context.switchoverCommand(there, { siteLost: here })}.` : ''}`,
+      },
+    },
+    {
+      alert: 'HsaDatabaseWalNotArchived',
+      expr: `max(cnpg_collector_pg_wal_archive_status{${selector}, value="ready"}) > ${WAL_READY_ALERT_SEGMENTS}`,
+      for: '10m',
+      labels: { severity: 'warning', ...labels },
+      annotations: {
+        summary: `WAL of ${pair} at site ${here} is not being archived`,
+        description: `{{ $value }} WAL segments wait to be archived at site ${here}: archiving fails, and the volume fills until PostgreSQL stops.`,
+        runbook: `${status}; the instance's logs for archive_command errors; the volume's free space.`,
+      },
+    },
+  ];
+  if (cluster.mode === 'standby') {
+    rules.push(
+      {
+        alert: 'HsaDatabaseReplicationLinkDown',
+        expr: `max(cnpg_pg_replication_is_wal_receiver_up{${selector}}) == 0`,
+        for: '30s',
+        labels: { severity: 'critical', ...labels },
+        annotations: {
+          summary: `${pair} at site ${here} no longer streams from site ${there}`,
+          description: `The replica cluster ${cluster.self} at site ${here} has no WAL receiver: site ${there}'s transactions stop arriving here.`,
+          runbook: `Check the datacenter link and ${cluster.primary} at site ${there}; ${status}. If site ${there} is lost, fail over: ${context.switchoverCommand(here, { siteLost: there, pairs: 'database' })}.`,
+        },
+      },
+      {
+        alert: 'HsaDatabaseStandbyBehind',
+        expr: `max(cnpg_pg_replication_lag{${selector}}) > ${DATABASE_LAG_ALERT_SECONDS}`,
+        for: '1m',
+        labels: { severity: 'warning', ...labels },
+        annotations: {
+          summary: `${pair} at site ${here} replays more than ${DATABASE_LAG_ALERT_SECONDS} s behind site ${there}`,
+          description: `The last transaction replayed at site ${here} is {{ $value }} s old: after a site loss that much is missing here.`,
+          runbook: `The link's bandwidth and latency; the replica's disk and CPU; pg_stat_wal_receiver at site ${here}.`,
+        },
+      },
+      {
+        alert: 'HsaDatabaseSplitBrain',
+        expr: `max(cnpg_pg_replication_in_recovery{${selector}}) == 0`,
+        for: '15s',
+        labels: { severity: 'critical', ...labels },
+        annotations: {
+          summary: `${pair} at site ${here} takes writes while site ${context.province.activeSite} is the active site`,
+          description: `${cluster.self} at site ${here} left recovery although the environment makes site ${there}'s ${cluster.primary} the primary: both sites may take writes.`,
+          runbook: `If a switchover promoted it, finish that switchover (run it again with the same --journal). Otherwise demote it at once (replica.primary back to ${cluster.primary}) and find who promoted it. Planned: ${context.switchoverCommand(here, { pairs: 'database' })}.`,
+        },
+      },
+    );
+  }
+  return [{ name: `hsa-database-${unit.zone}-${here.toLowerCase()}`, rules }];
+}

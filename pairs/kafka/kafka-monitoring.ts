@@ -1,0 +1,164 @@
+/**
+ * How the Kafka pairs are watched at one site. Strimzi serves each broker's and each MirrorMaker 2
+ * worker's JMX through the Prometheus JMX exporter it ships in its Kafka image (`metricsConfig`, port
+ * 9404), with the rules below: the toolkit's own, only what its alerts read. Prometheus finds every
+ * pod behind a headless Service by DNS (no Kubernetes discovery, no cluster-wide read access).
+ *
+ * Alerts: a broker down and under-replicated partitions at both sites; at the standby, MirrorMaker 2
+ * stopped, a connector task not running, and replication latency beyond the bound.
+ */
+import { stringify } from 'yaml';
+import type { AlertContext, AlertRule, AlertRuleGroup } from '../../model/alert-rules';
+import type { ScrapeJob } from '../../model/monitoring-plan';
+import type { DeploymentUnit } from '../../model/platform-model';
+import { PLATFORM_NAMESPACES } from '../../model/topology';
+import type { KafkaPlan } from './kafka-plan';
+
+/** The port Strimzi opens for the JMX exporter on every pod with `metricsConfig`. */
+export const KAFKA_METRICS_PORT = 9404;
+/** The ConfigMap holding the exporter rules, and its keys. */
+export const KAFKA_METRICS_CONFIG = { name: 'hsa-kafka-metrics', brokerKey: 'broker.yml', mirrorKey: 'mirror-maker-2.yml' } as const;
+/**
+ * Seconds a record may take from the active site's cluster into the standby's before the lag alert:
+ * MirrorMaker 2 flushes offsets every 10 s and polls continuously; a minute means it is falling behind.
+ */
+export const KAFKA_MIRROR_LAG_ALERT_SECONDS = 60;
+
+/** The JMX exporter rules of the brokers: their partitions' replication inside the site. */
+export function kafkaBrokerMetricsRules(): string {
+  return stringify(
+    {
+      lowercaseOutputName: true,
+      rules: [{ pattern: 'kafka.server<type=ReplicaManager, name=UnderReplicatedPartitions><>Value', name: 'kafka_server_replicamanager_underreplicatedpartitions', type: 'GAUGE' }],
+    },
+    { lineWidth: 0 },
+  );
+}
+
+/**
+ * The JMX exporter rules of MirrorMaker 2: each connector task's status (a gauge of 1 labelled with the
+ * status) and, per mirrored partition, the replication latency and the age of the newest record. The
+ * exporter turns the attributes' dashes into underscores.
+ */
+export function kafkaMirrorMetricsRules(): string {
+  return stringify(
+    {
+      lowercaseOutputName: true,
+      rules: [
+        {
+          pattern: 'kafka.connect<type=connector-task-metrics, connector=(.+), task=(.+)><>status: ([a-z-]+)',
+          name: 'kafka_connect_connector_task_status',
+          value: 1,
+          labels: { connector: '$1', task: '$2', status: '$3' },
+          type: 'GAUGE',
+        },
+        {
+          pattern: 'kafka.connect.mirror<type=MirrorSourceConnector, source=(.+), target=(.+), topic=(.+), partition=(.+)><>(replication-latency-ms-max|record-age-ms-max)',
+          name: 'kafka_mirror_source_$5',
+          labels: { source: '$1', target: '$2', topic: '$3', partition: '$4' },
+          type: 'GAUGE',
+        },
+      ],
+    },
+    { lineWidth: 0 },
+  );
+}
+
+/** The MirrorMaker 2 at a standby site, by its Strimzi name. */
+export function mirrorMakerName(plan: Pick<KafkaPlan, 'sourceAlias'>): string {
+  return `mirror-from-${plan.sourceAlias}`;
+}
+
+/** The headless Service the toolkit adds so Prometheus finds every MirrorMaker 2 worker by DNS. */
+export function mirrorMetricsServiceName(plan: Pick<KafkaPlan, 'sourceAlias'>): string {
+  return `${mirrorMakerName(plan)}-metrics`;
+}
+
+export function kafkaScrapeJobs(unit: Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan'>): ScrapeJob[] {
+  const plan = unit.middlewarePlan.kafka;
+  if (!plan) return [];
+  const namespace = PLATFORM_NAMESPACES.middleware;
+  const labels = { hsa_pair: `kafka@${unit.zone}`, hsa_site: unit.site };
+  const every = (service: string) => [{ address: `${service}.${namespace}.svc:${KAFKA_METRICS_PORT}`, labels, everyAddress: true }];
+  return [
+    // Strimzi's own headless Service over the brokers.
+    { name: 'kafka-brokers', namespace, port: KAFKA_METRICS_PORT, targets: every(`${plan.clusterName}-kafka-brokers`) },
+    ...(plan.mirrorSource ? [{ name: 'kafka-mirror', namespace, port: KAFKA_METRICS_PORT, targets: every(mirrorMetricsServiceName(plan)) }] : []),
+  ];
+}
+
+export function kafkaAlerts(context: AlertContext): AlertRuleGroup[] {
+  const { unit } = context;
+  const plan = unit.middlewarePlan.kafka;
+  if (!plan) return [];
+  const pair = `kafka@${unit.zone}`;
+  const here = unit.site;
+  const there = here === 'A' ? 'B' : 'A';
+  const labels = { team: 'middleware' as const, hsa_pair: pair, hsa_site: here };
+  const brokers = `job="kafka-brokers", hsa_pair="${pair}", hsa_site="${here}"`;
+  const mirror = `job="kafka-mirror", hsa_pair="${pair}", hsa_site="${here}"`;
+  const pods = `kubectl -n ${PLATFORM_NAMESPACES.middleware} get pods -l strimzi.io/cluster=${plan.clusterName}`;
+  const rules: AlertRule[] = [
+    {
+      alert: 'HsaKafkaBrokerDown',
+      expr: `count(up{${brokers}} == 1) < ${plan.brokers} or absent(up{${brokers}} == 1)`,
+      for: '1m',
+      labels: { severity: 'critical', ...labels },
+      annotations: {
+        summary: `A broker of ${pair} at site ${here} is down`,
+        description: `{{ $value }} of the ${plan.brokers} brokers of ${pair} at site ${here} answer their metrics endpoint (none when the value is 1 from absent()).`,
+        runbook: `${pods}; the broker's logs and the Kafka resource's status (kubectl -n ${PLATFORM_NAMESPACES.middleware} get kafka ${plan.clusterName} -o yaml).${plan.mode === 'primary' ? ` If site ${here} is lost as a whole, fail over: ${context.switchoverCommand(there, { siteLost: here })}.` : ''}`,
+      },
+    },
+    {
+      alert: 'HsaKafkaUnderReplicated',
+      expr: `sum(kafka_server_replicamanager_underreplicatedpartitions{${brokers}}) > 0`,
+      for: '5m',
+      labels: { severity: 'warning', ...labels },
+      annotations: {
+        summary: `${pair} at site ${here} has under-replicated partitions`,
+        description: `{{ $value }} partitions of ${pair} at site ${here} have fewer in-sync replicas than assigned: one more broker lost loses writes acknowledged with acks=all.`,
+        runbook: `${pods}; kafka-topics.sh --describe --under-replicated-partitions against the site's bootstrap, and the brokers' disks.`,
+      },
+    },
+  ];
+  if (plan.mirrorSource) {
+    const lagBound = KAFKA_MIRROR_LAG_ALERT_SECONDS;
+    rules.push(
+      {
+        alert: 'HsaKafkaMirrorDown',
+        expr: `absent(up{${mirror}} == 1)`,
+        for: '1m',
+        labels: { severity: 'critical', ...labels },
+        annotations: {
+          summary: `MirrorMaker 2 of ${pair} at site ${here} is not running`,
+          description: `No MirrorMaker 2 worker of ${pair} answers at site ${here}: site ${there}'s records and consumer offsets are no longer copied here.`,
+          runbook: `kubectl -n ${PLATFORM_NAMESPACES.middleware} get kafkamirrormaker2 ${mirrorMakerName(plan)} -o yaml (its conditions) and its pods; check the link to site ${there}'s brokers. If site ${there} is lost, fail over: ${context.switchoverCommand(here, { siteLost: there, pairs: 'kafka' })}.`,
+        },
+      },
+      {
+        alert: 'HsaKafkaMirrorTaskNotRunning',
+        expr: `max by (connector, task) (kafka_connect_connector_task_status{${mirror}, status!="running"}) == 1`,
+        for: '1m',
+        labels: { severity: 'critical', ...labels },
+        annotations: {
+          summary: `A MirrorMaker 2 task of ${pair} at site ${here} is not running`,
+          description: `Task {{ $labels.task }} of connector {{ $labels.connector }} is not running: what it copies from site ${there} stops.`,
+          runbook: `The KafkaMirrorMaker2 ${mirrorMakerName(plan)}'s status lists each connector's tasks and the failed one's trace; restart it with the annotation strimzi.io/restart-connector-task.`,
+        },
+      },
+      {
+        alert: 'HsaKafkaMirrorLagging',
+        expr: `max(kafka_mirror_source_replication_latency_ms_max{${mirror}}) > ${lagBound * 1000}`,
+        for: '2m',
+        labels: { severity: 'warning', ...labels },
+        annotations: {
+          summary: `MirrorMaker 2 of ${pair} at site ${here} is more than ${lagBound} s behind`,
+          description: `Records reach site ${here} up to {{ $value }} ms after site ${there} took them (bound ${lagBound} s): after a site loss that much is missing here.`,
+          runbook: `The link's bandwidth to site ${there}; MirrorMaker 2's tasks (tasksMax) and its pods' CPU; the topics with the highest kafka_mirror_source_replication_latency_ms_max.`,
+        },
+      },
+    );
+  }
+  return [{ name: `hsa-kafka-${unit.zone}-${here.toLowerCase()}`, rules }];
+}
