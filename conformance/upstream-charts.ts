@@ -20,6 +20,8 @@ export interface UpstreamChart {
 
 const bitnami = (name: string): UpstreamChart => ({ repository: 'bitnami/charts', tag: (v) => `${name}/${v}`, path: `bitnami/${name}` });
 
+const prometheusCommunity = (name: string): UpstreamChart => ({ repository: 'prometheus-community/helm-charts', tag: (v) => `${name}-${v}`, path: `charts/${name}` });
+
 /** Chart name (as the helm release names it) to its upstream source. */
 export const UPSTREAM_CHARTS: Readonly<Record<string, UpstreamChart>> = {
   redis: bitnami('redis'),
@@ -35,6 +37,12 @@ export const UPSTREAM_CHARTS: Readonly<Record<string, UpstreamChart>> = {
   'cloudnative-pg': { repository: 'cloudnative-pg/charts', tag: (v) => `cloudnative-pg-v${v}`, path: 'charts/cloudnative-pg' },
   /** cloudnative-pg's dependency (alias `monitoring`, off unless its Grafana dashboard is asked for). */
   cluster: { repository: 'cloudnative-pg/grafana-dashboards', tag: (v) => `cluster-v${v}`, path: 'charts/cluster' },
+  /** Each site's monitoring, and the dependencies its Chart.lock pins (only alertmanager is on). */
+  prometheus: prometheusCommunity('prometheus'),
+  alertmanager: prometheusCommunity('alertmanager'),
+  'kube-state-metrics': prometheusCommunity('kube-state-metrics'),
+  'prometheus-node-exporter': prometheusCommunity('prometheus-node-exporter'),
+  'prometheus-pushgateway': prometheusCommunity('prometheus-pushgateway'),
 };
 
 /** Strimzi's CRDs at a release tag (the cluster operator's install files). */

@@ -1,7 +1,7 @@
 /**
  * Prometheus alerting rules generated from the DR model (#27): for each unit (one zone in one datacenter),
  * the alerts its site's Prometheus evaluates over that site's exporters. Each kind of DR pair writes its
- * own (pairs/<kind>/<kind>-alerts.ts); the backups' are here. Every alert names the pair or the backup,
+ * own (pairs/<kind>/<kind>-monitoring.ts); the backups' are here. Every alert names the pair or the backup,
  * the team that owns it, what it means and the first response, with the switchover command where one applies.
  *
  * The label contract with the scrape configuration: every DR member's exporter target carries

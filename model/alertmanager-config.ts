@@ -1,7 +1,8 @@
 /**
  * Alertmanager's configuration of a province (the same at both sites): every alert routed by its `team`
  * label to the team's receiver from the environment (`observability.receivers`), the rest to `default`.
- * The observability drill starts a real Alertmanager with exactly this file.
+ * The deployed Alertmanager gets exactly this (constructs/observability/site-monitoring.ts), and the
+ * observability drill starts a real one with exactly this file.
  */
 import { stringify } from 'yaml';
 import type { AlertTeam } from './alert-rules';
@@ -28,24 +29,39 @@ export function alertDeliveryBoundSeconds(forSeconds: number): number {
 
 const TEAMS: readonly AlertTeam[] = ['middleware', 'database', 'platform'];
 
-export function renderAlertmanagerConfig(settings: ObservabilitySettings): string {
+/** The subset of Alertmanager's configuration the toolkit writes. */
+export interface AlertmanagerConfig {
+  readonly route: {
+    readonly receiver: string;
+    readonly group_by: readonly string[];
+    readonly group_wait: string;
+    readonly group_interval: string;
+    readonly repeat_interval: string;
+    readonly routes: readonly { readonly matchers: readonly string[]; readonly receiver: string }[];
+  };
+  readonly receivers: readonly { readonly name: string; readonly webhook_configs: readonly { readonly url: string; readonly send_resolved: boolean }[] }[];
+}
+
+export function alertmanagerConfig(settings: ObservabilitySettings): AlertmanagerConfig {
   const receiver = (name: string, target: { readonly webhook: string; readonly sendResolved?: boolean }) => ({ name, webhook_configs: [{ url: target.webhook, send_resolved: target.sendResolved ?? true }] });
   const teams = TEAMS.flatMap((team) => {
     const target = settings.receivers.teams?.[team];
     return target ? [{ team, target }] : [];
   });
-  return stringify(
-    {
-      route: {
-        receiver: 'default',
-        group_by: ['alertname', 'hsa_pair', 'hsa_backup', 'hsa_site'],
-        group_wait: `${ALERT_GROUP_WAIT_SECONDS}s`,
-        group_interval: `${ALERT_GROUP_INTERVAL_SECONDS}s`,
-        repeat_interval: '4h',
-        routes: teams.map(({ team }) => ({ matchers: [`team="${team}"`], receiver: team })),
-      },
-      receivers: [receiver('default', settings.receivers.default), ...teams.map(({ team, target }) => receiver(team, target))],
+  return {
+    route: {
+      receiver: 'default',
+      group_by: ['alertname', 'hsa_pair', 'hsa_backup', 'hsa_site'],
+      group_wait: `${ALERT_GROUP_WAIT_SECONDS}s`,
+      group_interval: `${ALERT_GROUP_INTERVAL_SECONDS}s`,
+      repeat_interval: '4h',
+      routes: teams.map(({ team }) => ({ matchers: [`team="${team}"`], receiver: team })),
     },
-    { lineWidth: 0 },
-  );
+    receivers: [receiver('default', settings.receivers.default), ...teams.map(({ team, target }) => receiver(team, target))],
+  };
+}
+
+/** `alertmanager.yml`, deterministic. */
+export function renderAlertmanagerConfig(settings: ObservabilitySettings): string {
+  return stringify(alertmanagerConfig(settings), { lineWidth: 0 });
 }

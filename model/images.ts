@@ -40,6 +40,12 @@ export const IMAGES = {
   postgresql: { name: 'postgresql', tag: '17.6.0-debian-12-r4' },
   /** Velero's object-store plugin for S3-compatible stores: v1.14.x is the line for Velero 1.18.x (the plugin's compatibility table). */
   veleroPluginForAws: { name: 'velero-plugin-for-aws', tag: 'v1.14.0' },
+  /** prometheus-community/prometheus 29.27.0: the server (the chart's appVersion). */
+  prometheus: { name: 'prometheus', tag: 'v3.14.0' },
+  /** prometheus 29.27.0 `configmapReload.prometheus.image`: reloads the server when its rules change. */
+  prometheusConfigReloader: { name: 'prometheus-config-reloader', tag: 'v0.93.1' },
+  /** prometheus-community/alertmanager 1.42.0 (the prometheus chart's dependency; its appVersion). */
+  alertmanager: { name: 'alertmanager', tag: 'v0.34.0' },
 } as const;
 
 export type ImageId = keyof typeof IMAGES;

@@ -1,4 +1,5 @@
 /** The environment's `observability`: where each team's alerts go, and whether the toolkit's own monitoring runs. */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** A receiver Alertmanager sends a team's alerts to. */
@@ -12,7 +13,8 @@ const receiver = z.strictObject({
   sendResolved: z.boolean().optional(),
 });
 
-export const observabilitySchema = z.strictObject({
+export const observabilitySchema = z
+  .strictObject({
   /**
    * Where alerts go. `default` gets every alert no team's receiver takes; `teams` routes by the alert's
    * `team` label: `middleware` (the DR pairs), `database` (the business database), `platform` (backups,
@@ -23,6 +25,39 @@ export const observabilitySchema = z.strictObject({
     /** @default - every team's alerts go to `default` */
     teams: z.partialRecord(z.enum(['middleware', 'database', 'platform']), receiver).optional(),
   }),
-});
+  /**
+   * The networks the receivers' hosts are in (IPv4 CIDRs): the only addresses each site's Alertmanager
+   * may send to (a NetworkPolicy holds addresses, not host names). Needed when the toolkit runs the
+   * monitoring and a webhook names its host by name.
+   * @default - the webhooks' own addresses, when they give IP addresses
+   */
+  receiverNetworks: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, { message: 'expected an IPv4 CIDR such as "10.30.0.0/24"' })).min(1).optional(),
+  /**
+   * Who runs the monitoring. `toolkit`: a Prometheus and an Alertmanager per site cluster, deployed with
+   * the unit (namespace `hsa-monitoring`), loaded with the generated rules and routing. `own`: the
+   * province already runs its stack; nothing is deployed, and `npm run alerts` writes the files to load.
+   * @default 'toolkit'
+   */
+  stack: z.enum(['toolkit', 'own']).optional(),
+  /** Days Prometheus keeps its samples. @default 15 */
+  retentionDays: z.number().int().min(1).max(400).optional(),
+  /** Prometheus's data volume per site cluster, in GiB. @default 50 */
+  storageGiB: z.number().int().min(1).optional(),
+  })
+  .superRefine((settings, context) => {
+    if ((settings.stack ?? 'toolkit') !== 'toolkit' || settings.receiverNetworks) return;
+    const named = [['default', settings.receivers.default] as const, ...Object.entries(settings.receivers.teams ?? {}).map(([team, r]) => [`teams.${team}`, r] as const)].find(
+      ([, r]) => r !== undefined && isIP(new URL(r.webhook).hostname.replace(/^\[|\]$/g, '')) === 0,
+    );
+    if (named) {
+      context.addIssue({
+        code: 'custom',
+        path: ['receiverNetworks'],
+        message: `receivers.${named[0]}.webhook names its host by name, which a NetworkPolicy cannot hold: add receiverNetworks, the CIDRs the receivers' hosts are in (e.g. ["10.30.0.0/24"]), or give the webhook by IP address`,
+      });
+    }
+  });
 
 export type ObservabilitySettings = z.infer<typeof observabilitySchema>;
+
+export const OBSERVABILITY_DEFAULTS = { stack: 'toolkit', retentionDays: 15, storageGiB: 50 } as const;

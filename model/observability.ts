@@ -1,19 +1,32 @@
 /**
- * The alert rules of a province, per unit: each kind's (pairs/<kind>/<kind>-alerts.ts) and the backups'.
- * A kind without alerts yet is listed in ALERTLESS_PAIR_KINDS, so the gap is named, not hidden.
+ * What each unit's Prometheus watches and the alert rules it evaluates: each kind's
+ * (pairs/<kind>/<kind>-monitoring.ts) and the backups'. A pair without alerts (FastDFS's, a database
+ * outside the clusters) is named by the OBS-EveryPairAlerted compliance rule, not hidden.
  */
 import { backupAlerts, alertContext, renderRuleFile, type AlertRuleGroup } from './alert-rules';
+import { VELERO_METRICS_PORT, type ScrapeJob } from './monitoring-plan';
 import type { DeploymentUnit, ProvinceModel } from './platform-model';
-import { redisAlerts } from '../pairs/redis/redis-alerts';
-
-/** Kinds of DR pair whose alerts are not generated yet (#27): their pairs are watched by nothing here. */
-export const ALERTLESS_PAIR_KINDS = ['kafka', 'fastdfs', 'database'] as const;
+import { PLATFORM_NAMESPACES } from './topology';
+import { databaseAlerts, databaseScrapeJobs } from '../pairs/database/database-monitoring';
+import { kafkaAlerts, kafkaScrapeJobs } from '../pairs/kafka/kafka-monitoring';
+import { redisAlerts, redisScrapeJobs } from '../pairs/redis/redis-monitoring';
 
 /** Every alert rule group one unit's Prometheus evaluates. */
 export function unitAlertRules(province: Pick<ProvinceModel, 'envName' | 'activeSite'>, unit: Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan' | 'backupPlan'>): AlertRuleGroup[] {
   const context = alertContext(province, unit);
   const backups = backupAlerts(context);
-  return [...redisAlerts(context), ...(backups.length > 0 ? [{ name: `hsa-backup-${unit.zone}-${unit.site.toLowerCase()}`, rules: backups }] : [])];
+  return [...redisAlerts(context), ...kafkaAlerts(context), ...databaseAlerts(context), ...(backups.length > 0 ? [{ name: `hsa-backup-${unit.zone}-${unit.site.toLowerCase()}`, rules: backups }] : [])];
+}
+
+/** Every exporter the unit deploys, as Prometheus scrapes it (labels per model/alert-rules.ts's contract). */
+export function unitScrapeJobs(unit: Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan' | 'backupPlan'>): ScrapeJob[] {
+  const backup = PLATFORM_NAMESPACES.backup;
+  return [
+    ...redisScrapeJobs(unit),
+    ...kafkaScrapeJobs(unit),
+    ...databaseScrapeJobs(unit),
+    ...(unit.backupPlan ? [{ name: 'velero', namespace: backup, port: VELERO_METRICS_PORT, targets: [{ address: `velero.${backup}.svc:${VELERO_METRICS_PORT}`, labels: { hsa_site: unit.site } }] }] : []),
+  ];
 }
 
 /** The rule file of each unit, by stack name. */

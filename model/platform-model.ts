@@ -11,6 +11,8 @@ import { middlewareUsedInZone, type BackendConfig, type ClusterAccess, type Envi
 import type { GatewaySettings } from './gateway-schema';
 import type { MiddlewareSettings } from './middleware-schema';
 import type { ObservabilitySettings } from './observability-schema';
+import { planUnitMonitoring, type UnitMonitoringPlan } from './monitoring-plan';
+import { unitAlertRules, unitScrapeJobs } from './observability';
 import { middlewarePorts, PORTS } from './middleware-model';
 import { planMiddleware, type MiddlewarePlan } from './middleware-plan';
 import { otherSite, PLATFORM_NAMESPACES, projectNamespace, serviceDnsName, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
@@ -104,6 +106,8 @@ export interface DeploymentUnit {
   readonly middlewareClients: readonly MiddlewareClient[];
   /** What the unit's DNS controller, load balancer and gateway serve, planned from the whole province. */
   readonly traffic: UnitTrafficPlan;
+  /** The site cluster's Prometheus and Alertmanager for this unit, when the environment leaves monitoring to the toolkit. */
+  readonly monitoring?: UnitMonitoringPlan;
 }
 
 /** A tenant namespace's way to the middleware its applications use, and no other. */
@@ -129,7 +133,7 @@ export interface UnitTrafficPlan {
 }
 
 /** A unit before its traffic is planned: what the traffic planners read. */
-export type UnitBasics = Omit<DeploymentUnit, 'traffic'>;
+export type UnitBasics = Omit<DeploymentUnit, 'traffic' | 'monitoring'>;
 /** The province before its units' traffic is planned. */
 export interface ProvinceBasics extends Omit<ProvinceModel, 'units'> {
   readonly units: readonly UnitBasics[];
@@ -224,7 +228,13 @@ export function resolveProvince(envName: string, env: Environment, options: Reso
 export function planProvince(province: ProvinceBasics): ProvinceModel {
   const units = province.units.map((unit) => ({ ...unit, middlewareClients: middlewareClientsOf(unit) }));
   const basics: ProvinceBasics = { ...province, units };
-  return { ...basics, units: units.map((unit) => ({ ...unit, traffic: planUnitTraffic(basics, unit) })) };
+  return {
+    ...basics,
+    units: units.map((unit) => {
+      const monitoring = planUnitMonitoring(province.observability, unit.site, unitScrapeJobs(unit), unitAlertRules(province, unit));
+      return { ...unit, traffic: planUnitTraffic(basics, unit), ...(monitoring ? { monitoring } : {}) };
+    }),
+  };
 }
 
 function planUnitTraffic(province: ProvinceBasics, unit: UnitBasics): UnitTrafficPlan {

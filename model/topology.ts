@@ -36,6 +36,8 @@ export const PLATFORM_NAMESPACES = {
   dns: 'hsa-dns',
   /** backups (Velero and its node agent), present when the environment declares `backup` */
   backup: 'hsa-backup',
+  /** each site cluster's Prometheus and Alertmanager, present when the environment declares `observability` (stack `toolkit`) */
+  monitoring: 'hsa-monitoring',
 } as const;
 
 /** Namespace that holds one project's (项目) applications. */

@@ -45,6 +45,16 @@ export type HsaAnnotation =
       readonly product: string;
       readonly schedule: string;
       readonly namespace: string;
+    }
+  | {
+      /** A site cluster's Prometheus and Alertmanager for one zone. */
+      readonly component: 'monitoring';
+      readonly zone: Zone;
+      readonly site: Site;
+      /** Every scraped exporter, `host:port`. */
+      readonly targets: readonly string[];
+      /** What its rules alert on: DR pairs by `<role>@<zone>`, backups by `<tool>@<zone>-<site>`. */
+      readonly alerted: { readonly pairs: readonly string[]; readonly backups: readonly string[] };
     };
 
 /** Key of the annotation inside a resource's "//" block. */

@@ -40,7 +40,7 @@ test('every cluster backs up its middleware namespace daily, objects and volumes
     const policies = Object.entries(stack.resource.kubernetes_network_policy_v1 ?? {})
       .filter(([address]) => address.startsWith('Platform_Backup_'))
       .map(([, policy]) => policy);
-    expect(policies.map((p) => (p.metadata as { name: string }).name).sort()).toEqual(['allow-cluster-dns', 'allow-same-namespace', 'allow-to-api-server', 'allow-to-offsite-store', 'default-deny']);
+    expect(policies.map((p) => (p.metadata as { name: string }).name).sort()).toEqual(['allow-cluster-dns', 'allow-from-monitoring', 'allow-same-namespace', 'allow-to-api-server', 'allow-to-offsite-store', 'default-deny']);
     seen.push(name);
   }
   expect(seen.sort()).toEqual(['demo-core-a', 'demo-core-b', 'demo-public-a', 'demo-public-b']);

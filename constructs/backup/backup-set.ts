@@ -25,6 +25,8 @@ export interface BackupSetProps extends SitePlacement {
   readonly source: ChartSource;
   /** The cluster's API server as pods reach it: Velero watches and reads the cluster through it. */
   readonly apiServer: { readonly host: string; readonly port: number };
+  /** Velero's metrics port, when the site's Prometheus (namespace `hsa-monitoring`) scrapes it. @default - not scraped */
+  readonly monitoringPorts?: readonly number[];
 }
 
 /** Name of the backup storage location every schedule writes to. */
@@ -86,6 +88,7 @@ export class BackupSet extends Construct {
       labels: { 'pod-security.kubernetes.io/enforce': 'privileged' },
     });
     policies.allowTo('AllowToApiServer', Peer.addresses([props.apiServer.host]), [props.apiServer.port], { name: 'allow-to-api-server' });
+    if (props.monitoringPorts) policies.allowFrom('AllowMonitoring', Peer.namespace(PLATFORM_NAMESPACES.monitoring), props.monitoringPorts, { name: 'allow-from-monitoring' });
     policies.allowTo('AllowToOffsiteStore', Peer.addresses([props.store.host]), [props.store.port], { name: 'allow-to-offsite-store' });
 
     const reference = (id: 'velero' | 'veleroPluginForAws') => imageReference(props.source.imageRegistry, props.source.imagePath, id);

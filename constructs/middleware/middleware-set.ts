@@ -80,6 +80,8 @@ export interface MiddlewareSetProps {
    * @default - none: the cluster is not backed up
    */
   readonly redisBackupFile?: string;
+  /** Exporter ports the site's Prometheus (namespace `hsa-monitoring`) scrapes here. @default - not scraped */
+  readonly monitoringPorts?: readonly number[];
 }
 
 /**
@@ -110,6 +112,9 @@ export class MiddlewareSet extends Construct {
     if (props.peerAddresses.length > 0) {
       namespace.policies.allowFrom('AllowPeerSite', Peer.addresses(props.peerSources ?? props.peerAddresses), props.replicationPorts, { name: 'allow-from-peer-datacenter' });
       namespace.policies.allowTo('AllowToPeerSite', Peer.addresses(props.peerAddresses), props.replicationPorts, { name: 'allow-to-peer-datacenter' });
+    }
+    if (props.monitoringPorts && props.monitoringPorts.length > 0) {
+      namespace.policies.allowFrom('AllowMonitoring', Peer.namespace(PLATFORM_NAMESPACES.monitoring), props.monitoringPorts, { name: 'allow-from-monitoring' });
     }
     if (props.databaseAddresses.length > 0) {
       namespace.policies.allowTo('AllowToDatabase', Peer.addresses(props.databaseAddresses), [props.databasePort], { name: 'allow-to-database' });

@@ -2,7 +2,9 @@ import { REDIS_HOOK_BACKUP_FILE } from '../../model/backup-plan';
 import { DR_PAIRED_MIDDLEWARE } from '../../model/catalog';
 import { PORTS } from '../../model/middleware-model';
 import type { MiddlewarePlan } from '../../model/middleware-plan';
+import { scrapedPorts } from '../../model/monitoring-plan';
 import { serviceDnsName, type DeploymentUnit, type ProvinceModel } from '../../model/platform-model';
+import { PLATFORM_NAMESPACES } from '../../model/topology';
 import type { ChartSource } from '../middleware/chart-source';
 import type { MiddlewareSetProps } from '../middleware/middleware-set';
 import { registeredPairRenders } from '../../pairs/kind-renders';
@@ -60,5 +62,12 @@ export function unitMiddlewareProps(unit: DeploymentUnit, province: ProvinceMode
     databaseHost: serviceDnsName('database', unit.zone, province.envName, province.dnsDomain),
     databasePort: unit.middlewarePorts.database,
     ...(unit.backupPlan ? { redisBackupFile: REDIS_HOOK_BACKUP_FILE } : {}),
+    ...monitoredPorts(unit, PLATFORM_NAMESPACES.middleware),
   };
+}
+
+/** The exporter ports the unit's Prometheus scrapes in a namespace, as `monitoringPorts` (absent when none). */
+export function monitoredPorts(unit: Pick<DeploymentUnit, 'monitoring'>, namespace: string): { monitoringPorts?: readonly number[] } {
+  const ports = unit.monitoring ? scrapedPorts(unit.monitoring, namespace) : [];
+  return ports.length > 0 ? { monitoringPorts: ports } : {};
 }

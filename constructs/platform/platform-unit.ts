@@ -4,6 +4,7 @@ import { PLATFORM_NAMESPACES } from '../../model/topology';
 import type { BusinessApplication } from '../apps/business-application';
 import { chartSourceOf } from '../middleware/chart-source';
 import { MiddlewareSet } from '../middleware/middleware-set';
+import { SiteMonitoring } from '../observability/site-monitoring';
 import { Peer } from '../tenancy/network-policy-set';
 import type { TenantNamespace } from '../tenancy/tenant-namespace';
 import { unitMiddlewareProps } from './middleware-props';
@@ -21,8 +22,8 @@ export interface PlatformUnitProps {
 
 /**
  * L3 pattern: everything one zone of one datacenter runs, composed of its parts: the tenants
- * (`Tenants`), the middleware (`Middleware`, with the backups beside it), the traffic (`Traffic`) and the
- * applications (`Applications`). Every plan was computed by the model; the parts only render it.
+ * (`Tenants`), the middleware (`Middleware`, with the backups beside it), the traffic (`Traffic`), the
+ * applications (`Applications`) and the site's monitoring (`Monitoring`). Every plan was computed by the model; the parts only render it.
  * Construct ids are the Terraform addresses: tenants by namespace, applications by name.
  */
 export class PlatformUnit extends Construct {
@@ -50,6 +51,7 @@ export class PlatformUnit extends Construct {
       namespace.allowTo('AllowToMiddlewareAddresses', Peer.addresses(client.addresses), client.ports, { name: 'allow-to-middleware-addresses' });
     }
     new UnitTraffic(this, 'Traffic', unit, province, tenants, source);
+    if (unit.monitoring) new SiteMonitoring(this, 'Monitoring', { ...unit.monitoring, zone: unit.zone, source });
     this.applications = new UnitApplications(this, 'Applications', unit, tenants, labels).byName;
   }
 }

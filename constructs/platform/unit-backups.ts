@@ -6,6 +6,7 @@ import { PLATFORM_NAMESPACES } from '../../model/topology';
 import { BackupSet } from '../backup/backup-set';
 import { DatabaseBackup } from '../../pairs/database/database-backup-construct';
 import type { ChartSource } from '../middleware/chart-source';
+import { monitoredPorts } from './middleware-props';
 
 /**
  * The unit's daily off-site backup (`<unit>/Backup`) and the business database's (`<unit>/DatabaseBackup`,
@@ -26,6 +27,7 @@ export function addUnitBackups(unitScope: Construct, unit: DeploymentUnit, sourc
     namespaces: backup.namespaces,
     source,
     apiServer: unit.apiServer,
+    ...monitoredPorts(unit, PLATFORM_NAMESPACES.backup),
   });
   const databaseBackup = backup.database;
   if (!databaseBackup) return;

@@ -1,10 +1,40 @@
 /**
- * The alerts of the Redis pairs at one site (model/alert-rules.ts has the label contract). Metric names
- * are redis_exporter's (`redis_master_link_up`, `redis_master_last_io_seconds_ago`, `redis_instance_info`,
+ * How the Redis pairs are watched at one site: what Prometheus scrapes (each member's exporter sidecar)
+ * and the alerts (model/alert-rules.ts has the label contract). Metric names are redis_exporter's
+ * (`redis_master_link_up`, `redis_master_last_io_seconds_ago`, `redis_instance_info`,
  * `redis_connected_slave_lag_seconds`, `redis_up`), checked against a real one in the observability drill.
  */
 import type { AlertContext, AlertRule, AlertRuleGroup } from '../../model/alert-rules';
+import type { DeploymentUnit } from '../../model/platform-model';
+import type { ScrapeJob } from '../../model/monitoring-plan';
+import { PLATFORM_NAMESPACES } from '../../model/topology';
 import { REDIS_REPLICATION_TIMEOUT_SECONDS, type RedisPlan } from './redis-plan';
+
+/** The port of bitnami/redis's metrics sidecar (redis_exporter) in each pod. */
+export const REDIS_EXPORTER_PORT = 9121;
+
+/**
+ * Each pair's DR member is its primary pod (`<release>-master-0`, the one the other site replicates
+ * from or replicates to); its exporter is scraped at the pod's own name under the headless Service, not
+ * through a Service that would pick any pod of the release.
+ */
+export function redisScrapeJobs(unit: Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan'>): ScrapeJob[] {
+  const plans = unit.middlewarePlan.redis;
+  if (plans.length === 0) return [];
+  const namespace = PLATFORM_NAMESPACES.middleware;
+  return [
+    {
+      name: 'redis',
+      namespace,
+      port: REDIS_EXPORTER_PORT,
+      targets: plans.map((plan) => {
+        // bitnami's fullname is the release name when that already contains the chart's name.
+        const fullname = plan.releaseName.includes('redis') ? plan.releaseName : `${plan.releaseName}-redis`;
+        return { address: `${fullname}-master-0.${fullname}-headless.${namespace}.svc:${REDIS_EXPORTER_PORT}`, labels: { hsa_pair: `${plan.role}@${unit.zone}`, hsa_site: unit.site } };
+      }),
+    },
+  ];
+}
 
 /** How far behind (seconds) the other site may be before the lag alert: the pair's RPO bound, else the link's timeout. */
 export function redisLagAlertSeconds(plan: Pick<RedisPlan, 'lagBound'>): number {

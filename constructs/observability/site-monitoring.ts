@@ -1,0 +1,205 @@
+import type { TerraformResource } from 'cdktf';
+import { Construct } from 'constructs';
+import type { AlertmanagerConfig } from '../../model/alertmanager-config';
+import { EVALUATION_INTERVAL_SECONDS, SCRAPE_INTERVAL_SECONDS } from '../../model/alertmanager-config';
+import type { AlertRuleGroup } from '../../model/alert-rules';
+import { IMAGES, imageReference } from '../../model/images';
+import { ALERTMANAGER_PORT, MONITORING_RELEASE, scrapedPorts, type ScrapeJob, type UnitMonitoringPlan } from '../../model/monitoring-plan';
+import type { SitePlacement } from '../placement';
+import { annotateResource, declareImages } from '../annotations';
+import { helmRelease } from '../l1/helm';
+import { helmValues, type ChartSource } from '../middleware/chart-source';
+import { addPlatformNamespace } from '../tenancy/platform-namespace';
+import { Peer } from '../tenancy/network-policy-set';
+import { podSecurityLabels } from '../tenancy/tenant-namespace';
+
+/** The unit's monitoring plan, where it runs and what it pulls. */
+export interface SiteMonitoringProps extends SitePlacement, UnitMonitoringPlan {
+  /** The province's chart repository and image mirror. */
+  readonly source: ChartSource;
+}
+
+/** An image block of the prometheus-community charts: the full repository, registry included. */
+interface ChartImage {
+  readonly repository: string;
+  readonly tag: string;
+}
+
+/** What Pod Security Admission's `restricted` level asks of a pod and of each container. */
+interface RestrictedPodSecurity {
+  readonly runAsUser: number;
+  readonly runAsGroup: number;
+  readonly runAsNonRoot: true;
+  readonly fsGroup: number;
+  readonly seccompProfile: { readonly type: 'RuntimeDefault' };
+}
+interface RestrictedContainerSecurity {
+  readonly allowPrivilegeEscalation: false;
+  readonly readOnlyRootFilesystem: true;
+  readonly capabilities: { readonly drop: readonly ['ALL'] };
+}
+
+/** One job of the chart's `scrapeConfigs` map (the key is the job name). */
+type ScrapeConfigValue =
+  | { readonly enabled: false }
+  | {
+      readonly enabled: true;
+      readonly static_configs?: readonly { readonly targets: readonly string[]; readonly labels: Readonly<Record<string, string>> }[];
+      /** Every pod behind a headless Service, by its DNS A records. */
+      readonly dns_sd_configs?: readonly { readonly names: readonly string[]; readonly type: 'A'; readonly port: number }[];
+      /** DNS discovery carries no labels: each name's are set from `__meta_dns_name`. */
+      readonly relabel_configs?: readonly { readonly source_labels: readonly string[]; readonly regex: string; readonly target_label: string; readonly replacement: string }[];
+    };
+
+/**
+ * The chart's default jobs discover targets through the Kubernetes API, which needs a ClusterRole the
+ * deploy identity cannot grant (and the toolkit does not want): each is turned off by name, as the
+ * chart's map of jobs merges with what is set.
+ */
+const CHART_DISCOVERY_JOBS = [
+  'kubernetes-api-servers',
+  'kubernetes-nodes',
+  'kubernetes-nodes-cadvisor',
+  'kubernetes-service-endpoints',
+  'kubernetes-service-endpoints-slow',
+  'prometheus-pushgateway',
+  'kubernetes-services',
+  'kubernetes-pods',
+  'kubernetes-pods-slow',
+] as const;
+
+/** The subset of prometheus-community/prometheus values the toolkit sets, typed so a misspelled key fails to compile. */
+interface PrometheusChartValues {
+  /** No ClusterRole: every target is a static address from the model. */
+  readonly rbac: { readonly create: false };
+  readonly configmapReload: { readonly prometheus: { readonly image: ChartImage; readonly containerSecurityContext: RestrictedContainerSecurity } };
+  readonly server: {
+    readonly image: ChartImage;
+    readonly automountServiceAccountToken: false;
+    readonly global: { readonly scrape_interval: string; readonly evaluation_interval: string; readonly external_labels: Readonly<Record<string, string>> };
+    readonly retention: string;
+    readonly persistentVolume: { readonly enabled: true; readonly size: string };
+    readonly securityContext: RestrictedPodSecurity;
+    readonly containerSecurityContext: RestrictedContainerSecurity;
+    /** The site's Alertmanager by its Service, instead of the chart's pod discovery. */
+    readonly alertmanagers: readonly { readonly static_configs: readonly { readonly targets: readonly string[] }[] }[];
+  };
+  readonly scrapeConfigs: Readonly<Record<string, ScrapeConfigValue>>;
+  readonly serverFiles: { readonly 'alerting_rules.yml': { readonly groups: readonly AlertRuleGroup[] } };
+  readonly alertmanager: {
+    readonly image: ChartImage;
+    readonly automountServiceAccountToken: false;
+    readonly config: AlertmanagerConfig & { readonly enabled: true; readonly templates: readonly string[] };
+    readonly persistence: { readonly size: string };
+    readonly podSecurityContext: Pick<RestrictedPodSecurity, 'fsGroup' | 'seccompProfile'>;
+    readonly securityContext: Omit<RestrictedPodSecurity, 'fsGroup' | 'seccompProfile'> & RestrictedContainerSecurity;
+  };
+  readonly 'kube-state-metrics': { readonly enabled: false };
+  readonly 'prometheus-node-exporter': { readonly enabled: false };
+  readonly 'prometheus-pushgateway': { readonly enabled: false };
+}
+
+/** nobody:nogroup, as the chart's own defaults run both servers. */
+const NOBODY = 65534;
+
+/**
+ * One site cluster's monitoring (监控) for one zone: Prometheus with the unit's generated alert rules,
+ * scraping the exporters the unit deploys at their static addresses with the rules' labels, and the
+ * site's Alertmanager routing by team to the environment's receivers (prometheus-community/prometheus and
+ * its alertmanager dependency). Its namespace is `restricted` for Pod Security Admission and denied by
+ * default: it reaches the scraped namespaces on their exporter ports and the receivers on theirs.
+ */
+export class SiteMonitoring extends Construct {
+  readonly namespaceName: string;
+  private readonly release: TerraformResource;
+
+  constructor(scope: Construct, id: string, props: SiteMonitoringProps) {
+    super(scope, id);
+    const { namespaceName, policies } = addPlatformNamespace(this, 'Namespace', { name: props.namespace, labels: podSecurityLabels('restricted') });
+    this.namespaceName = namespaceName;
+    for (const target of [...new Set(props.scrapeJobs.map((job) => job.namespace))].sort()) {
+      policies.allowTo(`AllowTo-${target}`, Peer.namespace(target), scrapedPorts(props, target), { name: `allow-to-${target}` });
+    }
+    policies.allowTo('AllowToReceivers', Peer.addresses(props.receivers.addresses), props.receivers.ports, { name: 'allow-to-alert-receivers' });
+
+    const image = (id: 'prometheus' | 'prometheusConfigReloader' | 'alertmanager'): ChartImage => ({ repository: `${props.source.imageRegistry}/${props.source.imagePath}/${IMAGES[id].name}`, tag: IMAGES[id].tag });
+    const containerSecurity: RestrictedContainerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+    const podSecurity: RestrictedPodSecurity = { runAsUser: NOBODY, runAsGroup: NOBODY, runAsNonRoot: true, fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } };
+    const scrapeConfigs: Record<string, ScrapeConfigValue> = Object.fromEntries(CHART_DISCOVERY_JOBS.map((job) => [job, { enabled: false }]));
+    for (const job of props.scrapeJobs) scrapeConfigs[job.name] = scrapeConfig(job);
+    const values: PrometheusChartValues = {
+      rbac: { create: false },
+      configmapReload: { prometheus: { image: image('prometheusConfigReloader'), containerSecurityContext: containerSecurity } },
+      server: {
+        image: image('prometheus'),
+        automountServiceAccountToken: false,
+        global: { scrape_interval: `${SCRAPE_INTERVAL_SECONDS}s`, evaluation_interval: `${EVALUATION_INTERVAL_SECONDS}s`, external_labels: { hsa_zone: props.zone, hsa_monitor_site: props.site } },
+        retention: `${props.retentionDays}d`,
+        persistentVolume: { enabled: true, size: `${props.storageGiB}Gi` },
+        securityContext: podSecurity,
+        containerSecurityContext: containerSecurity,
+        alertmanagers: [{ static_configs: [{ targets: [`${MONITORING_RELEASE}-alertmanager.${props.namespace}.svc:${ALERTMANAGER_PORT}`] }] }],
+      },
+      scrapeConfigs,
+      serverFiles: { 'alerting_rules.yml': { groups: props.ruleGroups } },
+      alertmanager: {
+        image: image('alertmanager'),
+        automountServiceAccountToken: false,
+        config: { enabled: true, templates: [], ...props.alertmanager },
+        persistence: { size: '2Gi' },
+        podSecurityContext: { fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
+        securityContext: { runAsUser: NOBODY, runAsGroup: NOBODY, runAsNonRoot: true, ...containerSecurity },
+      },
+      'kube-state-metrics': { enabled: false },
+      'prometheus-node-exporter': { enabled: false },
+      'prometheus-pushgateway': { enabled: false },
+    };
+    this.release = helmRelease(this, 'Prometheus', {
+      name: MONITORING_RELEASE,
+      namespace: namespaceName,
+      repository: props.source.repository,
+      chart: 'prometheus',
+      version: props.chartVersion,
+      values: [helmValues(values)],
+      atomic: true,
+      timeout: 600,
+    });
+    declareImages(
+      this.release,
+      (['prometheus', 'prometheusConfigReloader', 'alertmanager'] as const).map((id) => imageReference(props.source.imageRegistry, props.source.imagePath, id)),
+    );
+    annotateResource(this.release, {
+      component: 'monitoring',
+      zone: props.zone,
+      site: props.site,
+      targets: props.scrapeJobs.flatMap((job) => job.targets.map((target) => target.address)),
+      alerted: alertedSubjects(props.ruleGroups),
+    });
+  }
+}
+
+/** A job of static addresses, of DNS names resolved to every address behind them, or both. */
+function scrapeConfig(job: ScrapeJob): ScrapeConfigValue {
+  const fixed = job.targets.filter((target) => !target.everyAddress);
+  const resolved = job.targets.filter((target) => target.everyAddress);
+  const hostOf = (address: string) => address.slice(0, address.lastIndexOf(':'));
+  return {
+    enabled: true,
+    ...(fixed.length > 0 ? { static_configs: fixed.map((target) => ({ targets: [target.address], labels: target.labels })) } : {}),
+    ...(resolved.length > 0
+      ? {
+          dns_sd_configs: [{ names: resolved.map((target) => hostOf(target.address)), type: 'A' as const, port: job.port }],
+          relabel_configs: resolved.flatMap((target) =>
+            Object.entries(target.labels).map(([label, value]) => ({ source_labels: ['__meta_dns_name'], regex: hostOf(target.address).replace(/\./g, '\\.'), target_label: label, replacement: value })),
+          ),
+        }
+      : {}),
+  };
+}
+
+/** The pairs (`hsa_pair`) and backups (`hsa_backup`) the rules alert on: compliance reads them from the output. */
+function alertedSubjects(groups: readonly AlertRuleGroup[]): { pairs: string[]; backups: string[] } {
+  const rules = groups.flatMap((group) => group.rules);
+  const values = (label: string) => [...new Set(rules.flatMap((rule) => (rule.labels[label] ? [rule.labels[label]] : [])))].sort();
+  return { pairs: values('hsa_pair'), backups: values('hsa_backup') };
+}

@@ -1,0 +1,81 @@
+/**
+ * The toolkit's monitoring of one unit (one zone in one datacenter), planned from the DR model (#27): a
+ * Prometheus per site cluster that scrapes exactly the exporters the unit deploys, by static address (no
+ * Kubernetes discovery, so it needs no cluster-wide read access), labelled with the alert rules' contract
+ * (model/alert-rules.ts), evaluates the unit's generated rules and sends to the site's Alertmanager, which
+ * routes by team to the environment's receivers. Present when the environment declares `observability`
+ * and leaves the stack to the toolkit.
+ */
+import { alertmanagerConfig, type AlertmanagerConfig } from './alertmanager-config';
+import type { AlertRuleGroup } from './alert-rules';
+import { OBSERVABILITY_DEFAULTS, type ObservabilitySettings } from './observability-schema';
+import { PLATFORM_NAMESPACES, type Site } from './topology';
+
+/** prometheus-community/prometheus (its Alertmanager is the chart's `alertmanager` dependency). */
+export const PROMETHEUS_CHART_VERSION = '29.27.0';
+/** Helm release name of a site's monitoring: the chart names its Services `prometheus-server`, `prometheus-alertmanager`. */
+export const MONITORING_RELEASE = 'prometheus';
+export const ALERTMANAGER_PORT = 9093;
+/** Velero's metrics Service (vmware-tanzu/velero: `velero` in the backup namespace). */
+export const VELERO_METRICS_PORT = 8085;
+
+/** A group of targets scraped alike: same job, same port, in one namespace. */
+export interface ScrapeJob {
+  /** Prometheus's `job` label. */
+  readonly name: string;
+  /** The namespace the targets run in: its network policies admit Prometheus on `port`. */
+  readonly namespace: string;
+  readonly port: number;
+  readonly targets: readonly ScrapeTarget[];
+}
+
+export interface ScrapeTarget {
+  /** `host:port`: a StatefulSet pod's or a Service's cluster DNS name. */
+  readonly address: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Scrape every address the name resolves to (a headless Service over several pods, by DNS A records). @default false */
+  readonly everyAddress?: boolean;
+}
+
+export interface UnitMonitoringPlan {
+  readonly namespace: string;
+  readonly chartVersion: string;
+  readonly retentionDays: number;
+  readonly storageGiB: number;
+  readonly site: Site;
+  readonly scrapeJobs: readonly ScrapeJob[];
+  readonly ruleGroups: readonly AlertRuleGroup[];
+  readonly alertmanager: AlertmanagerConfig;
+  /** Where Alertmanager posts: the receivers' ports, at their networks (`receiverNetworks`) or their own addresses. */
+  readonly receivers: { readonly addresses: readonly string[]; readonly ports: readonly number[] };
+}
+
+/** What the plan is made from: the unit's scrape jobs and rules (model/observability.ts) and the province's settings. */
+export function planUnitMonitoring(settings: ObservabilitySettings | undefined, site: Site, scrapeJobs: readonly ScrapeJob[], ruleGroups: readonly AlertRuleGroup[]): UnitMonitoringPlan | undefined {
+  if (!settings || (settings.stack ?? OBSERVABILITY_DEFAULTS.stack) !== 'toolkit') return undefined;
+  const config = alertmanagerConfig(settings);
+  return {
+    namespace: PLATFORM_NAMESPACES.monitoring,
+    chartVersion: PROMETHEUS_CHART_VERSION,
+    retentionDays: settings.retentionDays ?? OBSERVABILITY_DEFAULTS.retentionDays,
+    storageGiB: settings.storageGiB ?? OBSERVABILITY_DEFAULTS.storageGiB,
+    site,
+    scrapeJobs,
+    ruleGroups,
+    alertmanager: config,
+    receivers: receiverEgress(config, settings.receiverNetworks),
+  };
+}
+
+/** The schema has made sure a webhook given by host name comes with `receiverNetworks`. */
+function receiverEgress(config: AlertmanagerConfig, networks: readonly string[] | undefined): UnitMonitoringPlan['receivers'] {
+  const urls = config.receivers.flatMap((receiver) => receiver.webhook_configs.map((webhook) => new URL(webhook.url)));
+  const ports = [...new Set(urls.map((url) => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80)))].sort((a, b) => a - b);
+  const addresses = networks ?? [...new Set(urls.map((url) => url.hostname.replace(/^\[|\]$/g, '')))].sort();
+  return { addresses, ports };
+}
+
+/** The namespaces Prometheus scrapes and on which ports: each admits it there (and only there). */
+export function scrapedPorts(plan: Pick<UnitMonitoringPlan, 'scrapeJobs'>, namespace: string): number[] {
+  return [...new Set(plan.scrapeJobs.filter((job) => job.namespace === namespace).map((job) => job.port))].sort((a, b) => a - b);
+}
