@@ -54,7 +54,8 @@ test('a broken rule file fails promtool check rules', () => {
 
 /** What promtool expects of a firing alert: its labels (the rule's and the series') and its annotations, templates expanded. */
 function firing(rule: AlertRule, seriesLabels: Record<string, string>, value: string) {
-  const expand = (text: string) => text.replace(/\{\{ \$value \}\}/g, value);
+  const labels: Record<string, string> = { ...seriesLabels, ...rule.labels };
+  const expand = (text: string) => text.replace(/\{\{ \$value \}\}/g, value).replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => labels[name] ?? '');
   return {
     exp_labels: { ...seriesLabels, ...rule.labels, alertname: rule.alert },
     exp_annotations: { summary: expand(rule.annotations.summary), description: expand(rule.annotations.description), runbook: expand(rule.annotations.runbook) },
@@ -192,4 +193,114 @@ test('promtool test rules: each Redis and backup alert fires when it should and 
   const broken = promtool('test', 'rules', testFiles[0]!);
   expect(broken.status).not.toBe(0);
   expect(broken.output).toContain('HsaRedisReplicationLinkDown');
+});
+
+test('promtool test rules: each Kafka and CloudNativePG alert fires when it should and stays silent when it should not', () => {
+  const ningxia = province('ningxia');
+  const standby = ningxia.units.find((u) => u.stackName === 'ningxia-core-b')!;
+  const rules = unitAlertRules(ningxia, standby).flatMap((g) => g.rules);
+  const rule = (alert: string) => rules.find((r) => r.alert === alert)!;
+  const ruleFile = (name: string, pair: string) => {
+    const file = join(dir, `${name}.rules.yml`);
+    writeFileSync(file, renderRuleFile(unitAlertRules(ningxia, standby).map((g) => ({ name: g.name, rules: g.rules.filter((r) => r.labels.hsa_pair === pair) })).filter((g) => g.rules.length > 0)));
+    return file;
+  };
+  const series = (name: string, labels: Record<string, string>, values: string) => ({ series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`, values });
+  const kafka = { hsa_pair: 'kafka@core', hsa_site: 'B' };
+  const brokers = { job: 'kafka-brokers', ...kafka };
+  const mirror = { job: 'kafka-mirror', ...kafka };
+  const database = { job: 'database', hsa_pair: 'database@core', hsa_site: 'B' };
+  const task = (status: string) => ({ ...mirror, instance: '10.65.3.7:9404', connector: 'core-a->core-b.MirrorSourceConnector', task: '0', status });
+  const cases = {
+    kafka: {
+      rule_files: [ruleFile('standby-kafka', 'kafka@core')],
+      evaluation_interval: '15s',
+      tests: [
+        {
+          interval: '15s',
+          input_series: [
+            // Three brokers; the third stops answering at 60 s.
+            series('up', { ...brokers, instance: '10.65.3.1:9404' }, '1x25'),
+            series('up', { ...brokers, instance: '10.65.3.2:9404' }, '1x25'),
+            series('up', { ...brokers, instance: '10.65.3.3:9404' }, '1x3 0x22'),
+            series('kafka_server_replicamanager_underreplicatedpartitions', { ...brokers, instance: '10.65.3.1:9404' }, '0x25'),
+            // MirrorMaker 2's one worker answers until 75 s.
+            series('up', { ...mirror, instance: '10.65.3.7:9404' }, '1x5 0x20'),
+            // Its task runs, then fails from 120 s; the replication latency passes 60 s at 120 s.
+            series('kafka_connect_connector_task_status', task('running'), '1x7 _x18'),
+            series('kafka_connect_connector_task_status', task('failed'), '_x8 1x17'),
+            series('kafka_mirror_source_replication_latency_ms_max', { ...mirror, instance: '10.65.3.7:9404', source: 'core-a', target: 'core-b', topic: 'proj-hxjb.settle', partition: '0' }, '500x7 90000x18'),
+          ],
+          alert_rule_test: [
+            { eval_time: '105s', alertname: 'HsaKafkaBrokerDown', exp_alerts: [] },
+            { eval_time: '135s', alertname: 'HsaKafkaBrokerDown', exp_alerts: [firing(rule('HsaKafkaBrokerDown'), {}, '2')] },
+            { eval_time: '300s', alertname: 'HsaKafkaUnderReplicated', exp_alerts: [] },
+            { eval_time: '135s', alertname: 'HsaKafkaMirrorDown', exp_alerts: [] },
+            { eval_time: '165s', alertname: 'HsaKafkaMirrorDown', exp_alerts: [firing(rule('HsaKafkaMirrorDown'), {}, '1')] },
+            { eval_time: '165s', alertname: 'HsaKafkaMirrorTaskNotRunning', exp_alerts: [] },
+            { eval_time: '195s', alertname: 'HsaKafkaMirrorTaskNotRunning', exp_alerts: [firing(rule('HsaKafkaMirrorTaskNotRunning'), { connector: 'core-a->core-b.MirrorSourceConnector', task: '0' }, '1')] },
+            { eval_time: '225s', alertname: 'HsaKafkaMirrorLagging', exp_alerts: [] },
+            { eval_time: '255s', alertname: 'HsaKafkaMirrorLagging', exp_alerts: [firing(rule('HsaKafkaMirrorLagging'), {}, '90000')] },
+          ],
+        },
+      ],
+    },
+    database: {
+      rule_files: [ruleFile('standby-database', 'database@core')],
+      evaluation_interval: '15s',
+      tests: [
+        {
+          interval: '15s',
+          input_series: [
+            series('cnpg_collector_up', database, '1x50'),
+            // The WAL receiver stops at 120 s; the replay is 45 s behind from 120 s.
+            series('cnpg_pg_replication_is_wal_receiver_up', database, '1x7 0x43'),
+            series('cnpg_pg_replication_lag', database, '0x7 45x43'),
+            series('cnpg_pg_replication_in_recovery', database, '1x50'),
+            series('cnpg_collector_pg_wal_archive_status', { ...database, value: 'ready' }, '2x50'),
+          ],
+          alert_rule_test: [
+            { eval_time: '135s', alertname: 'HsaDatabaseReplicationLinkDown', exp_alerts: [] },
+            { eval_time: '165s', alertname: 'HsaDatabaseReplicationLinkDown', exp_alerts: [firing(rule('HsaDatabaseReplicationLinkDown'), {}, '0')] },
+            { eval_time: '165s', alertname: 'HsaDatabaseStandbyBehind', exp_alerts: [] },
+            { eval_time: '195s', alertname: 'HsaDatabaseStandbyBehind', exp_alerts: [firing(rule('HsaDatabaseStandbyBehind'), {}, '45')] },
+            { eval_time: '600s', alertname: 'HsaDatabaseDown', exp_alerts: [] },
+            { eval_time: '600s', alertname: 'HsaDatabaseSplitBrain', exp_alerts: [] },
+            { eval_time: '600s', alertname: 'HsaDatabaseWalNotArchived', exp_alerts: [] },
+          ],
+        },
+        {
+          interval: '15s',
+          // Promoted at 45 s while site A stays active; the instance stops answering at 300 s; WAL piles up.
+          input_series: [
+            series('cnpg_pg_replication_in_recovery', database, '1x2 0x60'),
+            series('cnpg_collector_up', database, '1x19 0x40'),
+            series('cnpg_collector_pg_wal_archive_status', { ...database, value: 'ready' }, '50x60'),
+          ],
+          alert_rule_test: [
+            { eval_time: '45s', alertname: 'HsaDatabaseSplitBrain', exp_alerts: [] },
+            { eval_time: '90s', alertname: 'HsaDatabaseSplitBrain', exp_alerts: [firing(rule('HsaDatabaseSplitBrain'), {}, '0')] },
+            { eval_time: '330s', alertname: 'HsaDatabaseDown', exp_alerts: [] },
+            { eval_time: '390s', alertname: 'HsaDatabaseDown', exp_alerts: [firing(rule('HsaDatabaseDown'), {}, '1')] },
+            { eval_time: '540s', alertname: 'HsaDatabaseWalNotArchived', exp_alerts: [] },
+            { eval_time: '660s', alertname: 'HsaDatabaseWalNotArchived', exp_alerts: [firing(rule('HsaDatabaseWalNotArchived'), {}, '50')] },
+          ],
+        },
+      ],
+    },
+  };
+  const testFiles = Object.entries(cases).map(([name, content]) => {
+    const file = join(dir, `${name}.test.yml`);
+    writeFileSync(file, stringify(content, { lineWidth: 0 }));
+    return file;
+  });
+  const result = promtool('test', 'rules', ...testFiles);
+  expect(result).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+
+  // Deliberately broken: a lag bound of an hour keeps the lag alert silent, and the test says so.
+  const databaseRules = join(dir, 'standby-database.rules.yml');
+  writeFileSync(databaseRules, readFileSync(databaseRules, 'utf8').replace(/(cnpg_pg_replication_lag\{[^}]*\}\)) > \d+/, '$1 > 3600'));
+  const broken = promtool('test', 'rules', testFiles[1]!);
+  expect(broken.status).not.toBe(0);
+  expect(broken.output).toContain('HsaDatabaseStandbyBehind');
 });

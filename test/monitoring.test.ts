@@ -1,0 +1,129 @@
+/**
+ * Each site cluster's monitoring as synthesized: the values the prometheus chart gets carry exactly the
+ * unit's generated rules, scrape targets and routing, the namespace reaches only what it scrapes and the
+ * receivers, the scraped namespaces admit it on their exporter ports only, and a province running its own
+ * stack gets none of it. The real judges: the conformance procedure renders these values with the real
+ * chart (docs/conformance.md), the rehearsal applies them to a real API server (docs/deploy-rehearsal.md),
+ * promtool checks the rules and the observability drill runs them (test/drills/).
+ */
+import { alertmanagerConfig } from '../model/alertmanager-config';
+import { unitAlertRules, unitScrapeJobs } from '../model/observability';
+import { resolveProvince } from '../model/platform-model';
+import { obsEveryPairAlerted } from '../compliance/rules/obs-every-pair-alerted';
+import { provinceSubject } from '../compliance/check-province';
+import type { JsonObject, StackJson } from '../compliance/types';
+import { environmentJson, loadEnvironment, parseJson, synthesizeStacks } from './support/fixtures';
+
+const demo = loadEnvironment('demo');
+const model = resolveProvince('demo', demo.environment);
+const stacks = synthesizeStacks([demo]);
+
+function monitoringRelease(stack: StackJson): JsonObject & { values: string[] } {
+  const release = Object.values(stack.resource?.helm_release ?? {}).find((r) => r.name === 'prometheus');
+  if (!release) throw new Error('no prometheus release');
+  return release as JsonObject & { values: string[] };
+}
+
+function policies(stack: StackJson, namespace: string): Map<string, JsonObject> {
+  const found = Object.values(stack.resource?.kubernetes_network_policy_v1 ?? {}).filter((p) => (p.metadata as JsonObject).namespace === namespace);
+  return new Map(found.map((p) => [(p.metadata as JsonObject).name as string, p]));
+}
+
+const portsOf = (policy: JsonObject | undefined, direction: 'ingress' | 'egress') =>
+  (((policy?.spec ?? {}) as JsonObject)[direction] as JsonObject[]).flatMap((rule) => (rule.ports as JsonObject[]).map((p) => Number(p.port))).sort((a, b) => a - b);
+
+test('every unit runs its Prometheus with exactly its generated rules, targets and routing, no ClusterRole and no Kubernetes discovery', () => {
+  for (const unit of model.units) {
+    const stack = stacks.get(unit.stackName) as unknown as StackJson;
+    const release = monitoringRelease(stack);
+    expect(release.namespace).toBe('${kubernetes_namespace_v1.Platform_Monitoring_Namespace_' + String(Object.keys(stack.resource!.kubernetes_namespace_v1!).find((k) => k.startsWith('Platform_Monitoring')))!.split('Platform_Monitoring_Namespace_')[1] + '.metadata[0].name}');
+    const values = JSON.parse(release.values[0]!) as JsonObject & {
+      serverFiles: { 'alerting_rules.yml': { groups: unknown } };
+      scrapeConfigs: Record<string, JsonObject>;
+      alertmanager: { config: JsonObject };
+      rbac: { create: boolean };
+    };
+    expect(values.serverFiles['alerting_rules.yml'].groups).toEqual(JSON.parse(JSON.stringify(unitAlertRules(model, unit))));
+    expect(values.rbac.create).toBe(false);
+    const enabled = Object.entries(values.scrapeConfigs).filter(([, job]) => job.enabled);
+    // Only the model's jobs run (and none of the chart's Kubernetes discovery).
+    expect(enabled.map(([name]) => name).sort()).toEqual(unitScrapeJobs(unit).map((job) => job.name).sort());
+    expect(JSON.stringify(values.scrapeConfigs)).not.toContain('kubernetes_sd_configs');
+    for (const job of unitScrapeJobs(unit)) {
+      const config = values.scrapeConfigs[job.name]!;
+      for (const target of job.targets.filter((t) => !t.everyAddress)) {
+        expect(config.static_configs).toContainEqual({ targets: [target.address], labels: target.labels });
+      }
+    }
+    expect(values.alertmanager.config).toEqual({ enabled: true, templates: [], ...JSON.parse(JSON.stringify(alertmanagerConfig(demo.environment.observability!))) });
+  }
+  // The core zone's Prometheus finds every broker and every MirrorMaker 2 worker by DNS, with the pair's labels.
+  const coreB = JSON.parse(monitoringRelease(stacks.get('demo-core-b') as unknown as StackJson).values[0]!) as { scrapeConfigs: Record<string, JsonObject> };
+  expect(coreB.scrapeConfigs['kafka-mirror']).toEqual({
+    enabled: true,
+    dns_sd_configs: [{ names: ['mirror-from-core-a-metrics.hsa-middleware.svc'], type: 'A', port: 9404 }],
+    relabel_configs: [
+      { source_labels: ['__meta_dns_name'], regex: 'mirror-from-core-a-metrics\\.hsa-middleware\\.svc', target_label: 'hsa_pair', replacement: 'kafka@core' },
+      { source_labels: ['__meta_dns_name'], regex: 'mirror-from-core-a-metrics\\.hsa-middleware\\.svc', target_label: 'hsa_site', replacement: 'B' },
+    ],
+  });
+});
+
+test('the monitoring namespace reaches the exporter ports it scrapes and the receivers, and the scraped namespaces admit it there only', () => {
+  const stack = stacks.get('demo-core-a') as unknown as StackJson;
+  const monitoring = policies(stack, '${kubernetes_namespace_v1.Platform_Monitoring_Namespace_' + String(Object.keys(stack.resource!.kubernetes_namespace_v1!).find((k) => k.startsWith('Platform_Monitoring'))).split('Platform_Monitoring_Namespace_')[1] + '.metadata[0].name}');
+  expect([...monitoring.keys()].sort()).toEqual(['allow-cluster-dns', 'allow-same-namespace', 'allow-to-alert-receivers', 'allow-to-hsa-backup', 'allow-to-hsa-middleware', 'default-deny']);
+  expect(portsOf(monitoring.get('allow-to-hsa-middleware'), 'egress')).toEqual([9121, 9404]);
+  expect(portsOf(monitoring.get('allow-to-hsa-backup'), 'egress')).toEqual([8085]);
+  expect(portsOf(monitoring.get('allow-to-alert-receivers'), 'egress')).toEqual([443]);
+  const middleware = [...Object.values(stack.resource!.kubernetes_network_policy_v1!)].find((p) => (p.metadata as JsonObject).name === 'allow-from-monitoring' && String((p.metadata as JsonObject).namespace).includes('Middleware'));
+  expect(portsOf(middleware, 'ingress')).toEqual([9121, 9404]);
+});
+
+test('a receiver named by host without receiverNetworks is refused, naming the field and the fix; a province running its own stack deploys none', () => {
+  const json = environmentJson('demo');
+  const observability = json.observability as JsonObject;
+  delete observability.receiverNetworks;
+  expect(() => parseJson(json)).toThrow(/environments\/demo\.json.*observability\.receiverNetworks.*receivers\.default\.webhook names its host by name.*add receiverNetworks/s);
+  observability.stack = 'own';
+  const own = parseJson(json);
+  const ownStacks = synthesizeStacks([own]);
+  for (const stack of ownStacks.values()) {
+    expect(Object.values((stack as unknown as StackJson).resource?.helm_release ?? {}).some((r) => r.name === 'prometheus')).toBe(false);
+    expect(JSON.stringify((stack as unknown as StackJson).resource?.kubernetes_network_policy_v1 ?? {})).not.toContain('allow-from-monitoring');
+  }
+  // Its rules are still generated (npm run alerts), and compliance checks those.
+  const ownModel = resolveProvince('demo', own.environment);
+  const outcome = obsEveryPairAlerted.check(provinceSubject(ownModel, ownStacks as unknown as Map<string, StackJson>, { edition: '2025' }));
+  expect(outcome.status === 'non-compliant' ? outcome.problems.map((p) => p.message) : []).toEqual(['the DR pair fastdfs@core at site A has no alert', 'the DR pair fastdfs@core at site B has no alert']);
+});
+
+test('OBS-EveryPairAlerted names every pair and backup nothing alerts on', () => {
+  const check = (s: Map<string, StackJson>, m = model) => {
+    const outcome = obsEveryPairAlerted.check(provinceSubject(m, s, { edition: '2025' }));
+    return outcome.status === 'non-compliant' ? outcome.problems.map((p) => `${p.stack}: ${p.message}`) : [];
+  };
+  const asSynthesized = stacks as unknown as Map<string, StackJson>;
+  // FastDFS has no alerts yet: named, at both sites.
+  expect(check(asSynthesized)).toEqual(['demo-core-a: the DR pair fastdfs@core at site A has no alert', 'demo-core-b: the DR pair fastdfs@core at site B has no alert']);
+  // Monitoring whose rules lost the Redis pairs' alerts and the backup's: each is named.
+  const copy = new Map(asSynthesized);
+  const stack = JSON.parse(JSON.stringify(asSynthesized.get('demo-public-a'))) as StackJson;
+  const release = monitoringRelease(stack);
+  const comment = release['//'] as { hsa: { alerted: { pairs: string[]; backups: string[] } } };
+  comment.hsa.alerted = { pairs: [], backups: [] };
+  copy.set('demo-public-a', stack);
+  expect(check(copy).filter((m) => m.startsWith('demo-public-a'))).toEqual([
+    'demo-public-a: the DR pair redis-cache@public at site A has no alert',
+    'demo-public-a: the DR pair redis-session@public at site A has no alert',
+    'demo-public-a: the backup velero@public-a has no alert',
+  ]);
+  // A province that declares no receivers alerts nobody.
+  const { observability: _dropped, ...withoutObservability } = model;
+  expect(check(asSynthesized, withoutObservability)).toEqual([
+    'demo-public-a: redis-cache@public, redis-session@public, velero@public-a alert nobody: the environment declares no observability.receivers',
+    'demo-public-b: redis-cache@public, redis-session@public, velero@public-b alert nobody: the environment declares no observability.receivers',
+    'demo-core-a: redis-cache@core, redis-session@core, kafka@core, fastdfs@core, velero@core-a alert nobody: the environment declares no observability.receivers',
+    'demo-core-b: redis-cache@core, redis-session@core, kafka@core, fastdfs@core, velero@core-b alert nobody: the environment declares no observability.receivers',
+  ]);
+});
