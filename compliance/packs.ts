@@ -65,7 +65,5 @@ export const PROVINCE_RULES: readonly ProvinceRule[] = [
   atSeverity(zoneGatewayOnly, 'error'),
   atSeverity(symABSymmetry, 'error'),
   atSeverity(gbt20988Level, 'error'),
-  // A warning until every kind of pair has alerts: the FastDFS pairs and a database outside the
-  // clusters have none yet (docs/observability.md), and each is named in the report.
-  atSeverity(obsEveryPairAlerted, 'warning'),
+  atSeverity(obsEveryPairAlerted, 'error'),
 ];

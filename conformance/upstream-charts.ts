@@ -43,6 +43,7 @@ export const UPSTREAM_CHARTS: Readonly<Record<string, UpstreamChart>> = {
   'kube-state-metrics': prometheusCommunity('kube-state-metrics'),
   'prometheus-node-exporter': prometheusCommunity('prometheus-node-exporter'),
   'prometheus-pushgateway': prometheusCommunity('prometheus-pushgateway'),
+  'prometheus-blackbox-exporter': prometheusCommunity('prometheus-blackbox-exporter'),
 };
 
 /** Strimzi's CRDs at a release tag (the cluster operator's install files). */

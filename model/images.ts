@@ -46,6 +46,8 @@ export const IMAGES = {
   prometheusConfigReloader: { name: 'prometheus-config-reloader', tag: 'v0.93.1' },
   /** prometheus-community/alertmanager 1.42.0 (the prometheus chart's dependency; its appVersion). */
   alertmanager: { name: 'alertmanager', tag: 'v0.34.0' },
+  /** prometheus-community/prometheus-blackbox-exporter 11.17.2 (its appVersion). */
+  blackboxExporter: { name: 'blackbox-exporter', tag: 'v0.28.0' },
 } as const;
 
 export type ImageId = keyof typeof IMAGES;

@@ -37,21 +37,52 @@ export interface ScrapeTarget {
   readonly everyAddress?: boolean;
 }
 
-export interface UnitMonitoringPlan {
+/**
+ * What the blackbox exporter beside Prometheus checks from the site cluster: a TCP connection, a TLS
+ * handshake (its certificate's expiry), or the platform zone answered by a DNS server.
+ */
+export type ProbeModule = 'tcp_connect' | 'tls_certificate' | 'dns_zone';
+
+export interface ProbeTarget {
+  readonly module: ProbeModule;
+  /** `host:port`, an address (a VIP of this site or of the other). */
+  readonly address: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** prometheus-community/prometheus-blackbox-exporter, beside each site's Prometheus. */
+export const BLACKBOX_CHART_VERSION = '11.17.2';
+export const BLACKBOX_RELEASE = 'blackbox';
+export const BLACKBOX_PORT = 9115;
+
+/** What a site's monitoring is made of, as the model plans it and SiteMonitoring renders it (one documented struct). */
+export interface MonitoringSettings {
   readonly namespace: string;
   readonly chartVersion: string;
   readonly retentionDays: number;
   readonly storageGiB: number;
   readonly site: Site;
   readonly scrapeJobs: readonly ScrapeJob[];
+  readonly probes: readonly ProbeTarget[];
+  /** The zone the `dns_zone` probe asks the DNS controller for (its SOA). */
+  readonly dnsZone: string;
+  readonly blackboxChartVersion: string;
   readonly ruleGroups: readonly AlertRuleGroup[];
   readonly alertmanager: AlertmanagerConfig;
   /** Where Alertmanager posts: the receivers' ports, at their networks (`receiverNetworks`) or their own addresses. */
   readonly receivers: { readonly addresses: readonly string[]; readonly ports: readonly number[] };
 }
 
+/** The monitoring of one unit, as the model plans it. */
+export type UnitMonitoringPlan = MonitoringSettings;
+
 /** What the plan is made from: the unit's scrape jobs and rules (model/observability.ts) and the province's settings. */
-export function planUnitMonitoring(settings: ObservabilitySettings | undefined, site: Site, scrapeJobs: readonly ScrapeJob[], ruleGroups: readonly AlertRuleGroup[]): UnitMonitoringPlan | undefined {
+export function planUnitMonitoring(
+  settings: ObservabilitySettings | undefined,
+  site: Site,
+  watched: { readonly scrapeJobs: readonly ScrapeJob[]; readonly probes: readonly ProbeTarget[]; readonly dnsZone: string },
+  ruleGroups: readonly AlertRuleGroup[],
+): UnitMonitoringPlan | undefined {
   if (!settings || (settings.stack ?? OBSERVABILITY_DEFAULTS.stack) !== 'toolkit') return undefined;
   const config = alertmanagerConfig(settings);
   return {
@@ -60,7 +91,8 @@ export function planUnitMonitoring(settings: ObservabilitySettings | undefined, 
     retentionDays: settings.retentionDays ?? OBSERVABILITY_DEFAULTS.retentionDays,
     storageGiB: settings.storageGiB ?? OBSERVABILITY_DEFAULTS.storageGiB,
     site,
-    scrapeJobs,
+    ...watched,
+    blackboxChartVersion: BLACKBOX_CHART_VERSION,
     ruleGroups,
     alertmanager: config,
     receivers: receiverEgress(config, settings.receiverNetworks),
@@ -76,6 +108,6 @@ function receiverEgress(config: AlertmanagerConfig, networks: readonly string[] 
 }
 
 /** The namespaces Prometheus scrapes and on which ports: each admits it there (and only there). */
-export function scrapedPorts(plan: Pick<UnitMonitoringPlan, 'scrapeJobs'>, namespace: string): number[] {
+export function scrapedPorts(plan: Pick<MonitoringSettings, 'scrapeJobs'>, namespace: string): number[] {
   return [...new Set(plan.scrapeJobs.filter((job) => job.namespace === namespace).map((job) => job.port))].sort((a, b) => a - b);
 }

@@ -43,6 +43,15 @@ export const observabilitySchema = z
   retentionDays: z.number().int().min(1).max(400).optional(),
   /** Prometheus's data volume per site cluster, in GiB. @default 50 */
   storageGiB: z.number().int().min(1).optional(),
+  /** When the gateway's alerts fire (docs/observability.md). */
+  thresholds: z
+    .strictObject({
+      /** Share of an institution's calls answered 5xx over 5 minutes. @default 0.05 */
+      gatewayErrorRatio: z.number().gt(0).lt(1).optional(),
+      /** The 95th percentile of a route's latency at the gateway, in milliseconds. @default 2000 */
+      gatewayLatencyMs: z.number().int().min(1).optional(),
+    })
+    .optional(),
   })
   .superRefine((settings, context) => {
     if ((settings.stack ?? 'toolkit') !== 'toolkit' || settings.receiverNetworks) return;
@@ -60,4 +69,4 @@ export const observabilitySchema = z
 
 export type ObservabilitySettings = z.infer<typeof observabilitySchema>;
 
-export const OBSERVABILITY_DEFAULTS = { stack: 'toolkit', retentionDays: 15, storageGiB: 50 } as const;
+export const OBSERVABILITY_DEFAULTS = { stack: 'toolkit', retentionDays: 15, storageGiB: 50, gatewayErrorRatio: 0.05, gatewayLatencyMs: 2000 } as const;

@@ -4,27 +4,46 @@
  * outside the clusters) is named by the OBS-EveryPairAlerted compliance rule, not hidden.
  */
 import { backupAlerts, alertContext, renderRuleFile, type AlertRuleGroup } from './alert-rules';
-import { VELERO_METRICS_PORT, type ScrapeJob } from './monitoring-plan';
+import { VELERO_METRICS_PORT, type ProbeTarget, type ScrapeJob } from './monitoring-plan';
 import type { DeploymentUnit, ProvinceModel } from './platform-model';
 import { PLATFORM_NAMESPACES } from './topology';
+import { gatewayAlerts, gatewayScrapeJobs, trafficAlerts, trafficProbes } from './traffic-monitoring';
 import { databaseAlerts, databaseScrapeJobs } from '../pairs/database/database-monitoring';
+import { fastdfsAlerts, fastdfsProbes } from '../pairs/fastdfs/fastdfs-monitoring';
 import { kafkaAlerts, kafkaScrapeJobs } from '../pairs/kafka/kafka-monitoring';
 import { redisAlerts, redisScrapeJobs } from '../pairs/redis/redis-monitoring';
 
+/** What of a unit its monitoring is planned from. */
+export type MonitoredUnit = Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan' | 'backupPlan' | 'dnsVip' | 'ingressVip'> & { readonly traffic: Pick<DeploymentUnit['traffic'], 'zoneName' | 'gateway'> };
+
 /** Every alert rule group one unit's Prometheus evaluates. */
-export function unitAlertRules(province: Pick<ProvinceModel, 'envName' | 'activeSite'>, unit: Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan' | 'backupPlan'>): AlertRuleGroup[] {
+export function unitAlertRules(province: Pick<ProvinceModel, 'envName' | 'activeSite' | 'observability'>, unit: MonitoredUnit): AlertRuleGroup[] {
   const context = alertContext(province, unit);
   const backups = backupAlerts(context);
-  return [...redisAlerts(context), ...kafkaAlerts(context), ...databaseAlerts(context), ...(backups.length > 0 ? [{ name: `hsa-backup-${unit.zone}-${unit.site.toLowerCase()}`, rules: backups }] : [])];
+  return [
+    ...redisAlerts(context),
+    ...kafkaAlerts(context),
+    ...fastdfsAlerts(context),
+    ...databaseAlerts(context),
+    ...(backups.length > 0 ? [{ name: `hsa-backup-${unit.zone}-${unit.site.toLowerCase()}`, rules: backups }] : []),
+    ...trafficAlerts({ ...context, unit }, unit.traffic.zoneName),
+    ...(unit.traffic.gateway ? gatewayAlerts(unit, province.observability) : []),
+  ];
+}
+
+/** Every address the blackbox exporter beside the unit's Prometheus checks. */
+export function unitProbes(unit: MonitoredUnit): ProbeTarget[] {
+  return [...fastdfsProbes(unit), ...trafficProbes(unit)];
 }
 
 /** Every exporter the unit deploys, as Prometheus scrapes it (labels per model/alert-rules.ts's contract). */
-export function unitScrapeJobs(unit: Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan' | 'backupPlan'>): ScrapeJob[] {
+export function unitScrapeJobs(unit: MonitoredUnit): ScrapeJob[] {
   const backup = PLATFORM_NAMESPACES.backup;
   return [
     ...redisScrapeJobs(unit),
     ...kafkaScrapeJobs(unit),
     ...databaseScrapeJobs(unit),
+    ...gatewayScrapeJobs(unit),
     ...(unit.backupPlan ? [{ name: 'velero', namespace: backup, port: VELERO_METRICS_PORT, targets: [{ address: `velero.${backup}.svc:${VELERO_METRICS_PORT}`, labels: { hsa_site: unit.site } }] }] : []),
   ];
 }

@@ -12,7 +12,7 @@ import type { GatewaySettings } from './gateway-schema';
 import type { MiddlewareSettings } from './middleware-schema';
 import type { ObservabilitySettings } from './observability-schema';
 import { planUnitMonitoring, type UnitMonitoringPlan } from './monitoring-plan';
-import { unitAlertRules, unitScrapeJobs } from './observability';
+import { unitAlertRules, unitProbes, unitScrapeJobs } from './observability';
 import { middlewarePorts, PORTS } from './middleware-model';
 import { planMiddleware, type MiddlewarePlan } from './middleware-plan';
 import { otherSite, PLATFORM_NAMESPACES, projectNamespace, serviceDnsName, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
@@ -231,8 +231,10 @@ export function planProvince(province: ProvinceBasics): ProvinceModel {
   return {
     ...basics,
     units: units.map((unit) => {
-      const monitoring = planUnitMonitoring(province.observability, unit.site, unitScrapeJobs(unit), unitAlertRules(province, unit));
-      return { ...unit, traffic: planUnitTraffic(basics, unit), ...(monitoring ? { monitoring } : {}) };
+      const planned = { ...unit, traffic: planUnitTraffic(basics, unit) };
+      const watched = { scrapeJobs: unitScrapeJobs(planned), probes: unitProbes(planned), dnsZone: planned.traffic.zoneName };
+      const monitoring = planUnitMonitoring(province.observability, unit.site, watched, unitAlertRules(province, planned));
+      return { ...planned, ...(monitoring ? { monitoring } : {}) };
     }),
   };
 }

@@ -6,7 +6,7 @@
 import { parse } from 'yaml';
 import { renderAlertmanagerConfig } from '../model/alertmanager-config';
 import { listEnvironments } from '../model/load-environment';
-import { unitAlertRules, unitScrapeJobs } from '../model/observability';
+import { unitAlertRules, unitProbes, unitScrapeJobs } from '../model/observability';
 import { resolveProvince } from '../model/platform-model';
 import { ENVIRONMENTS_DIR, environmentJson, loadEnvironment, parseJson } from './support/fixtures';
 
@@ -34,19 +34,21 @@ test("Alertmanager routes each team's alerts to its receiver and the rest to the
 const EXPECTED_ALERTS = {
   redis: { standby: ['HsaRedisDown', 'HsaRedisUnwatched', 'HsaRedisReplicationLinkDown', 'HsaRedisStandbyBehind', 'HsaRedisSplitBrain'], primary: ['HsaRedisDown', 'HsaRedisUnwatched', 'HsaRedisReplicaMissing', 'HsaRedisReplicaBehind'] },
   kafka: { standby: ['HsaKafkaBrokerDown', 'HsaKafkaUnderReplicated', 'HsaKafkaMirrorDown', 'HsaKafkaMirrorTaskNotRunning', 'HsaKafkaMirrorLagging'], primary: ['HsaKafkaBrokerDown', 'HsaKafkaUnderReplicated'] },
+  fastdfs: { standby: ['HsaFastdfsDown', 'HsaFastdfsUnwatched', 'HsaFastdfsPeerUnreachable'], primary: ['HsaFastdfsDown', 'HsaFastdfsUnwatched', 'HsaFastdfsPeerUnreachable'] },
   database: { standby: ['HsaDatabaseDown', 'HsaDatabaseWalNotArchived', 'HsaDatabaseReplicationLinkDown', 'HsaDatabaseStandbyBehind', 'HsaDatabaseSplitBrain'], primary: ['HsaDatabaseDown', 'HsaDatabaseWalNotArchived'] },
 } as const;
 
-test('every Redis, Kafka and CloudNativePG pair has its alerts at both sites, and a scrape target with the labels they select on; every backed-up cluster its backup alerts, in every province', () => {
+test('every Redis, Kafka, FastDFS and CloudNativePG pair has its alerts at both sites, and a scrape target with the labels they select on; every backed-up cluster its backup alerts, in every province', () => {
   for (const name of listEnvironments(ENVIRONMENTS_DIR)) {
     const loaded = loadEnvironment(name);
     const province = resolveProvince(loaded.name, loaded.environment);
     for (const unit of province.units) {
       const rules = unitAlertRules(province, unit).flatMap((g) => g.rules);
-      const targets = unitScrapeJobs(unit).flatMap((job) => job.targets.map((t) => ({ job: job.name, ...t.labels })));
+      const targets: Record<string, string>[] = [...unitScrapeJobs(unit).flatMap((job) => job.targets.map((t) => ({ job: job.name, ...t.labels }))), ...unitProbes(unit).map((p) => ({ job: `probe-${p.module}`, ...p.labels }))];
       const pairs: { pair: string; kind: keyof typeof EXPECTED_ALERTS; mode: 'primary' | 'standby' }[] = [
         ...unit.middlewarePlan.redis.filter((p) => p.peerAddress).map((p) => ({ pair: `${p.role}@${unit.zone}`, kind: 'redis' as const, mode: p.mode })),
         ...(unit.middlewarePlan.kafka ? [{ pair: `kafka@${unit.zone}`, kind: 'kafka' as const, mode: unit.middlewarePlan.kafka.mode }] : []),
+        ...(unit.middlewarePlan.fastdfs ? [{ pair: `fastdfs@${unit.zone}`, kind: 'fastdfs' as const, mode: unit.middlewarePlan.fastdfs.mode }] : []),
         ...(unit.middlewarePlan.database?.product.kind === 'cloudnative-pg' ? [{ pair: `database@${unit.zone}`, kind: 'database' as const, mode: unit.middlewarePlan.database.product.cluster.mode }] : []),
       ];
       for (const { pair, kind, mode } of pairs) {

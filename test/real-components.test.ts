@@ -111,7 +111,8 @@ describe('every image comes from the mirror', () => {
           };
           walk(values);
           for (const block of blocks) {
-            const globalRegistry = at(values, 'global', 'imageRegistry');
+            // A block's own registry (the blackbox exporter's chart) comes first, then the chart-wide one.
+            const globalRegistry = typeof block.registry === 'string' ? block.registry : at(values, 'global', 'imageRegistry');
             const reference = typeof globalRegistry === 'string' ? `${globalRegistry}/${String(block.repository)}:${String(block.tag)}` : `${String(block.repository)}:${String(block.tag)}`;
             expect(typeof block.tag).toBe('string');
             expect(declared).toContain(reference);

@@ -4,17 +4,17 @@ import type { AlertmanagerConfig } from '../../model/alertmanager-config';
 import { EVALUATION_INTERVAL_SECONDS, SCRAPE_INTERVAL_SECONDS } from '../../model/alertmanager-config';
 import type { AlertRuleGroup } from '../../model/alert-rules';
 import { IMAGES, imageReference } from '../../model/images';
-import { ALERTMANAGER_PORT, MONITORING_RELEASE, scrapedPorts, type ScrapeJob, type UnitMonitoringPlan } from '../../model/monitoring-plan';
+import { ALERTMANAGER_PORT, BLACKBOX_PORT, BLACKBOX_RELEASE, MONITORING_RELEASE, scrapedPorts, type ProbeModule, type ProbeTarget, type MonitoringSettings, type ScrapeJob } from '../../model/monitoring-plan';
 import type { SitePlacement } from '../placement';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
 import { helmValues, type ChartSource } from '../middleware/chart-source';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
-import { Peer } from '../tenancy/network-policy-set';
+import { Peer, type NetworkPolicySet } from '../tenancy/network-policy-set';
 import { podSecurityLabels } from '../tenancy/tenant-namespace';
 
 /** The unit's monitoring plan, where it runs and what it pulls. */
-export interface SiteMonitoringProps extends SitePlacement, UnitMonitoringPlan {
+export interface SiteMonitoringProps extends SitePlacement, MonitoringSettings {
   /** The province's chart repository and image mirror. */
   readonly source: ChartSource;
 }
@@ -47,9 +47,43 @@ type ScrapeConfigValue =
       readonly static_configs?: readonly { readonly targets: readonly string[]; readonly labels: Readonly<Record<string, string>> }[];
       /** Every pod behind a headless Service, by its DNS A records. */
       readonly dns_sd_configs?: readonly { readonly names: readonly string[]; readonly type: 'A'; readonly port: number }[];
-      /** DNS discovery carries no labels: each name's are set from `__meta_dns_name`. */
-      readonly relabel_configs?: readonly { readonly source_labels: readonly string[]; readonly regex: string; readonly target_label: string; readonly replacement: string }[];
+      /** A probe job asks the blackbox exporter at `/probe?module=<m>&target=<address>`. */
+      readonly metrics_path?: '/probe';
+      readonly params?: { readonly module: readonly [ProbeModule] };
+      /** DNS discovery carries no labels (each name's are set from `__meta_dns_name`); a probe's target becomes a parameter. */
+      readonly relabel_configs?: readonly { readonly source_labels?: readonly string[]; readonly regex?: string; readonly target_label: string; readonly replacement?: string }[];
     };
+
+/** How the blackbox exporter runs each probe module. */
+type BlackboxModule =
+  | { readonly prober: 'tcp'; readonly timeout: string; readonly tcp: { readonly preferred_ip_protocol: 'ip4'; readonly tls?: true; readonly tls_config?: { readonly insecure_skip_verify: true } } }
+  | {
+      readonly prober: 'dns';
+      readonly timeout: string;
+      readonly dns: {
+        readonly query_name: string;
+        readonly query_type: 'SOA';
+        readonly transport_protocol: 'udp';
+        readonly preferred_ip_protocol: 'ip4';
+        readonly valid_rcodes: readonly ['NOERROR'];
+        readonly validate_answer_rrs: { readonly fail_if_none_matches_regexp: readonly string[] };
+      };
+    };
+
+/** The subset of prometheus-community/prometheus-blackbox-exporter values the toolkit sets. */
+interface BlackboxChartValues {
+  readonly fullnameOverride: string;
+  readonly image: { readonly registry: string; readonly repository: string; readonly tag: string };
+  readonly podSecurityContext: Pick<RestrictedPodSecurity, 'seccompProfile'>;
+  readonly resources: ContainerResources;
+  readonly config: { readonly modules: Readonly<Record<ProbeModule, BlackboxModule>> };
+}
+
+interface ContainerResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): ContainerResources => ({ requests: { cpu, memory }, limits: { cpu: cpuLimit, memory: memoryLimit } });
 
 /**
  * The chart's default jobs discover targets through the Kubernetes API, which needs a ClusterRole the
@@ -72,7 +106,7 @@ const CHART_DISCOVERY_JOBS = [
 interface PrometheusChartValues {
   /** No ClusterRole: every target is a static address from the model. */
   readonly rbac: { readonly create: false };
-  readonly configmapReload: { readonly prometheus: { readonly image: ChartImage; readonly containerSecurityContext: RestrictedContainerSecurity } };
+  readonly configmapReload: { readonly prometheus: { readonly image: ChartImage; readonly containerSecurityContext: RestrictedContainerSecurity; readonly resources: ContainerResources } };
   readonly server: {
     readonly image: ChartImage;
     readonly automountServiceAccountToken: false;
@@ -81,6 +115,7 @@ interface PrometheusChartValues {
     readonly persistentVolume: { readonly enabled: true; readonly size: string };
     readonly securityContext: RestrictedPodSecurity;
     readonly containerSecurityContext: RestrictedContainerSecurity;
+    readonly resources: ContainerResources;
     /** The site's Alertmanager by its Service, instead of the chart's pod discovery. */
     readonly alertmanagers: readonly { readonly static_configs: readonly { readonly targets: readonly string[] }[] }[];
   };
@@ -93,6 +128,7 @@ interface PrometheusChartValues {
     readonly persistence: { readonly size: string };
     readonly podSecurityContext: Pick<RestrictedPodSecurity, 'fsGroup' | 'seccompProfile'>;
     readonly securityContext: Omit<RestrictedPodSecurity, 'fsGroup' | 'seccompProfile'> & RestrictedContainerSecurity;
+    readonly resources: ContainerResources;
   };
   readonly 'kube-state-metrics': { readonly enabled: false };
   readonly 'prometheus-node-exporter': { readonly enabled: false };
@@ -113,6 +149,57 @@ export class SiteMonitoring extends Construct {
   readonly namespaceName: string;
   private readonly release: TerraformResource;
 
+  /**
+   * The blackbox exporter: what has no exporter of its own (FastDFS, the DNS controller, the load
+   * balancer, the certificates) is checked from the cluster. It reaches each probed address on its port only.
+   */
+  private addBlackbox(props: SiteMonitoringProps, namespaceName: string, policies: NetworkPolicySet): void {
+    const byPort = new Map<string, { port: number; protocol: 'TCP' | 'UDP'; addresses: string[] }>();
+    for (const probe of props.probes) {
+      const separator = probe.address.lastIndexOf(':');
+      const port = Number(probe.address.slice(separator + 1));
+      const protocol = probe.module === 'dns_zone' ? 'UDP' : 'TCP';
+      const key = `${port}/${protocol}`;
+      const entry = byPort.get(key) ?? { port, protocol, addresses: [] };
+      entry.addresses.push(probe.address.slice(0, separator));
+      byPort.set(key, entry);
+    }
+    for (const { port, protocol, addresses } of [...byPort.values()].sort((a, b) => a.port - b.port)) {
+      const name = `allow-to-probed-${port}-${protocol.toLowerCase()}`;
+      policies.allowTo(name, Peer.addresses(addresses), [{ port, protocol }], { name });
+    }
+    const tcp = { prober: 'tcp' as const, timeout: '5s' };
+    const values: BlackboxChartValues = {
+      fullnameOverride: `${BLACKBOX_RELEASE}-exporter`,
+      image: { registry: props.source.imageRegistry, repository: `${props.source.imagePath}/${IMAGES.blackboxExporter.name}`, tag: IMAGES.blackboxExporter.tag },
+      podSecurityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+      resources: resources('20m', '32Mi', '200m', '128Mi'),
+      config: {
+        modules: {
+          tcp_connect: { ...tcp, tcp: { preferred_ip_protocol: 'ip4' } },
+          // The expiry is what is read; whether the other site trusts the certificate is its replication's check.
+          tls_certificate: { ...tcp, tcp: { preferred_ip_protocol: 'ip4', tls: true, tls_config: { insecure_skip_verify: true } } },
+          dns_zone: {
+            prober: 'dns',
+            timeout: '5s',
+            dns: { query_name: props.dnsZone, query_type: 'SOA', transport_protocol: 'udp', preferred_ip_protocol: 'ip4', valid_rcodes: ['NOERROR'], validate_answer_rrs: { fail_if_none_matches_regexp: ['.*\\sSOA\\s.*'] } },
+          },
+        },
+      },
+    };
+    const release = helmRelease(this, 'Blackbox', {
+      name: BLACKBOX_RELEASE,
+      namespace: namespaceName,
+      repository: props.source.repository,
+      chart: 'prometheus-blackbox-exporter',
+      version: props.blackboxChartVersion,
+      values: [helmValues(values)],
+      atomic: true,
+      timeout: 600,
+    });
+    declareImages(release, [imageReference(props.source.imageRegistry, props.source.imagePath, 'blackboxExporter')]);
+  }
+
   constructor(scope: Construct, id: string, props: SiteMonitoringProps) {
     super(scope, id);
     const { namespaceName, policies } = addPlatformNamespace(this, 'Namespace', { name: props.namespace, labels: podSecurityLabels('restricted') });
@@ -127,9 +214,13 @@ export class SiteMonitoring extends Construct {
     const podSecurity: RestrictedPodSecurity = { runAsUser: NOBODY, runAsGroup: NOBODY, runAsNonRoot: true, fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } };
     const scrapeConfigs: Record<string, ScrapeConfigValue> = Object.fromEntries(CHART_DISCOVERY_JOBS.map((job) => [job, { enabled: false }]));
     for (const job of props.scrapeJobs) scrapeConfigs[job.name] = scrapeConfig(job);
+    const blackbox = `${BLACKBOX_RELEASE}-exporter.${props.namespace}.svc:${BLACKBOX_PORT}`;
+    for (const module of [...new Set(props.probes.map((probe) => probe.module))].sort()) {
+      scrapeConfigs[`probe-${module}`] = probeConfig(module, props.probes, blackbox);
+    }
     const values: PrometheusChartValues = {
       rbac: { create: false },
-      configmapReload: { prometheus: { image: image('prometheusConfigReloader'), containerSecurityContext: containerSecurity } },
+      configmapReload: { prometheus: { image: image('prometheusConfigReloader'), containerSecurityContext: containerSecurity, resources: resources('10m', '32Mi', '100m', '64Mi') } },
       server: {
         image: image('prometheus'),
         automountServiceAccountToken: false,
@@ -138,6 +229,7 @@ export class SiteMonitoring extends Construct {
         persistentVolume: { enabled: true, size: `${props.storageGiB}Gi` },
         securityContext: podSecurity,
         containerSecurityContext: containerSecurity,
+        resources: resources('500m', '2Gi', '2', '4Gi'),
         alertmanagers: [{ static_configs: [{ targets: [`${MONITORING_RELEASE}-alertmanager.${props.namespace}.svc:${ALERTMANAGER_PORT}`] }] }],
       },
       scrapeConfigs,
@@ -149,6 +241,7 @@ export class SiteMonitoring extends Construct {
         persistence: { size: '2Gi' },
         podSecurityContext: { fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
         securityContext: { runAsUser: NOBODY, runAsGroup: NOBODY, runAsNonRoot: true, ...containerSecurity },
+        resources: resources('50m', '64Mi', '500m', '256Mi'),
       },
       'kube-state-metrics': { enabled: false },
       'prometheus-node-exporter': { enabled: false },
@@ -168,6 +261,7 @@ export class SiteMonitoring extends Construct {
       this.release,
       (['prometheus', 'prometheusConfigReloader', 'alertmanager'] as const).map((id) => imageReference(props.source.imageRegistry, props.source.imagePath, id)),
     );
+    this.addBlackbox(props, namespaceName, policies);
     annotateResource(this.release, {
       component: 'monitoring',
       zone: props.zone,
@@ -194,6 +288,21 @@ function scrapeConfig(job: ScrapeJob): ScrapeConfigValue {
           ),
         }
       : {}),
+  };
+}
+
+/** A probe job: Prometheus asks the blackbox exporter to check each target with the module, keeping the target's labels. */
+function probeConfig(module: ProbeModule, probes: readonly ProbeTarget[], blackbox: string): ScrapeConfigValue {
+  return {
+    enabled: true,
+    metrics_path: '/probe',
+    params: { module: [module] },
+    static_configs: probes.filter((probe) => probe.module === module).map((probe) => ({ targets: [probe.address], labels: probe.labels })),
+    relabel_configs: [
+      { source_labels: ['__address__'], target_label: '__param_target' },
+      { source_labels: ['__param_target'], target_label: 'instance' },
+      { target_label: '__address__', replacement: blackbox },
+    ],
   };
 }
 

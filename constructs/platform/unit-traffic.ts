@@ -9,6 +9,7 @@ import { PlatformNamespace } from '../tenancy/platform-namespace';
 import { DnsController } from '../traffic/dns-controller';
 import { ServiceGateway } from '../traffic/service-gateway';
 import { SiteLoadBalancer } from '../traffic/site-load-balancer';
+import { monitoredPorts } from './middleware-props';
 import type { UnitTenants } from './unit-tenants';
 
 /**
@@ -74,6 +75,8 @@ export class UnitTraffic extends Construct {
     if (province.gateway && unit.traffic.gateway) {
       const gateway = new PlatformNamespace(this, 'GatewayNamespace', { name: PLATFORM_NAMESPACES.gateway });
       gateway.policies.allowFrom('AllowFromLoadBalancer', Peer.namespace(PLATFORM_NAMESPACES.ingress), [GATEWAY_PROXY_PORT]);
+      const scraped = monitoredPorts(unit, PLATFORM_NAMESPACES.gateway).monitoringPorts;
+      if (scraped) gateway.policies.allowFrom('AllowMonitoring', Peer.namespace(PLATFORM_NAMESPACES.monitoring), scraped, { name: 'allow-from-monitoring' });
       ingress.policies.allowTo('AllowToGateway', Peer.namespace(PLATFORM_NAMESPACES.gateway), [GATEWAY_PROXY_PORT]);
       if (unit.zone === 'public') {
         // The only way out of the public zone towards the core zone: this site's gatekeeper (网闸).

@@ -6,7 +6,8 @@ import type { ReleasePlacement } from '../placement';
 import { IMAGES, imageReference } from '../../model/images';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
-import { configMapV1 } from '../l1/kubernetes';
+import { configMapV1, serviceV1 } from '../l1/kubernetes';
+import { GATEWAY_STATUS_PORT, GATEWAY_STATUS_SERVICE } from '../../model/traffic-monitoring';
 import { helmValues } from '../middleware/chart-source';
 
 /** kong/kong chart version the toolkit is tested with. */
@@ -108,5 +109,15 @@ export class ServiceGateway extends Construct {
     });
     declareImages(this.release, [image]);
     annotateResource(this.release, { component: 'service-gateway', zone: props.zone, site: props.site });
+    // The chart gives the status listener (where the prometheus plugin serves /metrics) no Service: a
+    // headless one lets the site's Prometheus find every node by DNS.
+    serviceV1(this, 'StatusService', {
+      metadata: { name: GATEWAY_STATUS_SERVICE, namespace: props.namespace },
+      spec: {
+        clusterIp: 'None',
+        selector: { 'app.kubernetes.io/name': 'kong', 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'gateway' },
+        port: [{ name: 'status', port: GATEWAY_STATUS_PORT, targetPort: String(GATEWAY_STATUS_PORT) }],
+      },
+    });
   }
 }

@@ -304,3 +304,82 @@ test('promtool test rules: each Kafka and CloudNativePG alert fires when it shou
   expect(broken.status).not.toBe(0);
   expect(broken.output).toContain('HsaDatabaseStandbyBehind');
 });
+
+test('promtool test rules: the FastDFS, DNS controller, load balancer, certificate and gateway alerts fire when they should and stay silent when they should not', () => {
+  const demo = province('demo');
+  const standby = demo.units.find((u) => u.stackName === 'demo-core-b')!;
+  const rules = unitAlertRules(demo, standby).flatMap((g) => g.rules);
+  const rule = (alert: string) => rules.find((r) => r.alert === alert)!;
+  const file = join(dir, 'standby-traffic.rules.yml');
+  writeFileSync(file, renderRuleFile(unitAlertRules(demo, standby).filter((g) => /^hsa-(fastdfs|traffic|gateway)-/.test(g.name))));
+  const series = (name: string, labels: Record<string, string>, values: string) => ({ series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`, values });
+  const fastdfs = (target: string, port: string) => ({ job: 'probe-tcp_connect', hsa_pair: 'fastdfs@core', hsa_site: 'B', hsa_target_site: target, hsa_port: port, instance: `${target === 'A' ? '10.10.2.24' : '10.20.2.24'}:${port === 'tracker' ? 22122 : 23000}` });
+  const probe = (job: string, what: string, extra: Record<string, string> = {}) => ({ job: `probe-${job}`, hsa_probe: what, hsa_site: 'B', ...extra });
+  const gateway = { job: 'gateway', hsa_site: 'B', instance: '10.20.9.1:8100' };
+  const calls = (consumer: string, code: string) => ({ ...gateway, service: 'settlement', route: 'settlement-route', code, source: 'service', workspace: 'default', consumer });
+  const day = 86400;
+  const tests = {
+    rule_files: [file],
+    evaluation_interval: '15s',
+    tests: [
+      {
+        interval: '15s',
+        input_series: [
+          // Site B's own tracker and storage answer; site A's storage stops answering at 120 s.
+          series('probe_success', fastdfs('B', 'tracker'), '1x30'),
+          series('probe_success', fastdfs('B', 'storage'), '1x30'),
+          series('probe_success', fastdfs('A', 'tracker'), '1x30'),
+          series('probe_success', fastdfs('A', 'storage'), '1x7 0x22'),
+          // The DNS controller stops answering at 60 s; the load balancer answers throughout.
+          series('probe_success', probe('dns_zone', 'dns-controller', { instance: `${standby.dnsVip}:53` }), '1x3 0x26'),
+          series('probe_success', probe('tcp_connect', 'load-balancer', { instance: `${standby.ingressVip}:80` }), '1x30'),
+          // Redis's certificate expires in 10 days (a warning), Kafka's in 100 (nothing).
+          series('probe_ssl_earliest_cert_expiry', probe('tls_certificate', 'certificate', { hsa_endpoint: 'redis-cache@core', instance: '10.20.2.21:6379' }), `${10 * day}x60`),
+          series('probe_ssl_earliest_cert_expiry', probe('tls_certificate', 'certificate', { hsa_endpoint: 'kafka@core', instance: '10.20.2.23:9094' }), `${100 * day}x60`),
+        ],
+        alert_rule_test: [
+          { eval_time: '450s', alertname: 'HsaFastdfsDown', exp_alerts: [] },
+          { eval_time: '450s', alertname: 'HsaFastdfsUnwatched', exp_alerts: [] },
+          { eval_time: '165s', alertname: 'HsaFastdfsPeerUnreachable', exp_alerts: [] },
+          { eval_time: '195s', alertname: 'HsaFastdfsPeerUnreachable', exp_alerts: [firing(rule('HsaFastdfsPeerUnreachable'), { hsa_port: 'storage' }, '0')] },
+          { eval_time: '105s', alertname: 'HsaDnsControllerDown', exp_alerts: [] },
+          { eval_time: '135s', alertname: 'HsaDnsControllerDown', exp_alerts: [firing(rule('HsaDnsControllerDown'), {}, '0')] },
+          { eval_time: '450s', alertname: 'HsaLoadBalancerDown', exp_alerts: [] },
+          { eval_time: '540s', alertname: 'HsaCertificateExpiresSoon', exp_alerts: [] },
+          { eval_time: '660s', alertname: 'HsaCertificateExpiresSoon', exp_alerts: [firing(rule('HsaCertificateExpiresSoon'), { hsa_endpoint: 'redis-cache@core', instance: '10.20.2.21:6379' }, String(10 * day - 660))] },
+          { eval_time: '660s', alertname: 'HsaCertificateExpiresVerySoon', exp_alerts: [] },
+        ],
+      },
+      {
+        interval: '15s',
+        input_series: [
+          series('up', gateway, '1x40'),
+          // Institution H0001: 10 calls/s, 2 of them 5xx from 60 s (20 %); H0002: 10 calls/s, none failing.
+          series('kong_http_requests_total', calls('H0001', '200'), '0+150x40'),
+          series('kong_http_requests_total', calls('H0001', '500'), '0x3 0+30x36'),
+          series('kong_http_requests_total', calls('H0002', '200'), '0+150x40'),
+          // Route latency: every call within 100 ms.
+          series('kong_request_latency_ms_bucket', { ...gateway, service: 'settlement', route: 'settlement-route', workspace: 'default', le: '100' }, '0+300x40'),
+          series('kong_request_latency_ms_bucket', { ...gateway, service: 'settlement', route: 'settlement-route', workspace: 'default', le: '+Inf' }, '0+300x40'),
+        ],
+        alert_rule_test: [
+          { eval_time: '300s', alertname: 'HsaGatewayInstitutionErrors', exp_alerts: [] },
+          { eval_time: '600s', alertname: 'HsaGatewayInstitutionErrors', exp_alerts: [firing(rule('HsaGatewayInstitutionErrors'), { consumer: 'H0001' }, '0.16666666666666666')] },
+          { eval_time: '600s', alertname: 'HsaGatewaySlow', exp_alerts: [] },
+          { eval_time: '600s', alertname: 'HsaGatewayDown', exp_alerts: [] },
+        ],
+      },
+    ],
+  };
+  const testFile = join(dir, 'traffic.test.yml');
+  writeFileSync(testFile, stringify(tests, { lineWidth: 0 }));
+  const result = promtool('test', 'rules', testFile);
+  if (result.status !== 0) console.log(result.output);
+  expect(result).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+
+  // Deliberately broken: the peer probe read as this site's own stays silent, and the test says so.
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/hsa_target_site="A"/, 'hsa_target_site="B"'));
+  const broken = promtool('test', 'rules', testFile);
+  expect(broken.status).not.toBe(0);
+  expect(broken.output).toContain('HsaFastdfsPeerUnreachable');
+});
