@@ -12,6 +12,7 @@ import { complianceSchema } from './compliance-schema';
 import { gatewaySchema } from './gateway-schema';
 import { middlewareSchema } from './middleware-schema';
 import { observabilitySchema } from './observability-schema';
+import { businessEventsSchema } from '../business/business-events-schema';
 import { APPLICATION_CATALOG, APPLICATION_IDS, MIDDLEWARE_ROLES, RESERVED_CONFIG_KEYS } from './catalog';
 import { cidrsOverlap, containsIpLiteral, ipv4InCidr } from './ip-literal';
 
@@ -175,6 +176,8 @@ const application = z.strictObject({
     .optional(),
   /** The only fields that may differ between the datacenters. */
   siteOverrides: z.strictObject({ A: siteOverride.optional(), B: siteOverride.optional() }).optional(),
+  /** Settlement events it writes, counted in real time at each site (业务实时监控, docs/observability.md). @default - none */
+  businessEvents: businessEventsSchema.optional(),
 });
 
 const backend = z.discriminatedUnion('type', [

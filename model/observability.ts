@@ -7,6 +7,7 @@ import { backupAlerts, alertContext, renderRuleFile, type AlertRuleGroup } from 
 import { VELERO_METRICS_PORT, type ProbeTarget, type ScrapeJob } from './monitoring-plan';
 import type { DeploymentUnit, ProvinceModel } from './platform-model';
 import { PLATFORM_NAMESPACES } from './topology';
+import { businessAlerts, businessScrapeJobs } from '../business/business-monitoring';
 import { gatewayAlerts, gatewayScrapeJobs, trafficAlerts, trafficProbes } from './traffic-monitoring';
 import { databaseAlerts, databaseScrapeJobs } from '../pairs/database/database-monitoring';
 import { fastdfsAlerts, fastdfsProbes } from '../pairs/fastdfs/fastdfs-monitoring';
@@ -14,7 +15,7 @@ import { kafkaAlerts, kafkaScrapeJobs } from '../pairs/kafka/kafka-monitoring';
 import { redisAlerts, redisScrapeJobs } from '../pairs/redis/redis-monitoring';
 
 /** What of a unit its monitoring is planned from. */
-export type MonitoredUnit = Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan' | 'backupPlan' | 'dnsVip' | 'ingressVip'> & { readonly traffic: Pick<DeploymentUnit['traffic'], 'zoneName' | 'gateway'> };
+export type MonitoredUnit = Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan' | 'backupPlan' | 'dnsVip' | 'ingressVip' | 'business'> & { readonly traffic: Pick<DeploymentUnit['traffic'], 'zoneName' | 'gateway'> };
 
 /** Every alert rule group one unit's Prometheus evaluates. */
 export function unitAlertRules(province: Pick<ProvinceModel, 'envName' | 'activeSite' | 'observability'>, unit: MonitoredUnit): AlertRuleGroup[] {
@@ -28,6 +29,7 @@ export function unitAlertRules(province: Pick<ProvinceModel, 'envName' | 'active
     ...(backups.length > 0 ? [{ name: `hsa-backup-${unit.zone}-${unit.site.toLowerCase()}`, rules: backups }] : []),
     ...trafficAlerts({ ...context, unit }, unit.traffic.zoneName),
     ...(unit.traffic.gateway ? gatewayAlerts(unit, province.observability) : []),
+    ...businessAlerts(unit),
   ];
 }
 
@@ -44,6 +46,7 @@ export function unitScrapeJobs(unit: MonitoredUnit): ScrapeJob[] {
     ...kafkaScrapeJobs(unit),
     ...databaseScrapeJobs(unit),
     ...gatewayScrapeJobs(unit),
+    ...businessScrapeJobs(unit),
     ...(unit.backupPlan ? [{ name: 'velero', namespace: backup, port: VELERO_METRICS_PORT, targets: [{ address: `velero.${backup}.svc:${VELERO_METRICS_PORT}`, labels: { hsa_site: unit.site } }] }] : []),
   ];
 }

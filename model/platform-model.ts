@@ -11,6 +11,8 @@ import { middlewareUsedInZone, type BackendConfig, type ClusterAccess, type Envi
 import type { GatewaySettings } from './gateway-schema';
 import type { MiddlewareSettings } from './middleware-schema';
 import type { ObservabilitySettings } from './observability-schema';
+import type { BusinessEventsSettings } from '../business/business-events-schema';
+import { planUnitBusiness, type BusinessPlan } from '../business/business-plan';
 import { planUnitMonitoring, type UnitMonitoringPlan } from './monitoring-plan';
 import { unitAlertRules, unitProbes, unitScrapeJobs } from './observability';
 import { middlewarePorts, PORTS } from './middleware-model';
@@ -108,6 +110,8 @@ export interface DeploymentUnit {
   readonly traffic: UnitTrafficPlan;
   /** The site cluster's Prometheus and Alertmanager for this unit, when the environment leaves monitoring to the toolkit. */
   readonly monitoring?: UnitMonitoringPlan;
+  /** Business monitoring (业务实时监控), when an application of the unit declares its settlement events. */
+  readonly business?: BusinessPlan;
 }
 
 /** A tenant namespace's way to the middleware its applications use, and no other. */
@@ -133,7 +137,7 @@ export interface UnitTrafficPlan {
 }
 
 /** A unit before its traffic is planned: what the traffic planners read. */
-export type UnitBasics = Omit<DeploymentUnit, 'traffic' | 'monitoring'>;
+export type UnitBasics = Omit<DeploymentUnit, 'traffic' | 'monitoring' | 'business'>;
 /** The province before its units' traffic is planned. */
 export interface ProvinceBasics extends Omit<ProvinceModel, 'units'> {
   readonly units: readonly UnitBasics[];
@@ -175,6 +179,8 @@ export interface ApplicationModel {
   readonly targetCpuUtilizationPercent: number;
   /** ConfigMap entries, sorted by key. Identical at both sites except {@link SITE_SPECIFIC_CONFIG_KEYS}. */
   readonly config: Readonly<Record<string, string>>;
+  /** The settlement events it writes, when the environment declares them (business monitoring). */
+  readonly businessEvents?: BusinessEventsSettings;
 }
 
 /** Label naming the datacenter an object belongs to. */
@@ -231,7 +237,8 @@ export function planProvince(province: ProvinceBasics): ProvinceModel {
   return {
     ...basics,
     units: units.map((unit) => {
-      const planned = { ...unit, traffic: planUnitTraffic(basics, unit) };
+      const business = planUnitBusiness(unit.applications);
+      const planned = { ...unit, traffic: planUnitTraffic(basics, unit), ...(business ? { business } : {}) };
       const watched = { scrapeJobs: unitScrapeJobs(planned), probes: unitProbes(planned), dnsZone: planned.traffic.zoneName };
       const monitoring = planUnitMonitoring(province.observability, unit.site, watched, unitAlertRules(province, planned));
       return { ...planned, ...(monitoring ? { monitoring } : {}) };
@@ -387,6 +394,7 @@ function resolveApplications(envName: string, env: Environment, zone: Zone, site
       limits: declared.limits ?? DEFAULTS.limits,
       targetCpuUtilizationPercent: DEFAULTS.targetCpuUtilizationPercent,
       config: applicationConfig(envName, env, catalog, zone, site, declared.config ?? {}),
+      ...(declared.businessEvents ? { businessEvents: declared.businessEvents } : {}),
     });
   }
   return result;

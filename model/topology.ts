@@ -38,6 +38,8 @@ export const PLATFORM_NAMESPACES = {
   backup: 'hsa-backup',
   /** each site cluster's Prometheus and Alertmanager, present when the environment declares `observability` (stack `toolkit`) */
   monitoring: 'hsa-monitoring',
+  /** the business figures service (业务实时监控), present when an application declares its settlement events */
+  business: 'hsa-business',
 } as const;
 
 /** Namespace that holds one project's (项目) applications. */

@@ -55,6 +55,13 @@ export type HsaAnnotation =
       readonly targets: readonly string[];
       /** What its rules alert on: DR pairs by `<role>@<zone>`, backups by `<tool>@<zone>-<site>`. */
       readonly alerted: { readonly pairs: readonly string[]; readonly backups: readonly string[] };
+    }
+  | {
+      /** A site's business figures service (业务实时监控) and the applications whose events it counts. */
+      readonly component: 'business-figures';
+      readonly zone: Zone;
+      readonly site: Site;
+      readonly applications: readonly string[];
     };
 
 /** Key of the annotation inside a resource's "//" block. */

@@ -81,6 +81,7 @@ test('the monitoring namespace reaches the exporter ports it scrapes and the rec
     'allow-same-namespace',
     'allow-to-alert-receivers',
     'allow-to-hsa-backup',
+    'allow-to-hsa-business',
     'allow-to-hsa-gateway',
     'allow-to-hsa-middleware',
     'allow-to-probed-22122-tcp',

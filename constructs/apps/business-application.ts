@@ -40,12 +40,45 @@ export interface BusinessApplicationProps {
   readonly config: Readonly<Record<string, string>>;
   /** Labels on every object (zone, site, system type...). @default - none */
   readonly labels?: Readonly<Record<string, string>>;
+  /** The collector beside the application that reads the settlement events it writes (business monitoring). @default - none */
+  readonly eventCollector?: EventCollector;
+}
+
+/** A collector container beside the application, sharing the directory of its event file. */
+export interface EventCollector {
+  /** Full image reference of the collector (the OpenTelemetry Collector contrib distribution, from the mirror). */
+  readonly image: string;
+  /** Its configuration (YAML), delivered as a ConfigMap `<name>-event-collector`. */
+  readonly config: string;
+  /** The directory the application writes its event file in: a volume both containers mount there. */
+  readonly eventDirectory: string;
+  /** Where the collector keeps its checkpoints and queue (a volume of the pod: it survives a container restart). */
+  readonly storageDirectory: string;
+  /** Where its configuration is mounted. */
+  readonly configDirectory: string;
 }
 
 /** SHA-256 in hex; Node's one-shot `crypto.hash` where there is one (20.12+), the same digest, faster. */
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 function sha256Hex(text: string): string {
   return oneShotHash ? oneShotHash('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
+}
+
+/** The collector container: restricted like the application, its checkpoints and queue on a pod volume. */
+function collectorContainer(collector: EventCollector) {
+  return {
+    name: 'event-collector',
+    image: collector.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: [`--config=${collector.configDirectory}/config.yaml`],
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+    securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    volumeMount: [
+      { name: 'business-events', mountPath: collector.eventDirectory, readOnly: true },
+      { name: 'collector-storage', mountPath: collector.storageDirectory },
+      { name: 'collector-config', mountPath: collector.configDirectory, readOnly: true },
+    ],
+  };
 }
 
 /** UID the containers run as: any non-root UID works; a fixed one keeps file ownership predictable. */
@@ -70,8 +103,10 @@ export class BusinessApplication extends Construct {
     const metadata = { name: props.name, namespace, labels };
 
     const config = configMapV1(this, 'Config', { metadata, data: { ...props.config } });
+    const collector = props.eventCollector;
+    if (collector) configMapV1(this, 'EventCollectorConfig', { metadata: { ...metadata, name: `${props.name}-event-collector` }, data: { 'config.yaml': collector.config } });
     // A changed configuration rolls the pods: the hash is part of the pod template.
-    const configHash = sha256Hex(JSON.stringify(props.config)).slice(0, 16);
+    const configHash = sha256Hex(collector ? JSON.stringify([props.config, collector.config]) : JSON.stringify(props.config)).slice(0, 16);
 
     const probe = (path: string, initialDelaySeconds: number, periodSeconds: number) => ({
       httpGet: { path, port: String(port) },
@@ -121,10 +156,20 @@ export class BusinessApplication extends Construct {
                   capabilities: { drop: ['ALL'] },
                 },
                 // A read-only root filesystem still needs a writable /tmp for the JVM.
-                volumeMount: [{ name: 'tmp', mountPath: '/tmp' }],
+                volumeMount: [{ name: 'tmp', mountPath: '/tmp' }, ...(collector ? [{ name: 'business-events', mountPath: collector.eventDirectory }] : [])],
               },
+              ...(collector ? [collectorContainer(collector)] : []),
             ],
-            volume: [{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }],
+            volume: [
+              { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+              ...(collector
+                ? [
+                    { name: 'business-events', emptyDir: { sizeLimit: '2Gi' } },
+                    { name: 'collector-storage', emptyDir: { sizeLimit: '1Gi' } },
+                    { name: 'collector-config', configMap: { name: `${props.name}-event-collector` } },
+                  ]
+                : []),
+            ],
           },
         },
       },

@@ -5,6 +5,9 @@ import type { BusinessApplication } from '../apps/business-application';
 import { chartSourceOf } from '../middleware/chart-source';
 import { MiddlewareSet } from '../middleware/middleware-set';
 import { SiteMonitoring } from '../observability/site-monitoring';
+import { BusinessFigures } from '../observability/business-figures';
+import { FIGURES_PORT, FIGURES_SERVICE } from '../../business/business-plan';
+import { imageReference } from '../../model/images';
 import { Peer } from '../tenancy/network-policy-set';
 import type { TenantNamespace } from '../tenancy/tenant-namespace';
 import { unitMiddlewareProps } from './middleware-props';
@@ -52,6 +55,23 @@ export class PlatformUnit extends Construct {
     }
     new UnitTraffic(this, 'Traffic', unit, province, tenants, source);
     if (unit.monitoring) new SiteMonitoring(this, 'Monitoring', { ...unit.monitoring, zone: unit.zone, source });
-    this.applications = new UnitApplications(this, 'Applications', unit, tenants, labels).byName;
+    const image = (id: 'otelCollector' | 'node') => imageReference(source.imageRegistry, source.imagePath, id);
+    this.applications = new UnitApplications(this, 'Applications', unit, tenants, labels, image('otelCollector')).byName;
+    if (unit.business) {
+      // Business monitoring: each collector's namespace reaches the figures service, on its one port.
+      const senders = [...new Set(unit.business.applications.map((pipeline) => pipeline.namespace))].sort();
+      for (const namespace of senders) tenants.get(namespace, 'its event collector').allowTo('AllowToBusinessFigures', Peer.namespace(unit.business.namespace), [FIGURES_PORT]);
+      new BusinessFigures(this, 'Business', {
+        zone: unit.zone,
+        site: unit.site,
+        namespace: unit.business.namespace,
+        serviceName: FIGURES_SERVICE,
+        port: FIGURES_PORT,
+        figuresConfig: unit.business.figuresConfig,
+        senders,
+        ...(unit.monitoring ? { readers: [unit.monitoring.namespace] } : {}),
+        nodeImage: image('node'),
+      });
+    }
   }
 }

@@ -1,15 +1,22 @@
 import { Construct } from 'constructs';
 import type { DeploymentUnit } from '../../model/platform-model';
-import { BusinessApplication } from '../apps/business-application';
+import { COLLECTOR_CONFIG_DIR, COLLECTOR_STORAGE_DIR } from '../../business/business-plan';
+import { BusinessApplication, type EventCollector } from '../apps/business-application';
 import type { UnitTenants } from './unit-tenants';
 
 /** The unit's business applications, at `<unit>/Applications/<name>`, each in its project's namespace. */
 export class UnitApplications extends Construct {
   readonly byName: ReadonlyMap<string, BusinessApplication>;
 
-  constructor(scope: Construct, id: string, unit: DeploymentUnit, tenants: UnitTenants, labels: Readonly<Record<string, string>>) {
+  constructor(scope: Construct, id: string, unit: DeploymentUnit, tenants: UnitTenants, labels: Readonly<Record<string, string>>, collectorImage: string) {
     super(scope, id);
     const applications = new Map<string, BusinessApplication>();
+    const eventCollectorOf = (name: string): { eventCollector?: EventCollector } => {
+      const pipeline = unit.business?.applications.find((p) => p.application === name);
+      return pipeline
+        ? { eventCollector: { image: collectorImage, config: pipeline.collectorConfig, eventDirectory: pipeline.eventDirectory, storageDirectory: COLLECTOR_STORAGE_DIR, configDirectory: COLLECTOR_CONFIG_DIR } }
+        : {};
+    };
     for (const app of unit.applications) {
       applications.set(
         app.name,
@@ -28,6 +35,7 @@ export class UnitApplications extends Construct {
           livenessPath: app.catalog.livenessPath,
           config: app.config,
           labels: { ...labels, 'hsa.gov.cn/application-class': app.catalog.applicationClass, 'hsa.gov.cn/system-type': app.catalog.systemType },
+          ...eventCollectorOf(app.name),
         }),
       );
     }
