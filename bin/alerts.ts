@@ -1,6 +1,7 @@
 /**
  * `npm run alerts -- --env <name> [--active-site A|B] --out <dir>`: writes the alert rules generated from the
- * DR model, one Prometheus rule file per stack (`<stack>.rules.yml`, for that site's Prometheus), and
+ * DR model, one Prometheus rule file per stack (`<stack>.rules.yml`, for that site's Prometheus), the
+ * dashboards of each stack (`<stack>.<kind>.dashboard.json`, for the province's Grafana), and
  * Alertmanager's configuration (`alertmanager.yml`) when the environment declares its receivers. A province
  * that runs its own monitoring loads these; docs/observability.md lists every alert.
  */
@@ -8,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAlertmanagerConfig } from '../model/alertmanager-config';
 import { EnvironmentError, loadEnvironments } from '../model/load-environment';
+import { unitDashboards } from '../model/dashboards';
 import { provinceRuleFiles } from '../model/observability';
 import { resolveProvince } from '../model/platform-model';
 import { parseActiveSite, projectRoot, readFlags, UsageError } from '../pipeline/options';
@@ -25,6 +27,13 @@ function main(): void {
     for (const [stack, text] of provinceRuleFiles(province)) {
       writeFileSync(join(out, `${stack}.rules.yml`), text);
       console.log(`${join(out, `${stack}.rules.yml`)}`);
+    }
+    for (const unit of province.units) {
+      for (const dashboard of unitDashboards(province, unit)) {
+        const file = join(out, `${unit.stackName}.${dashboard.name.replace(/^hsa-dashboard-/, '')}.dashboard.json`);
+        writeFileSync(file, dashboard.json);
+        console.log(file);
+      }
     }
     if (province.observability) {
       writeFileSync(join(out, 'alertmanager.yml'), renderAlertmanagerConfig(province.observability));

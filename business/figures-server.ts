@@ -216,6 +216,17 @@ export function exposition(figures: Figures, today: string, yesterday: string): 
       lines.push(`hsa_business_day_events${set} ${figure.count}`, `hsa_business_day_amount_yuan${set} ${figure.amount}`);
     }
   }
+  // Today's again without the day: what the big screen shows, one series per figure.
+  lines.push(
+    '# HELP hsa_business_today_events Settlement events of today (China time), each counted once.',
+    '# TYPE hsa_business_today_events gauge',
+    '# HELP hsa_business_today_amount_yuan Their amounts summed, in yuan.',
+    '# TYPE hsa_business_today_amount_yuan gauge',
+  );
+  for (const figure of figures.day(today)) {
+    const set = labels({ application: figure.application, business_type: figure.businessType, business_name: figure.businessName, institution: figure.institution });
+    lines.push(`hsa_business_today_events${set} ${figure.count}`, `hsa_business_today_amount_yuan${set} ${figure.amount}`);
+  }
   lines.push('# HELP hsa_business_rejected_total Events not counted, by reason.', '# TYPE hsa_business_rejected_total counter');
   for (const [key, count] of [...figures.rejected.entries()].sort()) {
     const [application, reason] = key.split('\t') as [string, string];

@@ -8,6 +8,7 @@
  */
 import { alertmanagerConfig, type AlertmanagerConfig } from './alertmanager-config';
 import type { AlertRuleGroup } from './alert-rules';
+import type { ProvisionedDashboard } from './dashboards';
 import { OBSERVABILITY_DEFAULTS, type ObservabilitySettings } from './observability-schema';
 import { PLATFORM_NAMESPACES, type Site } from './topology';
 
@@ -68,6 +69,8 @@ export interface MonitoringSettings {
   readonly dnsZone: string;
   readonly blackboxChartVersion: string;
   readonly ruleGroups: readonly AlertRuleGroup[];
+  /** The unit's dashboards, provisioned as ConfigMaps for the province's Grafana (model/dashboards.ts). */
+  readonly dashboards: readonly ProvisionedDashboard[];
   readonly alertmanager: AlertmanagerConfig;
   /** Where Alertmanager posts: the receivers' ports, at their networks (`receiverNetworks`) or their own addresses. */
   readonly receivers: { readonly addresses: readonly string[]; readonly ports: readonly number[] };
@@ -82,6 +85,7 @@ export function planUnitMonitoring(
   site: Site,
   watched: { readonly scrapeJobs: readonly ScrapeJob[]; readonly probes: readonly ProbeTarget[]; readonly dnsZone: string },
   ruleGroups: readonly AlertRuleGroup[],
+  dashboards: readonly ProvisionedDashboard[],
 ): UnitMonitoringPlan | undefined {
   if (!settings || (settings.stack ?? OBSERVABILITY_DEFAULTS.stack) !== 'toolkit') return undefined;
   const config = alertmanagerConfig(settings);
@@ -94,6 +98,7 @@ export function planUnitMonitoring(
     ...watched,
     blackboxChartVersion: BLACKBOX_CHART_VERSION,
     ruleGroups,
+    dashboards,
     alertmanager: config,
     receivers: receiverEgress(config, settings.receiverNetworks),
   };

@@ -15,6 +15,7 @@ import type { BusinessEventsSettings } from '../business/business-events-schema'
 import { planUnitBusiness, type BusinessPlan } from '../business/business-plan';
 import { planUnitMonitoring, type UnitMonitoringPlan } from './monitoring-plan';
 import { unitAlertRules, unitProbes, unitScrapeJobs } from './observability';
+import { unitDashboards } from './dashboards';
 import { middlewarePorts, PORTS } from './middleware-model';
 import { planMiddleware, type MiddlewarePlan } from './middleware-plan';
 import { otherSite, PLATFORM_NAMESPACES, projectNamespace, serviceDnsName, SITES, stackName, teamNamespace, ZONES, type Site, type Zone } from './topology';
@@ -240,7 +241,7 @@ export function planProvince(province: ProvinceBasics): ProvinceModel {
       const business = planUnitBusiness(unit.applications);
       const planned = { ...unit, traffic: planUnitTraffic(basics, unit), ...(business ? { business } : {}) };
       const watched = { scrapeJobs: unitScrapeJobs(planned), probes: unitProbes(planned), dnsZone: planned.traffic.zoneName };
-      const monitoring = planUnitMonitoring(province.observability, unit.site, watched, unitAlertRules(province, planned));
+      const monitoring = planUnitMonitoring(province.observability, unit.site, watched, unitAlertRules(province, planned), unitDashboards(province, planned));
       return { ...planned, ...(monitoring ? { monitoring } : {}) };
     }),
   };

@@ -72,7 +72,7 @@ test('switching the active site changes only roles and what follows from them', 
       }
     }
   }
-  expect(diffs.filter((d) => !/helm_release\.(redis-|dns-controller|site-load-balancer|prometheus)|kubernetes_manifest\.(Kafka|KafkaMirrorMaker2)$|kubernetes_service_v1\.mirror-from-core-[ab]-metrics$|kubernetes_config_map_v1\.fastdfs-config|kubernetes_stateful_set_v1\.fastdfs-(storage|tracker)/.test(d))).toEqual([]);
+  expect(diffs.filter((d) => !/helm_release\.(redis-|dns-controller|site-load-balancer|prometheus)|kubernetes_manifest\.(Kafka|KafkaMirrorMaker2)$|kubernetes_service_v1\.mirror-from-core-[ab]-metrics$|kubernetes_config_map_v1\.(fastdfs-config|hsa-dashboard-dr)|kubernetes_stateful_set_v1\.fastdfs-(storage|tracker)/.test(d))).toEqual([]);
   expect(diffs.length).toBeGreaterThanOrEqual(8);
 });
 

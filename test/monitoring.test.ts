@@ -7,6 +7,7 @@
  * promtool checks the rules and the observability drill runs them (test/drills/).
  */
 import { alertmanagerConfig } from '../model/alertmanager-config';
+import { dashboardQueries, unitDashboards } from '../model/dashboards';
 import { unitAlertRules, unitProbes, unitScrapeJobs } from '../model/observability';
 import { resolveProvince } from '../model/platform-model';
 import { obsEveryPairAlerted } from '../compliance/rules/obs-every-pair-alerted';
@@ -150,4 +151,26 @@ test('OBS-EveryPairAlerted names every pair and backup nothing alerts on', () =>
     'demo-core-a: redis-cache@core, redis-session@core, kafka@core, fastdfs@core, velero@core-a alert nobody: the environment declares no observability.receivers',
     'demo-core-b: redis-cache@core, redis-session@core, kafka@core, fastdfs@core, velero@core-b alert nobody: the environment declares no observability.receivers',
   ]);
+});
+
+test('every unit provisions its five dashboards for the province\'s Grafana: DR overview and the four dimensions, each with a unique uid and every query on its own site', () => {
+  const uids = new Set<string>();
+  for (const unit of model.units) {
+    const stack = stacks.get(unit.stackName) as unknown as StackJson;
+    const maps = Object.values(stack.resource!.kubernetes_config_map_v1!).filter((c) => ((c.metadata as JsonObject).labels as JsonObject | undefined)?.grafana_dashboard === '1');
+    expect(maps.map((c) => (c.metadata as JsonObject).name).sort()).toEqual(['hsa-dashboard-business', 'hsa-dashboard-cluster', 'hsa-dashboard-dr', 'hsa-dashboard-middleware', 'hsa-dashboard-resources']);
+    for (const dashboard of unitDashboards(model, unit)) {
+      const parsed = JSON.parse(dashboard.json) as { uid: string; panels: { id: number }[]; templating: { list: { name: string; type: string }[] } };
+      expect(parsed.uid.length).toBeLessThanOrEqual(40);
+      uids.add(parsed.uid);
+      expect(parsed.templating.list).toContainEqual(expect.objectContaining({ name: 'datasource', type: 'datasource' }));
+      expect(new Set(parsed.panels.map((p) => p.id)).size).toBe(parsed.panels.length);
+      for (const expr of dashboardQueries(dashboard.json)) expect(expr).toContain(`hsa_site="${unit.site}"`);
+    }
+  }
+  expect(uids.size).toBe(model.units.length * 5);
+  // The DR overview names every pair of the unit.
+  const coreB = unitDashboards(model, model.units.find((u) => u.stackName === 'demo-core-b')!)[0]!.json;
+  for (const pair of ['redis-cache@core', 'redis-session@core', 'kafka@core', 'fastdfs@core']) expect(coreB).toContain(pair);
+  expect(unitDashboards(model, model.units[0]!).map((d) => d.json)).toEqual(unitDashboards(model, model.units[0]!).map((d) => d.json));
 });

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Construct } from 'constructs';
 import type { FiguresConfig } from '../../business/figures-server';
-import { projectRoot } from '../../pipeline/options';
+import { figuresServerScript } from '../../business/figures-script';
 import { annotateResource } from '../annotations';
 import { configMapV1, deploymentV1, persistentVolumeClaimV1, serviceV1 } from '../l1/kubernetes';
 import type { SitePlacement } from '../placement';
@@ -27,11 +25,6 @@ export interface BusinessFiguresProps extends SitePlacement {
   readonly nodeImage: string;
   /** The journal volume. @default 20 */
   readonly storageGiB?: number;
-}
-
-/** The deployed service: the transpiled business/figures-server.ts, shipped in the package. */
-export function figuresServerScript(): string {
-  return readFileSync(join(projectRoot(__dirname), 'business', 'figures-server.js'), 'utf8');
 }
 
 const DATA_DIR = '/var/lib/hsa-figures';

@@ -8,6 +8,7 @@ import { ALERTMANAGER_PORT, BLACKBOX_PORT, BLACKBOX_RELEASE, MONITORING_RELEASE,
 import type { SitePlacement } from '../placement';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
+import { configMapV1 } from '../l1/kubernetes';
 import { helmValues, type ChartSource } from '../middleware/chart-source';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
 import { Peer, type NetworkPolicySet } from '../tenancy/network-policy-set';
@@ -262,6 +263,14 @@ export class SiteMonitoring extends Construct {
       (['prometheus', 'prometheusConfigReloader', 'alertmanager'] as const).map((id) => imageReference(props.source.imageRegistry, props.source.imagePath, id)),
     );
     this.addBlackbox(props, namespaceName, policies);
+    // For the province's own Grafana: its dashboard sidecar loads every ConfigMap labelled so.
+    const dashboards = new Construct(this, 'Dashboards');
+    for (const dashboard of props.dashboards) {
+      configMapV1(dashboards, dashboard.name, {
+        metadata: { name: dashboard.name, namespace: namespaceName, labels: { grafana_dashboard: '1' }, annotations: { grafana_folder: 'HSA' } },
+        data: { [`${dashboard.uid}.json`]: dashboard.json },
+      });
+    }
     annotateResource(this.release, {
       component: 'monitoring',
       zone: props.zone,

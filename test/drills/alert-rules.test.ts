@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { BACKUP_MAX_AGE_SECONDS, renderRuleFile, VELERO_SCHEDULE, type AlertRule } from '../../model/alert-rules';
+import { dashboardQueries, unitDashboards } from '../../model/dashboards';
 import { listEnvironments, loadEnvironmentFile } from '../../model/load-environment';
 import { unitAlertRules, provinceRuleFiles } from '../../model/observability';
 import { resolveProvince, type ProvinceModel } from '../../model/platform-model';
@@ -382,4 +383,26 @@ test('promtool test rules: the FastDFS, DNS controller, load balancer, certifica
   const broken = promtool('test', 'rules', testFile);
   expect(broken.status).not.toBe(0);
   expect(broken.output).toContain('HsaFastdfsPeerUnreachable');
+});
+
+test("every dashboard query of every province is valid PromQL to Prometheus's own parser (promtool), and a broken one is not", () => {
+  // Grafana's variables as Grafana fills them in before it queries.
+  const filled = (expr: string) => expr.replace(/\$__rate_interval/g, '1m');
+  const check = (name: string, exprs: readonly string[]) => {
+    const file = join(dir, `${name}.dashboard-queries.yml`);
+    writeFileSync(file, stringify({ groups: [{ name, rules: exprs.map((expr, i) => ({ record: `hsa:dashboard_query:${i}`, expr: filled(expr) })) }] }, { lineWidth: 0 }));
+    return promtool('check', 'rules', file);
+  };
+  let queries = 0;
+  for (const name of listEnvironments(ENVIRONMENTS_DIR)) {
+    const model = province(name);
+    for (const unit of model.units) {
+      const exprs = unitDashboards(model, unit).flatMap((dashboard) => dashboardQueries(dashboard.json));
+      const checked = check(unit.stackName, exprs);
+      expect({ stack: unit.stackName, ...checked }).toEqual({ stack: unit.stackName, status: 0, output: expect.stringMatching(/SUCCESS: \d+ rules found/) });
+      queries += exprs.length;
+    }
+  }
+  expect(queries).toBeGreaterThan(100);
+  expect(check('broken', ['sum by (job) (rate(up[$__rate_interval])'])).toEqual({ status: 1, output: expect.stringContaining('FAILED') });
 });

@@ -312,6 +312,7 @@ test(`the figures served equal the count and the sum of ${N} settlement events e
     for (const reason of Object.keys(want.rejected)) expect(metrics).toMatch(new RegExp(`hsa_business_rejected_total\\{application="settlement",reason="${reason}"\\} [1-9]\\d*\n`));
     expect(metrics).toMatch(/hsa_business_duplicates_total\{application="settlement"\} [1-9]\d*\n/);
     expect(metrics).toContain(`hsa_business_day_events{application="settlement",business_type="11",business_name="普通门诊结算",institution="H33010001",day="${today}"} ${want.figures.get(`${today}\t11\tH33010001`)!.count}`);
+    expect(metrics).toContain(`hsa_business_today_events{application="settlement",business_type="11",business_name="普通门诊结算",institution="H33010001"} ${want.figures.get(`${today}\t11\tH33010001`)!.count}`);
     const totalFen = [...want.figures.values()].reduce((sum, f) => sum + f.fen, 0n);
     process.stdout.write(`business drill: ${lines.length} lines, ${want.events} distinct events (${yuan(totalFen)} yuan) in ${want.figures.size} figures, all served ${complete.toFixed(1)} s after the last line; refused ${JSON.stringify(want.rejected)}\n`);
     await run.stopCollector();
