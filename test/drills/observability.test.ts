@@ -20,9 +20,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { alertDeliveryBoundSeconds, ALERT_GROUP_INTERVAL_SECONDS, ALERT_PROCESSING_SECONDS, EVALUATION_INTERVAL_SECONDS, renderAlertmanagerConfig, SCRAPE_INTERVAL_SECONDS } from '../../model/alertmanager-config';
+import { alertDeliveryBoundSeconds, ALERT_GROUP_INTERVAL_SECONDS, ALERT_PROCESSING_SECONDS, EVALUATION_INTERVAL_SECONDS, SCRAPE_INTERVAL_SECONDS } from '../../model/alertmanager-config';
+import { dashboardQueries, unitDashboards } from '../../model/dashboards';
 import { parseEnvironment } from '../../model/load-environment';
-import { provinceRuleFiles } from '../../model/observability';
 import { resolveProvince, type ProvinceModel } from '../../model/platform-model';
 import type { Site } from '../../model/topology';
 import { REDIS_REPLICATION_TIMEOUT_SECONDS } from '../../pairs/redis/redis-plan';
@@ -92,20 +92,30 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The synthesized values of the pair's two releases with site A active, by address. */
-function synthesizedValues(work: string, loaded: Parameters<typeof buildPlatformApp>[1], addresses: readonly string[]): Map<string, RedisReleaseValues> {
+/** What the site's Prometheus release is given (prometheus-community/prometheus values), as synthesized. */
+interface MonitoringValues {
+  readonly scrapeConfigs: Record<string, { readonly enabled: boolean; readonly static_configs?: readonly { readonly targets: readonly string[]; readonly labels: Record<string, string> }[] }>;
+  readonly serverFiles: { readonly 'alerting_rules.yml': unknown };
+  readonly alertmanager: { readonly config: Record<string, unknown> };
+}
+
+/** The synthesized values of the pair's two releases with site A active, by address, and of each stack's monitoring. */
+function synthesizedValues(work: string, loaded: Parameters<typeof buildPlatformApp>[1], addresses: readonly string[]): { redis: Map<string, RedisReleaseValues>; monitoring: Map<string, MonitoringValues> } {
   const outdir = join(work, 'synth');
   buildPlatformApp(outdir, loaded, { activeSite: 'A' }).synth();
   const values = new Map<string, RedisReleaseValues>();
+  const monitoring = new Map<string, MonitoringValues>();
   for (const stack of readdirSync(join(outdir, 'stacks'))) {
     const json = JSON.parse(terraformLiteralText(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'))) as { resource: { helm_release: Record<string, { chart: string; values: string[] }> } };
+    const prometheus = Object.values(json.resource.helm_release).find((r) => r.chart === 'prometheus');
+    if (prometheus) monitoring.set(stack, JSON.parse(prometheus.values[0]!) as MonitoringValues);
     for (const release of Object.values(json.resource.helm_release).filter((r) => r.chart === 'redis')) {
       const v = JSON.parse(release.values[0]!) as RedisReleaseValues & { master: { service: { loadBalancerIP: string } } };
       if (!addresses.includes(v.master.service.loadBalancerIP)) continue;
       values.set(v.master.service.loadBalancerIP, { commonConfiguration: v.commonConfiguration, ...(v.tls ? { tls: v.tls } : {}), master: { configuration: v.master.configuration, ...(v.master.preExecCmds ? { preExecCmds: v.master.preExecCmds } : {}) } });
     }
   }
-  return values;
+  return { redis: values, monitoring };
 }
 
 class Monitoring {
@@ -126,31 +136,39 @@ class Monitoring {
     this.processes.push(child);
   }
 
-  /** Alertmanager with the generated configuration, then each site's Prometheus with its unit's generated rule file. */
-  async startAll(ruleFiles: Map<string, string>): Promise<void> {
+  /**
+   * Alertmanager with exactly the synthesized configuration (the chart writes `alertmanager.config` without
+   * its `enabled` key), then each site's Prometheus with exactly its unit's synthesized rules and the
+   * synthesized scrape job of the pair: its labels as synthesized, its target the drill's address of the
+   * exporter (in the cluster, the pod's name).
+   */
+  async startAll(values: Map<string, MonitoringValues>): Promise<void> {
     const alertmanagerPort = await freePort();
     const alertmanagerConfig = join(this.work, 'alertmanager.yml');
-    writeFileSync(alertmanagerConfig, renderAlertmanagerConfig(this.province.observability!));
+    const { enabled: _enabled, ...config } = values.get(`${this.province.envName}-core-a`)!.alertmanager.config;
+    writeFileSync(alertmanagerConfig, stringify(config, { lineWidth: 0 }));
     mkdirSync(join(this.work, 'alertmanager-data'), { recursive: true });
     this.start('alertmanager', 'prometheus-alertmanager', [`--config.file=${alertmanagerConfig}`, `--storage.path=${join(this.work, 'alertmanager-data')}`, `--web.listen-address=127.0.0.1:${alertmanagerPort}`, '--cluster.listen-address=']);
     for (const site of ['A', 'B'] as const) {
       const stack = `${this.province.envName}-core-${site.toLowerCase()}`;
+      const synthesized = values.get(stack)!;
       const rules = join(this.work, `${stack}.rules.yml`);
-      writeFileSync(rules, ruleFiles.get(stack)!);
-      const config = join(this.work, `prometheus-${site}.yml`);
+      writeFileSync(rules, stringify(synthesized.serverFiles['alerting_rules.yml'], { lineWidth: 0 }));
+      const job = synthesized.scrapeConfigs.redis!.static_configs!.find((c) => c.labels.hsa_pair === PAIR)!;
+      expect(job.targets).toEqual([expect.stringMatching(new RegExp(`:${EXPORTER_PORT}$`))]);
+      const prometheusConfig = join(this.work, `prometheus-${site}.yml`);
       writeFileSync(
-        config,
+        prometheusConfig,
         stringify({
           global: { scrape_interval: `${SCRAPE_INTERVAL_SECONDS}s`, evaluation_interval: `${EVALUATION_INTERVAL_SECONDS}s` },
           rule_files: [rules],
           alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${alertmanagerPort}`] }] }] },
-          // The label contract: the site's exporter of the pair, as the deployed scrape configuration labels it.
-          scrape_configs: [{ job_name: 'redis', static_configs: [{ targets: [`${this.address[site]}:${EXPORTER_PORT}`], labels: { hsa_pair: PAIR, hsa_site: site } }] }],
+          scrape_configs: [{ job_name: 'redis', static_configs: [{ targets: [`${this.address[site]}:${EXPORTER_PORT}`], labels: job.labels }] }],
         }),
       );
       this.prometheusPort[site] = await freePort();
       mkdirSync(join(this.work, `prometheus-${site}-data`), { recursive: true });
-      this.start(`prometheus-${site}`, 'prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(this.work, `prometheus-${site}-data`)}`, `--web.listen-address=127.0.0.1:${this.prometheusPort[site]}`]);
+      this.start(`prometheus-${site}`, 'prometheus', [`--config.file=${prometheusConfig}`, `--storage.tsdb.path=${join(this.work, `prometheus-${site}-data`)}`, `--web.listen-address=127.0.0.1:${this.prometheusPort[site]}`]);
     }
     for (const site of ['A', 'B'] as const) {
       await waitFor(async () => (await this.query(site, `up{hsa_pair="${PAIR}"} == 1`)).length === 1, 90, `Prometheus of site ${site} did not scrape the exporter (${this.work}/prometheus-${site}.log)`);
@@ -205,6 +223,7 @@ if (!available) {
   let monitoring: Monitoring;
   let address: Record<Site, string>;
   let certificates: Record<Site, SiteCertificates>;
+  let synthesized: ReturnType<typeof synthesizedValues>;
   const measured: Record<string, number> = {};
 
   beforeAll(async () => {
@@ -222,7 +241,8 @@ if (!available) {
     address = { A: unitAt('A').middlewareVips['redis-cache']!, B: unitAt('B').middlewareVips['redis-cache']! };
     buildTwoDatacenters({ A: [address.A], B: [address.B] });
     certificates = issueSiteCertificates(work, 'redis', { A: [address.A], B: [address.B] });
-    const values = synthesizedValues(work, [loaded], [address.A, address.B]);
+    synthesized = synthesizedValues(work, [loaded], [address.A, address.B]);
+    const values = synthesized.redis;
     for (const site of ['A', 'B'] as const) {
       startChartRedis(site, address[site], join(work, 'data', site), values.get(address[site])!, PASSWORD, certificates[site].dir);
       await waitFor(async () => (await withRedis({ host: address[site], port: 6379, password: PASSWORD, tls: { ca: readFileSync(certificates.A.ca) } }, (c) => c.call('PING')).catch(() => '')) === 'PONG', 20, `redis at site ${site} did not start`);
@@ -232,7 +252,7 @@ if (!available) {
       exporter.stderr?.resume();
     }
     monitoring = new Monitoring(work, province, address);
-    await monitoring.startAll(provinceRuleFiles(province));
+    await monitoring.startAll(synthesized.monitoring);
     // The pair replicating: nothing fires for it at either site.
     await waitFor(async () => (await monitoring.query('B', `redis_master_link_up{hsa_pair="${PAIR}"} == 1`)).length === 1, 60, 'site B never replicated from A');
     await sleep((SCRAPE_INTERVAL_SECONDS + EVALUATION_INTERVAL_SECONDS) * 1000);
@@ -277,9 +297,10 @@ if (!available) {
 
   test('the same cut with the link-down rule deliberately broken: no alert arrives within the bound', async () => {
     await monitoring.stopAll();
-    const files = provinceRuleFiles(province);
-    files.set('demo-core-b', files.get('demo-core-b')!.replace(/redis_master_link_up\{([^}]*)\} == 0/, 'redis_master_link_up{$1} == 2'));
-    await monitoring.startAll(files);
+    const broken = new Map(synthesized.monitoring);
+    broken.set('demo-core-b', JSON.parse(JSON.stringify(synthesized.monitoring.get('demo-core-b')).replace(/(redis_master_link_up\{[^}]*\}) == 0/, '$1 == 2')) as MonitoringValues);
+    expect(JSON.stringify(broken.get('demo-core-b'))).toContain('== 2');
+    await monitoring.startAll(broken);
     await waitFor(async () => (await monitoring.query('B', `redis_master_link_up{hsa_pair="${PAIR}"} == 1`)).length === 1, 60, 'site B never replicated from A again');
     const cutAt = Date.now();
     cutLink();
@@ -289,7 +310,28 @@ if (!available) {
       restoreLink();
     }
     await monitoring.stopAll();
-    await monitoring.startAll(provinceRuleFiles(province));
+    await monitoring.startAll(synthesized.monitoring);
+  });
+
+  test("the DR overview dashboard's queries of the pair answer from the live Prometheus of each site, as the pair is", async () => {
+    await waitFor(async () => (await monitoring.query('B', `redis_master_link_up{hsa_pair="${PAIR}"} == 1`)).length === 1, 60, 'site B never replicated from A again');
+    await sleep(SCRAPE_INTERVAL_SECONDS * 1000);
+    const answers: Record<string, string[]> = {};
+    for (const site of ['A', 'B'] as const) {
+      const unit = province.units.find((u) => u.zone === 'core' && u.site === site)!;
+      const queries = dashboardQueries(unitDashboards(province, unit)[0]!.json).filter((q) => q.includes(`hsa_pair="${PAIR}"`));
+      expect(queries.length).toBeGreaterThanOrEqual(3);
+      for (const query of queries) {
+        const result = (await monitoring.query(site, query)) as { value: [number, string] }[];
+        expect({ site, query, answered: result.length }).toEqual({ site, query, answered: 1 });
+        (answers[site] ??= []).push(result[0]!.value[1]);
+      }
+    }
+    // Site A: its member is primary (1), with its one replica, site B's, connected (1) and barely behind.
+    // Site B: not primary (0), its link up (1), its last contact within the bound.
+    expect(answers.A!.slice(0, 2)).toEqual(['1', '1']);
+    expect(answers.B!.slice(0, 2)).toEqual(['0', '1']);
+    expect(Number(answers.B![2])).toBeLessThanOrEqual(REDIS_REPLICATION_TIMEOUT_SECONDS);
   });
 
   const splitBrainBound = alertDeliveryBoundSeconds(15);
