@@ -39,6 +39,12 @@ export * from './pairs/fastdfs/fastdfs-plan';
 export * from './pairs/database/database-plan';
 export * from './pairs/kind';
 export * from './pairs/registry';
+// How a project's kind of pair is watched (ProjectPairKind.monitoring), and the toolkit's monitoring constructs.
+export type { PairKindMonitoring } from './model/pair-kinds';
+export type { AlertContext, AlertRule, AlertRuleGroup, AlertTeam } from './model/alert-rules';
+export type { MonitoringSettings, ProbeModule, ProbeTarget, ScrapeJob, ScrapeTarget } from './model/monitoring-plan';
+export * from './constructs/observability/site-monitoring';
+export * from './constructs/observability/business-figures';
 // The switchover's orchestrator: drives every registered kind, a project's own included
 export { executeSwitchover, InjectedFault, type Deployer, type SwitchoverOptions, type SwitchoverOutcome, type SwitchoverReport } from './switchover/execute-switchover';
 export * from './model/switchover';

@@ -6,6 +6,7 @@
 import { backupAlerts, alertContext, renderRuleFile, type AlertRuleGroup } from './alert-rules';
 import { VELERO_METRICS_PORT, type ProbeTarget, type ScrapeJob } from './monitoring-plan';
 import type { DeploymentUnit, ProvinceModel } from './platform-model';
+import { registeredPairKindModels, type RegisteredPairKindModel } from './pair-kinds';
 import { PLATFORM_NAMESPACES } from './topology';
 import { businessAlerts, businessScrapeJobs } from '../business/business-monitoring';
 import { gatewayAlerts, gatewayScrapeJobs, trafficAlerts, trafficProbes } from './traffic-monitoring';
@@ -30,7 +31,16 @@ export function unitAlertRules(province: Pick<ProvinceModel, 'envName' | 'active
     ...trafficAlerts({ ...context, unit }, unit.traffic.zoneName),
     ...(unit.traffic.gateway ? gatewayAlerts(unit, province.observability) : []),
     ...businessAlerts(unit),
+    ...registeredKindsAt(unit).flatMap(({ name, plan, monitoring }) => {
+      const rules = monitoring?.alerts(plan, context) ?? [];
+      return rules.length > 0 ? [{ name: `hsa-${name}-${unit.zone}-${unit.site.toLowerCase()}`, rules }] : [];
+    }),
   ];
+}
+
+/** The kinds a project registered (pairs/registry.ts) that run a pair in this unit, with its plan. */
+export function registeredKindsAt(unit: Pick<DeploymentUnit, 'middlewarePlan'>): { name: string; plan: unknown; monitoring: RegisteredPairKindModel['monitoring'] }[] {
+  return registeredPairKindModels().flatMap((kind) => (unit.middlewarePlan.kinds[kind.name] === undefined ? [] : [{ name: kind.name, plan: unit.middlewarePlan.kinds[kind.name], monitoring: kind.monitoring }]));
 }
 
 /** Every address the blackbox exporter beside the unit's Prometheus checks. */
@@ -47,6 +57,7 @@ export function unitScrapeJobs(unit: MonitoredUnit): ScrapeJob[] {
     ...databaseScrapeJobs(unit),
     ...gatewayScrapeJobs(unit),
     ...businessScrapeJobs(unit),
+    ...registeredKindsAt(unit).flatMap(({ plan, monitoring }) => monitoring?.scrapeJobs(plan, unit) ?? []),
     ...(unit.backupPlan ? [{ name: 'velero', namespace: backup, port: VELERO_METRICS_PORT, targets: [{ address: `velero.${backup}.svc:${VELERO_METRICS_PORT}`, labels: { hsa_site: unit.site } }] }] : []),
   ];
 }

@@ -16,6 +16,9 @@ import type { Site } from '../model/topology';
 import { echoPairKind } from './support/pair-kinds/echo';
 import { echoCommand, echoRole, EchoServer } from './support/pair-kinds/echo/echo-server';
 import { environmentJson, parseJson, PROJECT_ROOT, resourceAt, synthesizeStacks } from './support/fixtures';
+import { obsEveryPairAlerted } from '../compliance/rules/obs-every-pair-alerted';
+import { provinceSubject } from '../compliance/check-province';
+import type { StackJson } from '../compliance/types';
 
 const KIND_DIR = join(PROJECT_ROOT, 'test', 'support', 'pair-kinds', 'echo');
 
@@ -169,5 +172,30 @@ test("the kind's check refuses a run whose servers do not stand as the environme
     expect(outcome).toEqual({ status: 'refused', reason: `echo@core at B does not follow ${address('A')}` });
   } finally {
     rmSync(journalDir, { recursive: true, force: true });
+  }
+});
+
+test("its monitoring joins the site's: its scrape job and alerts in the unit's Prometheus; without one, a deployed pair fails compliance, named", () => {
+  const loaded = parseJson(echoEnvironment());
+  const province = resolveProvince(loaded.name, loaded.environment);
+  const coreB = province.units.find((u) => u.zone === 'core' && u.site === 'B')!;
+  expect(coreB.monitoring!.scrapeJobs.find((job) => job.name === 'echo')!.targets).toEqual([{ address: `echo-pair.hsa-middleware.svc:${servers.B.port}`, labels: { hsa_pair: 'echo@core', hsa_site: 'B' } }]);
+  expect(coreB.monitoring!.ruleGroups.find((group) => group.name === 'hsa-echo-core-b')!.rules.map((rule) => rule.alert)).toEqual(['EchoPairDown']);
+  const check = (model: typeof province) => {
+    const stacks = synthesizeStacks([parseJson(echoEnvironment())]) as unknown as Map<string, StackJson>;
+    const outcome = obsEveryPairAlerted.check(provinceSubject(model, stacks, { edition: '2025' }));
+    return outcome.status === 'non-compliant' ? outcome.problems.map((p) => p.message) : [];
+  };
+  expect(check(province)).toEqual([]);
+  // The same kind registered without its monitoring: its pairs alert nobody, and compliance says which.
+  unregisterPairKind('echo');
+  const { monitoring: _monitoring, ...unwatched } = echoPairKind;
+  registerPairKind(unwatched);
+  try {
+    const bare = resolveProvince(loaded.name, parseJson(echoEnvironment()).environment);
+    expect(check(bare)).toEqual(['the DR pair echo@core at site A has no alert', 'the DR pair echo@core at site B has no alert']);
+  } finally {
+    unregisterPairKind('echo');
+    registerPairKind(echoPairKind);
   }
 });

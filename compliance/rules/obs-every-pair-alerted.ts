@@ -1,5 +1,5 @@
 import { OBSERVABILITY_DEFAULTS } from '../../model/observability-schema';
-import { unitAlertRules } from '../../model/observability';
+import { registeredKindsAt, unitAlertRules } from '../../model/observability';
 import { annotationsOf } from '../dr-facts';
 import { outcome, type ProvinceRuleDefinition, type RuleProblem } from '../types';
 
@@ -20,7 +20,11 @@ export const obsEveryPairAlerted: ProvinceRuleDefinition = {
       const stack = stacks.get(unit.stackName);
       if (!stack) continue;
       const found = annotationsOf(stack);
-      const pairs = found.flatMap(({ annotation }) => (annotation.component === 'dr-pair' ? [`${annotation.role}@${annotation.zone}`] : []));
+      // The toolkit's kinds annotate their resources; a project's registered kinds are read from the plan.
+      const pairs = [
+        ...found.flatMap(({ annotation }) => (annotation.component === 'dr-pair' ? [`${annotation.role}@${annotation.zone}`] : [])),
+        ...registeredKindsAt(unit).map(({ name }) => `${name}@${unit.zone}`),
+      ];
       const backups = found.flatMap(({ annotation }) => (annotation.component === 'backup' ? [`velero@${annotation.zone}-${annotation.site.toLowerCase()}`] : []));
       if (pairs.length + backups.length === 0) continue;
       if (!stackMode) {

@@ -4,6 +4,7 @@
  */
 import type { ProjectPairKind } from '../../../../index';
 import { EchoPair } from './echo-construct';
+import { echoMonitoring } from './echo-monitoring';
 import { echoSwitchover } from './echo-driver';
 import { planEcho, type EchoPlan } from './echo-plan';
 import { echoSettingsSchema, type EchoSettings } from './echo-schema';
@@ -16,4 +17,5 @@ export const echoPairKind: ProjectPairKind<EchoSettings, EchoPlan> = {
   replicationPorts: (plan) => [Number(plan.peer.split(':')[1])],
   peerAddresses: (plan) => [plan.peer.split(':')[0]!],
   switchover: echoSwitchover,
+  monitoring: echoMonitoring,
 };
