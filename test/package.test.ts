@@ -20,7 +20,9 @@ test('the packed tarball holds the library only, with cdktf, constructs and the 
     const files = packed!.files.map((f) => f.path);
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
-    expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md'].includes(f))).toEqual([]);
+    // Besides dist/: the business figures service as deployed (a ConfigMap carries this very file).
+    expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'business/figures-server.js'].includes(f))).toEqual([]);
+    expect(files).toContain('business/figures-server.js');
     expect(files.filter((f) => /^dist\/(bin|bench|test|examples|conformance|review|diagram)\//.test(f))).toEqual([]);
 
     const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
