@@ -79,15 +79,19 @@ export interface MonitoringSettings {
 /** The monitoring of one unit, as the model plans it. */
 export type UnitMonitoringPlan = MonitoringSettings;
 
+/** Whether the toolkit deploys the monitoring: the environment declares `observability` and leaves the stack to it. */
+export function toolkitMonitors(settings: ObservabilitySettings | undefined): settings is ObservabilitySettings {
+  return settings !== undefined && (settings.stack ?? OBSERVABILITY_DEFAULTS.stack) === 'toolkit';
+}
+
 /** What the plan is made from: the unit's scrape jobs and rules (model/observability.ts) and the province's settings. */
 export function planUnitMonitoring(
-  settings: ObservabilitySettings | undefined,
+  settings: ObservabilitySettings,
   site: Site,
   watched: { readonly scrapeJobs: readonly ScrapeJob[]; readonly probes: readonly ProbeTarget[]; readonly dnsZone: string },
   ruleGroups: readonly AlertRuleGroup[],
   dashboards: readonly ProvisionedDashboard[],
-): UnitMonitoringPlan | undefined {
-  if (!settings || (settings.stack ?? OBSERVABILITY_DEFAULTS.stack) !== 'toolkit') return undefined;
+): UnitMonitoringPlan {
   const config = alertmanagerConfig(settings);
   return {
     namespace: PLATFORM_NAMESPACES.monitoring,

@@ -13,7 +13,7 @@ import type { MiddlewareSettings } from './middleware-schema';
 import type { ObservabilitySettings } from './observability-schema';
 import type { BusinessEventsSettings } from '../business/business-events-schema';
 import { planUnitBusiness, type BusinessPlan } from '../business/business-plan';
-import { planUnitMonitoring, type UnitMonitoringPlan } from './monitoring-plan';
+import { planUnitMonitoring, toolkitMonitors, type UnitMonitoringPlan } from './monitoring-plan';
 import { unitAlertRules, unitProbes, unitScrapeJobs } from './observability';
 import { unitDashboards } from './dashboards';
 import { middlewarePorts, PORTS } from './middleware-model';
@@ -240,9 +240,9 @@ export function planProvince(province: ProvinceBasics): ProvinceModel {
     units: units.map((unit) => {
       const business = planUnitBusiness(unit.applications);
       const planned = { ...unit, traffic: planUnitTraffic(basics, unit), ...(business ? { business } : {}) };
+      if (!toolkitMonitors(province.observability)) return planned;
       const watched = { scrapeJobs: unitScrapeJobs(planned), probes: unitProbes(planned), dnsZone: planned.traffic.zoneName };
-      const monitoring = planUnitMonitoring(province.observability, unit.site, watched, unitAlertRules(province, planned), unitDashboards(province, planned));
-      return { ...planned, ...(monitoring ? { monitoring } : {}) };
+      return { ...planned, monitoring: planUnitMonitoring(province.observability, unit.site, watched, unitAlertRules(province, planned), unitDashboards(province, planned)) };
     }),
   };
 }
