@@ -12,6 +12,7 @@
 import { stringify } from 'yaml';
 import type { DeploymentUnit, ProvinceModel } from './platform-model';
 import type { Site } from './topology';
+import { alertThresholds, type AlertThresholds } from './observability-schema';
 
 /** Who an alert goes to (Alertmanager routes on `team`). */
 export type AlertTeam = 'middleware' | 'database' | 'platform';
@@ -30,18 +31,21 @@ export interface AlertRuleGroup {
   readonly rules: readonly AlertRule[];
 }
 
-/** What an alert generator of a kind is given: the province, the unit, and the switchover commands to name. */
+/** What an alert generator of a kind is given: the province, the unit, the thresholds, and the switchover commands to name. */
 export interface AlertContext {
   readonly province: Pick<ProvinceModel, 'envName' | 'activeSite'>;
+  /** The environment's thresholds (`observability.thresholds`), else the defaults. */
+  readonly thresholds: AlertThresholds;
   readonly unit: Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan' | 'backupPlan'>;
   /** `npm run switchover` for this province towards `to`, with the site lost when one is. */
   switchoverCommand(to: Site, options?: { readonly siteLost?: Site; readonly pairs?: string }): string;
 }
 
-export function alertContext(province: Pick<ProvinceModel, 'envName' | 'activeSite'>, unit: AlertContext['unit']): AlertContext {
+export function alertContext(province: Pick<ProvinceModel, 'envName' | 'activeSite' | 'observability'>, unit: AlertContext['unit']): AlertContext {
   return {
     province,
     unit,
+    thresholds: alertThresholds(province.observability),
     switchoverCommand: (to, options = {}) =>
       `npm run switchover -- --env ${province.envName} --to ${to}${options.siteLost ? ` --site-lost ${options.siteLost}` : ''}${options.pairs ? ` --pairs ${options.pairs}` : ''} --journal <journal directory> (dry run first; add --execute to act)`,
   };

@@ -50,6 +50,10 @@ export const observabilitySchema = z
       gatewayErrorRatio: z.number().gt(0).lt(1).optional(),
       /** The 95th percentile of a route's latency at the gateway, in milliseconds. @default 2000 */
       gatewayLatencyMs: z.number().int().min(1).optional(),
+      /** Share of a Redis pair's maxmemory in use. @default 0.85 */
+      memoryRatio: z.number().gt(0).lt(1).optional(),
+      /** Share of a volume in use: Kafka's brokers, the database, Prometheus's own. @default 0.85 */
+      volumeRatio: z.number().gt(0).lt(1).optional(),
     })
     .optional(),
   })
@@ -69,4 +73,22 @@ export const observabilitySchema = z
 
 export type ObservabilitySettings = z.infer<typeof observabilitySchema>;
 
-export const OBSERVABILITY_DEFAULTS = { stack: 'toolkit', retentionDays: 15, storageGiB: 50, gatewayErrorRatio: 0.05, gatewayLatencyMs: 2000 } as const;
+export const OBSERVABILITY_DEFAULTS = { stack: 'toolkit', retentionDays: 15, storageGiB: 50, gatewayErrorRatio: 0.05, gatewayLatencyMs: 2000, memoryRatio: 0.85, volumeRatio: 0.85 } as const;
+
+/** The alert thresholds in force: the environment's, else the defaults. */
+export interface AlertThresholds {
+  readonly gatewayErrorRatio: number;
+  readonly gatewayLatencyMs: number;
+  readonly memoryRatio: number;
+  readonly volumeRatio: number;
+}
+
+export function alertThresholds(settings: ObservabilitySettings | undefined): AlertThresholds {
+  const set = settings?.thresholds ?? {};
+  return {
+    gatewayErrorRatio: set.gatewayErrorRatio ?? OBSERVABILITY_DEFAULTS.gatewayErrorRatio,
+    gatewayLatencyMs: set.gatewayLatencyMs ?? OBSERVABILITY_DEFAULTS.gatewayLatencyMs,
+    memoryRatio: set.memoryRatio ?? OBSERVABILITY_DEFAULTS.memoryRatio,
+    volumeRatio: set.volumeRatio ?? OBSERVABILITY_DEFAULTS.volumeRatio,
+  };
+}

@@ -4,10 +4,11 @@
  * outside the clusters) is named by the OBS-EveryPairAlerted compliance rule, not hidden.
  */
 import { backupAlerts, alertContext, renderRuleFile, type AlertRuleGroup } from './alert-rules';
-import { VELERO_METRICS_PORT, type ProbeTarget, type ScrapeJob } from './monitoring-plan';
+import { toolkitMonitors, VELERO_METRICS_PORT, type ProbeTarget, type ScrapeJob } from './monitoring-plan';
 import type { DeploymentUnit, ProvinceModel } from './platform-model';
 import { registeredPairKindModels, type RegisteredPairKindModel } from './pair-kinds';
 import { PLATFORM_NAMESPACES } from './topology';
+import { OBSERVABILITY_DEFAULTS, type AlertThresholds, type ObservabilitySettings } from './observability-schema';
 import { businessAlerts, businessScrapeJobs } from '../business/business-monitoring';
 import { gatewayAlerts, gatewayScrapeJobs, trafficAlerts, trafficProbes } from './traffic-monitoring';
 import { databaseAlerts, databaseScrapeJobs } from '../pairs/database/database-monitoring';
@@ -29,12 +30,36 @@ export function unitAlertRules(province: Pick<ProvinceModel, 'envName' | 'active
     ...databaseAlerts(context),
     ...(backups.length > 0 ? [{ name: `hsa-backup-${unit.zone}-${unit.site.toLowerCase()}`, rules: backups }] : []),
     ...trafficAlerts({ ...context, unit }, unit.traffic.zoneName),
-    ...(unit.traffic.gateway ? gatewayAlerts(unit, province.observability) : []),
+    ...(unit.traffic.gateway ? gatewayAlerts(unit, context.thresholds) : []),
     ...businessAlerts(unit),
+    ...(toolkitMonitors(province.observability) ? monitoringAlerts(unit, province.observability, context.thresholds) : []),
     ...registeredKindsAt(unit).flatMap(({ name, plan, monitoring }) => {
       const rules = monitoring?.alerts(plan, context) ?? [];
       return rules.length > 0 ? [{ name: `hsa-${name}-${unit.zone}-${unit.site.toLowerCase()}`, rules }] : [];
     }),
+  ];
+}
+
+/** The monitoring's own: Prometheus's volume filling (its samples stop being written when it is full). */
+function monitoringAlerts(unit: Pick<DeploymentUnit, 'zone' | 'site'>, settings: ObservabilitySettings, thresholds: AlertThresholds): AlertRuleGroup[] {
+  const storageGiB = settings.storageGiB ?? OBSERVABILITY_DEFAULTS.storageGiB;
+  return [
+    {
+      name: `hsa-monitoring-${unit.zone}-${unit.site.toLowerCase()}`,
+      rules: [
+        {
+          alert: 'HsaMonitoringVolumeHigh',
+          expr: `max(prometheus_tsdb_storage_blocks_bytes{job="prometheus"} + prometheus_tsdb_wal_storage_size_bytes{job="prometheus"}) / ${storageGiB * 1024 ** 3} > ${thresholds.volumeRatio}`,
+          for: '30m',
+          labels: { severity: 'warning', team: 'platform', hsa_site: unit.site },
+          annotations: {
+            summary: `Prometheus of the ${unit.zone} zone at site ${unit.site} has used more than ${Math.round(thresholds.volumeRatio * 100)} % of its volume`,
+            description: `Its blocks and WAL take {{ $value }} of ${storageGiB} GiB; retention is ${settings.retentionDays ?? OBSERVABILITY_DEFAULTS.retentionDays} days.`,
+            runbook: `Raise observability.storageGiB or lower retentionDays in the environment; kubectl -n ${PLATFORM_NAMESPACES.monitoring} get pvc.`,
+          },
+        },
+      ],
+    },
   ];
 }
 

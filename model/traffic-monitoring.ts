@@ -8,7 +8,7 @@
 import type { AlertContext, AlertRule, AlertRuleGroup } from './alert-rules';
 import { LISTENER_PORT, PEER_LISTENER_PORT, SERVICE_PORTS } from './load-balancer';
 import type { ProbeTarget, ScrapeJob } from './monitoring-plan';
-import { OBSERVABILITY_DEFAULTS, type ObservabilitySettings } from './observability-schema';
+import type { AlertThresholds } from './observability-schema';
 import type { DeploymentUnit } from './platform-model';
 import { PLATFORM_NAMESPACES } from './topology';
 
@@ -54,12 +54,12 @@ export function gatewayScrapeJobs(unit: Pick<DeploymentUnit, 'site'> & { readonl
  * carries the consumer, which is the institution), a route slow (its latency histograms carry the
  * route, not the consumer).
  */
-export function gatewayAlerts(unit: Pick<DeploymentUnit, 'zone' | 'site'>, settings: ObservabilitySettings | undefined): AlertRuleGroup[] {
+export function gatewayAlerts(unit: Pick<DeploymentUnit, 'zone' | 'site'>, thresholds: AlertThresholds): AlertRuleGroup[] {
   const here = unit.site;
   const labels = { team: 'platform' as const, hsa_site: here };
   const selector = `job="gateway", hsa_site="${here}"`;
-  const ratio = settings?.thresholds?.gatewayErrorRatio ?? OBSERVABILITY_DEFAULTS.gatewayErrorRatio;
-  const latency = settings?.thresholds?.gatewayLatencyMs ?? OBSERVABILITY_DEFAULTS.gatewayLatencyMs;
+  const ratio = thresholds.gatewayErrorRatio;
+  const latency = thresholds.gatewayLatencyMs;
   const calls = (extra: string) => `sum by (consumer) (rate(kong_http_requests_total{${selector}${extra}}[5m]))`;
   const logs = `kubectl -n ${PLATFORM_NAMESPACES.gateway} logs -l app.kubernetes.io/instance=gateway`;
   return [

@@ -32,10 +32,10 @@ test("Alertmanager routes each team's alerts to its receiver and the rest to the
 });
 
 const EXPECTED_ALERTS = {
-  redis: { standby: ['HsaRedisDown', 'HsaRedisUnwatched', 'HsaRedisReplicationLinkDown', 'HsaRedisStandbyBehind', 'HsaRedisSplitBrain'], primary: ['HsaRedisDown', 'HsaRedisUnwatched', 'HsaRedisReplicaMissing', 'HsaRedisReplicaBehind'] },
-  kafka: { standby: ['HsaKafkaBrokerDown', 'HsaKafkaUnderReplicated', 'HsaKafkaMirrorDown', 'HsaKafkaMirrorTaskNotRunning', 'HsaKafkaMirrorLagging'], primary: ['HsaKafkaBrokerDown', 'HsaKafkaUnderReplicated'] },
+  redis: { standby: ['HsaRedisDown', 'HsaRedisMemoryHigh', 'HsaRedisUnwatched', 'HsaRedisReplicationLinkDown', 'HsaRedisStandbyBehind', 'HsaRedisSplitBrain'], primary: ['HsaRedisDown', 'HsaRedisMemoryHigh', 'HsaRedisUnwatched', 'HsaRedisReplicaMissing', 'HsaRedisReplicaBehind'] },
+  kafka: { standby: ['HsaKafkaBrokerDown', 'HsaKafkaUnderReplicated', 'HsaKafkaVolumeHigh', 'HsaKafkaMirrorDown', 'HsaKafkaMirrorTaskNotRunning', 'HsaKafkaMirrorLagging'], primary: ['HsaKafkaBrokerDown', 'HsaKafkaUnderReplicated', 'HsaKafkaVolumeHigh'] },
   fastdfs: { standby: ['HsaFastdfsDown', 'HsaFastdfsUnwatched', 'HsaFastdfsPeerUnreachable'], primary: ['HsaFastdfsDown', 'HsaFastdfsUnwatched', 'HsaFastdfsPeerUnreachable'] },
-  database: { standby: ['HsaDatabaseDown', 'HsaDatabaseWalNotArchived', 'HsaDatabaseReplicationLinkDown', 'HsaDatabaseStandbyBehind', 'HsaDatabaseSplitBrain'], primary: ['HsaDatabaseDown', 'HsaDatabaseWalNotArchived'] },
+  database: { standby: ['HsaDatabaseDown', 'HsaDatabaseWalNotArchived', 'HsaDatabaseVolumeHigh', 'HsaDatabaseReplicationLinkDown', 'HsaDatabaseStandbyBehind', 'HsaDatabaseSplitBrain'], primary: ['HsaDatabaseDown', 'HsaDatabaseWalNotArchived', 'HsaDatabaseVolumeHigh'] },
 } as const;
 
 test('every Redis, Kafka, FastDFS and CloudNativePG pair has its alerts at both sites, and a scrape target with the labels they select on; every backed-up cluster its backup alerts, in every province', () => {

@@ -80,6 +80,17 @@ export function databaseAlerts(context: AlertContext): AlertRuleGroup[] {
         runbook: `${status}; the instance's logs for archive_command errors; the volume's free space.`,
       },
     },
+    {
+      alert: 'HsaDatabaseVolumeHigh',
+      expr: `sum(cnpg_pg_database_size_bytes{${selector}}) / ${cluster.storageGiB * 1024 ** 3} > ${context.thresholds.volumeRatio}`,
+      for: '10m',
+      labels: { severity: 'warning', ...labels },
+      annotations: {
+        summary: `The databases of ${pair} at site ${here} fill more than ${Math.round(context.thresholds.volumeRatio * 100)} % of their volume`,
+        description: `The databases take {{ $value }} of each instance's ${cluster.storageGiB} GiB volume (WAL comes on top): when it is full PostgreSQL stops.`,
+        runbook: `${status}; the largest tables; raise the database's storageGiB in the environment (both sites alike).`,
+      },
+    },
   ];
   if (cluster.mode === 'standby') {
     rules.push(

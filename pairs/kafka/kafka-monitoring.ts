@@ -4,7 +4,7 @@
  * 9404), with the rules below: the toolkit's own, only what its alerts read. Prometheus finds every
  * pod behind a headless Service by DNS (no Kubernetes discovery, no cluster-wide read access).
  *
- * Alerts: a broker down and under-replicated partitions at both sites; at the standby, MirrorMaker 2
+ * Alerts: a broker down, under-replicated partitions and a broker's volume filling at both sites; at the standby, MirrorMaker 2
  * stopped, a connector task not running, and replication latency beyond the bound.
  */
 import { stringify } from 'yaml';
@@ -29,7 +29,11 @@ export function kafkaBrokerMetricsRules(): string {
   return stringify(
     {
       lowercaseOutputName: true,
-      rules: [{ pattern: 'kafka.server<type=ReplicaManager, name=UnderReplicatedPartitions><>Value', name: 'kafka_server_replicamanager_underreplicatedpartitions', type: 'GAUGE' }],
+      rules: [
+        { pattern: 'kafka.server<type=ReplicaManager, name=UnderReplicatedPartitions><>Value', name: 'kafka_server_replicamanager_underreplicatedpartitions', type: 'GAUGE' },
+        // Each partition's log on this broker's volume, in bytes.
+        { pattern: 'kafka.log<type=Log, name=Size, topic=(.+), partition=(.+)><>Value', name: 'kafka_log_log_size', labels: { topic: '$1', partition: '$2' }, type: 'GAUGE' },
+      ],
     },
     { lineWidth: 0 },
   );
@@ -119,6 +123,17 @@ export function kafkaAlerts(context: AlertContext): AlertRuleGroup[] {
         summary: `${pair} at site ${here} has under-replicated partitions`,
         description: `{{ $value }} partitions of ${pair} at site ${here} have fewer in-sync replicas than assigned: one more broker lost loses writes acknowledged with acks=all.`,
         runbook: `${pods}; kafka-topics.sh --describe --under-replicated-partitions against the site's bootstrap, and the brokers' disks.`,
+      },
+    },
+    {
+      alert: 'HsaKafkaVolumeHigh',
+      expr: `max(sum by (instance) (kafka_log_log_size{${brokers}})) / ${plan.storageGiB * 1024 ** 3} > ${context.thresholds.volumeRatio}`,
+      for: '10m',
+      labels: { severity: 'warning', ...labels },
+      annotations: {
+        summary: `A broker of ${pair} at site ${here} has used more than ${Math.round(context.thresholds.volumeRatio * 100)} % of its volume`,
+        description: `The fullest broker's logs take {{ $value }} of its ${plan.storageGiB} GiB volume: when it is full the broker stops.`,
+        runbook: `The topics' retention (retention.ms, retention.bytes) and the largest partitions; raise kafka.storageGiB in the environment (both sites alike).`,
       },
     },
   ];

@@ -67,6 +67,17 @@ export function redisAlerts(context: AlertContext): AlertRuleGroup[] {
         },
       },
       {
+        alert: 'HsaRedisMemoryHigh',
+        expr: `max(redis_memory_used_bytes{${selector}}) / max(redis_memory_max_bytes{${selector}}) > ${context.thresholds.memoryRatio}`,
+        for: '10m',
+        labels: { severity: 'warning', ...labels },
+        annotations: {
+          summary: `${pair} at site ${here} uses more than ${Math.round(context.thresholds.memoryRatio * 100)} % of its memory`,
+          description: `{{ $value }} of maxmemory (${plan.memoryMiB} MiB) is in use at site ${here}: at 100 % it evicts keys (${plan.evictionPolicy}) or refuses writes.`,
+          runbook: `INFO memory at site ${here}; the largest keys (redis-cli --bigkeys); raise the pair's memoryMiB in the environment (both sites alike) and redeploy.`,
+        },
+      },
+      {
         alert: 'HsaRedisUnwatched',
         expr: `absent(up{${selector}})`,
         for: '5m',

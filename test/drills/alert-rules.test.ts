@@ -406,3 +406,65 @@ test("every dashboard query of every province is valid PromQL to Prometheus's ow
   expect(queries).toBeGreaterThan(100);
   expect(check('broken', ['sum by (job) (rate(up[$__rate_interval])'])).toEqual({ status: 1, output: expect.stringContaining('FAILED') });
 });
+
+test('promtool test rules: the memory and volume thresholds (the environment\'s or the defaults) fire above them and not below', () => {
+  const ningxia = province('ningxia');
+  const standby = ningxia.units.find((u) => u.stackName === 'ningxia-core-b')!;
+  const rules = unitAlertRules(ningxia, standby).flatMap((g) => g.rules);
+  const rule = (alert: string, pair?: string) => rules.find((r) => r.alert === alert && (pair === undefined || r.labels.hsa_pair === pair))!;
+  const file = join(dir, 'thresholds.rules.yml');
+  const wanted = ['HsaRedisMemoryHigh', 'HsaKafkaVolumeHigh', 'HsaDatabaseVolumeHigh', 'HsaMonitoringVolumeHigh'];
+  writeFileSync(file, renderRuleFile(unitAlertRules(ningxia, standby).map((g) => ({ name: g.name, rules: g.rules.filter((r) => wanted.includes(r.alert)) })).filter((g) => g.rules.length > 0)));
+  const series = (name: string, labels: Record<string, string>, values: string) => ({ series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`, values });
+  const redis = standby.middlewarePlan.redis.find((r) => r.role === 'redis-cache')!;
+  const cache = { job: 'redis', hsa_pair: 'redis-cache@core', hsa_site: 'B' };
+  const session = { job: 'redis', hsa_pair: 'redis-session@core', hsa_site: 'B' };
+  const maxBytes = redis.memoryMiB * 1024 * 1024;
+  const kafka = standby.middlewarePlan.kafka!;
+  const brokerBytes = kafka.storageGiB * 1024 ** 3;
+  const cluster = standby.middlewarePlan.database!.product.kind === 'cloudnative-pg' ? standby.middlewarePlan.database!.product.cluster : undefined;
+  const databaseBytes = cluster!.storageGiB * 1024 ** 3;
+  const monitoringBytes = (ningxia.observability!.storageGiB ?? 50) * 1024 ** 3;
+  const tests = {
+    rule_files: [file],
+    evaluation_interval: '1m',
+    tests: [
+      {
+        interval: '1m',
+        input_series: [
+          // The cache at 90 % of maxmemory (above 85 %), the session store at 50 %.
+          series('redis_memory_used_bytes', cache, `${0.9 * maxBytes}x30`),
+          series('redis_memory_max_bytes', cache, `${maxBytes}x30`),
+          series('redis_memory_used_bytes', session, `${0.5 * maxBytes}x30`),
+          series('redis_memory_max_bytes', session, `${maxBytes}x30`),
+          // One broker's partitions add up to 90 % of its volume; the other's to 10 %.
+          series('kafka_log_log_size', { job: 'kafka-brokers', hsa_pair: 'kafka@core', hsa_site: 'B', instance: 'b0', topic: 't', partition: '0' }, `${0.6 * brokerBytes}x30`),
+          series('kafka_log_log_size', { job: 'kafka-brokers', hsa_pair: 'kafka@core', hsa_site: 'B', instance: 'b0', topic: 't', partition: '1' }, `${0.3 * brokerBytes}x30`),
+          series('kafka_log_log_size', { job: 'kafka-brokers', hsa_pair: 'kafka@core', hsa_site: 'B', instance: 'b1', topic: 't', partition: '2' }, `${0.1 * brokerBytes}x30`),
+          // The databases at 40 %: silent. Prometheus's blocks and WAL at 95 %.
+          series('cnpg_pg_database_size_bytes', { job: 'database', hsa_pair: 'database@core', hsa_site: 'B', datname: 'hsa' }, `${0.4 * databaseBytes}x30`),
+          series('prometheus_tsdb_storage_blocks_bytes', { job: 'prometheus', instance: 'localhost:9090' }, `${0.9 * monitoringBytes}x60`),
+          series('prometheus_tsdb_wal_storage_size_bytes', { job: 'prometheus', instance: 'localhost:9090' }, `${0.05 * monitoringBytes}x60`),
+        ],
+        alert_rule_test: [
+          { eval_time: '5m', alertname: 'HsaRedisMemoryHigh', exp_alerts: [] },
+          { eval_time: '11m', alertname: 'HsaRedisMemoryHigh', exp_alerts: [firing(rule('HsaRedisMemoryHigh', 'redis-cache@core'), {}, '0.9')] },
+          { eval_time: '11m', alertname: 'HsaKafkaVolumeHigh', exp_alerts: [firing(rule('HsaKafkaVolumeHigh'), {}, '0.9')] },
+          { eval_time: '11m', alertname: 'HsaDatabaseVolumeHigh', exp_alerts: [] },
+          { eval_time: '20m', alertname: 'HsaMonitoringVolumeHigh', exp_alerts: [] },
+          { eval_time: '31m', alertname: 'HsaMonitoringVolumeHigh', exp_alerts: [firing(rule('HsaMonitoringVolumeHigh'), {}, '0.95')] },
+        ],
+      },
+    ],
+  };
+  const testFile = join(dir, 'thresholds.test.yml');
+  writeFileSync(testFile, stringify(tests, { lineWidth: 0 }));
+  const result = promtool('test', 'rules', testFile);
+  if (result.status !== 0) console.log(result.output);
+  expect(result).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+  // Deliberately broken: a threshold of 95 % keeps the cache's alert silent, and the test says so.
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/(redis_memory_max_bytes\{[^}]*\}\)) > 0\.85/g, '$1 > 0.95'));
+  const broken = promtool('test', 'rules', testFile);
+  expect(broken.status).not.toBe(0);
+  expect(broken.output).toContain('HsaRedisMemoryHigh');
+});
