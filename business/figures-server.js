@@ -220,8 +220,13 @@ class Journal {
     }
     append(events) {
         const byDay = new Map();
-        for (const event of events)
-            byDay.set(event.day, [...(byDay.get(event.day) ?? []), event]);
+        for (const event of events) {
+            const dayEvents = byDay.get(event.day);
+            if (dayEvents)
+                dayEvents.push(event);
+            else
+                byDay.set(event.day, [event]);
+        }
         for (const [day, dayEvents] of byDay) {
             const file = (0, node_path_1.join)(this.directory, `events-${day}.jsonl`);
             const fd = (0, node_fs_1.openSync)(file, 'a');

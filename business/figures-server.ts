@@ -264,7 +264,11 @@ class Journal {
 
   append(events: readonly CountedEvent[]): void {
     const byDay = new Map<string, CountedEvent[]>();
-    for (const event of events) byDay.set(event.day, [...(byDay.get(event.day) ?? []), event]);
+    for (const event of events) {
+      const dayEvents = byDay.get(event.day);
+      if (dayEvents) dayEvents.push(event);
+      else byDay.set(event.day, [event]);
+    }
     for (const [day, dayEvents] of byDay) {
       const file = join(this.directory, `events-${day}.jsonl`);
       const fd = openSync(file, 'a');

@@ -29,7 +29,7 @@ export function unitAlertRules(province: Pick<ProvinceModel, 'envName' | 'active
     ...fastdfsAlerts(context),
     ...databaseAlerts(context),
     ...(backups.length > 0 ? [{ name: `hsa-backup-${unit.zone}-${unit.site.toLowerCase()}`, rules: backups }] : []),
-    ...trafficAlerts({ ...context, unit }, unit.traffic.zoneName),
+    ...trafficAlerts({ ...context, unit }),
     ...(unit.traffic.gateway ? gatewayAlerts(unit, context.thresholds) : []),
     ...businessAlerts(unit),
     ...(toolkitMonitors(province.observability) ? monitoringAlerts(unit, province.observability, context.thresholds) : []),

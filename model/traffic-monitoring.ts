@@ -21,7 +21,7 @@ export const GATEWAY_STATUS_SERVICE = 'gateway-status';
 export const CERTIFICATE_WARNING_DAYS = 21;
 export const CERTIFICATE_CRITICAL_DAYS = 7;
 
-type WatchedUnit = Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan' | 'dnsVip' | 'ingressVip'>;
+type WatchedUnit = Pick<DeploymentUnit, 'zone' | 'site' | 'middlewarePlan' | 'dnsVip' | 'ingressVip'> & { readonly traffic: Pick<DeploymentUnit['traffic'], 'zoneName'> };
 
 /** Each TLS endpoint of the unit the other site connects to, by what it is. */
 function tlsEndpoints(unit: WatchedUnit): { endpoint: string; address: string }[] {
@@ -105,8 +105,9 @@ export function gatewayAlerts(unit: Pick<DeploymentUnit, 'zone' | 'site'>, thres
   ];
 }
 
-export function trafficAlerts(context: AlertContext & { readonly unit: WatchedUnit }, dnsZone: string): AlertRuleGroup[] {
+export function trafficAlerts(context: AlertContext & { readonly unit: WatchedUnit }): AlertRuleGroup[] {
   const { unit } = context;
+  const dnsZone = unit.traffic.zoneName;
   const here = unit.site;
   const labels = { team: 'platform' as const, hsa_site: here };
   const probe = (job: string, what: string) => `job="probe-${job}", hsa_probe="${what}", hsa_site="${here}"`;

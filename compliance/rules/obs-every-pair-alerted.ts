@@ -1,4 +1,4 @@
-import { OBSERVABILITY_DEFAULTS } from '../../model/observability-schema';
+import { toolkitMonitors } from '../../model/monitoring-plan';
 import { registeredKindsAt, unitAlertRules } from '../../model/observability';
 import { annotationsOf } from '../dr-facts';
 import { outcome, type ProvinceRuleDefinition, type RuleProblem } from '../types';
@@ -15,7 +15,6 @@ export const obsEveryPairAlerted: ProvinceRuleDefinition = {
   description: 'every DR pair and every backup has alerts at its site, routed to a receiver (GB/T 20988 daily backup; #27)',
   check({ model, stacks }) {
     const problems: RuleProblem[] = [];
-    const stackMode = model.observability ? (model.observability.stack ?? OBSERVABILITY_DEFAULTS.stack) : undefined;
     for (const unit of model.units) {
       const stack = stacks.get(unit.stackName);
       if (!stack) continue;
@@ -27,11 +26,11 @@ export const obsEveryPairAlerted: ProvinceRuleDefinition = {
       ];
       const backups = found.flatMap(({ annotation }) => (annotation.component === 'backup' ? [`velero@${annotation.zone}-${annotation.site.toLowerCase()}`] : []));
       if (pairs.length + backups.length === 0) continue;
-      if (!stackMode) {
+      if (!model.observability) {
         problems.push({ stack: unit.stackName, path: 'observability', message: `${[...pairs, ...backups].join(', ')} alert nobody: the environment declares no observability.receivers`, fix: 'declare observability.receivers in the environment file (docs/observability.md)' });
         continue;
       }
-      const alerted = stackMode === 'toolkit' ? alertedInOutput(found) : alertedByRules(model, unit);
+      const alerted = toolkitMonitors(model.observability) ? alertedInOutput(found) : alertedByRules(model, unit);
       for (const pair of [...new Set(pairs)].filter((p) => !alerted.pairs.includes(p))) {
         problems.push({ stack: unit.stackName, path: `Platform/Monitoring (${pair})`, message: `the DR pair ${pair} at site ${unit.site} has no alert`, fix: `give its kind alerts in pairs/<kind>/<kind>-monitoring.ts (docs/observability.md lists the kinds still without)` });
       }

@@ -53,6 +53,11 @@ test('a broken rule file fails promtool check rules', () => {
   expect(promtool('check', 'rules', file).status).not.toBe(0);
 });
 
+/** An input series of a promtool test: the metric with its labels, and its values in promtool's notation. */
+function series(name: string, labels: Record<string, string>, values: string) {
+  return { series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`, values };
+}
+
 /** What promtool expects of a firing alert: its labels (the rule's and the series') and its annotations, templates expanded. */
 function firing(rule: AlertRule, seriesLabels: Record<string, string>, value: string) {
   const labels: Record<string, string> = { ...seriesLabels, ...rule.labels };
@@ -74,7 +79,6 @@ test('promtool test rules: each Redis and backup alert fires when it should and 
   const peerHost = unit(active).middlewarePlan.redis.find((r) => r.role === 'redis-cache')!.peerAddress!.host;
   const b = { hsa_pair: pair, hsa_site: 'B' };
   const a = { hsa_pair: pair, hsa_site: 'A' };
-  const series = (name: string, labels: Record<string, string>, values: string) => ({ series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`, values });
   // Each case loads only the generated rules of the pair or backup it is about (a filtered copy of the
   // unit's rule file), so every alert that fires in it is one the case expects.
   const ruleFile = (stack: string, name: string, keep: (r: AlertRule) => boolean) => {
@@ -206,7 +210,6 @@ test('promtool test rules: each Kafka and CloudNativePG alert fires when it shou
     writeFileSync(file, renderRuleFile(unitAlertRules(ningxia, standby).map((g) => ({ name: g.name, rules: g.rules.filter((r) => r.labels.hsa_pair === pair) })).filter((g) => g.rules.length > 0)));
     return file;
   };
-  const series = (name: string, labels: Record<string, string>, values: string) => ({ series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`, values });
   const kafka = { hsa_pair: 'kafka@core', hsa_site: 'B' };
   const brokers = { job: 'kafka-brokers', ...kafka };
   const mirror = { job: 'kafka-mirror', ...kafka };
@@ -313,7 +316,6 @@ test('promtool test rules: the FastDFS, DNS controller, load balancer, certifica
   const rule = (alert: string) => rules.find((r) => r.alert === alert)!;
   const file = join(dir, 'standby-traffic.rules.yml');
   writeFileSync(file, renderRuleFile(unitAlertRules(demo, standby).filter((g) => /^hsa-(fastdfs|traffic|gateway)-/.test(g.name))));
-  const series = (name: string, labels: Record<string, string>, values: string) => ({ series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`, values });
   const fastdfs = (target: string, port: string) => ({ job: 'probe-tcp_connect', hsa_pair: 'fastdfs@core', hsa_site: 'B', hsa_target_site: target, hsa_port: port, instance: `${target === 'A' ? '10.10.2.24' : '10.20.2.24'}:${port === 'tracker' ? 22122 : 23000}` });
   const probe = (job: string, what: string, extra: Record<string, string> = {}) => ({ job: `probe-${job}`, hsa_probe: what, hsa_site: 'B', ...extra });
   const gateway = { job: 'gateway', hsa_site: 'B', instance: '10.20.9.1:8100' };
@@ -415,7 +417,6 @@ test('promtool test rules: the memory and volume thresholds (the environment\'s 
   const file = join(dir, 'thresholds.rules.yml');
   const wanted = ['HsaRedisMemoryHigh', 'HsaKafkaVolumeHigh', 'HsaDatabaseVolumeHigh', 'HsaMonitoringVolumeHigh'];
   writeFileSync(file, renderRuleFile(unitAlertRules(ningxia, standby).map((g) => ({ name: g.name, rules: g.rules.filter((r) => wanted.includes(r.alert)) })).filter((g) => g.rules.length > 0)));
-  const series = (name: string, labels: Record<string, string>, values: string) => ({ series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`, values });
   const redis = standby.middlewarePlan.redis.find((r) => r.role === 'redis-cache')!;
   const cache = { job: 'redis', hsa_pair: 'redis-cache@core', hsa_site: 'B' };
   const session = { job: 'redis', hsa_pair: 'redis-session@core', hsa_site: 'B' };
