@@ -18,6 +18,8 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as text from '@grafana/grafana-foundation-sdk/text';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { BACKUP_MAX_AGE_SECONDS, VELERO_SCHEDULE } from './alert-rules';
+import { CADVISOR_JOB, KUBELET_JOB } from './cluster-monitoring';
+import { readsClusterMetrics } from './observability-schema';
 import type { MonitoredUnit } from './observability';
 import type { ProvinceModel } from './platform-model';
 import { CERTIFICATE_WARNING_DAYS } from './traffic-monitoring';
@@ -248,13 +250,21 @@ function cluster(province: Pick<ProvinceModel, 'envName'>, unit: MonitoredUnit):
 }
 
 /**
- * Compute resources of what the monitoring scrapes: each process's CPU and memory (the exporters, the
- * gateway, Prometheus itself) and Redis's memory. The nodes' and every pod's come from the cluster's own
- * metrics (kubelet, cAdvisor), which need cluster-wide read access the deploy identity does not have.
+ * Compute resources: the nodes' and every container's CPU, memory and disk and every volume (the
+ * kubelets, when `observability.clusterMetrics` is on), each scraped process's CPU and memory (the
+ * exporters, the gateway, Prometheus itself) and Redis's memory.
  */
-function resources(province: Pick<ProvinceModel, 'envName'>, unit: MonitoredUnit): ProvisionedDashboard {
+function resources(province: Pick<ProvinceModel, 'envName' | 'observability'>, unit: MonitoredUnit): ProvisionedDashboard {
   const here = `hsa_site="${unit.site}"`;
   const built = base(province, unit, 'resources', 'compute resources');
+  if (readsClusterMetrics(province.observability)) {
+    const cadvisor = `job="${CADVISOR_JOB}", ${here}`;
+    built.withPanel(series('Node CPU', 'percentunit', [query(`sum by (node) (rate(container_cpu_usage_seconds_total{${cadvisor}, id="/"}[$__rate_interval])) / max by (node) (machine_cpu_cores{${cadvisor}})`, '{{node}}')], 'Busy share of each node\'s cores.', 8));
+    built.withPanel(series('Node memory', 'percentunit', [query(`max by (node) (container_memory_working_set_bytes{${cadvisor}, id="/"}) / max by (node) (machine_memory_bytes{${cadvisor}})`, '{{node}}')], 'Working set of each node against its memory.', 8));
+    built.withPanel(series('Node disk', 'percentunit', [query(`max by (node, device) (container_fs_usage_bytes{${cadvisor}, id="/"} / container_fs_limit_bytes{${cadvisor}, id="/"})`, '{{node}} {{device}}')], 'Each node\'s filesystems.', 8));
+    built.withPanel(listing('Containers nearest their memory limit', `topk(10, max by (namespace, pod, container) (container_memory_working_set_bytes{${cadvisor}, container!=""}) / (max by (namespace, pod, container) (container_spec_memory_limit_bytes{${cadvisor}, container!=""}) > 0))`, 'Working set against the limit: at 1 the container is killed.'));
+    built.withPanel(listing('Fullest volumes', `topk(10, max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{job="${KUBELET_JOB}", ${here}} / kubelet_volume_stats_capacity_bytes{job="${KUBELET_JOB}", ${here}}))`, 'Every volume a kubelet reports.'));
+  }
   built.withPanel(series('CPU by target', 'percentunit', [query(`sum by (job, instance) (rate(process_cpu_seconds_total{${here}}[$__rate_interval]))`, '{{job}} {{instance}}')], 'Cores used by each scraped process.'));
   built.withPanel(series('Memory by target', 'bytes', [query(`max by (job, instance) (process_resident_memory_bytes{${here}})`, '{{job}} {{instance}}')], 'Resident memory of each scraped process.'));
   if (unit.middlewarePlan.redis.length > 0) {
@@ -264,6 +274,6 @@ function resources(province: Pick<ProvinceModel, 'envName'>, unit: MonitoredUnit
 }
 
 /** The unit's dashboards, in a fixed order. */
-export function unitDashboards(province: Pick<ProvinceModel, 'envName' | 'activeSite'>, unit: MonitoredUnit): ProvisionedDashboard[] {
+export function unitDashboards(province: Pick<ProvinceModel, 'envName' | 'activeSite' | 'observability'>, unit: MonitoredUnit): ProvisionedDashboard[] {
   return [drOverview(province, unit), business(province, unit), middleware(province, unit), cluster(province, unit), resources(province, unit)];
 }

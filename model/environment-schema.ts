@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { complianceSchema } from './compliance-schema';
 import { gatewaySchema } from './gateway-schema';
 import { middlewareSchema } from './middleware-schema';
-import { observabilitySchema } from './observability-schema';
+import { observabilitySchema, readsClusterMetrics } from './observability-schema';
 import { businessEventsSchema } from '../business/business-events-schema';
 import { APPLICATION_CATALOG, APPLICATION_IDS, MIDDLEWARE_ROLES, RESERVED_CONFIG_KEYS } from './catalog';
 import { cidrsOverlap, containsIpLiteral, ipv4InCidr } from './ip-literal';
@@ -89,6 +89,12 @@ const zoneSite = z.strictObject({
    * which holds only where cross-site traffic leaves from the VIPs (an egress gateway per VIP).
    */
   egressCidrs: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, { message: 'expected an IPv4 CIDR such as "10.10.12.0/24"' })).min(1).optional(),
+  /**
+   * The networks of this cluster's nodes: the site's Prometheus reads each node's kubelet there (TCP
+   * 10250: the nodes' and every pod's CPU, memory and disk, and every volume's use). Required where the
+   * toolkit runs the monitoring with `observability.clusterMetrics` (the default).
+   */
+  nodeNetworks: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, { message: 'expected an IPv4 CIDR such as "10.10.2.0/24"' })).min(1).optional(),
 });
 
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, { message: 'expected an IPv4 CIDR such as "10.10.0.0/16"' });
@@ -273,6 +279,18 @@ export const environmentSchema = environmentShape.superRefine((env, ctx) => {
   }
   reportDuplicateAddresses(env, ctx);
   reportAddressesOutsideNetworks(env, ctx);
+  if (readsClusterMetrics(env.observability)) {
+    for (const siteName of ['A', 'B'] as const) {
+      for (const zone of ['public', 'core'] as const) {
+        if (env.sites[siteName].zones[zone].nodeNetworks) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sites', siteName, 'zones', zone, 'nodeNetworks'],
+          message: `expected the CIDRs of this cluster's nodes (e.g. ["10.10.20.0/24"]): the site's Prometheus reads each node's kubelet there (observability.clusterMetrics is on by default); or set observability.clusterMetrics.enabled to false`,
+        });
+      }
+    }
+  }
   const projects = new Map(env.tenants.projects.map((p) => [p.id, p]));
   reportDuplicates(env.tenants.projects.map((p) => p.id), ['tenants', 'projects'], ctx);
   reportDuplicates(env.tenants.teams.map((t) => t.id), ['tenants', 'teams'], ctx);
@@ -431,6 +449,7 @@ function reportAddressesOutsideNetworks(env: z.infer<typeof environmentShape>, c
       for (const [role, address] of Object.entries(config.middlewareVips)) check([...base, 'middlewareVips', role], address!);
       (config.kafkaBrokerVips ?? []).forEach((address, i) => check([...base, 'kafkaBrokerVips', i], address));
       (config.egressCidrs ?? []).forEach((range, i) => check([...base, 'egressCidrs', i], range.split('/')[0]!));
+      (config.nodeNetworks ?? []).forEach((range, i) => check([...base, 'nodeNetworks', i], range.split('/')[0]!));
     }
     const store = env.backup?.stores[siteName];
     if (store) check(['backup', 'stores', siteName, 'endpoint'], new URL(store.endpoint).hostname);

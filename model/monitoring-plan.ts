@@ -8,6 +8,7 @@
  */
 import { alertmanagerConfig, type AlertmanagerConfig } from './alertmanager-config';
 import type { AlertRuleGroup } from './alert-rules';
+import type { ClusterMetricsSettings } from './cluster-monitoring';
 import type { ProvisionedDashboard } from './dashboards';
 import { OBSERVABILITY_DEFAULTS, type ObservabilitySettings } from './observability-schema';
 import { PLATFORM_NAMESPACES, type Site } from './topology';
@@ -74,6 +75,8 @@ export interface MonitoringSettings {
   readonly alertmanager: AlertmanagerConfig;
   /** Where Alertmanager posts: the receivers' ports, at their networks (`receiverNetworks`) or their own addresses. */
   readonly receivers: { readonly addresses: readonly string[]; readonly ports: readonly number[] };
+  /** The cluster's own metrics (the kubelets), unless `observability.clusterMetrics.enabled` is false. @default - not read */
+  readonly clusterMetrics?: ClusterMetricsSettings;
 }
 
 /** The monitoring of one unit, as the model plans it. */
@@ -89,6 +92,7 @@ export function planUnitMonitoring(
   settings: ObservabilitySettings,
   site: Site,
   watched: { readonly scrapeJobs: readonly ScrapeJob[]; readonly probes: readonly ProbeTarget[]; readonly dnsZone: string },
+  clusterMetrics: ClusterMetricsSettings | undefined,
   ruleGroups: readonly AlertRuleGroup[],
   dashboards: readonly ProvisionedDashboard[],
 ): UnitMonitoringPlan {
@@ -105,6 +109,7 @@ export function planUnitMonitoring(
     dashboards,
     alertmanager: config,
     receivers: receiverEgress(config, settings.receiverNetworks),
+    ...(clusterMetrics ? { clusterMetrics } : {}),
   };
 }
 

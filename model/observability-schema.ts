@@ -43,6 +43,27 @@ export const observabilitySchema = z
   retentionDays: z.number().int().min(1).max(400).optional(),
   /** Prometheus's data volume per site cluster, in GiB. @default 50 */
   storageGiB: z.number().int().min(1).optional(),
+  /**
+   * The cluster's own metrics: each site's Prometheus reads every node's kubelet (its resource metrics,
+   * cAdvisor's per-container figures and every volume's use) and alerts on the nodes' and pods' CPU,
+   * memory and disk and on every volume against `thresholds`. It gets a ClusterRole of its own (nodes:
+   * get, list, watch; nodes/metrics: get) and reaches the API server and the nodes' networks
+   * (`sites.<X>.zones.<zone>.nodeNetworks`, then required) on 10250 only.
+   * @default { enabled: true, kubeletTls: 'skip-verify' }
+   */
+  clusterMetrics: z
+    .strictObject({
+      /** @default true */
+      enabled: z.boolean().optional(),
+      /**
+       * How Prometheus checks a kubelet's serving certificate: `cluster-ca` when the kubelets' serving
+       * certificates are signed by the cluster's CA (serverTLSBootstrap); `skip-verify` for the
+       * self-signed ones kubeadm's kubelets make by default (as kube-prometheus-stack does).
+       * @default 'skip-verify'
+       */
+      kubeletTls: z.enum(['cluster-ca', 'skip-verify']).optional(),
+    })
+    .optional(),
   /** When the gateway's alerts fire (docs/observability.md). */
   thresholds: z
     .strictObject({
@@ -50,10 +71,14 @@ export const observabilitySchema = z
       gatewayErrorRatio: z.number().gt(0).lt(1).optional(),
       /** The 95th percentile of a route's latency at the gateway, in milliseconds. @default 2000 */
       gatewayLatencyMs: z.number().int().min(1).optional(),
-      /** Share of a Redis pair's maxmemory in use. @default 0.85 */
+      /** Share of memory in use: a Redis pair's maxmemory, a node's, a container's limit. @default 0.85 */
       memoryRatio: z.number().gt(0).lt(1).optional(),
-      /** Share of a volume in use: Kafka's brokers, the database, Prometheus's own. @default 0.85 */
+      /** Share of a volume in use: Kafka's brokers, the database, Prometheus's own, every volume a kubelet reports. @default 0.85 */
       volumeRatio: z.number().gt(0).lt(1).optional(),
+      /** Share of CPU in use over 15 minutes: a node's cores, a container's limit. @default 0.8 */
+      cpuRatio: z.number().gt(0).lt(1).optional(),
+      /** Share of a node's root filesystem in use (images, logs, empty dirs). @default 0.85 */
+      diskRatio: z.number().gt(0).lt(1).optional(),
     })
     .optional(),
   })
@@ -73,7 +98,19 @@ export const observabilitySchema = z
 
 export type ObservabilitySettings = z.infer<typeof observabilitySchema>;
 
-export const OBSERVABILITY_DEFAULTS = { stack: 'toolkit', retentionDays: 15, storageGiB: 50, gatewayErrorRatio: 0.05, gatewayLatencyMs: 2000, memoryRatio: 0.85, volumeRatio: 0.85 } as const;
+export const OBSERVABILITY_DEFAULTS = {
+  stack: 'toolkit',
+  retentionDays: 15,
+  storageGiB: 50,
+  clusterMetrics: true,
+  kubeletTls: 'skip-verify',
+  gatewayErrorRatio: 0.05,
+  gatewayLatencyMs: 2000,
+  memoryRatio: 0.85,
+  volumeRatio: 0.85,
+  cpuRatio: 0.8,
+  diskRatio: 0.85,
+} as const;
 
 /** The alert thresholds in force: the environment's, else the defaults. */
 export interface AlertThresholds {
@@ -81,6 +118,8 @@ export interface AlertThresholds {
   readonly gatewayLatencyMs: number;
   readonly memoryRatio: number;
   readonly volumeRatio: number;
+  readonly cpuRatio: number;
+  readonly diskRatio: number;
 }
 
 export function alertThresholds(settings: ObservabilitySettings | undefined): AlertThresholds {
@@ -90,5 +129,12 @@ export function alertThresholds(settings: ObservabilitySettings | undefined): Al
     gatewayLatencyMs: set.gatewayLatencyMs ?? OBSERVABILITY_DEFAULTS.gatewayLatencyMs,
     memoryRatio: set.memoryRatio ?? OBSERVABILITY_DEFAULTS.memoryRatio,
     volumeRatio: set.volumeRatio ?? OBSERVABILITY_DEFAULTS.volumeRatio,
+    cpuRatio: set.cpuRatio ?? OBSERVABILITY_DEFAULTS.cpuRatio,
+    diskRatio: set.diskRatio ?? OBSERVABILITY_DEFAULTS.diskRatio,
   };
+}
+
+/** Whether each site's Prometheus reads the cluster's own metrics (the kubelets): the toolkit runs the monitoring and the environment leaves it on. */
+export function readsClusterMetrics(settings: ObservabilitySettings | undefined): boolean {
+  return settings !== undefined && (settings.stack ?? OBSERVABILITY_DEFAULTS.stack) === 'toolkit' && (settings.clusterMetrics?.enabled ?? OBSERVABILITY_DEFAULTS.clusterMetrics);
 }

@@ -8,7 +8,8 @@ import { toolkitMonitors, VELERO_METRICS_PORT, type ProbeTarget, type ScrapeJob 
 import type { DeploymentUnit, ProvinceModel } from './platform-model';
 import { registeredPairKindModels, type RegisteredPairKindModel } from './pair-kinds';
 import { PLATFORM_NAMESPACES } from './topology';
-import { OBSERVABILITY_DEFAULTS, type AlertThresholds, type ObservabilitySettings } from './observability-schema';
+import { OBSERVABILITY_DEFAULTS, readsClusterMetrics, type AlertThresholds, type ObservabilitySettings } from './observability-schema';
+import { clusterAlerts } from './cluster-monitoring';
 import { businessAlerts, businessScrapeJobs } from '../business/business-monitoring';
 import { gatewayAlerts, gatewayScrapeJobs, trafficAlerts, trafficProbes } from './traffic-monitoring';
 import { databaseAlerts, databaseScrapeJobs } from '../pairs/database/database-monitoring';
@@ -33,6 +34,7 @@ export function unitAlertRules(province: Pick<ProvinceModel, 'envName' | 'active
     ...(unit.traffic.gateway ? gatewayAlerts(unit, context.thresholds) : []),
     ...businessAlerts(unit),
     ...(toolkitMonitors(province.observability) ? monitoringAlerts(unit, province.observability, context.thresholds) : []),
+    ...(readsClusterMetrics(province.observability) ? clusterAlerts(unit, context.thresholds) : []),
     ...registeredKindsAt(unit).flatMap(({ name, plan, monitoring }) => {
       const rules = monitoring?.alerts(plan, context) ?? [];
       return rules.length > 0 ? [{ name: `hsa-${name}-${unit.zone}-${unit.site.toLowerCase()}`, rules }] : [];

@@ -14,6 +14,7 @@ import type { ObservabilitySettings } from './observability-schema';
 import type { BusinessEventsSettings } from '../business/business-events-schema';
 import { planUnitBusiness, type BusinessPlan } from '../business/business-plan';
 import { planUnitMonitoring, toolkitMonitors, type UnitMonitoringPlan } from './monitoring-plan';
+import { planClusterMetrics } from './cluster-monitoring';
 import { unitAlertRules, unitProbes, unitScrapeJobs } from './observability';
 import { unitDashboards } from './dashboards';
 import { middlewarePorts, PORTS } from './middleware-model';
@@ -83,6 +84,8 @@ export interface DeploymentUnit {
   readonly gatekeeper: string;
   /** The cluster's API server as pods reach it: the operators' egress goes there. */
   readonly apiServer: { readonly host: string; readonly port: number };
+  /** The networks of this cluster's nodes (their kubelets), if declared. */
+  readonly nodeNetworks?: readonly string[];
   /** This cluster's DNS controller (DNS控制器) address, named by the zone's NS records. */
   readonly dnsVip: string;
   readonly tenants: readonly TenantModel[];
@@ -242,7 +245,8 @@ export function planProvince(province: ProvinceBasics): ProvinceModel {
       const planned = { ...unit, traffic: planUnitTraffic(basics, unit), ...(business ? { business } : {}) };
       if (!toolkitMonitors(province.observability)) return planned;
       const watched = { scrapeJobs: unitScrapeJobs(planned), probes: unitProbes(planned), dnsZone: planned.traffic.zoneName };
-      return { ...planned, monitoring: planUnitMonitoring(province.observability, unit.site, watched, unitAlertRules(province, planned), unitDashboards(province, planned)) };
+      const clusterMetrics = planClusterMetrics(province.observability, planned);
+      return { ...planned, monitoring: planUnitMonitoring(province.observability, unit.site, watched, clusterMetrics, unitAlertRules(province, planned), unitDashboards(province, planned)) };
     }),
   };
 }
@@ -294,6 +298,7 @@ function resolveUnit(envName: string, env: Environment, zone: Zone, site: Site, 
     ingressVip: zoneSite.ingressVip,
     gatekeeper: zoneSite.gatekeeper,
     apiServer: { host: zoneSite.apiServer.address, port: zoneSite.apiServer.port ?? DEFAULT_API_SERVER_PORT },
+    ...(zoneSite.nodeNetworks ? { nodeNetworks: zoneSite.nodeNetworks } : {}),
     dnsVip: zoneSite.dnsVip,
     tenants,
     applications,

@@ -7,6 +7,7 @@
  * promtool checks the rules and the observability drill runs them (test/drills/).
  */
 import { alertmanagerConfig } from '../model/alertmanager-config';
+import { CADVISOR_JOB, KEPT_SERIES, KUBELET_JOB } from '../model/cluster-monitoring';
 import { dashboardQueries, unitDashboards } from '../model/dashboards';
 import { unitAlertRules, unitProbes, unitScrapeJobs } from '../model/observability';
 import { resolveProvince } from '../model/platform-model';
@@ -33,7 +34,7 @@ function policies(stack: StackJson, namespace: string): Map<string, JsonObject> 
 const portsOf = (policy: JsonObject | undefined, direction: 'ingress' | 'egress') =>
   (((policy?.spec ?? {}) as JsonObject)[direction] as JsonObject[]).flatMap((rule) => (rule.ports as JsonObject[]).map((p) => Number(p.port))).sort((a, b) => a - b);
 
-test('every unit runs its Prometheus with exactly its generated rules, targets and routing, no ClusterRole and no Kubernetes discovery', () => {
+test("every unit runs its Prometheus with exactly its generated rules, targets and routing, and no Kubernetes discovery but its cluster's nodes", () => {
   for (const unit of model.units) {
     const stack = stacks.get(unit.stackName) as unknown as StackJson;
     const release = monitoringRelease(stack);
@@ -47,13 +48,17 @@ test('every unit runs its Prometheus with exactly its generated rules, targets a
     expect(values.serverFiles['alerting_rules.yml'].groups).toEqual(JSON.parse(JSON.stringify(unitAlertRules(model, unit))));
     expect(values.rbac.create).toBe(false);
     const enabled = Object.entries(values.scrapeConfigs).filter(([, job]) => job.enabled);
-    // Only the model's jobs run (and none of the chart's Kubernetes discovery).
+    // Only the model's jobs run and the kubelets' (none of the chart's Kubernetes discovery).
     const probeJobs = [...new Set(unitProbes(unit).map((probe) => `probe-${probe.module}`))];
-    expect(enabled.map(([name]) => name).sort()).toEqual([...unitScrapeJobs(unit).map((job) => job.name), ...probeJobs].sort());
+    expect(enabled.map(([name]) => name).sort()).toEqual([...unitScrapeJobs(unit).map((job) => job.name), ...probeJobs, KUBELET_JOB, CADVISOR_JOB].sort());
     for (const probe of unitProbes(unit)) {
       expect(values.scrapeConfigs[`probe-${probe.module}`]!.static_configs).toContainEqual({ targets: [probe.address], labels: probe.labels });
     }
-    expect(JSON.stringify(values.scrapeConfigs)).not.toContain('kubernetes_sd_configs');
+    const discovering = Object.entries(values.scrapeConfigs).filter(([, job]) => JSON.stringify(job).includes('kubernetes_sd_configs'));
+    expect(discovering.map(([name, job]) => [name, job.kubernetes_sd_configs])).toEqual([
+      [KUBELET_JOB, [{ role: 'node' }]],
+      [CADVISOR_JOB, [{ role: 'node' }]],
+    ]);
     for (const job of unitScrapeJobs(unit)) {
       const config = values.scrapeConfigs[job.name]!;
       for (const target of job.targets.filter((t) => !t.everyAddress)) {
@@ -81,10 +86,12 @@ test('the monitoring namespace reaches the exporter ports it scrapes and the rec
     'allow-cluster-dns',
     'allow-same-namespace',
     'allow-to-alert-receivers',
+    'allow-to-api-server',
     'allow-to-hsa-backup',
     'allow-to-hsa-business',
     'allow-to-hsa-gateway',
     'allow-to-hsa-middleware',
+    'allow-to-kubelets',
     'allow-to-probed-22122-tcp',
     'allow-to-probed-23000-tcp',
     'allow-to-probed-53-udp',
@@ -102,6 +109,11 @@ test('the monitoring namespace reaches the exporter ports it scrapes and the rec
   expect(portsOf(monitoring.get('allow-to-hsa-middleware'), 'egress')).toEqual([9121, 9404]);
   expect(portsOf(monitoring.get('allow-to-hsa-backup'), 'egress')).toEqual([8085]);
   expect(portsOf(monitoring.get('allow-to-alert-receivers'), 'egress')).toEqual([443]);
+  // The kubelets on their port at the cluster's nodes only, and the API server (the node discovery).
+  expect(portsOf(monitoring.get('allow-to-kubelets'), 'egress')).toEqual([10250]);
+  expect(cidrsOf(monitoring.get('allow-to-kubelets'))).toEqual(demo.environment.sites.A.zones.core.nodeNetworks);
+  expect(cidrsOf(monitoring.get('allow-to-api-server'))).toEqual([`${demo.environment.sites.A.zones.core.apiServer.address}/32`]);
+  expect(portsOf(monitoring.get('allow-to-api-server'), 'egress')).toEqual([6443]);
   const middleware = [...Object.values(stack.resource!.kubernetes_network_policy_v1!)].find((p) => (p.metadata as JsonObject).name === 'allow-from-monitoring' && String((p.metadata as JsonObject).namespace).includes('Middleware'));
   expect(portsOf(middleware, 'ingress')).toEqual([9121, 9404]);
 });
@@ -122,6 +134,49 @@ test('a receiver named by host without receiverNetworks is refused, naming the f
   const ownModel = resolveProvince('demo', own.environment);
   const outcome = obsEveryPairAlerted.check(provinceSubject(ownModel, ownStacks as unknown as Map<string, StackJson>, { edition: '2025' }));
   expect(outcome.status).toBe('compliant');
+});
+
+test("the cluster's own metrics: a ClusterRole with nodes and nodes/metrics only, bound to Prometheus's ServiceAccount; the kubelets read with its token; missing nodeNetworks refused naming the field; off by one switch", () => {
+  const stack = stacks.get('demo-core-b') as unknown as StackJson;
+  const [role] = Object.values(stack.resource!.kubernetes_cluster_role_v1!);
+  expect(role).toMatchObject({
+    metadata: { name: 'hsa-monitoring-core-kubelet-reader' },
+    rule: [
+      { api_groups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+      { api_groups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+    ],
+  });
+  const [binding] = Object.values(stack.resource!.kubernetes_cluster_role_binding_v1!);
+  expect(binding).toMatchObject({ role_ref: { kind: 'ClusterRole', name: 'hsa-monitoring-core-kubelet-reader' }, subject: [{ kind: 'ServiceAccount', name: 'prometheus-server' }] });
+  const values = JSON.parse(monitoringRelease(stack).values[0]!) as { serviceAccounts: JsonObject; server: JsonObject; scrapeConfigs: Record<string, JsonObject> };
+  expect(values.serviceAccounts).toEqual({ server: { create: true, name: 'prometheus-server' } });
+  expect(values.server.automountServiceAccountToken).toBe(true);
+  expect(values.scrapeConfigs[CADVISOR_JOB]).toMatchObject({
+    scheme: 'https',
+    metrics_path: '/metrics/cadvisor',
+    authorization: { credentials_file: '/var/run/secrets/kubernetes.io/serviceaccount/token' },
+    tls_config: { insecure_skip_verify: true },
+    relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }, { target_label: 'hsa_site', replacement: 'B' }],
+    metric_relabel_configs: [{ source_labels: ['__name__'], regex: KEPT_SERIES[CADVISOR_JOB].join('|'), action: 'keep' }],
+  });
+  // Every series an alert or a dashboard reads from the kubelets is kept at scrape.
+  const kept = [...KEPT_SERIES[KUBELET_JOB], ...KEPT_SERIES[CADVISOR_JOB]];
+  const reads = [...unitAlertRules(model, model.units[1]!).flatMap((g) => g.rules.map((r) => r.expr)), ...unitDashboards(model, model.units[1]!).flatMap((d) => dashboardQueries(d.json))].join('\n');
+  for (const name of reads.match(/\b(container|machine|kubelet_volume)_[a-z_]+/g) ?? []) expect(kept).toContain(name);
+
+  const json = environmentJson('demo');
+  delete ((((json.sites as JsonObject).B as JsonObject).zones as JsonObject).public as JsonObject).nodeNetworks;
+  expect(() => parseJson(json)).toThrow(/environments\/demo\.json.*sites\.B\.zones\.public\.nodeNetworks.*CIDRs of this cluster's nodes.*clusterMetrics\.enabled to false/s);
+  (json.observability as JsonObject).clusterMetrics = { enabled: false, kubeletTls: 'cluster-ca' };
+  const off = synthesizeStacks([parseJson(json)]);
+  for (const offStack of off.values()) {
+    const plain = offStack as unknown as StackJson;
+    expect(plain.resource?.kubernetes_cluster_role_v1).toBeUndefined();
+    const offValues = JSON.parse(monitoringRelease(plain).values[0]!) as { server: JsonObject; scrapeConfigs: Record<string, JsonObject> };
+    expect(offValues.server.automountServiceAccountToken).toBe(false);
+    expect(JSON.stringify(offValues.scrapeConfigs)).not.toContain('kubernetes_sd_configs');
+    expect(JSON.stringify(plain.resource?.kubernetes_network_policy_v1)).not.toContain('allow-to-kubelets');
+  }
 });
 
 test('OBS-EveryPairAlerted names every pair and backup nothing alerts on', () => {

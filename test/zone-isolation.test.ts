@@ -31,13 +31,16 @@ test('demo as synthesized: every public-zone path is enumerated, and none reache
     const store = site === 'a' ? '10.20.0.50/32' : '10.10.0.50/32';
     const apiServer = `${demo.environment.sites[site === 'a' ? 'A' : 'B'].zones.public.apiServer.address}/32`;
     expect(external.filter((e) => e.startsWith('hsa-backup -> ')).sort()).toEqual([`hsa-backup -> ${apiServer}`, `hsa-backup -> ${store}`].sort());
-    // Monitoring reaches the receivers' networks (declared in `observability.receiverNetworks`) and, for its
-    // probes, the zone's own addresses (checked below with the rest).
+    // Monitoring reaches the receivers' networks (declared in `observability.receiverNetworks`), the public
+    // cluster's own nodes (their kubelets, `nodeNetworks`) and, for its probes, the zone's own addresses
+    // (checked below with the rest).
     const receivers = demo.environment.observability!.receiverNetworks!;
-    expect(external.filter((e) => e.startsWith('hsa-monitoring -> ') && !/-> 10\.(10|20)\.1\.\d+\/32$/.test(e)).sort()).toEqual(receivers.map((network) => `hsa-monitoring -> ${network}`).sort());
+    const nodes = demo.environment.sites[site === 'a' ? 'A' : 'B'].zones.public.nodeNetworks!;
+    const monitoringOutside = [...receivers, ...nodes].map((network) => `hsa-monitoring -> ${network}`);
+    expect(external.filter((e) => e.startsWith('hsa-monitoring -> ') && !/-> 10\.(10|20)\.1\.\d+\/32$/.test(e)).sort()).toEqual(monitoringOutside.sort());
     // Everything else leaving the cluster stays in the public zone (its own middleware and load balancers).
     const publicPrefix = /-> 10\.(10|20)\.1\.\d+\/32$/;
-    expect(external.filter((e) => !e.endsWith(gatekeeper) && e !== `hsa-backup -> ${store}` && !receivers.some((network) => e === `hsa-monitoring -> ${network}`)).every((e) => publicPrefix.test(e))).toBe(true);
+    expect(external.filter((e) => !e.endsWith(gatekeeper) && e !== `hsa-backup -> ${store}` && !monitoringOutside.includes(e)).every((e) => publicPrefix.test(e))).toBe(true);
   }
 });
 

@@ -5,6 +5,8 @@
  */
 import { namespaceV1MetadataToTerraform, namespaceV1TimeoutsToTerraform, type NamespaceV1Config } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { roleV1MetadataToTerraform, roleV1RuleToTerraform, type RoleV1Config } from '@cdktf/provider-kubernetes/lib/role-v1';
+import { clusterRoleV1AggregationRuleToTerraform, clusterRoleV1MetadataToTerraform, clusterRoleV1RuleToTerraform, type ClusterRoleV1Config } from '@cdktf/provider-kubernetes/lib/cluster-role-v1';
+import { clusterRoleBindingV1MetadataToTerraform, clusterRoleBindingV1RoleRefToTerraform, clusterRoleBindingV1SubjectToTerraform, type ClusterRoleBindingV1Config } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
 import { roleBindingV1MetadataToTerraform, roleBindingV1RoleRefToTerraform, roleBindingV1SubjectToTerraform, type RoleBindingV1Config } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import { resourceQuotaV1MetadataToTerraform, resourceQuotaV1SpecToTerraform, resourceQuotaV1TimeoutsToTerraform, type ResourceQuotaV1Config } from '@cdktf/provider-kubernetes/lib/resource-quota-v1';
 import { limitRangeV1MetadataToTerraform, limitRangeV1SpecToTerraform, type LimitRangeV1Config } from '@cdktf/provider-kubernetes/lib/limit-range-v1';
@@ -61,6 +63,32 @@ export const roleBindingV1 = lightFactory<RoleBindingV1Config>({
     subject: listMapper(roleBindingV1SubjectToTerraform, true)(c.subject),
   }),
   generated: () => (require('@cdktf/provider-kubernetes/lib/role-binding-v1') as typeof import('@cdktf/provider-kubernetes/lib/role-binding-v1')).RoleBindingV1,
+});
+
+/** `kubernetes_cluster_role_v1` */
+export const clusterRoleV1 = lightFactory<ClusterRoleV1Config>({
+  terraformResourceType: 'kubernetes_cluster_role_v1',
+  provider: KUBERNETES,
+  attributes: (c) => ({
+    id: stringToTerraform(c.id),
+    aggregation_rule: clusterRoleV1AggregationRuleToTerraform(c.aggregationRule),
+    metadata: clusterRoleV1MetadataToTerraform(c.metadata),
+    rule: listMapper(clusterRoleV1RuleToTerraform, true)(c.rule),
+  }),
+  generated: () => (require('@cdktf/provider-kubernetes/lib/cluster-role-v1') as typeof import('@cdktf/provider-kubernetes/lib/cluster-role-v1')).ClusterRoleV1,
+});
+
+/** `kubernetes_cluster_role_binding_v1` */
+export const clusterRoleBindingV1 = lightFactory<ClusterRoleBindingV1Config>({
+  terraformResourceType: 'kubernetes_cluster_role_binding_v1',
+  provider: KUBERNETES,
+  attributes: (c) => ({
+    id: stringToTerraform(c.id),
+    metadata: clusterRoleBindingV1MetadataToTerraform(c.metadata),
+    role_ref: clusterRoleBindingV1RoleRefToTerraform(c.roleRef),
+    subject: listMapper(clusterRoleBindingV1SubjectToTerraform, true)(c.subject),
+  }),
+  generated: () => (require('@cdktf/provider-kubernetes/lib/cluster-role-binding-v1') as typeof import('@cdktf/provider-kubernetes/lib/cluster-role-binding-v1')).ClusterRoleBindingV1,
 });
 
 /** `kubernetes_resource_quota_v1` */

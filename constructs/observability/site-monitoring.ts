@@ -3,12 +3,13 @@ import { Construct } from 'constructs';
 import type { AlertmanagerConfig } from '../../model/alertmanager-config';
 import { EVALUATION_INTERVAL_SECONDS, SCRAPE_INTERVAL_SECONDS } from '../../model/alertmanager-config';
 import type { AlertRuleGroup } from '../../model/alert-rules';
+import { CADVISOR_JOB, KEPT_SERIES, KUBELET_JOB, KUBELET_PORT, PROMETHEUS_SERVICE_ACCOUNT, type ClusterMetricsSettings } from '../../model/cluster-monitoring';
 import { IMAGES, imageReference } from '../../model/images';
 import { ALERTMANAGER_PORT, BLACKBOX_PORT, BLACKBOX_RELEASE, MONITORING_RELEASE, scrapedPorts, type ProbeModule, type ProbeTarget, type MonitoringSettings, type ScrapeJob } from '../../model/monitoring-plan';
 import type { SitePlacement } from '../placement';
 import { annotateResource, declareImages } from '../annotations';
 import { helmRelease } from '../l1/helm';
-import { configMapV1 } from '../l1/kubernetes';
+import { clusterRoleBindingV1, clusterRoleV1, configMapV1 } from '../l1/kubernetes';
 import { helmValues, type ChartSource } from '../middleware/chart-source';
 import { addPlatformNamespace } from '../tenancy/platform-namespace';
 import { Peer, type NetworkPolicySet } from '../tenancy/network-policy-set';
@@ -52,8 +53,32 @@ type ScrapeConfigValue =
       readonly metrics_path?: '/probe';
       readonly params?: { readonly module: readonly [ProbeModule] };
       /** DNS discovery carries no labels (each name's are set from `__meta_dns_name`); a probe's target becomes a parameter. */
-      readonly relabel_configs?: readonly { readonly source_labels?: readonly string[]; readonly regex?: string; readonly target_label: string; readonly replacement?: string }[];
-    };
+      readonly relabel_configs?: readonly RelabelConfig[];
+    }
+  | KubeletScrapeConfig;
+
+interface RelabelConfig {
+  readonly source_labels?: readonly string[];
+  readonly regex?: string;
+  readonly target_label: string;
+  readonly replacement?: string;
+}
+
+/** A kubelet endpoint of every node the API server lists, with the ServiceAccount's token (model/cluster-monitoring.ts). */
+interface KubeletScrapeConfig {
+  readonly enabled: true;
+  readonly scheme: 'https';
+  readonly metrics_path: '/metrics' | '/metrics/cadvisor';
+  readonly kubernetes_sd_configs: readonly [{ readonly role: 'node' }];
+  readonly authorization: { readonly credentials_file: string };
+  readonly tls_config: { readonly ca_file: string; readonly insecure_skip_verify: boolean };
+  readonly relabel_configs: readonly RelabelConfig[];
+  /** Only the series the alerts and dashboards read are kept. */
+  readonly metric_relabel_configs: readonly [{ readonly source_labels: readonly ['__name__']; readonly regex: string; readonly action: 'keep' }];
+}
+
+/** Where Kubernetes mounts a pod's ServiceAccount token and the cluster's CA. */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** How the blackbox exporter runs each probe module. */
 type BlackboxModule =
@@ -105,12 +130,15 @@ const CHART_DISCOVERY_JOBS = [
 
 /** The subset of prometheus-community/prometheus values the toolkit sets, typed so a misspelled key fails to compile. */
 interface PrometheusChartValues {
-  /** No ClusterRole: every target is a static address from the model. */
+  /** Not the chart's ClusterRole (it reads pods, services, endpoints and ingresses everywhere): the toolkit's own, nodes only, when the cluster's metrics are read. */
   readonly rbac: { readonly create: false };
+  /** Named so the toolkit's ClusterRoleBinding can name it. */
+  readonly serviceAccounts: { readonly server: { readonly create: true; readonly name: string } };
   readonly configmapReload: { readonly prometheus: { readonly image: ChartImage; readonly containerSecurityContext: RestrictedContainerSecurity; readonly resources: ContainerResources } };
   readonly server: {
     readonly image: ChartImage;
-    readonly automountServiceAccountToken: false;
+    /** Only to list the nodes and read their kubelets (clusterMetrics). */
+    readonly automountServiceAccountToken: boolean;
     readonly global: { readonly scrape_interval: string; readonly evaluation_interval: string; readonly external_labels: Readonly<Record<string, string>> };
     readonly retention: string;
     readonly persistentVolume: { readonly enabled: true; readonly size: string };
@@ -201,6 +229,44 @@ export class SiteMonitoring extends Construct {
     declareImages(release, [imageReference(props.source.imageRegistry, props.source.imagePath, 'blackboxExporter')]);
   }
 
+  /**
+   * The cluster's own metrics: a ClusterRole with nodes and nodes/metrics only, bound to Prometheus's
+   * ServiceAccount; the node discovery through the API server and each kubelet on its port, and nothing
+   * else, opened in the namespace's egress.
+   */
+  private addClusterMetrics(plan: ClusterMetricsSettings, site: string, namespaceName: string, policies: NetworkPolicySet, scrapeConfigs: Record<string, ScrapeConfigValue>): void {
+    const role = clusterRoleV1(this, 'KubeletReader', {
+      metadata: { name: plan.clusterRole },
+      rule: [
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+      ],
+    });
+    clusterRoleBindingV1(this, 'KubeletReaderBinding', {
+      metadata: { name: plan.clusterRole },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: plan.clusterRole },
+      subject: [{ kind: 'ServiceAccount', name: plan.serviceAccount, namespace: namespaceName }],
+      dependsOn: [role],
+    });
+    policies.allowTo('AllowToApiServer', Peer.addresses([plan.apiServer.host]), [plan.apiServer.port], { name: 'allow-to-api-server' });
+    policies.allowTo('AllowToKubelets', Peer.addresses(plan.nodeNetworks), [KUBELET_PORT], { name: 'allow-to-kubelets' });
+    const kubelet = (job: typeof KUBELET_JOB | typeof CADVISOR_JOB): KubeletScrapeConfig => ({
+      enabled: true,
+      scheme: 'https',
+      metrics_path: job === CADVISOR_JOB ? '/metrics/cadvisor' : '/metrics',
+      kubernetes_sd_configs: [{ role: 'node' }],
+      authorization: { credentials_file: `${SERVICE_ACCOUNT_DIR}/token` },
+      tls_config: { ca_file: `${SERVICE_ACCOUNT_DIR}/ca.crt`, insecure_skip_verify: plan.kubeletTls === 'skip-verify' },
+      relabel_configs: [
+        { source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' },
+        { target_label: 'hsa_site', replacement: site },
+      ],
+      metric_relabel_configs: [{ source_labels: ['__name__'], regex: KEPT_SERIES[job].join('|'), action: 'keep' }],
+    });
+    scrapeConfigs[KUBELET_JOB] = kubelet(KUBELET_JOB);
+    scrapeConfigs[CADVISOR_JOB] = kubelet(CADVISOR_JOB);
+  }
+
   constructor(scope: Construct, id: string, props: SiteMonitoringProps) {
     super(scope, id);
     const { namespaceName, policies } = addPlatformNamespace(this, 'Namespace', { name: props.namespace, labels: podSecurityLabels('restricted') });
@@ -215,16 +281,20 @@ export class SiteMonitoring extends Construct {
     const podSecurity: RestrictedPodSecurity = { runAsUser: NOBODY, runAsGroup: NOBODY, runAsNonRoot: true, fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } };
     const scrapeConfigs: Record<string, ScrapeConfigValue> = Object.fromEntries(CHART_DISCOVERY_JOBS.map((job) => [job, { enabled: false }]));
     for (const job of props.scrapeJobs) scrapeConfigs[job.name] = scrapeConfig(job);
+    if (props.clusterMetrics) {
+      this.addClusterMetrics(props.clusterMetrics, props.site, namespaceName, policies, scrapeConfigs);
+    }
     const blackbox = `${BLACKBOX_RELEASE}-exporter.${props.namespace}.svc:${BLACKBOX_PORT}`;
     for (const module of [...new Set(props.probes.map((probe) => probe.module))].sort()) {
       scrapeConfigs[`probe-${module}`] = probeConfig(module, props.probes, blackbox);
     }
     const values: PrometheusChartValues = {
       rbac: { create: false },
+      serviceAccounts: { server: { create: true, name: PROMETHEUS_SERVICE_ACCOUNT } },
       configmapReload: { prometheus: { image: image('prometheusConfigReloader'), containerSecurityContext: containerSecurity, resources: resources('10m', '32Mi', '100m', '64Mi') } },
       server: {
         image: image('prometheus'),
-        automountServiceAccountToken: false,
+        automountServiceAccountToken: props.clusterMetrics !== undefined,
         global: { scrape_interval: `${SCRAPE_INTERVAL_SECONDS}s`, evaluation_interval: `${EVALUATION_INTERVAL_SECONDS}s`, external_labels: { hsa_zone: props.zone, hsa_monitor_site: props.site } },
         retention: `${props.retentionDays}d`,
         persistentVolume: { enabled: true, size: `${props.storageGiB}Gi` },
