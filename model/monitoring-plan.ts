@@ -1,7 +1,8 @@
 /**
  * The toolkit's monitoring of one unit (one zone in one datacenter), planned from the DR model (#27): a
  * Prometheus per site cluster that scrapes exactly the exporters the unit deploys, by static address (no
- * Kubernetes discovery, so it needs no cluster-wide read access), labelled with the alert rules' contract
+ * Kubernetes discovery for them; only the kubelets are found through the API server, model/cluster-monitoring.ts),
+ * labelled with the alert rules' contract
  * (model/alert-rules.ts), evaluates the unit's generated rules and sends to the site's Alertmanager, which
  * routes by team to the environment's receivers. Present when the environment declares `observability`
  * and leaves the stack to the toolkit.

@@ -81,8 +81,30 @@ export interface ProvinceResult {
   /** Admission webhooks removed because no operator pod serves them here. */
   readonly webhooksRemoved: readonly string[];
   readonly concurrentDeploy?: { readonly secondRefused: boolean; readonly message: string; readonly stateIntact: boolean; readonly resources: number };
+  /** What the API server's own authorizer says each ServiceAccount the toolkit binds to a ClusterRole of its own may do. */
+  readonly accessReviews: AccessReviewResult;
   readonly seconds: number;
 }
+
+/**
+ * SubjectAccessReviews for every ServiceAccount bound by a ClusterRoleBinding the stacks declare: allowed
+ * each verb on each resource its ClusterRole grants, and refused what it does not (secrets, pods/exec,
+ * nodes/proxy), as the real API server's RBAC authorizer decides.
+ */
+export interface AccessReviewResult {
+  readonly bindings: readonly string[];
+  readonly checked: number;
+  /** Reviews whose answer differs from the role: `<cluster> <user> <verb> <resource>: allowed|refused`. */
+  readonly wrong: readonly string[];
+}
+
+/** Cluster-wide permissions no toolkit ServiceAccount is meant to hold unless its role names them. */
+const SENSITIVE: readonly { readonly verb: string; readonly resource: string; readonly subresource?: string }[] = [
+  { verb: 'get', resource: 'secrets' },
+  { verb: 'list', resource: 'pods' },
+  { verb: 'create', resource: 'pods', subresource: 'exec' },
+  { verb: 'get', resource: 'nodes', subresource: 'proxy' },
+];
 
 const OVERRIDE_FILE = 'rehearsal_override.tf.json';
 
@@ -377,6 +399,48 @@ export class Rehearsal {
     return { created, refused, workloads };
   }
 
+  /** See AccessReviewResult: the bindings are read back from the API server, as applied. */
+  private async accessReviews(stacks: ReadonlyMap<string, StackJson>): Promise<AccessReviewResult> {
+    const bindings: string[] = [];
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const [name, stack] of stacks) {
+      const endpoint = this.endpoints.get(name);
+      if (!endpoint) continue;
+      const admin = async (method: string, path: string, body?: unknown) => (await kubeRequest(endpoint, this.plane.adminToken, method, path, body)).body as JsonObject;
+      for (const declared of Object.values(stack.resource?.kubernetes_cluster_role_binding_v1 ?? {})) {
+        const bindingName = String((declared.metadata as JsonObject).name);
+        const binding = await admin('GET', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${bindingName}`);
+        const role = await admin('GET', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${String((binding.roleRef as JsonObject | undefined)?.name)}`);
+        bindings.push(`${name} ${bindingName}`);
+        const rules = (role.rules as { apiGroups?: string[]; resources?: string[]; verbs?: string[] }[] | undefined) ?? [];
+        if (rules.length === 0) wrong.push(`${name} ${bindingName}: its ClusterRole is missing or empty in the cluster`);
+        const granted = rules.flatMap((rule) => (rule.resources ?? []).flatMap((resource) => (rule.verbs ?? []).map((verb) => ({ group: rule.apiGroups?.[0] ?? '', verb, resource: resource.split('/')[0]!, subresource: resource.split('/')[1] }))));
+        const holds = (a: { verb: string; resource: string; subresource?: string }) => granted.some((g) => g.verb === a.verb && g.resource === a.resource && g.subresource === a.subresource);
+        for (const subject of (binding.subjects as JsonObject[] | undefined) ?? []) {
+          if (subject.kind !== 'ServiceAccount') continue;
+          const namespace = String(subject.namespace);
+          const user = `system:serviceaccount:${namespace}:${String(subject.name)}`;
+          // The binding must name the ServiceAccount a workload runs as (the chart's), or it grants nobody.
+          const users = ((await admin('GET', `/api/v1/namespaces/${namespace}/pods`)).items as JsonObject[] | undefined ?? []).map((pod) => String((pod.spec as JsonObject).serviceAccountName));
+          if (!users.includes(String(subject.name))) wrong.push(`${name} ${bindingName}: no pod in ${namespace} runs as ${String(subject.name)}: the binding grants nobody`);
+          const expectations = [...granted.map((g) => ({ ...g, allowed: true })), ...SENSITIVE.filter((a) => !holds(a)).map((a) => ({ ...a, group: '', allowed: false }))];
+          for (const expected of expectations) {
+            const review = await admin('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+              apiVersion: 'authorization.k8s.io/v1',
+              kind: 'SubjectAccessReview',
+              spec: { user, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'], resourceAttributes: { group: expected.group, verb: expected.verb, resource: expected.resource, ...(expected.subresource ? { subresource: expected.subresource } : {}) } },
+            });
+            checked += 1;
+            const allowed = (review.status as JsonObject | undefined)?.allowed === true;
+            if (allowed !== expected.allowed) wrong.push(`${name} ${user} ${expected.verb} ${expected.resource}${expected.subresource ? `/${expected.subresource}` : ''}: ${allowed ? 'allowed' : 'refused'}`);
+          }
+        }
+      }
+    }
+    return { bindings, checked, wrong };
+  }
+
   /** `tofu plan -destroy -target=<address>` of every data holder with prevent_destroy must be refused. */
   private destroyRefusals(project: string, stacks: ReadonlyMap<string, StackJson>, applied: ReadonlySet<string>): ProvinceResult['destroyRefusals'] {
     let tried = 0;
@@ -496,6 +560,8 @@ export class Rehearsal {
     const stacks = await this.firstDeploy(envName, project, activeSite);
     const pods = await this.pods([...endpoints.values()]);
     log(`${envName}: pods created ${pods.created}, refused ${pods.refused.length}`);
+    const accessReviews = await this.accessReviews(new Map([...first].filter(([name]) => stacks.some((s) => s.stack === name && s.applied))));
+    log(`${envName}: access reviews ${accessReviews.checked - accessReviews.wrong.length} of ${accessReviews.checked} as the roles say`);
     const destroyRefusals = this.destroyRefusals(project, first, new Set(stacks.filter((s) => s.applied).map((s) => s.stack)));
     const switchover: SwitchoverResult[] = [];
     const planReviews: PlanReviewResult[] = [];
@@ -509,7 +575,7 @@ export class Rehearsal {
     const pgStack = [...first.keys()].find((name) => (first.get(name)!.terraform as JsonObject | undefined)?.backend && 'pg' in ((first.get(name)!.terraform as JsonObject).backend as JsonObject));
     const concurrentDeploy = pgStack ? await this.concurrentDeploy(join(project, 'cdktf.out', 'stacks', pgStack)) : undefined;
     await this.plane.stopClusters([...endpoints.keys()]);
-    return { environment: envName, changes, stacks, pods, destroyRefusals, switchover, planReviews, webhooksRemoved: [...this.webhooksRemoved].sort(), ...(concurrentDeploy ? { concurrentDeploy } : {}), seconds: (Date.now() - started) / 1000 };
+    return { environment: envName, changes, stacks, pods, accessReviews, destroyRefusals, switchover, planReviews, webhooksRemoved: [...this.webhooksRemoved].sort(), ...(concurrentDeploy ? { concurrentDeploy } : {}), seconds: (Date.now() - started) / 1000 };
   }
 }
 

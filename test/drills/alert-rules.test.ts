@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { BACKUP_MAX_AGE_SECONDS, renderRuleFile, VELERO_SCHEDULE, type AlertRule } from '../../model/alert-rules';
+import { CADVISOR_JOB, KUBELET_JOB } from '../../model/cluster-monitoring';
 import { dashboardQueries, unitDashboards } from '../../model/dashboards';
 import { listEnvironments, loadEnvironmentFile } from '../../model/load-environment';
 import { unitAlertRules, provinceRuleFiles } from '../../model/observability';
@@ -468,4 +469,97 @@ test('promtool test rules: the memory and volume thresholds (the environment\'s 
   const broken = promtool('test', 'rules', testFile);
   expect(broken.status).not.toBe(0);
   expect(broken.output).toContain('HsaRedisMemoryHigh');
+});
+
+test("promtool test rules: the cluster's CPU, memory, disk and volume alerts (nodes and containers, from the kubelets) fire above the thresholds and not below, and a lost kubelet or discovery is named", () => {
+  const demo = province('demo');
+  const unit = demo.units.find((u) => u.stackName === 'demo-core-a')!;
+  const groups = unitAlertRules(demo, unit).filter((g) => g.name === 'hsa-cluster-core-a');
+  expect(groups).toHaveLength(1);
+  const rule = (alert: string) => groups[0]!.rules.find((r) => r.alert === alert)!;
+  const file = join(dir, 'cluster.rules.yml');
+  writeFileSync(file, renderRuleFile(groups));
+  const GiB = 1024 ** 3;
+  const MiB = 1024 ** 2;
+  const cadvisor = (labels: Record<string, string>) => ({ job: CADVISOR_JOB, hsa_site: 'A', ...labels });
+  const kubelet = (labels: Record<string, string>) => ({ job: KUBELET_JOB, hsa_site: 'A', ...labels });
+  const busy = { namespace: 'proj-hxjb', pod: 'settlement-0', container: 'app' };
+  const unlimited = { namespace: 'proj-hxjb', pod: 'batch-0', container: 'app' };
+  const tests = {
+    rule_files: [file],
+    evaluation_interval: '1m',
+    tests: [
+      {
+        interval: '1m',
+        input_series: [
+          series('up', kubelet({ node: 'n1', instance: '10.10.12.11:10250' }), '1x30'),
+          series('up', kubelet({ node: 'n2', instance: '10.10.12.12:10250' }), '0x30'),
+          // Node n1 busy 4.5 of its 5 cores (90 %, above 80 %); n2 1 of 5.
+          series('container_cpu_usage_seconds_total', cadvisor({ node: 'n1', id: '/' }), '0+270x30'),
+          series('machine_cpu_cores', cadvisor({ node: 'n1' }), '5x30'),
+          series('container_cpu_usage_seconds_total', cadvisor({ node: 'n2', id: '/' }), '0+60x30'),
+          series('machine_cpu_cores', cadvisor({ node: 'n2' }), '5x30'),
+          // n1's memory at 90 %, n2's at 50 %; n1's root disk at 90 %, n2's at 40 %.
+          series('container_memory_working_set_bytes', cadvisor({ node: 'n1', id: '/' }), `${0.9 * 16 * GiB}x30`),
+          series('machine_memory_bytes', cadvisor({ node: 'n1' }), `${16 * GiB}x30`),
+          series('container_memory_working_set_bytes', cadvisor({ node: 'n2', id: '/' }), `${0.5 * 16 * GiB}x30`),
+          series('machine_memory_bytes', cadvisor({ node: 'n2' }), `${16 * GiB}x30`),
+          series('container_fs_usage_bytes', cadvisor({ node: 'n1', id: '/', device: '/dev/sda1' }), `${0.9 * 100 * GiB}x30`),
+          series('container_fs_limit_bytes', cadvisor({ node: 'n1', id: '/', device: '/dev/sda1' }), `${100 * GiB}x30`),
+          series('container_fs_usage_bytes', cadvisor({ node: 'n2', id: '/', device: '/dev/sda1' }), `${0.4 * 100 * GiB}x30`),
+          series('container_fs_limit_bytes', cadvisor({ node: 'n2', id: '/', device: '/dev/sda1' }), `${100 * GiB}x30`),
+          // A container at 90 % of its 500m CPU limit and of its 512 MiB memory limit; one without limits
+          // (quota and limit 0) using 2 cores and 3 GiB: no ratio, no alert.
+          series('container_cpu_usage_seconds_total', cadvisor({ node: 'n1', id: '/kubepods/x', ...busy }), '0+27x30'),
+          series('container_spec_cpu_quota', cadvisor({ node: 'n1', id: '/kubepods/x', ...busy }), '50000x30'),
+          series('container_spec_cpu_period', cadvisor({ node: 'n1', id: '/kubepods/x', ...busy }), '100000x30'),
+          series('container_memory_working_set_bytes', cadvisor({ node: 'n1', id: '/kubepods/x', ...busy }), `${0.9 * 512 * MiB}x30`),
+          series('container_spec_memory_limit_bytes', cadvisor({ node: 'n1', id: '/kubepods/x', ...busy }), `${512 * MiB}x30`),
+          series('container_cpu_usage_seconds_total', cadvisor({ node: 'n2', id: '/kubepods/y', ...unlimited }), '0+120x30'),
+          series('container_spec_cpu_quota', cadvisor({ node: 'n2', id: '/kubepods/y', ...unlimited }), '0x30'),
+          series('container_spec_cpu_period', cadvisor({ node: 'n2', id: '/kubepods/y', ...unlimited }), '100000x30'),
+          series('container_memory_working_set_bytes', cadvisor({ node: 'n2', id: '/kubepods/y', ...unlimited }), `${3 * GiB}x30`),
+          series('container_spec_memory_limit_bytes', cadvisor({ node: 'n2', id: '/kubepods/y', ...unlimited }), '0x30'),
+          // One volume at 90 %, another at 10 %.
+          series('kubelet_volume_stats_used_bytes', kubelet({ node: 'n1', namespace: 'hsa-middleware', persistentvolumeclaim: 'data-redis-0' }), `${9 * GiB}x30`),
+          series('kubelet_volume_stats_capacity_bytes', kubelet({ node: 'n1', namespace: 'hsa-middleware', persistentvolumeclaim: 'data-redis-0' }), `${10 * GiB}x30`),
+          series('kubelet_volume_stats_used_bytes', kubelet({ node: 'n2', namespace: 'hsa-middleware', persistentvolumeclaim: 'data-redis-1' }), `${1 * GiB}x30`),
+          series('kubelet_volume_stats_capacity_bytes', kubelet({ node: 'n2', namespace: 'hsa-middleware', persistentvolumeclaim: 'data-redis-1' }), `${10 * GiB}x30`),
+        ],
+        alert_rule_test: [
+          { eval_time: '9m', alertname: 'HsaKubeletUnreachable', exp_alerts: [] },
+          { eval_time: '11m', alertname: 'HsaKubeletUnreachable', exp_alerts: [firing(rule('HsaKubeletUnreachable'), { node: 'n2', instance: '10.10.12.12:10250', job: KUBELET_JOB }, '0')] },
+          { eval_time: '20m', alertname: 'HsaClusterMetricsMissing', exp_alerts: [] },
+          { eval_time: '14m', alertname: 'HsaNodeCpuHigh', exp_alerts: [] },
+          { eval_time: '21m', alertname: 'HsaNodeCpuHigh', exp_alerts: [firing(rule('HsaNodeCpuHigh'), { node: 'n1' }, '0.9')] },
+          { eval_time: '21m', alertname: 'HsaNodeMemoryHigh', exp_alerts: [firing(rule('HsaNodeMemoryHigh'), { node: 'n1' }, '0.9')] },
+          { eval_time: '21m', alertname: 'HsaNodeDiskHigh', exp_alerts: [firing(rule('HsaNodeDiskHigh'), { node: 'n1', device: '/dev/sda1' }, '0.9')] },
+          { eval_time: '21m', alertname: 'HsaContainerCpuHigh', exp_alerts: [firing(rule('HsaContainerCpuHigh'), busy, '0.9')] },
+          { eval_time: '9m', alertname: 'HsaContainerMemoryHigh', exp_alerts: [] },
+          { eval_time: '11m', alertname: 'HsaContainerMemoryHigh', exp_alerts: [firing(rule('HsaContainerMemoryHigh'), busy, '0.9')] },
+          { eval_time: '11m', alertname: 'HsaVolumeHigh', exp_alerts: [firing(rule('HsaVolumeHigh'), { namespace: 'hsa-middleware', persistentvolumeclaim: 'data-redis-0' }, '0.9')] },
+        ],
+      },
+      {
+        // No node found at all (the binding or the API server's policy missing): named after 15 minutes.
+        interval: '1m',
+        input_series: [series('up', { job: 'redis', hsa_site: 'A' }, '1x30')],
+        alert_rule_test: [
+          { eval_time: '14m', alertname: 'HsaClusterMetricsMissing', exp_alerts: [] },
+          { eval_time: '16m', alertname: 'HsaClusterMetricsMissing', exp_alerts: [firing(rule('HsaClusterMetricsMissing'), { job: KUBELET_JOB }, '1')] },
+        ],
+      },
+    ],
+  };
+  const testFile = join(dir, 'cluster.test.yml');
+  writeFileSync(testFile, stringify(tests, { lineWidth: 0 }));
+  const result = promtool('test', 'rules', testFile);
+  if (result.status !== 0) console.log(result.output);
+  expect(result).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+  // Deliberately broken: the containers' CPU ratio without its guard on a zero quota fires for the
+  // container without a limit (a division by zero is +Inf), and the test says so.
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/\(max by \(namespace, pod, container\) \(container_spec_cpu_quota\{([^}]*)\}\) > 0\)/, '(max by (namespace, pod, container) (container_spec_cpu_quota{$1}))'));
+  const broken = promtool('test', 'rules', testFile);
+  expect(broken.status).not.toBe(0);
+  expect(broken.output).toContain('HsaContainerCpuHigh');
 });
