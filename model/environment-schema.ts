@@ -184,6 +184,20 @@ const application = z.strictObject({
   siteOverrides: z.strictObject({ A: siteOverride.optional(), B: siteOverride.optional() }).optional(),
   /** Settlement events it writes, counted in real time at each site (业务实时监控, docs/observability.md). @default - none */
   businessEvents: businessEventsSchema.optional(),
+  /**
+   * Where the application writes its log files: the shipper beside it sends every line to the zone's log
+   * service, in the project's index (docs/observability.md). Lines written only to standard output are
+   * not shipped (they stay with the container runtime on the node).
+   * @default { directory: '/var/log/hsa', files: ['*.log'] }
+   */
+  logs: z
+    .strictObject({
+      /** An absolute directory of the container, shared with the shipper. @default '/var/log/hsa' */
+      directory: z.string().regex(/^\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'expected an absolute directory such as "/var/log/hsa"' }).optional(),
+      /** File name patterns in it (`*` and `?`); a rotated file keeps being read to its end. @default ['*.log'] */
+      files: z.array(z.string().regex(/^[A-Za-z0-9._*?-]+$/, { message: 'expected a file name pattern such as "*.log"' })).min(1).optional(),
+    })
+    .optional(),
 });
 
 const backend = z.discriminatedUnion('type', [

@@ -48,8 +48,13 @@ export const IMAGES = {
   alertmanager: { name: 'alertmanager', tag: 'v0.34.0' },
   /** prometheus-community/prometheus-blackbox-exporter 11.17.2 (its appVersion). */
   blackboxExporter: { name: 'blackbox-exporter', tag: 'v0.28.0' },
-  /** The collector beside each application with business events (the OpenTelemetry Collector's contrib distribution; the drill builds the same components at this version). */
+  /** The collectors beside the applications: business events and log shipping (the OpenTelemetry Collector's contrib distribution; the drills build the same components at this version). */
   otelCollector: { name: 'opentelemetry-collector-contrib', tag: '0.165.0' },
+  /**
+   * The log gateway beside the log service: the same distribution at the release whose Elasticsearch
+   * exporter the Go module proxy serves, so the drill runs the exporter it deploys (model/log-shipping.ts).
+   */
+  logGatewayCollector: { name: 'opentelemetry-collector-contrib', tag: '0.150.0' },
   /** Runs the business figures service (business/figures-server.js: Node's standard library only). */
   node: { name: 'node', tag: '22.11.0-alpine3.20' },
 } as const;

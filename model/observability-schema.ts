@@ -64,6 +64,13 @@ export const observabilitySchema = z
       kubeletTls: z.enum(['cluster-ca', 'skip-verify']).optional(),
     })
     .optional(),
+  /**
+   * Every application's log files to the zone's log service, per project (`hsa-logs-<project>`), through a
+   * shipper beside each application and a gateway beside the log service (docs/observability.md). Where
+   * the zone runs no log service nothing is shipped.
+   * @default { enabled: true }
+   */
+  logShipping: z.strictObject({ /** @default true */ enabled: z.boolean().optional() }).optional(),
   /** When the gateway's alerts fire (docs/observability.md). */
   thresholds: z
     .strictObject({

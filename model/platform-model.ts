@@ -15,6 +15,7 @@ import type { BusinessEventsSettings } from '../business/business-events-schema'
 import { planUnitBusiness, type BusinessPlan } from '../business/business-plan';
 import { planUnitMonitoring, toolkitMonitors, type UnitMonitoringPlan } from './monitoring-plan';
 import { planClusterMetrics } from './cluster-monitoring';
+import { planUnitLogShipping, type LogShippingPlan } from './log-shipping';
 import { unitAlertRules, unitProbes, unitScrapeJobs } from './observability';
 import { unitDashboards } from './dashboards';
 import { middlewarePorts, PORTS } from './middleware-model';
@@ -116,6 +117,8 @@ export interface DeploymentUnit {
   readonly monitoring?: UnitMonitoringPlan;
   /** Business monitoring (业务实时监控), when an application of the unit declares its settlement events. */
   readonly business?: BusinessPlan;
+  /** Every application's logs to the zone's log service, where the zone runs one and the environment ships logs. */
+  readonly logShipping?: LogShippingPlan;
 }
 
 /** A tenant namespace's way to the middleware its applications use, and no other. */
@@ -185,6 +188,10 @@ export interface ApplicationModel {
   readonly config: Readonly<Record<string, string>>;
   /** The settlement events it writes, when the environment declares them (business monitoring). */
   readonly businessEvents?: BusinessEventsSettings;
+  /** The project (or team) it belongs to: its logs go to that project's index. */
+  readonly project: string;
+  /** Where it writes its log files, when the environment says (log shipping; defaults in model/log-shipping.ts). */
+  readonly logs?: { readonly directory?: string; readonly files?: readonly string[] };
 }
 
 /** Label naming the datacenter an object belongs to. */
@@ -242,7 +249,9 @@ export function planProvince(province: ProvinceBasics): ProvinceModel {
     ...basics,
     units: units.map((unit) => {
       const business = planUnitBusiness(unit.applications);
-      const planned = { ...unit, traffic: planUnitTraffic(basics, unit), ...(business ? { business } : {}) };
+      const logService = unit.middlewarePlan.supporting.find((service) => service.role === 'log');
+      const logShipping = planUnitLogShipping(province.observability, { applications: unit.applications, ...(logService ? { logServiceRelease: logService.releaseName } : {}) });
+      const planned = { ...unit, traffic: planUnitTraffic(basics, unit), ...(business ? { business } : {}), ...(logShipping ? { logShipping } : {}) };
       if (!toolkitMonitors(province.observability)) return planned;
       const watched = { scrapeJobs: unitScrapeJobs(planned), probes: unitProbes(planned), dnsZone: planned.traffic.zoneName };
       const clusterMetrics = planClusterMetrics(province.observability, planned);
@@ -401,6 +410,8 @@ function resolveApplications(envName: string, env: Environment, zone: Zone, site
       targetCpuUtilizationPercent: DEFAULTS.targetCpuUtilizationPercent,
       config: applicationConfig(envName, env, catalog, zone, site, declared.config ?? {}),
       ...(declared.businessEvents ? { businessEvents: declared.businessEvents } : {}),
+      project: declared.project,
+      ...(declared.logs ? { logs: declared.logs } : {}),
     });
   }
   return result;

@@ -62,6 +62,13 @@ export type HsaAnnotation =
       readonly zone: Zone;
       readonly site: Site;
       readonly applications: readonly string[];
+    }
+  | {
+      /** A site's log gateway and the projects whose applications' logs it writes to the log service. */
+      readonly component: 'log-gateway';
+      readonly zone: Zone;
+      readonly site: Site;
+      readonly projects: readonly string[];
     };
 
 /** Key of the annotation inside a resource's "//" block. */

@@ -69,7 +69,8 @@ test('an application declaring its events gets a collector beside it with exactl
     const deployment = Object.values(stack.resource!.kubernetes_deployment_v1!).find((d) => (d.metadata as JsonObject).name === 'settlement')!;
     const pod = ((deployment.spec as JsonObject).template as JsonObject).spec as JsonObject;
     const containers = pod.container as JsonObject[];
-    expect(containers.map((c) => c.name)).toEqual(['settlement', 'event-collector']);
+    // The log shipper beside it too (test/log-shipping.test.ts).
+    expect(containers.map((c) => c.name)).toEqual(['settlement', 'event-collector', 'log-shipper']);
     expect(containers[1]!.image).toBe('registry.demo.hsa.internal/hsa/opentelemetry-collector-contrib:0.165.0');
     // The application and its collector share the event file's directory.
     const mounts = (c: JsonObject) => (c.volume_mount as JsonObject[]).map((m) => `${String(m.name)}:${String(m.mount_path)}`);

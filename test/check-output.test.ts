@@ -18,6 +18,7 @@ describe('SEC-NoSecretValues', () => {
     ['password= in a properties file', { data: { 'app.properties': 'db.user=hsa\ndb.password=Plain123\n' } }, 'a password setting'],
     ['a JAAS password', { data: { 'kafka.properties': 'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="mm2" password="Plain123";' } }, 'sasl.jaas.config'],
     ['a bearer token', { data: { curl: 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abcdefghijklmnop' } }, 'a bearer token'],
+    ['a password in a collector configuration', { data: { 'config.yaml': 'exporters:\n  elasticsearch:\n    password: Plain$123\n' } }, 'a password setting'],
     ['a PEM private key', { data: { 'tls.key': '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----' } }, 'a PEM private key'],
   ])('fails for %s', (_what, config, expected) => {
     const result = secNoSecretValues.check(subject(config as JsonObject));
@@ -56,6 +57,8 @@ describe('SEC-NoSecretValues', () => {
         'custom.properties': 'db.user.0=${DB_USERNAME}\ndb.password.0=${DB_PASSWORD}\n',
         'start.sh': 'redis-cli -a "$REDIS_PASSWORD" ROLE',
         jaas: 'sasl.jaas.config=ScramLoginModule required username="mm2" password="${KAFKA_PASSWORD}";',
+        // The OpenTelemetry Collector's reference to its environment, as Terraform's JSON escapes it (`$${`).
+        'collector.yaml': 'exporters:\n  elasticsearch:\n    user: elastic\n    password: $${env:HSA_LOG_PASSWORD}\n',
       },
       values: [JSON.stringify({ auth: { existingSecret: 'hsa-redis-auth' }, commonConfiguration: 'appendonly yes\n' })],
     };

@@ -1,5 +1,5 @@
 // The OpenTelemetry Collector with exactly the components the business monitoring pipeline configures
-// (business/collector-config.ts), at the version of the contrib image the toolkit deploys: the filelog
+// (business/business-plan.ts) and the log shipper beside every application (model/log-shipping.ts), at the version of the contrib image the toolkit deploys: the filelog
 // receiver, the file_storage extension (checkpoints and the persistent sending queue) and the OTLP/HTTP
 // exporter. The drills run this build with exactly the synthesized configuration.
 package main
@@ -11,6 +11,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/provider/envprovider"
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/otlphttpexporter"
@@ -43,7 +44,8 @@ func main() {
 		BuildInfo: info,
 		Factories: components,
 		ConfigProviderSettings: otelcol.ConfigProviderSettings{
-			ResolverSettings: confmap.ResolverSettings{ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory()}, DefaultScheme: "file"},
+			// `${env:...}`: the pod's own name, from the downward API, on every log record the shipper sends.
+			ResolverSettings: confmap.ResolverSettings{ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()}, DefaultScheme: "file"},
 		},
 	}
 	if err := otelcol.NewCommand(settings).Execute(); err != nil {

@@ -17,8 +17,12 @@ const PATTERNS: readonly { readonly what: string; readonly pattern: RegExp }[] =
 /** Every pattern needs one of these words: a string without any is not looked at further (most are not). */
 const ANY_PATTERN_WORD = /pass|pwd|masterauth|bearer|private key/i;
 
-/** Values resolved at run time, never the secret itself: `${VAR}`, `$VAR`, `$(VAR)`, `$env://`, Terraform references. */
-const PLACEHOLDER = /^(?:\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:env|secret):\/\/\S*|"?\$\{?[A-Za-z_][A-Za-z0-9_]*\}?"?)$/;
+/**
+ * Values resolved at run time, never the secret itself: `${VAR}`, `$VAR`, `$(VAR)`, `$env://`, Terraform
+ * references, and `$${env:VAR}` (Terraform's escape of a literal `${env:VAR}`, the OpenTelemetry
+ * Collector's reference to its environment).
+ */
+const PLACEHOLDER = /^(?:\$?\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*|\$(?:env|secret):\/\/\S*|"?\$\{?[A-Za-z_][A-Za-z0-9_]*\}?"?)$/;
 
 export const secNoSecretValues: ResourceRuleDefinition = {
   id: 'SEC-NoSecretValues',

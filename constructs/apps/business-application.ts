@@ -42,6 +42,24 @@ export interface BusinessApplicationProps {
   readonly labels?: Readonly<Record<string, string>>;
   /** The collector beside the application that reads the settlement events it writes (business monitoring). @default - none */
   readonly eventCollector?: EventCollector;
+  /** The collector beside the application that ships its log files to the log service. @default - none */
+  readonly logShipper?: LogShipper;
+}
+
+/** A log shipper container beside the application, reading its log directory. */
+export interface LogShipper {
+  /** Full image reference of the collector (the OpenTelemetry Collector contrib distribution, from the mirror). */
+  readonly image: string;
+  /** Its configuration (YAML), delivered as a ConfigMap `<name>-log-shipper`. */
+  readonly config: string;
+  /** The directory the application writes its log files in: a volume both containers mount there (the event file's, when it is the same). */
+  readonly logDirectory: string;
+  /** Where the shipper keeps its checkpoints and queue (a volume of the pod). */
+  readonly storageDirectory: string;
+  /** Where its configuration is mounted. */
+  readonly configDirectory: string;
+  /** The variable the configuration reads the pod's name from. */
+  readonly podNameVariable: string;
 }
 
 /** A collector container beside the application, sharing the directory of its event file. */
@@ -81,6 +99,24 @@ function collectorContainer(collector: EventCollector) {
   };
 }
 
+/** The log shipper container, restricted like the application; it reads the log directory and never writes it. */
+function logShipperContainer(shipper: LogShipper, logVolume: string) {
+  return {
+    name: 'log-shipper',
+    image: shipper.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: [`--config=${shipper.configDirectory}/config.yaml`],
+    env: [{ name: shipper.podNameVariable, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+    securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    volumeMount: [
+      { name: logVolume, mountPath: shipper.logDirectory, readOnly: true },
+      { name: 'log-shipper-storage', mountPath: shipper.storageDirectory },
+      { name: 'log-shipper-config', mountPath: shipper.configDirectory, readOnly: true },
+    ],
+  };
+}
+
 /** UID the containers run as: any non-root UID works; a fixed one keeps file ownership predictable. */
 const NON_ROOT_UID = '10001';
 
@@ -105,8 +141,15 @@ export class BusinessApplication extends Construct {
     const config = configMapV1(this, 'Config', { metadata, data: { ...props.config } });
     const collector = props.eventCollector;
     if (collector) configMapV1(this, 'EventCollectorConfig', { metadata: { ...metadata, name: `${props.name}-event-collector` }, data: { 'config.yaml': collector.config } });
+    const shipper = props.logShipper;
+    if (shipper) configMapV1(this, 'LogShipperConfig', { metadata: { ...metadata, name: `${props.name}-log-shipper` }, data: { 'config.yaml': shipper.config } });
+    // The log directory is the event file's volume when they are one directory, else a volume of its own.
+    const sharedLogDirectory = shipper !== undefined && collector !== undefined && shipper.logDirectory === collector.eventDirectory;
+    const logVolume = sharedLogDirectory ? 'business-events' : 'application-logs';
     // A changed configuration rolls the pods: the hash is part of the pod template.
-    const configHash = sha256Hex(collector ? JSON.stringify([props.config, collector.config]) : JSON.stringify(props.config)).slice(0, 16);
+    const configHash = sha256Hex(
+      collector || shipper ? JSON.stringify([props.config, ...(collector ? [collector.config] : []), ...(shipper ? [shipper.config] : [])]) : JSON.stringify(props.config),
+    ).slice(0, 16);
 
     const probe = (path: string, initialDelaySeconds: number, periodSeconds: number) => ({
       httpGet: { path, port: String(port) },
@@ -156,9 +199,14 @@ export class BusinessApplication extends Construct {
                   capabilities: { drop: ['ALL'] },
                 },
                 // A read-only root filesystem still needs a writable /tmp for the JVM.
-                volumeMount: [{ name: 'tmp', mountPath: '/tmp' }, ...(collector ? [{ name: 'business-events', mountPath: collector.eventDirectory }] : [])],
+                volumeMount: [
+                  { name: 'tmp', mountPath: '/tmp' },
+                  ...(collector ? [{ name: 'business-events', mountPath: collector.eventDirectory }] : []),
+                  ...(shipper && !sharedLogDirectory ? [{ name: 'application-logs', mountPath: shipper.logDirectory }] : []),
+                ],
               },
               ...(collector ? [collectorContainer(collector)] : []),
+              ...(shipper ? [logShipperContainer(shipper, logVolume)] : []),
             ],
             volume: [
               { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
@@ -167,6 +215,13 @@ export class BusinessApplication extends Construct {
                     { name: 'business-events', emptyDir: { sizeLimit: '2Gi' } },
                     { name: 'collector-storage', emptyDir: { sizeLimit: '1Gi' } },
                     { name: 'collector-config', configMap: { name: `${props.name}-event-collector` } },
+                  ]
+                : []),
+              ...(shipper
+                ? [
+                    ...(sharedLogDirectory ? [] : [{ name: 'application-logs', emptyDir: { sizeLimit: '2Gi' } }]),
+                    { name: 'log-shipper-storage', emptyDir: { sizeLimit: '1Gi' } },
+                    { name: 'log-shipper-config', configMap: { name: `${props.name}-log-shipper` } },
                   ]
                 : []),
             ],

@@ -49,7 +49,8 @@ interface ElasticsearchChartValues {
  * and TLS, at the site's address. Not DR-paired: logs are rebuilt from the applications at the new site.
  */
 export class LogService extends Construct {
-  private readonly release: TerraformResource;
+  /** The chart's release: it makes the certificate Secret the log gateway reads the CA from. */
+  readonly release: TerraformResource;
 
   constructor(scope: Construct, id: string, props: LogServiceProps) {
     super(scope, id);

@@ -10,7 +10,9 @@ import { FastdfsDrPair, type FastdfsDrPairProps } from '../../pairs/fastdfs/fast
 import { KafkaDrPair, type KafkaDrPairProps } from '../../pairs/kafka/kafka-construct';
 import { RedisDrPair, type RedisDrPairProps } from '../../pairs/redis/redis-construct';
 import { DatabaseBackedService, type DatabaseBackedServiceProps } from './database-backed-service';
-import { LogService, type LogServiceProps } from './log-service';
+import { LogService, LOG_PASSWORD_KEY, type LogServiceProps } from './log-service';
+import { LogGateway, type LogGatewayProps } from '../observability/log-gateway';
+import { LOG_GATEWAY_CA_DIR, LOG_GATEWAY_CONFIG_DIR, LOG_PASSWORD_VARIABLE } from '../../model/log-shipping';
 import { Peer } from '../tenancy/network-policy-set';
 import type { DrPairSettings } from '../../pairs/placement';
 import type { RegisteredPairRender } from '../../pairs/kind';
@@ -46,6 +48,11 @@ export interface MiddlewareSetProps {
   readonly xxlJob?: DatabaseBackedServerSettings;
   /** The log service (Elasticsearch), at `log`. @default - none: not used in the zone */
   readonly logService?: Pick<LogServiceProps, 'releaseName' | 'chartVersion' | 'address'>;
+  /**
+   * The log gateway beside the log service (every application's logs, per project), and the tenant
+   * namespaces whose shippers send to it. @default - none: no logs shipped
+   */
+  readonly logGateway?: Omit<LogGatewayProps, 'namespace' | 'zone' | 'site' | 'password' | 'configDirectory' | 'caDirectory' | 'dependsOn'> & { readonly senders: readonly string[] };
   /** Existing Secrets: the login Nacos and XXL-JOB use at the database; the log service's `elastic` password. */
   readonly credentials: { readonly database: string; readonly log: string };
   /** lifecycle.prevent_destroy on everything that holds data. @default true */
@@ -146,7 +153,21 @@ export class MiddlewareSet extends Construct {
     if (props.nacos) new DatabaseBackedService(this, 'nacos', nacosServer(basics(props.nacos, 'nacos'), props.databaseHost, props.databasePort));
     if (props.xxlJob) new DatabaseBackedService(this, 'xxl-job', xxlJobAdmin(basics(props.xxlJob, 'xxlJobAdmin'), props.databaseHost, props.databasePort));
     if (props.logService) {
-      new LogService(this, 'log', { ...props.logService, namespace: this.namespaceName, source: props.source, credentialsSecret: props.credentials.log, preventDestroy: props.preventDestroy ?? true });
+      const log = new LogService(this, 'log', { ...props.logService, namespace: this.namespaceName, source: props.source, credentialsSecret: props.credentials.log, preventDestroy: props.preventDestroy ?? true });
+      if (props.logGateway) {
+        const { senders, ...gateway } = props.logGateway;
+        namespace.policies.allowFrom('AllowLogShippers', Peer.namespaces([...senders].sort()), [gateway.port], { name: 'allow-from-log-shippers' });
+        new LogGateway(this, 'LogGateway', {
+          ...gateway,
+          namespace: this.namespaceName,
+          zone: props.zone,
+          site: props.site,
+          configDirectory: LOG_GATEWAY_CONFIG_DIR,
+          caDirectory: LOG_GATEWAY_CA_DIR,
+          password: { secret: props.credentials.log, key: LOG_PASSWORD_KEY, variable: LOG_PASSWORD_VARIABLE },
+          dependsOn: [log.release],
+        });
+      }
     }
   }
 }

@@ -1,4 +1,6 @@
 import { REDIS_HOOK_BACKUP_FILE } from '../../model/backup-plan';
+import { imageReference } from '../../model/images';
+import type { LogShippingPlan } from '../../model/log-shipping';
 import { DR_PAIRED_MIDDLEWARE } from '../../model/catalog';
 import { PORTS } from '../../model/middleware-model';
 import type { MiddlewarePlan } from '../../model/middleware-plan';
@@ -63,6 +65,22 @@ export function unitMiddlewareProps(unit: DeploymentUnit, province: ProvinceMode
     databasePort: unit.middlewarePorts.database,
     ...(unit.backupPlan ? { redisBackupFile: REDIS_HOOK_BACKUP_FILE } : {}),
     ...monitoredPorts(unit, PLATFORM_NAMESPACES.middleware),
+    ...(unit.logShipping ? { logGateway: logGatewayOf(unit.logShipping, source) } : {}),
+  };
+}
+
+/** The unit's log gateway as MiddlewareSet takes it, with the namespaces whose shippers send to it. */
+function logGatewayOf(plan: LogShippingPlan, source: ChartSource): NonNullable<MiddlewareSetProps['logGateway']> {
+  const { gateway, applications } = plan;
+  return {
+    name: gateway.name,
+    port: gateway.port,
+    replicas: gateway.replicas,
+    config: gateway.config,
+    caSecret: gateway.caSecret,
+    image: imageReference(source.imageRegistry, source.imagePath, 'logGatewayCollector'),
+    projects: [...new Set(applications.map((app) => app.project))].sort(),
+    senders: [...new Set(applications.map((app) => app.namespace))].sort(),
   };
 }
 

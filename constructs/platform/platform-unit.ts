@@ -57,6 +57,13 @@ export class PlatformUnit extends Construct {
     if (unit.monitoring) new SiteMonitoring(this, 'Monitoring', { ...unit.monitoring, zone: unit.zone, source });
     const image = (id: 'otelCollector' | 'node') => imageReference(source.imageRegistry, source.imagePath, id);
     this.applications = new UnitApplications(this, 'Applications', unit, tenants, labels, image('otelCollector')).byName;
+    if (unit.logShipping) {
+      // Log shipping: each shipper's namespace reaches the log gateway, on its one port.
+      const shippers = [...new Set(unit.logShipping.applications.map((app) => app.namespace))].sort();
+      for (const namespace of shippers) {
+        tenants.get(namespace, 'its log shipper').allowTo('AllowToLogGateway', Peer.namespace(unit.logShipping.gateway.namespace), [unit.logShipping.gateway.port], { name: 'allow-to-log-gateway' });
+      }
+    }
     if (unit.business) {
       // Business monitoring: each collector's namespace reaches the figures service, on its one port.
       const senders = [...new Set(unit.business.applications.map((pipeline) => pipeline.namespace))].sort();

@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import type { DeploymentUnit } from '../../model/platform-model';
 import { COLLECTOR_CONFIG_DIR, COLLECTOR_STORAGE_DIR } from '../../business/business-plan';
-import { BusinessApplication, type EventCollector } from '../apps/business-application';
+import { BusinessApplication, type EventCollector, type LogShipper } from '../apps/business-application';
+import { LOG_SHIPPER_CONFIG_DIR, LOG_SHIPPER_STORAGE_DIR, POD_NAME_VARIABLE } from '../../model/log-shipping';
 import type { UnitTenants } from './unit-tenants';
 
 /** The unit's business applications, at `<unit>/Applications/<name>`, each in its project's namespace. */
@@ -15,6 +16,12 @@ export class UnitApplications extends Construct {
       const pipeline = unit.business?.applications.find((p) => p.application === name);
       return pipeline
         ? { eventCollector: { image: collectorImage, config: pipeline.collectorConfig, eventDirectory: pipeline.eventDirectory, storageDirectory: COLLECTOR_STORAGE_DIR, configDirectory: COLLECTOR_CONFIG_DIR } }
+        : {};
+    };
+    const logShipperOf = (name: string): { logShipper?: LogShipper } => {
+      const shipper = unit.logShipping?.applications.find((p) => p.application === name);
+      return shipper
+        ? { logShipper: { image: collectorImage, config: shipper.config, logDirectory: shipper.logDirectory, storageDirectory: LOG_SHIPPER_STORAGE_DIR, configDirectory: LOG_SHIPPER_CONFIG_DIR, podNameVariable: POD_NAME_VARIABLE } }
         : {};
     };
     for (const app of unit.applications) {
@@ -36,6 +43,7 @@ export class UnitApplications extends Construct {
           config: app.config,
           labels: { ...labels, 'hsa.gov.cn/application-class': app.catalog.applicationClass, 'hsa.gov.cn/system-type': app.catalog.systemType },
           ...eventCollectorOf(app.name),
+          ...logShipperOf(app.name),
         }),
       );
     }
