@@ -7,6 +7,7 @@
  */
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
+import { onePipelineService, retryingOtlpExporter } from '../model/collector-config';
 import type { ApplicationModel } from '../model/platform-model';
 import { PLATFORM_NAMESPACES } from '../model/topology';
 import type { FiguresConfig } from './figures-server';
@@ -63,19 +64,8 @@ export function collectorConfig(application: string, eventFile: string, endpoint
           operators: [{ type: 'json_parser', on_error: 'send_quiet' }],
         },
       },
-      exporters: {
-        otlp_http: {
-          endpoint,
-          encoding: 'json',
-          retry_on_failure: { enabled: true, initial_interval: '1s', max_interval: '30s', max_elapsed_time: 0 },
-          sending_queue: { enabled: true, storage: 'file_storage' },
-        },
-      },
-      service: {
-        extensions: ['file_storage'],
-        telemetry: { metrics: { level: 'none' } },
-        pipelines: { logs: { receivers: ['file_log'], exporters: ['otlp_http'] } },
-      },
+      exporters: { otlp_http: retryingOtlpExporter(endpoint, { encoding: 'json' }) },
+      service: onePipelineService('file_log', 'otlp_http'),
     },
     { lineWidth: 0 },
   );

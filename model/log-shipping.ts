@@ -12,6 +12,7 @@
  * line may arrive twice after a shipper restarts (at least once).
  */
 import { stringify } from 'yaml';
+import { onePipelineService, retryingOtlpExporter } from './collector-config';
 import type { ApplicationModel } from './platform-model';
 import type { ObservabilitySettings } from './observability-schema';
 import { PLATFORM_NAMESPACES } from './topology';
@@ -128,18 +129,8 @@ export function logShipperConfig(app: { readonly name: string; readonly project:
           },
         },
       },
-      exporters: {
-        otlp_http: {
-          endpoint,
-          retry_on_failure: { enabled: true, initial_interval: '1s', max_interval: '30s', max_elapsed_time: 0 },
-          sending_queue: { enabled: true, storage: 'file_storage' },
-        },
-      },
-      service: {
-        extensions: ['file_storage'],
-        telemetry: { metrics: { level: 'none' } },
-        pipelines: { logs: { receivers: ['file_log'], exporters: ['otlp_http'] } },
-      },
+      exporters: { otlp_http: retryingOtlpExporter(endpoint) },
+      service: onePipelineService('file_log', 'otlp_http'),
     },
     { lineWidth: 0 },
   );
