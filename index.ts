@@ -45,6 +45,7 @@ export type { AlertContext, AlertRule, AlertRuleGroup, AlertTeam } from './model
 export type { MonitoringSettings, ProbeModule, ProbeTarget, ScrapeJob, ScrapeTarget } from './model/monitoring-plan';
 export * from './constructs/observability/site-monitoring';
 export * from './constructs/observability/business-figures';
+export * from './constructs/observability/log-gateway';
 // The switchover's orchestrator: drives every registered kind, a project's own included
 export { executeSwitchover, InjectedFault, type Deployer, type SwitchoverOptions, type SwitchoverOutcome, type SwitchoverReport } from './switchover/execute-switchover';
 export * from './model/switchover';

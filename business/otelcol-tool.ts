@@ -1,7 +1,7 @@
 /**
- * The OpenTelemetry Collector of the business monitoring drill, built from its Go modules (business/otelcol:
- * the filelog receiver, the file_storage extension and the OTLP/HTTP exporter at 0.165.0, the contrib
- * image's version) into `.cache/tools` under a name that carries a hash of the module's files.
+ * The OpenTelemetry Collector of the business monitoring and log shipping drills (the collectors beside
+ * the applications), built from its Go modules (business/otelcol: the filelog receiver, the file_storage
+ * extension, the OTLP/HTTP exporter and the environment provider at 0.165.0, the contrib image's version) into `.cache/tools` under a name that carries a hash of the module's files.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
