@@ -96,6 +96,8 @@ export interface AccessReviewResult {
   readonly checked: number;
   /** Reviews whose answer differs from the role: `<cluster> <user> <verb> <resource>: allowed|refused`. */
   readonly wrong: readonly string[];
+  /** Bindings whose ServiceAccount no pod runs as: they grant nobody (a name that drifted from the chart's). */
+  readonly grantingNobody: readonly string[];
 }
 
 /** Cluster-wide permissions no toolkit ServiceAccount is meant to hold unless its role names them. */
@@ -403,6 +405,7 @@ export class Rehearsal {
   private async accessReviews(stacks: ReadonlyMap<string, StackJson>): Promise<AccessReviewResult> {
     const bindings: string[] = [];
     const wrong: string[] = [];
+    const grantingNobody: string[] = [];
     let checked = 0;
     for (const [name, stack] of stacks) {
       const endpoint = this.endpoints.get(name);
@@ -423,7 +426,7 @@ export class Rehearsal {
           const user = `system:serviceaccount:${namespace}:${String(subject.name)}`;
           // The binding must name the ServiceAccount a workload runs as (the chart's), or it grants nobody.
           const users = ((await admin('GET', `/api/v1/namespaces/${namespace}/pods`)).items as JsonObject[] | undefined ?? []).map((pod) => String((pod.spec as JsonObject).serviceAccountName));
-          if (!users.includes(String(subject.name))) wrong.push(`${name} ${bindingName}: no pod in ${namespace} runs as ${String(subject.name)}: the binding grants nobody`);
+          if (!users.includes(String(subject.name))) grantingNobody.push(`${name} ${bindingName}: no pod in ${namespace} runs as ${String(subject.name)}: the binding grants nobody`);
           const expectations = [...granted.map((g) => ({ ...g, allowed: true })), ...SENSITIVE.filter((a) => !holds(a)).map((a) => ({ ...a, group: '', allowed: false }))];
           for (const expected of expectations) {
             const review = await admin('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
@@ -438,7 +441,7 @@ export class Rehearsal {
         }
       }
     }
-    return { bindings, checked, wrong };
+    return { bindings, checked, wrong, grantingNobody };
   }
 
   /** `tofu plan -destroy -target=<address>` of every data holder with prevent_destroy must be refused. */

@@ -20,7 +20,7 @@ function failures(result: ProvinceResult): string[] {
   }
   for (const refusal of result.pods.refused) found.push(`pod refused: ${refusal}`);
   for (const d of result.destroyRefusals.notRefused) found.push(`destroy not refused: ${d}`);
-  for (const w of result.accessReviews.wrong) found.push(`access review: ${w}`);
+  for (const w of [...result.accessReviews.wrong, ...result.accessReviews.grantingNobody]) found.push(`access review: ${w}`);
   for (const s of result.switchover) {
     for (const a of s.planNotInReview) found.push(`${s.stack} to ${s.to}: plan changes ${a}, which the review does not name`);
     for (const a of s.reviewNotInPlan) found.push(`${s.stack} to ${s.to}: the review names ${a}, which the plan does not change`);
@@ -59,7 +59,7 @@ export function renderRehearsal(results: readonly ProvinceResult[], versions: Re
     lines.push(`**${r.environment}**: resources per stack after the first deploy: ${r.stacks.filter((s) => s.resources > 0).slice(0, 4).map((s) => `${s.stack} ${s.resources}`).join(', ')}.`);
     if (r.switchover.length > 0) lines.push(`Switchover plans (resources changed): ${r.switchover.map((s) => `${s.stack} to ${s.to}: ${s.planned}`).join(', ')}.`);
     for (const p of r.planReviews) lines.push(`\`npm run review -- --plan\` on the real plans: exit ${p.exit}, DR pairs flipping: ${p.flips.join('; ') || 'none'}.`);
-    lines.push(`ServiceAccounts bound to the toolkit's own ClusterRoles (${r.accessReviews.bindings.length} bindings), asked of the API server (SubjectAccessReview): ${r.accessReviews.checked - r.accessReviews.wrong.length} of ${r.accessReviews.checked} answers as the roles say (each granted verb allowed; secrets, pods, pods/exec, nodes/proxy refused).`);
+    lines.push(`ServiceAccounts bound to the toolkit's own ClusterRoles (${r.accessReviews.bindings.length} bindings), asked of the API server (SubjectAccessReview): ${r.accessReviews.checked - r.accessReviews.wrong.length} of ${r.accessReviews.checked} answers as the roles say (each granted verb allowed; secrets, pods, pods/exec, nodes/proxy refused); ${r.accessReviews.bindings.length - r.accessReviews.grantingNobody.length} of ${r.accessReviews.bindings.length} bindings name a ServiceAccount a pod runs as.`);
     if (r.webhooksRemoved.length > 0) lines.push(`Admission webhooks removed before each deploy (served by operator pods, which never run here): ${r.webhooksRemoved.join(', ')}.`);
     if (r.changes.length > 0) lines.push(`Changed in the rehearsal's copy of the project: ${r.changes.join('; ')}.`);
     const found = failures(r);

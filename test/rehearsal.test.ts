@@ -34,7 +34,7 @@ const passing: ProvinceResult = {
   changes: [],
   stacks: [{ stack: 'demo-core-a', activeSite: 'A', init: true, validate: true, applied: true, resources: 119, secondPlanChanges: [] }],
   pods: { created: 10, refused: [], workloads: 5 },
-  accessReviews: { bindings: ['demo-core-a hsa-monitoring-core-kubelet-reader'], checked: 8, wrong: [] },
+  accessReviews: { bindings: ['demo-core-a hsa-monitoring-core-kubelet-reader'], checked: 8, wrong: [], grantingNobody: [] },
   destroyRefusals: { tried: 2, refused: 2, notRefused: [] },
   switchover: [{ stack: 'demo-core-a', to: 'B', planned: 7, planNotInReview: [], reviewNotInPlan: [] }],
   planReviews: [{ exit: 0, flips: ['demo-core-a kafka -> primary'], missing: [], extra: [] }],
@@ -53,6 +53,7 @@ test('the verdict passes a clean run and fails on each kind of finding', () => {
     { ...passing, planReviews: [{ ...passing.planReviews[0]!, missing: ['demo-core-a kafka -> primary'] }] },
     { ...passing, concurrentDeploy: { secondRefused: false, message: 'applied', stateIntact: true, resources: 3 } },
     { ...passing, accessReviews: { ...passing.accessReviews, wrong: ['demo-core-a system:serviceaccount:hsa-monitoring:prometheus-server get secrets: allowed'] } },
+    { ...passing, accessReviews: { ...passing.accessReviews, grantingNobody: ['demo-core-a hsa-monitoring-core-kubelet-reader: no pod in hsa-monitoring runs as prometheus: the binding grants nobody'] } },
   ];
   for (const result of failing) expect(rehearsalPassed([result])).toBe(false);
   expect(rehearsalPassed([])).toBe(false);
