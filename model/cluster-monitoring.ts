@@ -37,6 +37,25 @@ export const KEPT_SERIES: Readonly<Record<typeof KUBELET_JOB | typeof CADVISOR_J
   ],
 };
 
+/**
+ * The ratios the alerts compare with their thresholds and the resources dashboard draws, written once.
+ * `selector` is the label matchers of the job's series (`job="kubelet-cadvisor"`, and the site where
+ * the dashboard asks); `window` the rate's range.
+ */
+export const CLUSTER_RATIOS = {
+  /** Busy share of each node's cores. */
+  nodeCpu: (selector: string, window: string) => `sum by (node) (rate(container_cpu_usage_seconds_total{${selector}, id="/"}[${window}])) / max by (node) (machine_cpu_cores{${selector}})`,
+  /** Each node's working set against its memory. */
+  nodeMemory: (selector: string) => `max by (node) (container_memory_working_set_bytes{${selector}, id="/"}) / max by (node) (machine_memory_bytes{${selector}})`,
+  /** Each node's filesystems, by device. */
+  nodeDisk: (selector: string) => `max by (node, device) (container_fs_usage_bytes{${selector}, id="/"} / container_fs_limit_bytes{${selector}, id="/"})`,
+  /** Each container's working set against its memory limit; containers without a limit have none. */
+  containerMemory: (selector: string) =>
+    `max by (namespace, pod, container) (container_memory_working_set_bytes{${selector}, container!=""}) / (max by (namespace, pod, container) (container_spec_memory_limit_bytes{${selector}, container!=""}) > 0)`,
+  /** Every volume a kubelet reports, by namespace and claim (`selector` of the kubelet job). */
+  volume: (selector: string) => `max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{${selector}} / kubelet_volume_stats_capacity_bytes{${selector}})`,
+};
+
 /** What SiteMonitoring needs to read the kubelets of its cluster. */
 export interface ClusterMetricsSettings {
   /** The ClusterRole (and its binding) granting nodes and nodes/metrics to Prometheus's ServiceAccount: one per zone, should two zones share a cluster. */
@@ -99,7 +118,7 @@ export function clusterAlerts(unit: { readonly zone: Zone; readonly site: Site }
     },
     {
       alert: 'HsaNodeCpuHigh',
-      expr: `sum by (node) (rate(container_cpu_usage_seconds_total{${cadvisor}, id="/"}[5m])) / max by (node) (machine_cpu_cores{${cadvisor}}) > ${thresholds.cpuRatio}`,
+      expr: `${CLUSTER_RATIOS.nodeCpu(cadvisor, '5m')} > ${thresholds.cpuRatio}`,
       for: '15m',
       labels: labels('warning'),
       annotations: {
@@ -110,7 +129,7 @@ export function clusterAlerts(unit: { readonly zone: Zone; readonly site: Site }
     },
     {
       alert: 'HsaNodeMemoryHigh',
-      expr: `max by (node) (container_memory_working_set_bytes{${cadvisor}, id="/"}) / max by (node) (machine_memory_bytes{${cadvisor}}) > ${thresholds.memoryRatio}`,
+      expr: `${CLUSTER_RATIOS.nodeMemory(cadvisor)} > ${thresholds.memoryRatio}`,
       for: '15m',
       labels: labels('warning'),
       annotations: {
@@ -121,7 +140,7 @@ export function clusterAlerts(unit: { readonly zone: Zone; readonly site: Site }
     },
     {
       alert: 'HsaNodeDiskHigh',
-      expr: `max by (node, device) (container_fs_usage_bytes{${cadvisor}, id="/"} / container_fs_limit_bytes{${cadvisor}, id="/"}) > ${thresholds.diskRatio}`,
+      expr: `${CLUSTER_RATIOS.nodeDisk(cadvisor)} > ${thresholds.diskRatio}`,
       for: '15m',
       labels: labels('warning'),
       annotations: {
@@ -143,7 +162,7 @@ export function clusterAlerts(unit: { readonly zone: Zone; readonly site: Site }
     },
     {
       alert: 'HsaContainerMemoryHigh',
-      expr: `max by (${byContainer}) (container_memory_working_set_bytes{${container}}) / (max by (${byContainer}) (container_spec_memory_limit_bytes{${container}}) > 0) > ${thresholds.memoryRatio}`,
+      expr: `${CLUSTER_RATIOS.containerMemory(cadvisor)} > ${thresholds.memoryRatio}`,
       for: '10m',
       labels: labels('warning'),
       annotations: {
@@ -154,7 +173,7 @@ export function clusterAlerts(unit: { readonly zone: Zone; readonly site: Site }
     },
     {
       alert: 'HsaVolumeHigh',
-      expr: `max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{job="${KUBELET_JOB}"} / kubelet_volume_stats_capacity_bytes{job="${KUBELET_JOB}"}) > ${thresholds.volumeRatio}`,
+      expr: `${CLUSTER_RATIOS.volume(`job="${KUBELET_JOB}"`)} > ${thresholds.volumeRatio}`,
       for: '10m',
       labels: labels('warning'),
       annotations: {

@@ -18,7 +18,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as text from '@grafana/grafana-foundation-sdk/text';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { BACKUP_MAX_AGE_SECONDS, VELERO_SCHEDULE } from './alert-rules';
-import { CADVISOR_JOB, KUBELET_JOB } from './cluster-monitoring';
+import { CADVISOR_JOB, CLUSTER_RATIOS, KUBELET_JOB } from './cluster-monitoring';
 import { readsClusterMetrics } from './observability-schema';
 import type { MonitoredUnit } from './observability';
 import type { ProvinceModel } from './platform-model';
@@ -259,11 +259,11 @@ function resources(province: Pick<ProvinceModel, 'envName' | 'observability'>, u
   const built = base(province, unit, 'resources', 'compute resources');
   if (readsClusterMetrics(province.observability)) {
     const cadvisor = `job="${CADVISOR_JOB}", ${here}`;
-    built.withPanel(series('Node CPU', 'percentunit', [query(`sum by (node) (rate(container_cpu_usage_seconds_total{${cadvisor}, id="/"}[$__rate_interval])) / max by (node) (machine_cpu_cores{${cadvisor}})`, '{{node}}')], 'Busy share of each node\'s cores.', 8));
-    built.withPanel(series('Node memory', 'percentunit', [query(`max by (node) (container_memory_working_set_bytes{${cadvisor}, id="/"}) / max by (node) (machine_memory_bytes{${cadvisor}})`, '{{node}}')], 'Working set of each node against its memory.', 8));
-    built.withPanel(series('Node disk', 'percentunit', [query(`max by (node, device) (container_fs_usage_bytes{${cadvisor}, id="/"} / container_fs_limit_bytes{${cadvisor}, id="/"})`, '{{node}} {{device}}')], 'Each node\'s filesystems.', 8));
-    built.withPanel(listing('Containers nearest their memory limit', `topk(10, max by (namespace, pod, container) (container_memory_working_set_bytes{${cadvisor}, container!=""}) / (max by (namespace, pod, container) (container_spec_memory_limit_bytes{${cadvisor}, container!=""}) > 0))`, 'Working set against the limit: at 1 the container is killed.'));
-    built.withPanel(listing('Fullest volumes', `topk(10, max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{job="${KUBELET_JOB}", ${here}} / kubelet_volume_stats_capacity_bytes{job="${KUBELET_JOB}", ${here}}))`, 'Every volume a kubelet reports.'));
+    built.withPanel(series('Node CPU', 'percentunit', [query(CLUSTER_RATIOS.nodeCpu(cadvisor, '$__rate_interval'), '{{node}}')], 'Busy share of each node\'s cores.', 8));
+    built.withPanel(series('Node memory', 'percentunit', [query(CLUSTER_RATIOS.nodeMemory(cadvisor), '{{node}}')], 'Working set of each node against its memory.', 8));
+    built.withPanel(series('Node disk', 'percentunit', [query(CLUSTER_RATIOS.nodeDisk(cadvisor), '{{node}} {{device}}')], 'Each node\'s filesystems.', 8));
+    built.withPanel(listing('Containers nearest their memory limit', `topk(10, ${CLUSTER_RATIOS.containerMemory(cadvisor)})`, 'Working set against the limit: at 1 the container is killed.'));
+    built.withPanel(listing('Fullest volumes', `topk(10, ${CLUSTER_RATIOS.volume(`job="${KUBELET_JOB}", ${here}`)})`, 'Every volume a kubelet reports.'));
   }
   built.withPanel(series('CPU by target', 'percentunit', [query(`sum by (job, instance) (rate(process_cpu_seconds_total{${here}}[$__rate_interval]))`, '{{job}} {{instance}}')], 'Cores used by each scraped process.'));
   built.withPanel(series('Memory by target', 'bytes', [query(`max by (job, instance) (process_resident_memory_bytes{${here}})`, '{{job}} {{instance}}')], 'Resident memory of each scraped process.'));
