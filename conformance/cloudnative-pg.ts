@@ -6,15 +6,16 @@
  *
  * The tool is built from the CloudNativePG module at the operator version the toolkit deploys: the
  * module comes from the Go module proxy (`go mod download`), is copied to scratch space, our main.go is
- * placed at cmd/hsa-cnpg-admission (the webhook package is internal to that module), and the binary is
- * kept in `.cache/tools` under the version and a hash of main.go (conformance/go-tool.ts).
+ * placed at cmd/hsa-cnpg-admission (the webhook package is internal to that module) beside the module's
+ * own default monitoring queries, and the binary is kept in `.cache/tools` under the version and a hash
+ * of main.go (conformance/go-tool.ts).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGES } from '../model/images';
-import { builtOnce, go, GoToolError } from './go-tool';
+import { buildInModuleCopy, builtOnce, GoToolError } from './go-tool';
 
 const MODULE = 'github.com/cloudnative-pg/cloudnative-pg';
 /** The operator version the toolkit deploys, as a module version. */
@@ -25,20 +26,21 @@ const SOURCE = join(__dirname, 'cloudnative-pg', 'main.go');
 export function cloudNativePgTool(toolsDir: string): string {
   const source = readFileSync(SOURCE);
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 12);
-  return builtOnce(join(toolsDir, `hsa-cnpg-admission-${CLOUDNATIVE_PG_MODULE_VERSION}-${hash}`), (part) => {
-    const scratch = mkdtempSync(join(toolsDir, '.cnpg-build-'));
-    try {
-      const { Dir } = JSON.parse(go(['mod', 'download', '-json', `${MODULE}@${CLOUDNATIVE_PG_MODULE_VERSION}`], scratch)) as { Dir: string };
-      const tree = join(scratch, 'module');
-      cpSync(Dir, tree, { recursive: true });
-      execFileSync('chmod', ['-R', 'u+w', tree]);
-      mkdirSync(join(tree, 'cmd', 'hsa-cnpg-admission'), { recursive: true });
-      writeFileSync(join(tree, 'cmd', 'hsa-cnpg-admission', 'main.go'), source);
-      go(['build', '-o', part, './cmd/hsa-cnpg-admission'], tree);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
-  });
+  return builtOnce(join(toolsDir, `hsa-cnpg-admission-${CLOUDNATIVE_PG_MODULE_VERSION}-${hash}`), (part) =>
+    buildInModuleCopy(
+      toolsDir,
+      MODULE,
+      CLOUDNATIVE_PG_MODULE_VERSION,
+      (tree) => {
+        mkdirSync(join(tree, 'cmd', 'hsa-cnpg-admission'), { recursive: true });
+        writeFileSync(join(tree, 'cmd', 'hsa-cnpg-admission', 'main.go'), source);
+        // The operator's default monitoring queries of this version, embedded by main.go for `metrics`.
+        cpSync(join(tree, 'config', 'manager', 'default-monitoring.yaml'), join(tree, 'cmd', 'hsa-cnpg-admission', 'default-monitoring.yaml'));
+      },
+      './cmd/hsa-cnpg-admission',
+      part,
+    ),
+  );
 }
 
 export interface AdmissionOperation {

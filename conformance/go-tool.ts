@@ -4,9 +4,9 @@
  * of its sources, written under a temporary name and renamed, so an interrupted build leaves nothing
  * half-written and a warm run reuses it (and Go's module and build caches).
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export class GoToolError extends Error {}
 
@@ -30,5 +30,24 @@ export function builtOnce(binary: string, build: (partPath: string) => void): st
     return binary;
   } finally {
     rmSync(part, { force: true });
+  }
+}
+
+/**
+ * Builds `pkg` of `module@version` in a scratch copy of the module (from the Go module proxy), after
+ * `prepare` has added what the build needs there (a main package of ours, an embedded file); writes the
+ * binary to `part`. Nothing of the module is kept.
+ */
+export function buildInModuleCopy(toolsDir: string, module: string, version: string, prepare: (tree: string) => void, pkg: string, part: string): void {
+  const scratch = mkdtempSync(join(toolsDir, '.module-build-'));
+  try {
+    const { Dir } = JSON.parse(go(['mod', 'download', '-json', `${module}@${version}`], scratch)) as { Dir: string };
+    const tree = join(scratch, 'module');
+    cpSync(Dir, tree, { recursive: true });
+    execFileSync('chmod', ['-R', 'u+w', tree]);
+    prepare(tree);
+    go(['build', '-trimpath', '-o', part, pkg], tree);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 }

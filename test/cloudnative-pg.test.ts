@@ -44,7 +44,10 @@ describe.each([
     }
     // Created empty at the active site (with Nacos's and XXL-JOB's databases), copied at the other.
     expect(active.bootstrap).toEqual({ initdb: { database: 'hsa', owner: 'hsa', secret: { name: 'hsa-db-owner' }, dataChecksums: true, postInitSQL: ['CREATE DATABASE nacos OWNER hsa', 'CREATE DATABASE xxl_job OWNER hsa'] } });
-    expect(standby.bootstrap).toEqual({ pg_basebackup: { source: activeCluster } });
+    // The copy names the same application database: CloudNativePG's exporter runs its queries there
+    // (its default, `app`, does not exist in the copy; the database monitoring drill found every
+    // replication metric of the standby site missing).
+    expect(standby.bootstrap).toEqual({ pg_basebackup: { source: activeCluster, database: 'hsa', owner: 'hsa', secret: { name: 'hsa-db-owner' } } });
     expect((clusterOf(stacks.get(standbyStack)!)['//'] as JsonObject).hsa).toMatchObject({ component: 'dr-pair', role: 'database', mode: 'standby', source: `${activeCluster === 'hsa-db-a' ? '10.64.2.40' : '10.65.2.40'}:5432` });
     expect((clusterOf(stacks.get(activeStack)!)['//'] as JsonObject).hsa).toMatchObject({ component: 'dr-pair', role: 'database', mode: 'primary' });
   });

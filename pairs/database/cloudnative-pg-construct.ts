@@ -97,7 +97,10 @@ export class CloudNativePgDrPair extends Construct {
                     postInitSQL: props.databases.slice(1).map((name) => `CREATE DATABASE ${name} OWNER ${CLOUDNATIVE_PG_ROLES.owner}`),
                   },
                 }
-              : { pg_basebackup: { source: sourceCluster } },
+              : // The application database named as at the active site: CloudNativePG's instance manager runs
+                // its monitoring queries in it, and would look for a database `app` (its default) that a copy of
+                // the other site does not have, so every replication metric of this site would be missing.
+                { pg_basebackup: { source: sourceCluster, database: props.databases[0]!, owner: CLOUDNATIVE_PG_ROLES.owner, secret: { name: secrets.owner } } },
           replica: { self, primary, source: sourceCluster },
           externalClusters: sites.map((site) => ({
             name: props.clusterNames[site],

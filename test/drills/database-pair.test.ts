@@ -14,90 +14,31 @@
  *   through a DBA's check command (support/postgresql-check-command.sh, psql against the same servers);
  *   a check command that prints something else than the agreed JSON is refused with its message.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { postgresqlBin } from '../../backup/restore-verify';
 import { loadEnvironments } from '../../model/load-environment';
 import type { Environment } from '../../model/environment-schema';
 import { resolveProvince, type ProvinceModel } from '../../model/platform-model';
 import type { Site } from '../../model/topology';
 import { databasePairsOf, type DatabasePairRef } from '../../pairs/database/database-driver';
 import { executeSwitchover, type SwitchoverOutcome } from '../../switchover/execute-switchover';
-import { buildTwoDatacenters, cutLink, namespaceOf, namespacesAvailable, restoreLink, setSeatReachable, spawnIn, tearDownAll } from './support/two-datacenters';
-import { sleep, waitFor } from './support/timing';
+import { POSTGRESQL_PORT as PORT, PostgresqlSites, postgresUser, startWriter } from './support/postgresql-sites';
+import { buildTwoDatacenters, cutLink, namespacesAvailable, restoreLink, setSeatReachable, tearDownAll } from './support/two-datacenters';
+import { sleep } from './support/timing';
 
 jest.setTimeout(600_000);
 
 const ROOT = join(__dirname, '..', '..');
 const SWITCHOVER = { user: 'hsa_switchover', password: 'drill-only-password' };
-const PORT = 5432;
 
-function userIds(): { uid: number; gid: number } {
-  return { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) };
-}
-
-class Databases {
-  private readonly servers = new Map<Site, ChildProcess>();
-  readonly bin = postgresqlBin();
-
+/** The demo's core-zone database servers, with the DBA's steps the switchover waits for. */
+class Databases extends PostgresqlSites {
   constructor(
-    readonly work: string,
+    work: string,
     readonly pair: DatabasePairRef,
-  ) {}
-
-  dir(site: Site): string {
-    return join(this.work, `pg-${site}`);
-  }
-
-  /** A command as the postgres user inside a datacenter, to its end. */
-  run(site: Site, command: string, args: readonly string[]): string {
-    return execFileSync('ip', ['netns', 'exec', namespaceOf(site), 'setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--', join(this.bin, command), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-  }
-
-  start(site: Site): void {
-    // Each site its own socket directory: both listen on 5432, on one file system.
-    const sockets = join(this.work, `sockets-${site}`);
-    mkdirSync(sockets, { recursive: true });
-    const { uid, gid } = userIds();
-    chownSync(sockets, uid, gid);
-    const child = spawnIn(site, 'setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', join(this.bin, 'postgres'), '-D', this.dir(site), '-p', String(PORT), '-k', sockets, '-c', `listen_addresses=${this.pair.address[site].host}`]);
-    child.stdout?.resume();
-    const log = join(this.work, `postgres-${site}.log`);
-    child.stderr?.on('data', (chunk: Buffer) => writeFileSync(log, chunk, { flag: 'a' }));
-    this.servers.set(site, child);
-  }
-
-  async stop(site: Site, mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
-    const child = this.servers.get(site);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
-    await exited;
-  }
-
-  async stopAll(): Promise<void> {
-    for (const site of ['A', 'B'] as const) await this.stop(site);
-  }
-
-  client(site: Site, user = 'postgres', password?: string): Client {
-    return new Client({ host: this.pair.address[site].host, port: PORT, user, ...(password ? { password } : {}), database: 'postgres', connectionTimeoutMillis: 2000, query_timeout: 5000 });
-  }
-
-  async sql(site: Site, text: string): Promise<unknown[]> {
-    const client = this.client(site);
-    await client.connect();
-    try {
-      return (await client.query(text)).rows;
-    } finally {
-      await client.end();
-    }
-  }
-
-  async waitUp(site: Site): Promise<void> {
-    await waitFor(async () => this.sql(site, 'SELECT 1').then(() => true, () => false), 30, `PostgreSQL at ${site} (${this.pair.address[site].host}) did not start`);
+  ) {
+    super(work, { A: pair.address.A.host, B: pair.address.B.host });
   }
 
   /** The DBA's set-up: a primary at A, a streaming standby at B (pg_basebackup -R over the link). */
@@ -106,13 +47,13 @@ class Databases {
     // Drill-only access rules: the seat and the other datacenter connect without a password; the switchover's role with one.
     // pg_rewind reads the old primary's WAL back to the last common checkpoint: keep it (DBAs archive it
     // or keep it; without, pg_rewind stops at a recycled segment, as this drill found).
-    writeFileSync(join(this.dir('A'), 'postgresql.conf'), 'wal_keep_size = 256MB\n', { flag: 'a' });
-    writeFileSync(join(this.dir('A'), 'pg_hba.conf'), ['local all all trust', `host all ${SWITCHOVER.user} 0.0.0.0/0 scram-sha-256`, 'host all all 0.0.0.0/0 trust', 'host replication all 0.0.0.0/0 trust', ''].join('\n'));
+    this.writeDataFile('A', 'postgresql.conf', 'wal_keep_size = 256MB\n', 'a');
+    this.writeDataFile('A', 'pg_hba.conf', ['local all all trust', `host all ${SWITCHOVER.user} 0.0.0.0/0 scram-sha-256`, 'host all all 0.0.0.0/0 trust', 'host replication all 0.0.0.0/0 trust', ''].join('\n'));
     this.start('A');
     await this.waitUp('A');
     await this.sql('A', `CREATE ROLE ${SWITCHOVER.user} LOGIN PASSWORD '${SWITCHOVER.password}' IN ROLE pg_monitor`);
     await this.sql('A', 'CREATE TABLE settlement (id bigint PRIMARY KEY, at timestamptz DEFAULT now())');
-    this.run('B', 'pg_basebackup', ['-h', this.pair.address.A.host, '-p', String(PORT), '-U', 'postgres', '-D', this.dir('B'), ...(streaming ? ['-R'] : []), '-X', 'stream']);
+    this.run('B', 'pg_basebackup', ['-h', this.host.A, '-p', String(PORT), '-U', 'postgres', '-D', this.dir('B'), ...(streaming ? ['-R'] : []), '-X', 'stream']);
     this.start('B');
     await this.waitUp('B');
   }
@@ -134,47 +75,12 @@ class Databases {
     // cannot follow ("new timeline 2 forked off ... before current recovery point", found by this drill).
     await this.sql(to, 'CHECKPOINT');
     await this.stop(site);
-    this.run(site, 'pg_rewind', ['--target-pgdata', this.dir(site), '--source-server', `host=${this.pair.address[to].host} port=${PORT} user=postgres dbname=postgres`]);
-    writeFileSync(join(this.dir(site), 'postgresql.auto.conf'), `primary_conninfo = 'host=${this.pair.address[to].host} port=${PORT} user=postgres'\n`);
-    writeFileSync(join(this.dir(site), 'standby.signal'), '');
-    const { uid, gid } = userIds();
-    for (const file of ['postgresql.auto.conf', 'standby.signal']) chownSync(join(this.dir(site), file), uid, gid);
+    this.run(site, 'pg_rewind', ['--target-pgdata', this.dir(site), '--source-server', `host=${this.host[to]} port=${PORT} user=postgres dbname=postgres`]);
+    this.writeDataFile(site, 'postgresql.auto.conf', `primary_conninfo = 'host=${this.host[to]} port=${PORT} user=postgres'\n`);
+    this.writeDataFile(site, 'standby.signal', '');
     this.start(site);
     await this.waitUp(site);
   }
-}
-
-/** A writer at A inserting rows as an application does; returns the ids acknowledged. */
-function startWriter(db: Databases, site: Site): { stop: () => Promise<number[]> } {
-  let running = true;
-  const acknowledged: number[] = [];
-  const loop = (async () => {
-    let id = 0;
-    let client: Client | undefined;
-    while (running) {
-      try {
-        if (!client) {
-          client = db.client(site);
-          await client.connect();
-        }
-        await client.query('INSERT INTO settlement (id) VALUES ($1)', [++id]);
-        acknowledged.push(id);
-      } catch {
-        await client?.end().catch(() => undefined);
-        client = undefined;
-        await sleep(100);
-      }
-      await sleep(5);
-    }
-    await client?.end().catch(() => undefined);
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return acknowledged;
-    },
-  };
 }
 
 async function switchover(province: ProvinceModel, journal: string, siteLost?: Site): Promise<SwitchoverOutcome> {
@@ -209,7 +115,7 @@ const CHECK_COMMAND = join(__dirname, 'support', 'postgresql-check-command.sh');
 async function withDatabases(use: (db: Databases, province: ProvinceModel, work: string) => Promise<void>, database?: Environment['middleware']): Promise<void> {
   if (!available) throw new Error('this drill needs root and iproute2 (ip netns)');
   const work = mkdtempSync(join(tmpdir(), 'hsa-database-drill-'));
-  const { uid, gid } = userIds();
+  const { uid, gid } = postgresUser();
   chownSync(work, uid, gid);
   const env = loadEnvironments(join(ROOT, 'environments'), ['demo'])[0]!.environment;
   const province = resolveProvince('demo', { ...env, activeSite: 'A', ...(database ? { middleware: { ...env.middleware, ...database } } : {}) });
