@@ -6,7 +6,7 @@
  */
 import { stringify } from 'yaml';
 import type { AlertTeam } from './alert-rules';
-import type { ObservabilitySettings } from './observability-schema';
+import type { ObservabilitySettings, ReceiverTarget } from './observability-schema';
 
 /** Prometheus's scrape and rule evaluation interval (`global`), the deployed and the drilled one. */
 export const SCRAPE_INTERVAL_SECONDS = 15;
@@ -39,15 +39,35 @@ export interface AlertmanagerConfig {
     readonly repeat_interval: string;
     readonly routes: readonly { readonly matchers: readonly string[]; readonly receiver: string }[];
   };
-  readonly receivers: readonly { readonly name: string; readonly webhook_configs: readonly { readonly url: string; readonly send_resolved: boolean }[] }[];
+  readonly receivers: readonly { readonly name: string; readonly webhook_configs: readonly WebhookConfig[] }[];
+}
+
+/** A webhook: its URL, or the file a Secret holding it is mounted as (Alertmanager 0.26 and later). */
+type WebhookConfig = ({ readonly url: string } | { readonly url_file: string }) & { readonly send_resolved: boolean };
+
+/** Where each Secret a receiver names is mounted in the Alertmanager pod (`alertmanager.extraSecretMounts`). */
+export const RECEIVER_SECRETS_DIR = '/etc/alertmanager/receivers';
+
+/** The file Alertmanager reads a receiver's URL from, when the environment keeps it in a Secret. */
+export function receiverUrlFile(reference: { readonly secret: string; readonly key?: string }): string {
+  return `${RECEIVER_SECRETS_DIR}/${reference.secret}/${reference.key ?? 'url'}`;
+}
+
+/** The receivers of the environment, by name (`default` and each team's), in routing order. */
+export function receiverTargets(settings: ObservabilitySettings): { readonly name: string; readonly target: ReceiverTarget }[] {
+  return [{ name: 'default', target: settings.receivers.default }, ...TEAMS.flatMap((team) => {
+    const target = settings.receivers.teams?.[team];
+    return target ? [{ name: team, target }] : [];
+  })];
 }
 
 export function alertmanagerConfig(settings: ObservabilitySettings): AlertmanagerConfig {
-  const receiver = (name: string, target: { readonly webhook: string; readonly sendResolved?: boolean }) => ({ name, webhook_configs: [{ url: target.webhook, send_resolved: target.sendResolved ?? true }] });
-  const teams = TEAMS.flatMap((team) => {
-    const target = settings.receivers.teams?.[team];
-    return target ? [{ team, target }] : [];
-  });
+  const receivers = receiverTargets(settings);
+  const webhook = (target: ReceiverTarget): WebhookConfig => {
+    const send_resolved = target.sendResolved ?? true;
+    // The schema makes sure exactly one of the two is given.
+    return target.webhookFromSecret ? { url_file: receiverUrlFile(target.webhookFromSecret), send_resolved } : { url: target.webhook!, send_resolved };
+  };
   return {
     route: {
       receiver: 'default',
@@ -55,9 +75,9 @@ export function alertmanagerConfig(settings: ObservabilitySettings): Alertmanage
       group_wait: `${ALERT_GROUP_WAIT_SECONDS}s`,
       group_interval: `${ALERT_GROUP_INTERVAL_SECONDS}s`,
       repeat_interval: '4h',
-      routes: teams.map(({ team }) => ({ matchers: [`team="${team}"`], receiver: team })),
+      routes: receivers.filter(({ name }) => name !== 'default').map(({ name }) => ({ matchers: [`team="${name}"`], receiver: name })),
     },
-    receivers: [receiver('default', settings.receivers.default), ...teams.map(({ team, target }) => receiver(team, target))],
+    receivers: receivers.map(({ name, target }) => ({ name, webhook_configs: [webhook(target)] })),
   };
 }
 

@@ -7,7 +7,7 @@
  * routes by team to the environment's receivers. Present when the environment declares `observability`
  * and leaves the stack to the toolkit.
  */
-import { alertmanagerConfig, type AlertmanagerConfig } from './alertmanager-config';
+import { alertmanagerConfig, receiverTargets, type AlertmanagerConfig } from './alertmanager-config';
 import type { AlertRuleGroup } from './alert-rules';
 import type { ClusterMetricsSettings } from './cluster-monitoring';
 import type { ProvisionedDashboard } from './dashboards';
@@ -76,6 +76,8 @@ export interface MonitoringSettings {
   readonly alertmanager: AlertmanagerConfig;
   /** Where Alertmanager posts: the receivers' ports, at their networks (`receiverNetworks`) or their own addresses. */
   readonly receivers: { readonly addresses: readonly string[]; readonly ports: readonly number[] };
+  /** The Secrets holding receivers' URLs (`webhookFromSecret`), mounted into the Alertmanager pod. */
+  readonly receiverSecrets: readonly string[];
   /** The cluster's own metrics (the kubelets), unless `observability.clusterMetrics.enabled` is false. @default - not read */
   readonly clusterMetrics?: ClusterMetricsSettings;
 }
@@ -109,16 +111,26 @@ export function planUnitMonitoring(
     ruleGroups,
     dashboards,
     alertmanager: config,
-    receivers: receiverEgress(config, settings.receiverNetworks),
+    receivers: receiverEgress(settings),
+    receiverSecrets: [...new Set(receiverTargets(settings).flatMap(({ target }) => (target.webhookFromSecret ? [target.webhookFromSecret.secret] : [])))].sort(),
     ...(clusterMetrics ? { clusterMetrics } : {}),
   };
 }
 
-/** The schema has made sure a webhook given by host name comes with `receiverNetworks`. */
-function receiverEgress(config: AlertmanagerConfig, networks: readonly string[] | undefined): UnitMonitoringPlan['receivers'] {
-  const urls = config.receivers.flatMap((receiver) => receiver.webhook_configs.map((webhook) => new URL(webhook.url)));
-  const ports = [...new Set(urls.map((url) => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80)))].sort((a, b) => a - b);
-  const addresses = networks ?? [...new Set(urls.map((url) => url.hostname.replace(/^\[|\]$/g, '')))].sort();
+/**
+ * The schema has made sure a webhook given by host name, or kept in a Secret, comes with `receiverNetworks`.
+ * A URL in a Secret gives its port in the environment (`webhookFromSecret.port`).
+ */
+function receiverEgress(settings: ObservabilitySettings): UnitMonitoringPlan['receivers'] {
+  const targets = receiverTargets(settings).map(({ target }) => target);
+  const urls = targets.flatMap((target) => (target.webhook !== undefined ? [new URL(target.webhook)] : []));
+  const ports = [
+    ...new Set([
+      ...urls.map((url) => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80)),
+      ...targets.flatMap((target) => (target.webhookFromSecret ? [target.webhookFromSecret.port ?? 443] : [])),
+    ]),
+  ].sort((a, b) => a - b);
+  const addresses = settings.receiverNetworks ?? [...new Set(urls.map((url) => url.hostname.replace(/^\[|\]$/g, '')))].sort();
   return { addresses, ports };
 }
 

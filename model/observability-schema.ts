@@ -2,16 +2,55 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-/** A receiver Alertmanager sends a team's alerts to. */
-const receiver = z.strictObject({
-  /**
-   * An HTTP(S) endpoint Alertmanager POSTs each group of alerts to (its webhook format), e.g. the
-   * province's on-call system or a chat bridge.
-   */
-  webhook: z.string().regex(/^https?:\/\/\S+$/, { message: 'expected an http:// or https:// URL' }),
-  /** Also send when an alert resolves. @default true */
-  sendResolved: z.boolean().optional(),
+/** Query parameters that carry a credential in a webhook URL (chat robots' `access_token`, `key`, `sign`...). */
+const CREDENTIAL_PARAMETER = /^(access_?token|token|key|secret|sign(ature)?|password|auth)$/i;
+
+/** Where a webhook URL kept in a Secret is read, as `webhookFromSecret` names it. */
+const webhookFromSecret = z.strictObject({
+  /** A Secret in `hsa-monitoring` of each site cluster, created by the province as its other Secrets are. */
+  secret: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,52}[a-z0-9])?$/, { message: 'expected a Secret name: lowercase letters, digits and "-", at most 54 (its volume is named receiver-<secret>)' }),
+  /** The Secret's key holding the URL. @default 'url' */
+  key: z.string().regex(/^[-._a-zA-Z0-9]+$/, { message: 'expected a Secret key: letters, digits, "-", "_" and "."' }).optional(),
+  /** The port the URL names, for the NetworkPolicy towards `receiverNetworks`. @default 443 */
+  port: z.number().int().min(1).max(65535).optional(),
 });
+
+/** A receiver Alertmanager sends a team's alerts to: a webhook URL, or one kept in a Secret. */
+const receiver = z
+  .strictObject({
+    /**
+     * An HTTP(S) endpoint Alertmanager POSTs each group of alerts to (its webhook format), e.g. the
+     * province's on-call system or a chat bridge. Written into the synthesized output and the Terraform
+     * state: a URL that carries a credential is refused; use `webhookFromSecret`.
+     */
+    webhook: z.string().regex(/^https?:\/\/\S+$/, { message: 'expected an http:// or https:// URL' }).optional(),
+    /**
+     * The webhook URL kept in a Secret (a chat robot's URL with its token): Alertmanager reads it from the
+     * Secret mounted as a file (`url_file`); it never appears in the output or the state.
+     */
+    webhookFromSecret: webhookFromSecret.optional(),
+    /** Also send when an alert resolves. @default true */
+    sendResolved: z.boolean().optional(),
+  })
+  .superRefine((target, context) => {
+    if ((target.webhook === undefined) === (target.webhookFromSecret === undefined)) {
+      context.addIssue({ code: 'custom', message: 'give either webhook (a URL) or webhookFromSecret ({ "secret": "<Secret in hsa-monitoring>", "key": "url" }), not both or neither' });
+      return;
+    }
+    if (target.webhook === undefined || !URL.canParse(target.webhook)) return;
+    const url = new URL(target.webhook);
+    const credential = url.username || url.password ? 'a user and password' : [...url.searchParams.keys()].find((name) => CREDENTIAL_PARAMETER.test(name));
+    if (credential) {
+      context.addIssue({
+        code: 'custom',
+        path: ['webhook'],
+        message: `the URL carries ${credential === 'a user and password' ? credential : `a credential (${credential})`}, which would be written in plaintext to the synthesized output and the Terraform state: keep the URL in a Secret of hsa-monitoring and give { "webhookFromSecret": { "secret": "<its name>", "key": "url" } } instead`,
+      });
+    }
+  });
+
+/** What a receiver names, read alike by the routing and the NetworkPolicy. */
+export type ReceiverTarget = z.infer<typeof receiver>;
 
 export const observabilitySchema = z
   .strictObject({
@@ -91,14 +130,20 @@ export const observabilitySchema = z
   })
   .superRefine((settings, context) => {
     if ((settings.stack ?? 'toolkit') !== 'toolkit' || settings.receiverNetworks) return;
-    const named = [['default', settings.receivers.default] as const, ...Object.entries(settings.receivers.teams ?? {}).map(([team, r]) => [`teams.${team}`, r] as const)].find(
-      ([, r]) => r !== undefined && isIP(new URL(r.webhook).hostname.replace(/^\[|\]$/g, '')) === 0,
-    );
-    if (named) {
+    const named = [['default', settings.receivers.default] as const, ...Object.entries(settings.receivers.teams ?? {}).map(([team, r]) => [`teams.${team}`, r] as const)];
+    const fromSecret = named.find(([, r]) => r?.webhookFromSecret !== undefined);
+    const byName = named.find(([, r]) => r?.webhook !== undefined && URL.canParse(r.webhook) && isIP(new URL(r.webhook).hostname.replace(/^\[|\]$/g, '')) === 0);
+    if (fromSecret) {
       context.addIssue({
         code: 'custom',
         path: ['receiverNetworks'],
-        message: `receivers.${named[0]}.webhook names its host by name, which a NetworkPolicy cannot hold: add receiverNetworks, the CIDRs the receivers' hosts are in (e.g. ["10.30.0.0/24"]), or give the webhook by IP address`,
+        message: `receivers.${fromSecret[0]}.webhookFromSecret keeps its URL out of the output, so no NetworkPolicy can be made from it: add receiverNetworks, the CIDRs the receivers' hosts are in (e.g. ["10.30.0.0/24"])`,
+      });
+    } else if (byName) {
+      context.addIssue({
+        code: 'custom',
+        path: ['receiverNetworks'],
+        message: `receivers.${byName[0]}.webhook names its host by name, which a NetworkPolicy cannot hold: add receiverNetworks, the CIDRs the receivers' hosts are in (e.g. ["10.30.0.0/24"]), or give the webhook by IP address`,
       });
     }
   });

@@ -31,6 +31,10 @@ function policies(stack: StackJson, namespace: string): Map<string, JsonObject> 
   return new Map(found.map((p) => [(p.metadata as JsonObject).name as string, p]));
 }
 
+/** The monitoring namespace's policies of a stack (their namespace is a reference to the namespace resource). */
+const monitoringPolicies = (stack: StackJson) =>
+  policies(stack, '${kubernetes_namespace_v1.Platform_Monitoring_Namespace_' + String(Object.keys(stack.resource!.kubernetes_namespace_v1!).find((k) => k.startsWith('Platform_Monitoring'))).split('Platform_Monitoring_Namespace_')[1] + '.metadata[0].name}');
+
 const portsOf = (policy: JsonObject | undefined, direction: 'ingress' | 'egress') =>
   (((policy?.spec ?? {}) as JsonObject)[direction] as JsonObject[]).flatMap((rule) => (rule.ports as JsonObject[]).map((p) => Number(p.port))).sort((a, b) => a - b);
 
@@ -81,7 +85,7 @@ test("every unit runs its Prometheus with exactly its generated rules, targets a
 
 test('the monitoring namespace reaches the exporter ports it scrapes and the receivers, and the scraped namespaces admit it there only', () => {
   const stack = stacks.get('demo-core-a') as unknown as StackJson;
-  const monitoring = policies(stack, '${kubernetes_namespace_v1.Platform_Monitoring_Namespace_' + String(Object.keys(stack.resource!.kubernetes_namespace_v1!).find((k) => k.startsWith('Platform_Monitoring'))).split('Platform_Monitoring_Namespace_')[1] + '.metadata[0].name}');
+  const monitoring = monitoringPolicies(stack);
   expect([...monitoring.keys()].sort()).toEqual([
     'allow-cluster-dns',
     'allow-same-namespace',
@@ -134,6 +138,35 @@ test('a receiver named by host without receiverNetworks is refused, naming the f
   const ownModel = resolveProvince('demo', own.environment);
   const outcome = obsEveryPairAlerted.check(provinceSubject(ownModel, ownStacks as unknown as Map<string, StackJson>, { edition: '2025' }));
   expect(outcome.status).toBe('compliant');
+});
+
+test("a receiver's URL kept in a Secret: Alertmanager reads it from the mounted Secret, the URL is nowhere in the output; a URL carrying a token is refused, naming the fix", () => {
+  const ningxia = loadEnvironment('ningxia');
+  const ningxiaStacks = synthesizeStacks([ningxia]);
+  for (const name of ['ningxia-core-a', 'ningxia-public-b']) {
+    const values = JSON.parse(monitoringRelease(ningxiaStacks.get(name) as unknown as StackJson).values[0]!) as { alertmanager: { config: { receivers: JsonObject[] }; extraSecretMounts: JsonObject[] } };
+    expect(values.alertmanager.config.receivers.find((r) => r.name === 'database')).toEqual({ name: 'database', webhook_configs: [{ url_file: '/etc/alertmanager/receivers/hsa-alerts-database-robot/url', send_resolved: true }] });
+    expect(values.alertmanager.extraSecretMounts).toEqual([{ name: 'receiver-hsa-alerts-database-robot', mountPath: '/etc/alertmanager/receivers/hsa-alerts-database-robot', secretName: 'hsa-alerts-database-robot', readOnly: true }]);
+    // The NetworkPolicy towards the receivers: their networks, on the Secret's port (443 by default) and the others'.
+    expect(portsOf(monitoringPolicies(ningxiaStacks.get(name) as unknown as StackJson).get('allow-to-alert-receivers'), 'egress')).toEqual([443]);
+  }
+  // A province without such receivers mounts nothing (demo's values are as before).
+  expect(monitoringRelease(stacks.get('demo-core-a') as unknown as StackJson).values[0]).not.toContain('extraSecretMounts');
+
+  const json = environmentJson('demo');
+  const teams = (json.observability as JsonObject).receivers as { teams: Record<string, JsonObject> };
+  teams.teams.platform = { webhook: 'https://oapi.dingtalk.example/robot/send?access_token=0123456789abcdef' };
+  expect(() => parseJson(json)).toThrow(/observability\.receivers\.teams\.platform\.webhook.*carries a credential \(access_token\).*plaintext.*webhookFromSecret/s);
+  teams.teams.platform = { webhook: 'https://oncall.example.internal/x', webhookFromSecret: { secret: 'robot' } };
+  expect(() => parseJson(json)).toThrow(/receivers\.teams\.platform.*give either webhook .* or webhookFromSecret/s);
+  teams.teams.platform = { webhookFromSecret: { secret: 'robot', port: 8443 } };
+  delete (json.observability as JsonObject).receiverNetworks;
+  expect(() => parseJson(json)).toThrow(/observability\.receiverNetworks.*webhookFromSecret keeps its URL out of the output.*add receiverNetworks/s);
+  (json.observability as JsonObject).receiverNetworks = ['10.30.0.0/24'];
+  const settings = parseJson(json).environment.observability!;
+  expect(alertmanagerConfig(settings).receivers.find((r) => r.name === 'platform')).toEqual({ name: 'platform', webhook_configs: [{ url_file: '/etc/alertmanager/receivers/robot/url', send_resolved: true }] });
+  const withSecret = synthesizeStacks([parseJson(json)]);
+  expect(portsOf(monitoringPolicies(withSecret.get('demo-core-a') as unknown as StackJson).get('allow-to-alert-receivers'), 'egress')).toEqual([443, 8443]);
 });
 
 test("the cluster's own metrics: a ClusterRole with nodes and nodes/metrics only, bound to Prometheus's ServiceAccount; the kubelets read with its token; missing nodeNetworks refused naming the field; off by one switch", () => {

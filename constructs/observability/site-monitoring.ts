@@ -1,7 +1,7 @@
 import type { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import type { AlertmanagerConfig } from '../../model/alertmanager-config';
-import { EVALUATION_INTERVAL_SECONDS, SCRAPE_INTERVAL_SECONDS } from '../../model/alertmanager-config';
+import { EVALUATION_INTERVAL_SECONDS, RECEIVER_SECRETS_DIR, SCRAPE_INTERVAL_SECONDS } from '../../model/alertmanager-config';
 import type { AlertRuleGroup } from '../../model/alert-rules';
 import { CADVISOR_JOB, KEPT_SERIES, KUBELET_JOB, KUBELET_PORT, PROMETHEUS_SERVICE_ACCOUNT, type ClusterMetricsSettings } from '../../model/cluster-monitoring';
 import { IMAGES, imageReference } from '../../model/images';
@@ -154,6 +154,8 @@ interface PrometheusChartValues {
     readonly image: ChartImage;
     readonly automountServiceAccountToken: false;
     readonly config: AlertmanagerConfig & { readonly enabled: true; readonly templates: readonly string[] };
+    /** The Secrets holding receivers' URLs, each as files under RECEIVER_SECRETS_DIR (absent when none). */
+    readonly extraSecretMounts?: readonly { readonly name: string; readonly mountPath: string; readonly secretName: string; readonly readOnly: true }[];
     readonly persistence: { readonly size: string };
     readonly podSecurityContext: Pick<RestrictedPodSecurity, 'fsGroup' | 'seccompProfile'>;
     readonly securityContext: Omit<RestrictedPodSecurity, 'fsGroup' | 'seccompProfile'> & RestrictedContainerSecurity;
@@ -309,6 +311,7 @@ export class SiteMonitoring extends Construct {
         image: image('alertmanager'),
         automountServiceAccountToken: false,
         config: { enabled: true, templates: [], ...props.alertmanager },
+        ...(props.receiverSecrets.length > 0 ? { extraSecretMounts: props.receiverSecrets.map((secret) => ({ name: `receiver-${secret}`, mountPath: `${RECEIVER_SECRETS_DIR}/${secret}`, secretName: secret, readOnly: true as const })) } : {}),
         persistence: { size: '2Gi' },
         podSecurityContext: { fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
         securityContext: { runAsUser: NOBODY, runAsGroup: NOBODY, runAsNonRoot: true, ...containerSecurity },
