@@ -20,6 +20,14 @@ import type { CloudNativePgPlan } from './database-plan';
 export const CLOUDNATIVE_PG_METRICS_PORT = 9187;
 /** Seconds of replay lag at the standby site before the alert (the replica cluster streams continuously). */
 export const DATABASE_LAG_ALERT_SECONDS = 30;
+/**
+ * How long CloudNativePG's exporter serves its queries' results before running them again (the Cluster's
+ * `monitoring.metricsQueriesTTL`, left at CloudNativePG's default): the replication figures the alerts
+ * read (`cnpg_pg_replication_*`) may be this old, which each of their delivery bounds adds. Found by the
+ * database alerting drill (test/drills/database-monitoring.test.ts): a cut link reported 55 s after the
+ * cut in one run and past 80 s in the next.
+ */
+export const CLOUDNATIVE_PG_QUERIES_TTL_SECONDS = 30;
 /** WAL segments ready to archive but not archived: archiving is failing when they pile up. */
 export const WAL_READY_ALERT_SEGMENTS = 10;
 
