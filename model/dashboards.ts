@@ -24,7 +24,7 @@ import type { MonitoredUnit } from './observability';
 import type { ProvinceModel } from './platform-model';
 import { CERTIFICATE_WARNING_DAYS } from './traffic-monitoring';
 import { DATABASE_LAG_ALERT_SECONDS } from '../pairs/database/database-monitoring';
-import { KAFKA_MIRROR_LAG_ALERT_SECONDS } from '../pairs/kafka/kafka-monitoring';
+import { KAFKA_MIRROR_FETCH_WINDOW_SECONDS, KAFKA_MIRROR_LAG_ALERT_SECONDS } from '../pairs/kafka/kafka-monitoring';
 import { redisLagAlertSeconds } from '../pairs/redis/redis-monitoring';
 
 /** A dashboard as Grafana reads it (JSON), with the name of the ConfigMap that provisions it. */
@@ -150,7 +150,16 @@ function drOverview(province: Pick<ProvinceModel, 'envName' | 'activeSite'>, uni
     built.withPanel(figure('Brokers up', 'none', `count(up{job="kafka-brokers", ${sel(pair)}} == 1)`, `Of ${kafka.brokers}.`, [[null, RED], [kafka.brokers, GREEN]]));
     if (kafka.mirrorSource) {
       built.withPanel(figure('MirrorMaker 2 workers up', 'none', `count(up{job="kafka-mirror", ${sel(pair)}} == 1) or on() vector(0)`, 'Copying the active site into this one.', [[null, RED], [1, GREEN]]));
-      built.withPanel(figure('Replication latency', 'ms', `max(kafka_mirror_source_replication_latency_ms_max{${sel(pair)}})`, `The bound is ${KAFKA_MIRROR_LAG_ALERT_SECONDS} s.`, [[null, GREEN], [KAFKA_MIRROR_LAG_ALERT_SECONDS * 1000, RED]]));
+      built.withPanel(
+        figure(
+          'Fetches from the active site',
+          'none',
+          `sum(increase(kafka_mirror_source_consumer_fetch_total{${sel(pair)}}[${KAFKA_MIRROR_FETCH_WINDOW_SECONDS}s])) or on() vector(0)`,
+          `Completed by MirrorMaker 2's tasks in the last ${KAFKA_MIRROR_FETCH_WINDOW_SECONDS} s; none: the link or the active site's brokers are down.`,
+          [[null, RED], [1, GREEN]],
+        ),
+      );
+      built.withPanel(figure('Replication latency', 'ms', `max(kafka_mirror_source_replication_latency_ms_max{${sel(pair)}})`, `Of the records copied in the last minute (none copied: no value); the bound is ${KAFKA_MIRROR_LAG_ALERT_SECONDS} s.`, [[null, GREEN], [KAFKA_MIRROR_LAG_ALERT_SECONDS * 1000, RED]]));
     }
   }
   const fastdfs = unit.middlewarePlan.fastdfs;

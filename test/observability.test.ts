@@ -33,7 +33,7 @@ test("Alertmanager routes each team's alerts to its receiver and the rest to the
 
 const EXPECTED_ALERTS = {
   redis: { standby: ['HsaRedisDown', 'HsaRedisMemoryHigh', 'HsaRedisUnwatched', 'HsaRedisReplicationLinkDown', 'HsaRedisStandbyBehind', 'HsaRedisSplitBrain'], primary: ['HsaRedisDown', 'HsaRedisMemoryHigh', 'HsaRedisUnwatched', 'HsaRedisReplicaMissing', 'HsaRedisReplicaBehind'] },
-  kafka: { standby: ['HsaKafkaBrokerDown', 'HsaKafkaUnderReplicated', 'HsaKafkaVolumeHigh', 'HsaKafkaMirrorDown', 'HsaKafkaMirrorTaskNotRunning', 'HsaKafkaMirrorLagging'], primary: ['HsaKafkaBrokerDown', 'HsaKafkaUnderReplicated', 'HsaKafkaVolumeHigh'] },
+  kafka: { standby: ['HsaKafkaBrokerDown', 'HsaKafkaUnderReplicated', 'HsaKafkaVolumeHigh', 'HsaKafkaMirrorDown', 'HsaKafkaMirrorLinkDown', 'HsaKafkaMirrorTaskNotRunning', 'HsaKafkaMirrorLagging'], primary: ['HsaKafkaBrokerDown', 'HsaKafkaUnderReplicated', 'HsaKafkaVolumeHigh'] },
   fastdfs: { standby: ['HsaFastdfsDown', 'HsaFastdfsUnwatched', 'HsaFastdfsPeerUnreachable'], primary: ['HsaFastdfsDown', 'HsaFastdfsUnwatched', 'HsaFastdfsPeerUnreachable'] },
   database: { standby: ['HsaDatabaseDown', 'HsaDatabaseWalNotArchived', 'HsaDatabaseVolumeHigh', 'HsaDatabaseReplicationLinkDown', 'HsaDatabaseStandbyBehind', 'HsaDatabaseSplitBrain'], primary: ['HsaDatabaseDown', 'HsaDatabaseWalNotArchived', 'HsaDatabaseVolumeHigh'] },
 } as const;

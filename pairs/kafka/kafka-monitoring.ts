@@ -23,6 +23,11 @@ export const KAFKA_METRICS_CONFIG = { name: 'hsa-kafka-metrics', brokerKey: 'bro
  * MirrorMaker 2 flushes offsets every 10 s and polls continuously; a minute means it is falling behind.
  */
 export const KAFKA_MIRROR_LAG_ALERT_SECONDS = 60;
+/**
+ * The window in which MirrorMaker 2's source tasks must complete at least one fetch from the other site.
+ * A healthy task fetches several times a second even with nothing to copy (the consumer's long poll).
+ */
+export const KAFKA_MIRROR_FETCH_WINDOW_SECONDS = 60;
 
 /** The JMX exporter rules of the brokers: their partitions' replication inside the site. */
 export function kafkaBrokerMetricsRules(): string {
@@ -41,8 +46,15 @@ export function kafkaBrokerMetricsRules(): string {
 
 /**
  * The JMX exporter rules of MirrorMaker 2: each connector task's status (a gauge of 1 labelled with the
- * status) and, per mirrored partition, the replication latency and the age of the newest record. The
- * exporter turns the attributes' dashes into underscores.
+ * status); each source task's fetches from the other site's brokers (its consumer's client id is
+ * `<source>-><target>|<task>|replication-consumer`, a counter); and, per mirrored partition, the
+ * replication latency and the age of the newest record. JMX quotes a name holding `>` or `|` (both
+ * connector and client id do), so the patterns leave the quotes out of the labels. The exporter turns
+ * the attributes' dashes into underscores.
+ *
+ * The latency figures are the maximum over the records copied in the last minute: with nothing copied
+ * they are NaN, which no threshold matches, so a cut link or a stalled source shows only in the fetches
+ * (the real exporter and Kafka 4.1 showed it: test/drills/kafka-monitoring.test.ts).
  */
 export function kafkaMirrorMetricsRules(): string {
   return stringify(
@@ -50,11 +62,17 @@ export function kafkaMirrorMetricsRules(): string {
       lowercaseOutputName: true,
       rules: [
         {
-          pattern: 'kafka.connect<type=connector-task-metrics, connector=(.+), task=(.+)><>status: ([a-z-]+)',
+          pattern: 'kafka.connect<type=connector-task-metrics, connector="?([^",]+)"?, task=(.+)><>status: ([a-z-]+)',
           name: 'kafka_connect_connector_task_status',
           value: 1,
           labels: { connector: '$1', task: '$2', status: '$3' },
           type: 'GAUGE',
+        },
+        {
+          pattern: 'kafka.consumer<type=consumer-fetch-manager-metrics, client-id="?([^|"]+)\\|([^|"]+)\\|replication-consumer"?><>fetch-total',
+          name: 'kafka_mirror_source_consumer_fetch_total',
+          labels: { flow: '$1', task: '$2' },
+          type: 'COUNTER',
         },
         {
           pattern: 'kafka.connect.mirror<type=MirrorSourceConnector, source=(.+), target=(.+), topic=(.+), partition=(.+)><>(replication-latency-ms-max|record-age-ms-max)',
@@ -149,6 +167,19 @@ export function kafkaAlerts(context: AlertContext): AlertRuleGroup[] {
           summary: `MirrorMaker 2 of ${pair} at site ${here} is not running`,
           description: `No MirrorMaker 2 worker of ${pair} answers at site ${here}: site ${there}'s records and consumer offsets are no longer copied here.`,
           runbook: `kubectl -n ${PLATFORM_NAMESPACES.middleware} get kafkamirrormaker2 ${mirrorMakerName(plan)} -o yaml (its conditions) and its pods; check the link to site ${there}'s brokers. If site ${there} is lost, fail over: ${context.switchoverCommand(here, { siteLost: there, pairs: 'kafka' })}.`,
+        },
+      },
+      {
+        // The only figure that stops when the link does: the tasks keep running and the latency figures
+        // go NaN (nothing copied), so neither alert above nor the lag alert sees a cut link.
+        alert: 'HsaKafkaMirrorLinkDown',
+        expr: `sum by (flow) (increase(kafka_mirror_source_consumer_fetch_total{${mirror}}[${KAFKA_MIRROR_FETCH_WINDOW_SECONDS}s])) == 0`,
+        for: '30s',
+        labels: { severity: 'critical', ...labels },
+        annotations: {
+          summary: `MirrorMaker 2 of ${pair} at site ${here} gets nothing from site ${there}`,
+          description: `No MirrorMaker 2 task of {{ $labels.flow }} completed a fetch from site ${there}'s brokers in ${KAFKA_MIRROR_FETCH_WINDOW_SECONDS} s: the link or site ${there}'s brokers are down, and what site ${there} takes from now on is not here.`,
+          runbook: `From a MirrorMaker 2 pod at site ${here}, the other site's Kafka address (${plan.mirrorSource.host}:${plan.mirrorSource.port}); the connector's status (kubectl -n ${PLATFORM_NAMESPACES.middleware} get kafkamirrormaker2 ${mirrorMakerName(plan)} -o yaml). If site ${there} is lost, fail over: ${context.switchoverCommand(here, { siteLost: there, pairs: 'kafka' })}.`,
         },
       },
       {

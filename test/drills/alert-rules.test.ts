@@ -235,6 +235,8 @@ test('promtool test rules: each Kafka and CloudNativePG alert fires when it shou
             series('kafka_connect_connector_task_status', task('running'), '1x7 _x18'),
             series('kafka_connect_connector_task_status', task('failed'), '_x8 1x17'),
             series('kafka_mirror_source_replication_latency_ms_max', { ...mirror, instance: '10.65.3.7:9404', source: 'core-a', target: 'core-b', topic: 'proj-hxjb.settle', partition: '0' }, '500x7 90000x18'),
+            // Its task's fetches from site A stop completing after 135 s (the link cut).
+            series('kafka_mirror_source_consumer_fetch_total', { ...mirror, instance: '10.65.3.7:9404', flow: 'core-a->core-b', task: 'core-a->core-b.MirrorSourceConnector-0' }, '0+10x9 90x16'),
           ],
           alert_rule_test: [
             { eval_time: '105s', alertname: 'HsaKafkaBrokerDown', exp_alerts: [] },
@@ -244,6 +246,8 @@ test('promtool test rules: each Kafka and CloudNativePG alert fires when it shou
             { eval_time: '165s', alertname: 'HsaKafkaMirrorDown', exp_alerts: [firing(rule('HsaKafkaMirrorDown'), {}, '1')] },
             { eval_time: '165s', alertname: 'HsaKafkaMirrorTaskNotRunning', exp_alerts: [] },
             { eval_time: '195s', alertname: 'HsaKafkaMirrorTaskNotRunning', exp_alerts: [firing(rule('HsaKafkaMirrorTaskNotRunning'), { connector: 'core-a->core-b.MirrorSourceConnector', task: '0' }, '1')] },
+            { eval_time: '210s', alertname: 'HsaKafkaMirrorLinkDown', exp_alerts: [] },
+            { eval_time: '240s', alertname: 'HsaKafkaMirrorLinkDown', exp_alerts: [firing(rule('HsaKafkaMirrorLinkDown'), { flow: 'core-a->core-b' }, '0')] },
             { eval_time: '225s', alertname: 'HsaKafkaMirrorLagging', exp_alerts: [] },
             { eval_time: '255s', alertname: 'HsaKafkaMirrorLagging', exp_alerts: [firing(rule('HsaKafkaMirrorLagging'), {}, '90000')] },
           ],
