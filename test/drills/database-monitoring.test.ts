@@ -199,7 +199,7 @@ if (!available) {
     await db.waitUp('B');
     for (const site of ['A', 'B'] as const) startExporter(site);
 
-    monitoring = new Monitoring(work, { stackPrefix: `ningxia-${ref!.zone}`, job: 'database', pair, exporterPort: CLOUDNATIVE_PG_METRICS_PORT, exporterAddress: host, receiverSecrets }, join(ROOT, '.cache', 'tools'));
+    monitoring = new Monitoring(work, { stackPrefix: `ningxia-${ref!.zone}`, pair, jobs: [{ job: 'database', port: CLOUDNATIVE_PG_METRICS_PORT, address: host }], receiverSecrets }, join(ROOT, '.cache', 'tools'));
     await monitoring.startAll(values);
     // Replicating: both exporters up, A not in recovery, B in recovery with its WAL receiver up; nothing fires for the pair.
     await waitFor(streaming, 60, `site B's exporter never showed streaming (${work}/exporter-B.log)`);

@@ -92,7 +92,7 @@ if (!available) {
       exporter.stdout?.resume();
       exporter.stderr?.resume();
     }
-    monitoring = new Monitoring(work, { stackPrefix: 'demo-core', job: 'redis', pair: PAIR, exporterPort: EXPORTER_PORT, exporterAddress: address }, join(__dirname, '..', '..', '.cache', 'tools'));
+    monitoring = new Monitoring(work, { stackPrefix: 'demo-core', pair: PAIR, jobs: [{ job: 'redis', port: EXPORTER_PORT, address }] }, join(__dirname, '..', '..', '.cache', 'tools'));
     await monitoring.startAll(synthesized.monitoring);
     // The pair replicating: nothing fires for it at either site.
     await waitFor(async () => (await monitoring.query('B', `redis_master_link_up{hsa_pair="${PAIR}"} == 1`)).length === 1, 60, 'site B never replicated from A');

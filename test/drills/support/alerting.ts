@@ -85,9 +85,17 @@ export async function arrival(since: number, seconds: number, find: () => Notifi
   return undefined;
 }
 
+/** A scrape job as the site's Prometheus release is given it: fixed targets, or a Service's addresses from DNS. */
+interface SynthesizedScrapeJob {
+  readonly enabled: boolean;
+  readonly static_configs?: readonly { readonly targets: readonly string[]; readonly labels: Record<string, string> }[];
+  readonly dns_sd_configs?: readonly { readonly names: readonly string[]; readonly type: string; readonly port: number }[];
+  readonly relabel_configs?: readonly Record<string, unknown>[];
+}
+
 /** What the site's Prometheus release is given (prometheus-community/prometheus values), as synthesized. */
 export interface MonitoringValues {
-  readonly scrapeConfigs: Record<string, { readonly enabled: boolean; readonly static_configs?: readonly { readonly targets: readonly string[]; readonly labels: Record<string, string> }[] }>;
+  readonly scrapeConfigs: Record<string, SynthesizedScrapeJob>;
   readonly serverFiles: { readonly 'alerting_rules.yml': unknown };
   readonly alertmanager: { readonly config: Record<string, unknown> };
 }
@@ -97,6 +105,7 @@ export interface DrillStack {
   readonly resource: {
     readonly helm_release?: Record<string, { readonly chart: string; readonly values: string[] }>;
     readonly kubernetes_manifest?: Record<string, { readonly manifest: { readonly kind: string } & Record<string, unknown> }>;
+    readonly kubernetes_config_map_v1?: Record<string, { readonly metadata: { readonly name?: string }; readonly data: Record<string, string> }>;
   };
 }
 
@@ -118,22 +127,49 @@ export function monitoringValuesOf(stacks: Map<string, DrillStack>): Map<string,
   return monitoring;
 }
 
-/** One pair watched by both sites' monitoring of a zone: its scrape job and its exporters' drill addresses. */
+/** One scrape job of a watched pair: its name in the synthesized values, and where the drill's exporter answers at each site. */
+export interface WatchedJob {
+  /** The scrape job's name in the synthesized values, e.g. `redis`, `database`, `kafka-brokers`. */
+  readonly job: string;
+  readonly port: number;
+  /**
+   * Where the drill's exporter of each site answers (in the cluster, the pod's or Service's name); a
+   * site without one has no such job (MirrorMaker 2 runs only at the standby site).
+   */
+  readonly address: Partial<Record<Site, string>>;
+}
+
+/** One pair watched by both sites' monitoring of a zone: its scrape jobs and its exporters' drill addresses. */
 export interface WatchedPair {
   /** e.g. `demo-core`: the stacks `<prefix>-a` and `<prefix>-b`. */
   readonly stackPrefix: string;
-  /** The scrape job's name in the synthesized values, e.g. `redis`, `database`. */
-  readonly job: string;
   /** The pair's `hsa_pair` label, e.g. `redis-cache@core`. */
   readonly pair: string;
-  readonly exporterPort: number;
-  /** Where the drill's exporter of each site answers (in the cluster, the pod's or Service's name). */
-  readonly exporterAddress: Record<Site, string>;
+  readonly jobs: readonly WatchedJob[];
   /**
    * The Secrets the receivers' URLs are kept in (`webhookFromSecret`), by name, each key's content: what
    * the province creates in `hsa-monitoring`, seen by Alertmanager where the pod mounts them.
    */
   readonly receiverSecrets?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/**
+ * A synthesized scrape job with the drill's exporter address as its one target. A job with fixed targets
+ * keeps the pair's labels as synthesized; a job that finds a Service's addresses by DNS keeps its
+ * relabelling as synthesized, the target carrying the DNS name it would have been found by.
+ */
+function drillScrapeJob(stack: string, name: string, synthesized: SynthesizedScrapeJob | undefined, pair: string, target: string, port: number): Record<string, unknown> {
+  if (!synthesized?.enabled) throw new Error(`${stack} has no enabled scrape job ${name}`);
+  if (synthesized.static_configs) {
+    const job = synthesized.static_configs.find((c) => c.labels.hsa_pair === pair);
+    if (!job) throw new Error(`the synthesized ${name} job of ${stack} has no target of ${pair}`);
+    if (!job.targets.every((t) => t.endsWith(`:${port}`))) throw new Error(`the synthesized ${name} job of ${stack} does not scrape port ${port}: ${job.targets.join(', ')}`);
+    return { job_name: name, static_configs: [{ targets: [`${target}:${port}`], labels: job.labels }] };
+  }
+  const [dns, ...more] = synthesized.dns_sd_configs ?? [];
+  if (!dns || more.length > 0 || dns.names.length !== 1) throw new Error(`the synthesized ${name} job of ${stack} has neither fixed targets nor one DNS name`);
+  if (dns.port !== port) throw new Error(`the synthesized ${name} job of ${stack} scrapes port ${dns.port}, the exporter answers on ${port}`);
+  return { job_name: name, static_configs: [{ targets: [`${target}:${port}`], labels: { __meta_dns_name: dns.names[0]! } }], relabel_configs: synthesized.relabel_configs ?? [] };
 }
 
 /** The directory above RECEIVER_SECRETS_DIR, which a private mount namespace covers with its own. */
@@ -187,24 +223,22 @@ export class Monitoring {
   /**
    * Alertmanager with exactly the synthesized configuration (the chart writes `alertmanager.config` without
    * its `enabled` key), then each site's Prometheus with exactly its unit's synthesized rules and the
-   * synthesized scrape job of the pair: its labels as synthesized, its target the drill's address of the
-   * exporter on the synthesized port.
+   * synthesized scrape jobs of the pair, each with the drill's address of its exporter on the synthesized port.
    */
   async startAll(values: Map<string, MonitoringValues>): Promise<void> {
-    const { stackPrefix, job: jobName, pair, exporterPort, exporterAddress } = this.watched;
+    const { stackPrefix, pair, jobs } = this.watched;
     const alertmanagerPort = await freePort();
     const alertmanagerConfig = join(this.work, 'alertmanager.yml');
     const { enabled: _enabled, ...config } = values.get(`${stackPrefix}-a`)!.alertmanager.config;
     writeFileSync(alertmanagerConfig, stringify(config, { lineWidth: 0 }));
     mkdirSync(join(this.work, 'alertmanager-data'), { recursive: true });
     this.start('alertmanager', ...this.alertmanagerCommand([`--config.file=${alertmanagerConfig}`, `--storage.path=${join(this.work, 'alertmanager-data')}`, `--web.listen-address=127.0.0.1:${alertmanagerPort}`, '--cluster.listen-address=']));
+    const jobsAt = (site: Site) => jobs.filter((j) => j.address[site] !== undefined);
     for (const site of ['A', 'B'] as const) {
       const stack = `${stackPrefix}-${site.toLowerCase()}`;
       const synthesized = values.get(stack)!;
       const rules = join(this.work, `${stack}.rules.yml`);
       writeFileSync(rules, stringify(synthesized.serverFiles['alerting_rules.yml'], { lineWidth: 0 }));
-      const job = synthesized.scrapeConfigs[jobName]!.static_configs!.find((c) => c.labels.hsa_pair === pair)!;
-      if (!job.targets.every((t) => t.endsWith(`:${exporterPort}`))) throw new Error(`the synthesized ${jobName} job of ${stack} does not scrape port ${exporterPort}: ${job.targets.join(', ')}`);
       const prometheusConfig = join(this.work, `prometheus-${site}.yml`);
       writeFileSync(
         prometheusConfig,
@@ -212,7 +246,7 @@ export class Monitoring {
           global: { scrape_interval: `${SCRAPE_INTERVAL_SECONDS}s`, evaluation_interval: `${EVALUATION_INTERVAL_SECONDS}s` },
           rule_files: [rules],
           alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${alertmanagerPort}`] }] }] },
-          scrape_configs: [{ job_name: jobName, static_configs: [{ targets: [`${exporterAddress[site]}:${exporterPort}`], labels: job.labels }] }],
+          scrape_configs: jobsAt(site).map((j) => drillScrapeJob(stack, j.job, synthesized.scrapeConfigs[j.job], pair, j.address[site]!, j.port)),
         }),
       );
       this.prometheusPort[site] = await freePort();
@@ -220,7 +254,8 @@ export class Monitoring {
       this.start(`prometheus-${site}`, 'prometheus', [`--config.file=${prometheusConfig}`, `--storage.tsdb.path=${join(this.work, `prometheus-${site}-data`)}`, `--web.listen-address=127.0.0.1:${this.prometheusPort[site]}`]);
     }
     for (const site of ['A', 'B'] as const) {
-      await waitFor(async () => (await this.query(site, `up{hsa_pair="${pair}"} == 1`)).length === 1, 90, `Prometheus of site ${site} did not scrape the exporter (${this.work}/prometheus-${site}.log)`);
+      const expected = jobsAt(site).length;
+      await waitFor(async () => (await this.query(site, `up{hsa_pair="${pair}", hsa_site="${site}"} == 1`)).length === expected, 90, `Prometheus of site ${site} did not scrape the pair's ${expected} exporters with its labels (${this.work}/prometheus-${site}.log)`);
     }
   }
 
