@@ -288,8 +288,9 @@ if (!available) {
   });
 
   test(`MirrorMaker 2 stopped: the mirror-down alert within ${taskBound} s, naming the failover`, async () => {
-    const stoppedAt = Date.now();
+    // From the moment the worker is gone (its clean shutdown takes a few seconds, serving metrics meanwhile).
     await dc.stopMirror('B');
+    const stoppedAt = Date.now();
     const after = await arrival(stoppedAt, taskBound, () => receivers.find(stoppedAt, 'middleware', PAIR, 'HsaKafkaMirrorDown', 'B', 'firing'));
     expect(after).toBeDefined();
     measured.mirrorDownSeconds = after!;
@@ -298,8 +299,8 @@ if (!available) {
   });
 
   test(`the broker at the active site stopped: the broker-down alert at A within ${taskBound} s, naming the failover`, async () => {
-    const stoppedAt = Date.now();
     await dc.stopBroker('A');
+    const stoppedAt = Date.now();
     const after = await arrival(stoppedAt, taskBound, () => receivers.find(stoppedAt, 'middleware', PAIR, 'HsaKafkaBrokerDown', 'A', 'firing'));
     expect(after).toBeDefined();
     measured.brokerDownSeconds = after!;
