@@ -44,7 +44,7 @@ import { otherSite, type Site } from '../../model/topology';
 import { buildPlatformApp } from '../../stacks/platform-app';
 import { executeSwitchover, InjectedFault, type SwitchoverOutcome } from '../../switchover/execute-switchover';
 import { groupOffsets, KafkaAuthenticationError, kafkaReachable, readRecords, withAdmin } from '../../pairs/kafka/kafka-member';
-import { INTERNAL, KafkaDatacenters, kafkaResourcesOf, requireKafkaLibs, startKafkaDatacenters, stop, type SynthesizedKafka } from './support/kafka-sites';
+import { INTERNAL, KafkaDatacenters, PROJECT_TOPIC, PROJECT_USER, kafkaResourcesOf, requireKafkaLibs, startKafkaDatacenters, stop, type SynthesizedKafka } from './support/kafka-sites';
 import { cutLink, namespacesAvailable, restoreLink, setSeatReachable, tearDownAll } from './support/two-datacenters';
 import { sleep, waitFor } from './support/timing';
 import { terraformLiteralText } from '../../synthesized/terraform-literal';
@@ -52,9 +52,7 @@ import { terraformLiteralText } from '../../synthesized/terraform-literal';
 jest.setTimeout(900_000);
 
 const ROOT = join(__dirname, '..', '..');
-// The project hxjb (核心经办): its applications' topics and groups carry its prefix, as its ACLs demand.
-const PROJECT_USER = 'proj-hxjb';
-const TOPIC = 'hxjb.settlement-events';
+const TOPIC = PROJECT_TOPIC;
 const GROUP = 'hxjb.settlement-app';
 // 100 s of writes: Connect starts, the consumer group's offsets reach B (checkpoints every 10 s) and
 // the link is cut while A still writes.

@@ -38,7 +38,7 @@ import { KAFKA_METRICS_CONFIG, KAFKA_METRICS_PORT, KAFKA_MIRROR_FETCH_WINDOW_SEC
 import { withAdmin } from '../../pairs/kafka/kafka-member';
 import { arrival, Monitoring, monitoringValuesOf, Receivers, synthesizedStacks, type DrillStack, type MonitoringValues } from './support/alerting';
 import { buildJmxExporterAgent } from './support/jmx-exporter';
-import { INTERNAL, kafkaResourcesOf, requireKafkaLibs, startKafkaDatacenters, type KafkaDatacenters, type SynthesizedKafka } from './support/kafka-sites';
+import { INTERNAL, kafkaResourcesOf, PROJECT_TOPIC, PROJECT_USER, requireKafkaLibs, startKafkaDatacenters, type KafkaDatacenters, type SynthesizedKafka } from './support/kafka-sites';
 import { sleep, waitFor } from './support/timing';
 import { cutLink, namespacesAvailable, restoreLink, tearDownAll } from './support/two-datacenters';
 
@@ -46,8 +46,7 @@ jest.setTimeout(900_000);
 
 const ROOT = join(__dirname, '..', '..');
 const PAIR = 'kafka@core';
-const PROJECT_USER = 'proj-hxjb';
-const TOPIC = 'hxjb.settlement-events';
+const TOPIC = PROJECT_TOPIC;
 /** The records the project writes at A while the drill runs, per second. */
 const PER_SECOND = 20;
 
@@ -115,10 +114,12 @@ if (!available) {
     const stacks = synthesizedStacks(join(work, 'synth'), [loaded], 'A');
     values = monitoringValuesOf(stacks);
     const stackOf = (site: Site) => `demo-core-${site.toLowerCase()}`;
-    resources = { A: kafkaResourcesOf(stackOf('A'), Object.values(stacks.get(stackOf('A'))!.resource.kubernetes_manifest ?? {}).map((m) => m.manifest)), B: kafkaResourcesOf(stackOf('B'), Object.values(stacks.get(stackOf('B'))!.resource.kubernetes_manifest ?? {}).map((m) => m.manifest)) };
+    const bySite = <T>(make: (site: Site) => T): Record<Site, T> => ({ A: make('A'), B: make('B') });
+    const stackAt = (site: Site) => stacks.get(stackOf(site))!;
+    resources = bySite((site) => kafkaResourcesOf(stackOf(site), Object.values(stackAt(site).resource.kubernetes_manifest ?? {}).map((m) => m.manifest)));
     if (!resources.B.mirror || resources.A.mirror) throw new Error('with A active, MirrorMaker 2 must run at B only');
-    const configs = { A: metricsConfigMap(stacks.get(stackOf('A'))!, stackOf('A')), B: metricsConfigMap(stacks.get(stackOf('B'))!, stackOf('B')) };
-    const brokerRules = { A: strimziMetricsConfig(work, 'broker-A.json', configs.A[KAFKA_METRICS_CONFIG.brokerKey]!), B: strimziMetricsConfig(work, 'broker-B.json', configs.B[KAFKA_METRICS_CONFIG.brokerKey]!) };
+    const configs = bySite((site) => metricsConfigMap(stackAt(site), stackOf(site)));
+    const brokerRules = bySite((site) => strimziMetricsConfig(work, `broker-${site}.json`, configs[site][KAFKA_METRICS_CONFIG.brokerKey]!));
     mirrorRules = strimziMetricsConfig(work, 'mirror-B.json', configs.B[KAFKA_METRICS_CONFIG.mirrorKey]!);
     const unitAt = (site: Site) => province.units.find((u) => u.zone === 'core' && u.site === site)!;
     for (const site of ['A', 'B'] as const) metricsHost[site] = { broker: unitAt(site).middlewarePlan.kafka!.brokerAddresses[0]!, mirror: unitAt(site).middlewareVips.kafka! };

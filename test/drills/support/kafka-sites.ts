@@ -24,6 +24,9 @@ import { waitFor } from './timing';
 const ROOT = join(__dirname, '..', '..', '..');
 /** Kafka's jars (test/drills/kafka/pom.xml), copied by .ci/run. */
 export const KAFKA_LIBS = process.env.HSA_KAFKA_LIBS ?? join(ROOT, '.cache', 'kafka-libs');
+/** The project hxjb (核心经办): its applications' topics and groups carry its prefix, as its ACLs demand. */
+export const PROJECT_USER = 'proj-hxjb';
+export const PROJECT_TOPIC = 'hxjb.settlement-events';
 /** The User Operator's stand-in: a super user the drill creates the users' ACLs with. */
 export const OPERATOR_USER = 'hsa-drill-user-operator';
 /** The in-cluster bootstrap Service, as each namespace has it. */
