@@ -44,6 +44,8 @@ export const UPSTREAM_CHARTS: Readonly<Record<string, UpstreamChart>> = {
   'prometheus-node-exporter': prometheusCommunity('prometheus-node-exporter'),
   'prometheus-pushgateway': prometheusCommunity('prometheus-pushgateway'),
   'prometheus-blackbox-exporter': prometheusCommunity('prometheus-blackbox-exporter'),
+  /** A business database outside the clusters, read at each site. */
+  'prometheus-postgres-exporter': prometheusCommunity('prometheus-postgres-exporter'),
 };
 
 /** Strimzi's CRDs at a release tag (the cluster operator's install files). */

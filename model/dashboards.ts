@@ -178,6 +178,16 @@ function drOverview(province: Pick<ProvinceModel, 'envName' | 'activeSite'>, uni
       built.withPanel(figure('Replay lag', 's', `max(cnpg_pg_replication_lag{job="database", ${sel(pair)}})`, `The bound is ${DATABASE_LAG_ALERT_SECONDS} s.`, [[null, GREEN], [DATABASE_LAG_ALERT_SECONDS, RED]]));
     }
   }
+  if (database?.kind === 'postgresql') {
+    const pair = `database@${unit.zone}`;
+    const { mode } = database.monitoring;
+    built.withRow(new dashboard.RowBuilder(`${pair} (PostgreSQL outside the clusters, ${mode} here)`));
+    built.withPanel(figure('In recovery', 'bool', `max(pg_replication_is_replica{job="database", ${sel(pair)}})`, `1 at the standby, 0 at the primary; the environment expects ${mode === 'standby' ? '1' : '0'} here.`, mode === 'standby' ? [[null, RED], [1, GREEN]] : [[null, GREEN], [1, RED]]));
+    if (mode === 'standby') {
+      built.withPanel(figure('Replay lag', 's', `max(pg_replication_lag_seconds{job="database", ${sel(pair)}})`, `The bound is ${DATABASE_LAG_ALERT_SECONDS} s.`, [[null, GREEN], [DATABASE_LAG_ALERT_SECONDS, RED]]));
+      built.withPanel(figure('Streaming from the active site', 'bool', `count(pg_stat_wal_receiver_received_tli{job="database", ${sel(pair)}, status="streaming"})`, 'Its WAL receiver; no value when it is not streaming.', [[null, RED], [1, GREEN]]));
+    }
+  }
   if (unit.backupPlan) {
     built.withRow(new dashboard.RowBuilder('Backups'));
     built.withPanel(
@@ -233,6 +243,11 @@ function middleware(province: Pick<ProvinceModel, 'envName'>, unit: MonitoredUni
     built.withRow(new dashboard.RowBuilder('Database'));
     built.withPanel(series('Replay lag', 's', [query(`max(cnpg_pg_replication_lag{job="database", ${here}})`, 'lag')], 'At the replica cluster.'));
     built.withPanel(series('WAL waiting to be archived', 'none', [query(`max(cnpg_collector_pg_wal_archive_status{job="database", ${here}, value="ready"})`, 'ready')], 'Piling up means archiving fails.'));
+  }
+  if (unit.middlewarePlan.database?.product.kind === 'postgresql') {
+    built.withRow(new dashboard.RowBuilder('Database'));
+    built.withPanel(series('Replay lag', 's', [query(`max(pg_replication_lag_seconds{job="database", ${here}})`, 'lag')], 'At the standby.'));
+    built.withPanel(series('WAL archiving failures', 'none', [query(`max(increase(pg_stat_archiver_failed_count{job="database", ${here}}[10m]))`, 'failed')], 'In the last 10 minutes.'));
   }
   if (unit.middlewarePlan.fastdfs) {
     built.withRow(new dashboard.RowBuilder('FastDFS'));

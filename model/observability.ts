@@ -1,7 +1,7 @@
 /**
  * What each unit's Prometheus watches and the alert rules it evaluates: each kind's
- * (pairs/<kind>/<kind>-monitoring.ts) and the backups'. A pair without alerts (FastDFS's, a database
- * outside the clusters) is named by the OBS-EveryPairAlerted compliance rule, not hidden.
+ * (pairs/<kind>/<kind>-monitoring.ts) and the backups'. A pair without alerts (a kind registered without
+ * monitoring) is named by the OBS-EveryPairAlerted compliance rule, not hidden.
  */
 import { backupAlerts, alertContext, renderRuleFile, type AlertRuleGroup } from './alert-rules';
 import { toolkitMonitors, VELERO_METRICS_PORT, type ProbeTarget, type ScrapeJob } from './monitoring-plan';
@@ -12,7 +12,7 @@ import { OBSERVABILITY_DEFAULTS, readsClusterMetrics, type AlertThresholds, type
 import { clusterAlerts } from './cluster-monitoring';
 import { businessAlerts, businessScrapeJobs } from '../business/business-monitoring';
 import { gatewayAlerts, gatewayScrapeJobs, trafficAlerts, trafficProbes } from './traffic-monitoring';
-import { databaseAlerts, databaseScrapeJobs } from '../pairs/database/database-monitoring';
+import { databaseAlerts, databaseProbes, databaseScrapeJobs } from '../pairs/database/database-monitoring';
 import { fastdfsAlerts, fastdfsProbes } from '../pairs/fastdfs/fastdfs-monitoring';
 import { kafkaAlerts, kafkaScrapeJobs } from '../pairs/kafka/kafka-monitoring';
 import { redisAlerts, redisScrapeJobs } from '../pairs/redis/redis-monitoring';
@@ -72,7 +72,7 @@ export function registeredKindsAt(unit: Pick<DeploymentUnit, 'middlewarePlan'>):
 
 /** Every address the blackbox exporter beside the unit's Prometheus checks. */
 export function unitProbes(unit: MonitoredUnit): ProbeTarget[] {
-  return [...fastdfsProbes(unit), ...trafficProbes(unit)];
+  return [...fastdfsProbes(unit), ...databaseProbes(unit), ...trafficProbes(unit)];
 }
 
 /** Every exporter the unit deploys, as Prometheus scrapes it (labels per model/alert-rules.ts's contract). */

@@ -110,7 +110,7 @@ test('the monitoring namespace reaches the exporter ports it scrapes and the rec
   const cidrsOf = (policy: JsonObject | undefined) => (((policy?.spec ?? {}) as JsonObject).egress as JsonObject[]).flatMap((rule) => (rule.to as JsonObject[]).map((to) => (to.ip_block as JsonObject).cidr));
   expect(cidrsOf(monitoring.get('allow-to-probed-23000-tcp'))).toEqual(['10.10.2.24/32', '10.20.2.24/32']);
   expect(cidrsOf(monitoring.get('allow-to-probed-53-udp'))).toEqual([`${model.units.find((u) => u.stackName === 'demo-core-a')!.dnsVip}/32`]);
-  expect(portsOf(monitoring.get('allow-to-hsa-middleware'), 'egress')).toEqual([9121, 9404]);
+  expect(portsOf(monitoring.get('allow-to-hsa-middleware'), 'egress')).toEqual([9121, 9187, 9404]);
   expect(portsOf(monitoring.get('allow-to-hsa-backup'), 'egress')).toEqual([8085]);
   expect(portsOf(monitoring.get('allow-to-alert-receivers'), 'egress')).toEqual([443]);
   // The kubelets on their port at the cluster's nodes only, and the API server (the node discovery).
@@ -119,7 +119,7 @@ test('the monitoring namespace reaches the exporter ports it scrapes and the rec
   expect(cidrsOf(monitoring.get('allow-to-api-server'))).toEqual([`${demo.environment.sites.A.zones.core.apiServer.address}/32`]);
   expect(portsOf(monitoring.get('allow-to-api-server'), 'egress')).toEqual([6443]);
   const middleware = [...Object.values(stack.resource!.kubernetes_network_policy_v1!)].find((p) => (p.metadata as JsonObject).name === 'allow-from-monitoring' && String((p.metadata as JsonObject).namespace).includes('Middleware'));
-  expect(portsOf(middleware, 'ingress')).toEqual([9121, 9404]);
+  expect(portsOf(middleware, 'ingress')).toEqual([9121, 9187, 9404]);
 });
 
 test('a receiver named by host without receiverNetworks is refused, naming the field and the fix; a province running its own stack deploys none', () => {
@@ -236,8 +236,8 @@ test('OBS-EveryPairAlerted names every pair and backup nothing alerts on', () =>
   expect(check(asSynthesized, withoutObservability)).toEqual([
     'demo-public-a: redis-cache@public, redis-session@public, velero@public-a alert nobody: the environment declares no observability.receivers',
     'demo-public-b: redis-cache@public, redis-session@public, velero@public-b alert nobody: the environment declares no observability.receivers',
-    'demo-core-a: redis-cache@core, redis-session@core, kafka@core, fastdfs@core, velero@core-a alert nobody: the environment declares no observability.receivers',
-    'demo-core-b: redis-cache@core, redis-session@core, kafka@core, fastdfs@core, velero@core-b alert nobody: the environment declares no observability.receivers',
+    'demo-core-a: redis-cache@core, redis-session@core, kafka@core, fastdfs@core, database@core, velero@core-a alert nobody: the environment declares no observability.receivers',
+    'demo-core-b: redis-cache@core, redis-session@core, kafka@core, fastdfs@core, database@core, velero@core-b alert nobody: the environment declares no observability.receivers',
   ]);
 });
 

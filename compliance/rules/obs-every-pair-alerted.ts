@@ -19,9 +19,11 @@ export const obsEveryPairAlerted: ProvinceRuleDefinition = {
       const stack = stacks.get(unit.stackName);
       if (!stack) continue;
       const found = annotationsOf(stack);
-      // The toolkit's kinds annotate their resources; a project's registered kinds are read from the plan.
+      // The toolkit's kinds annotate their resources; a project's registered kinds are read from the plan,
+      // and so is a business database outside the clusters (it leaves no resource of its own).
       const pairs = [
         ...found.flatMap(({ annotation }) => (annotation.component === 'dr-pair' ? [`${annotation.role}@${annotation.zone}`] : [])),
+        ...(unit.middlewarePlan.database ? [`database@${unit.zone}`] : []),
         ...registeredKindsAt(unit).map(({ name }) => `${name}@${unit.zone}`),
       ];
       const backups = found.flatMap(({ annotation }) => (annotation.component === 'backup' ? [`velero@${annotation.zone}-${annotation.site.toLowerCase()}`] : []));

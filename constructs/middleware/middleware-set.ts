@@ -9,6 +9,7 @@ import { CLOUDNATIVE_PG_WEBHOOK_PORT, CloudNativePgDrPair, type CloudNativePgDrP
 import { FastdfsDrPair, type FastdfsDrPairProps } from '../../pairs/fastdfs/fastdfs-construct';
 import { KafkaDrPair, type KafkaDrPairProps } from '../../pairs/kafka/kafka-construct';
 import { RedisDrPair, type RedisDrPairProps } from '../../pairs/redis/redis-construct';
+import { PostgresqlExporter, type PostgresqlExporterProps } from '../../pairs/database/postgresql-exporter-construct';
 import { DatabaseBackedService, type DatabaseBackedServiceProps } from './database-backed-service';
 import { LogService, LOG_PASSWORD_KEY, type LogServiceProps } from './log-service';
 import { LogGateway, type LogGatewayProps } from '../observability/log-gateway';
@@ -37,6 +38,12 @@ export interface MiddlewareSetProps {
    * @default - none: the database is outside the clusters, or not declared
    */
   readonly database?: DrPairSettings<CloudNativePgDrPairProps>;
+  /**
+   * The exporter of the business database when it runs outside the clusters (`product: postgresql`) and
+   * the environment declares `observability`, at `DatabaseExporter`.
+   * @default - none
+   */
+  readonly databaseExporter?: DrPairSettings<PostgresqlExporterProps>;
   /**
    * The pairs of the kinds the project registered (registerPairKind), each rendered at its kind's name.
    * @default - none
@@ -141,6 +148,7 @@ export class MiddlewareSet extends Construct {
     if (props.kafka) new KafkaDrPair(this, 'Kafka', { ...common, ...props.kafka });
     if (props.fastdfs) new FastdfsDrPair(this, 'FastDFS', { ...common, ...props.fastdfs });
     if (props.database) new CloudNativePgDrPair(this, 'Database', { ...common, ...props.database });
+    if (props.databaseExporter) new PostgresqlExporter(this, 'DatabaseExporter', { ...common, ...props.databaseExporter });
     for (const pair of props.registeredPairs ?? []) pair.render(this, common);
     // Construct ids are the catalog's role names (Terraform state addresses).
     const basics = (settings: DatabaseBackedServerSettings, image: 'nacos' | 'xxlJobAdmin'): ServerBasics => ({

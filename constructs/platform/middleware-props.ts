@@ -12,7 +12,7 @@ import type { MiddlewareSetProps } from '../middleware/middleware-set';
 import { registeredPairRenders } from '../../pairs/kind-renders';
 
 /** What of MiddlewareSet's props the zone's middleware plan decides. */
-export type PlannedMiddleware = Pick<MiddlewareSetProps, 'redis' | 'kafka' | 'fastdfs' | 'database' | 'nacos' | 'xxlJob' | 'logService' | 'credentials' | 'preventDestroy'>;
+export type PlannedMiddleware = Pick<MiddlewareSetProps, 'redis' | 'kafka' | 'fastdfs' | 'database' | 'databaseExporter' | 'nacos' | 'xxlJob' | 'logService' | 'credentials' | 'preventDestroy'>;
 
 /**
  * The middleware plan of one zone and site (model/middleware-plan.ts) as MiddlewareSet's props. Each DR
@@ -20,8 +20,9 @@ export type PlannedMiddleware = Pick<MiddlewareSetProps, 'redis' | 'kafka' | 'fa
  * the model decides and the construct renders), so the pairs pass as they are; only the services without
  * a pair are picked out of the supporting list.
  */
-export function plannedMiddleware(plan: MiddlewarePlan): PlannedMiddleware {
+export function plannedMiddleware(plan: MiddlewarePlan, observed: boolean): PlannedMiddleware {
   const cluster = plan.database?.product.kind === 'cloudnative-pg' ? plan.database.product.cluster : undefined;
+  const outside = plan.database?.product.kind === 'postgresql' ? plan.database.product.monitoring : undefined;
   const nacos = plan.supporting.find((service) => service.role === 'nacos');
   const xxlJob = plan.supporting.find((service) => service.role === 'xxl-job');
   const log = plan.supporting.find((service) => service.role === 'log');
@@ -30,6 +31,8 @@ export function plannedMiddleware(plan: MiddlewarePlan): PlannedMiddleware {
     ...(plan.kafka ? { kafka: plan.kafka } : {}),
     ...(plan.fastdfs ? { fastdfs: plan.fastdfs } : {}),
     ...(cluster ? { database: cluster } : {}),
+    // Watched only where somebody reads the alerts: the environment declares observability.
+    ...(outside && observed ? { databaseExporter: outside } : {}),
     ...(nacos?.role === 'nacos' ? { nacos: { name: nacos.name, address: nacos.address } } : {}),
     ...(xxlJob?.role === 'xxl-job' ? { xxlJob: { name: xxlJob.name, address: xxlJob.address } } : {}),
     ...(log?.role === 'log' ? { logService: { releaseName: log.releaseName, chartVersion: log.chartVersion, address: log.address } } : {}),
@@ -45,7 +48,7 @@ export function unitMiddlewareProps(unit: DeploymentUnit, province: ProvinceMode
   return {
     // Clients: each tenant namespace on the ports of the middleware its applications use.
     clients: unit.middlewareClients.filter((tenant) => tenant.inClusterPorts.length > 0).map((tenant) => ({ namespace: tenant.namespace, ports: tenant.inClusterPorts })),
-    ...plannedMiddleware(unit.middlewarePlan),
+    ...plannedMiddleware(unit.middlewarePlan, province.observability !== undefined),
     zone: unit.zone,
     site: unit.site,
     source,

@@ -56,13 +56,37 @@ export function databaseProductName(product: DatabasePlan['product']): string {
   return product.kind === 'postgresql' ? 'PostgreSQL' : product.kind === 'cloudnative-pg' ? 'PostgreSQL (CloudNativePG)' : product.name;
 }
 
+/** prometheus-community/prometheus-postgres-exporter: its appVersion (postgres_exporter 0.19.1) is the one Debian ships, which the drill runs. */
+export const POSTGRES_EXPORTER_CHART_VERSION = '8.0.0';
+/** The port postgres_exporter listens on (the chart's `service.targetPort`); its Service serves it on the same port. */
+export const POSTGRES_EXPORTER_PORT = 9187;
+/** The Helm release (and, through `fullnameOverride`, the Deployment and Service) of a site's exporter. */
+export const POSTGRES_EXPORTER_RELEASE = 'hsa-db-exporter';
+
+/**
+ * How a site's postgres_exporter reads a PostgreSQL outside the clusters: this site's server at its
+ * address, as the role of `credentialsSecret` (pg_monitor), over TLS unless the environment says not.
+ */
+export interface PostgresqlMonitoringPlan {
+  /** prometheus-postgres-exporter chart version. */
+  readonly chartVersion: string;
+  /** This site's server. */
+  readonly server: Endpoint;
+  /** Existing Secret (`username`, `password`) in the middleware namespace. */
+  readonly credentialsSecret: string;
+  /** libpq's sslmode of the exporter's connection. */
+  readonly sslMode: 'require' | 'disable';
+  /** Primary at the active site, standby at the other. */
+  readonly mode: DrMode;
+}
+
 /** The business database of a zone as a DR pair (PostgreSQL streaming replication, promoted by its DBA). */
 export interface DatabasePlan {
   /** This site's database address (`middlewareVips.database`) and its port. */
   readonly address: Endpoint;
   /** What the database is; `other` is checked through the command its DBA supplies; `cloudnative-pg` runs in the cluster. */
   readonly product:
-    | { readonly kind: 'postgresql' }
+    | { readonly kind: 'postgresql'; readonly monitoring: PostgresqlMonitoringPlan }
     | { readonly kind: 'other'; readonly name: string; readonly checkCommand: readonly string[] }
     | { readonly kind: 'cloudnative-pg'; readonly cluster: CloudNativePgPlan };
 }
@@ -76,7 +100,16 @@ export function planDatabase(context: PairPlanContext): DatabasePlan | undefined
       case undefined:
         return undefined;
       case 'postgresql':
-        return { kind: 'postgresql' };
+        return {
+          kind: 'postgresql',
+          monitoring: {
+            chartVersion: POSTGRES_EXPORTER_CHART_VERSION,
+            server: { host: vip('database', site), port: middlewarePorts(settings).database },
+            credentialsSecret: databaseSettings.monitoring?.credentialsSecret ?? 'hsa-db-monitor',
+            sslMode: databaseSettings.monitoring?.sslMode ?? 'require',
+            mode: modeOf('database'),
+          },
+        };
       case 'other':
         return { kind: 'other', name: databaseSettings.name, checkCommand: databaseSettings.check.command };
       case 'cloudnative-pg': {

@@ -24,6 +24,29 @@ export const databasePairSettingsSchema = z.discriminatedUnion('product', [
      * `backup` (pg_basebackup, checked with pg_verifybackup, kept on a volume Velero copies off site).
      */
     backup: postgresqlBackup.optional(),
+    /**
+     * How each site's postgres_exporter logs in to that site's server, when the environment declares
+     * `observability` (pairs/database/database-monitoring.ts): the database team's alerts read it.
+     */
+    monitoring: z
+      .strictObject({
+        /**
+         * Existing Secret in the middleware namespace with keys `username` and `password`: a role granted
+         * `pg_monitor` (CREATE ROLE hsa_monitor LOGIN PASSWORD '...'; GRANT pg_monitor TO hsa_monitor),
+         * which pg_hba.conf admits to database `postgres` from the cluster's nodes. The standby must stream
+         * through a physical replication slot (`primary_slot_name`): postgres_exporter reports no WAL
+         * receiver without one, and the link alert would fire.
+         * @default "hsa-db-monitor"
+         */
+        credentialsSecret: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected the name of a Kubernetes Secret' }).optional(),
+        /**
+         * libpq's sslmode of the exporter's connection: `require` (TLS, the password never in the clear)
+         * or `disable` (a server without TLS; the password crosses the site's network readable).
+         * @default "require"
+         */
+        sslMode: z.enum(['require', 'disable']).optional(),
+      })
+      .optional(),
   }),
   z.strictObject({
     /** Another product (Oracle, DM, KingbaseES, GaussDB...), checked through a command its DBA supplies. */
