@@ -314,6 +314,74 @@ test('promtool test rules: each Kafka and CloudNativePG alert fires when it shou
   expect(broken.output).toContain('HsaDatabaseStandbyBehind');
 });
 
+test('promtool test rules: each alert of a PostgreSQL outside the clusters (postgres_exporter\'s series) fires when it should and stays silent when it should not', () => {
+  const demo = province('demo');
+  const standby = demo.units.find((u) => u.stackName === 'demo-core-b')!;
+  const groups = unitAlertRules(demo, standby).map((g) => ({ name: g.name, rules: g.rules.filter((r) => r.labels.hsa_pair === 'database@core') })).filter((g) => g.rules.length > 0);
+  const rule = (alert: string) => groups.flatMap((g) => g.rules).find((r) => r.alert === alert)!;
+  const rules = join(dir, 'outside-database.rules.yml');
+  writeFileSync(rules, renderRuleFile(groups));
+  const database = { job: 'database', hsa_pair: 'database@core', hsa_site: 'B' };
+  const receiver = { ...database, upstream_host: '10.10.2.40', slot_name: '' };
+  const cases = {
+    rule_files: [rules],
+    evaluation_interval: '15s',
+    tests: [
+      {
+        interval: '15s',
+        input_series: [
+          series('pg_up', database, '1x50'),
+          series('pg_replication_is_replica', database, '1x50'),
+          // The WAL receiver streams until 120 s, then is gone (the link cut: the exporter no longer serves the
+          // series, which Prometheus marks stale at the next scrape); a row saying "starting" (a new receiver connecting) appears.
+          series('pg_stat_wal_receiver_received_tli', { ...receiver, status: 'streaming' }, '1x7 stale'),
+          series('pg_stat_wal_receiver_received_tli', { ...receiver, status: 'starting' }, '_x8 1x42'),
+          // The replay falls 45 s behind from 120 s.
+          series('pg_replication_lag_seconds', database, '0x7 45x43'),
+          series('pg_stat_archiver_failed_count', database, '3x50'),
+        ],
+        alert_rule_test: [
+          { eval_time: '105s', alertname: 'HsaDatabaseReplicationLinkDown', exp_alerts: [] },
+          { eval_time: '135s', alertname: 'HsaDatabaseReplicationLinkDown', exp_alerts: [] },
+          { eval_time: '165s', alertname: 'HsaDatabaseReplicationLinkDown', exp_alerts: [firing(rule('HsaDatabaseReplicationLinkDown'), {}, '1')] },
+          { eval_time: '165s', alertname: 'HsaDatabaseStandbyBehind', exp_alerts: [] },
+          { eval_time: '195s', alertname: 'HsaDatabaseStandbyBehind', exp_alerts: [firing(rule('HsaDatabaseStandbyBehind'), {}, '45')] },
+          { eval_time: '600s', alertname: 'HsaDatabaseDown', exp_alerts: [] },
+          { eval_time: '600s', alertname: 'HsaDatabaseSplitBrain', exp_alerts: [] },
+          // Failures counted before (a constant count) are not failures now.
+          { eval_time: '720s', alertname: 'HsaDatabaseWalNotArchived', exp_alerts: [] },
+        ],
+      },
+      {
+        interval: '15s',
+        // Promoted at 45 s while site A stays active; the server stops answering at 300 s; archiving fails once a minute from the start.
+        input_series: [
+          series('pg_replication_is_replica', database, '1x2 0x60'),
+          series('pg_up', database, '1x19 0x40'),
+          series('pg_stat_archiver_failed_count', database, '0+0.25x60'),
+        ],
+        alert_rule_test: [
+          { eval_time: '45s', alertname: 'HsaDatabaseSplitBrain', exp_alerts: [] },
+          { eval_time: '90s', alertname: 'HsaDatabaseSplitBrain', exp_alerts: [firing(rule('HsaDatabaseSplitBrain'), {}, '0')] },
+          { eval_time: '330s', alertname: 'HsaDatabaseDown', exp_alerts: [] },
+          { eval_time: '390s', alertname: 'HsaDatabaseDown', exp_alerts: [firing(rule('HsaDatabaseDown'), {}, '1')] },
+          { eval_time: '600s', alertname: 'HsaDatabaseWalNotArchived', exp_alerts: [] },
+          { eval_time: '660s', alertname: 'HsaDatabaseWalNotArchived', exp_alerts: [firing(rule('HsaDatabaseWalNotArchived'), {}, '10')] },
+        ],
+      },
+    ],
+  };
+  const testFile = join(dir, 'outside-database.test.yml');
+  writeFileSync(testFile, stringify(cases, { lineWidth: 0 }));
+  expect(promtool('test', 'rules', testFile)).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+
+  // Deliberately broken: the link rule reading any WAL receiver row, not a streaming one, misses the cut.
+  writeFileSync(rules, readFileSync(rules, 'utf8').replace(', status="streaming"})', '})'));
+  const broken = promtool('test', 'rules', testFile);
+  expect(broken.status).not.toBe(0);
+  expect(broken.output).toContain('HsaDatabaseReplicationLinkDown');
+});
+
 test('promtool test rules: the FastDFS, DNS controller, load balancer, certificate and gateway alerts fire when they should and stay silent when they should not', () => {
   const demo = province('demo');
   const standby = demo.units.find((u) => u.stackName === 'demo-core-b')!;
