@@ -18,7 +18,6 @@
  * (/var/lib/postgresql/data/pgdata, in a mount namespace of its own).
  *
  *   - the link cut: the standby's link-down alert reaches the database team within the bound; restored, it resolves;
- *   - the same cut with the link-down rule deliberately broken: nothing arrives within the bound;
  *   - the standby's replay paused while the applications write: the lag alert arrives within its bound;
  *   - the DR overview dashboard's database figures answer from each site's Prometheus, as the pair is;
  *   - the standby promoted while A stays active: the split-brain alert;
@@ -290,25 +289,6 @@ if (!available) {
     const resolvedAfter = await arrival(restoredAt, resolveBound, () => receivers.find(restoredAt, 'database', pair, 'HsaDatabaseReplicationLinkDown', 'B', 'resolved'));
     expect(resolvedAfter).toBeDefined();
     measured.resolvedSeconds = resolvedAfter!;
-  });
-
-  test('the same cut with the link-down rule deliberately broken: no alert arrives within the bound', async () => {
-    await monitoring.stopAll();
-    const stack = `ningxia-core-b`;
-    const broken = new Map(values);
-    broken.set(stack, JSON.parse(JSON.stringify(values.get(stack)).replace(/(cnpg_pg_replication_is_wal_receiver_up\{[^}]*\}\)) == 0/, '$1 == 2')) as MonitoringValues);
-    expect(JSON.stringify(broken.get(stack))).toContain('== 2');
-    await monitoring.startAll(broken);
-    await waitFor(streaming, 60, 'site B never streamed from A again');
-    const cutAt = Date.now();
-    cutLink();
-    try {
-      expect(await arrival(cutAt, linkDownBound(), () => receivers.find(cutAt, 'database', pair, 'HsaDatabaseReplicationLinkDown', 'B', 'firing'))).toBeUndefined();
-    } finally {
-      restoreLink();
-    }
-    await monitoring.stopAll();
-    await monitoring.startAll(values);
   });
 
   const lagBound = DATABASE_LAG_ALERT_SECONDS + CLOUDNATIVE_PG_QUERIES_TTL_SECONDS + alertDeliveryBoundSeconds(60);
