@@ -15,7 +15,7 @@ import { dashboardQueries, unitDashboards } from '../../model/dashboards';
 import { listEnvironments, loadEnvironmentFile } from '../../model/load-environment';
 import { unitAlertRules, provinceRuleFiles } from '../../model/observability';
 import { resolveProvince, type ProvinceModel } from '../../model/platform-model';
-import { ENVIRONMENTS_DIR } from '../support/fixtures';
+import { ENVIRONMENTS_DIR, environmentJson, parseJson } from '../support/fixtures';
 
 const dir = mkdtempSync(join(tmpdir(), 'hsa-alert-rules-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -380,6 +380,41 @@ test('promtool test rules: each alert of a PostgreSQL outside the clusters (post
   const broken = promtool('test', 'rules', testFile);
   expect(broken.status).not.toBe(0);
   expect(broken.output).toContain('HsaDatabaseReplicationLinkDown');
+});
+
+test("promtool test rules: another database product's down alert fires on the blackbox exporter's probe of its own site, not on the other site's", () => {
+  const json = environmentJson('demo');
+  (json.middleware as Record<string, unknown>).database = { product: 'other', name: 'DM8', port: 5236, check: { command: ['/opt/dm/check.sh'] } };
+  const loaded = parseJson(json);
+  const other = resolveProvince(loaded.name, loaded.environment);
+  const unit = other.units.find((u) => u.stackName === 'demo-core-a')!;
+  const groups = unitAlertRules(other, unit).map((g) => ({ name: g.name, rules: g.rules.filter((r) => r.labels.hsa_pair === 'database@core') })).filter((g) => g.rules.length > 0);
+  const down = groups.flatMap((g) => g.rules).find((r) => r.alert === 'HsaDatabaseDown')!;
+  const rules = join(dir, 'other-database.rules.yml');
+  writeFileSync(rules, renderRuleFile(groups));
+  const probe = { job: 'probe-tcp_connect', hsa_pair: 'database@core', hsa_site: 'A' };
+  const cases = {
+    rule_files: [rules],
+    evaluation_interval: '15s',
+    tests: [
+      {
+        interval: '15s',
+        // Its own server refuses from 120 s; a probe of the other site's answering throughout (the toolkit probes
+        // none, but a rule that read any target of the pair would be satisfied by it).
+        input_series: [series('probe_success', { ...probe, hsa_target_site: 'A' }, '1x7 0x20'), series('probe_success', { ...probe, hsa_target_site: 'B' }, '1x27')],
+        alert_rule_test: [
+          { eval_time: '105s', alertname: 'HsaDatabaseDown', exp_alerts: [] },
+          { eval_time: '165s', alertname: 'HsaDatabaseDown', exp_alerts: [] },
+          { eval_time: '195s', alertname: 'HsaDatabaseDown', exp_alerts: [firing(down, {}, '0')] },
+        ],
+      },
+    ],
+  };
+  const testFile = join(dir, 'other-database.test.yml');
+  writeFileSync(testFile, stringify(cases, { lineWidth: 0 }));
+  expect(promtool('test', 'rules', testFile)).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+  writeFileSync(rules, readFileSync(rules, 'utf8').replace(', hsa_target_site="A"}', '}'));
+  expect(promtool('test', 'rules', testFile).status).not.toBe(0);
 });
 
 test('promtool test rules: the FastDFS, DNS controller, load balancer, certificate and gateway alerts fire when they should and stay silent when they should not', () => {
