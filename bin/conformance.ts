@@ -21,6 +21,7 @@ import { crdVersionsOf, crdVersionsOfDocuments, type CrdVersion } from '../confo
 import { admitCustomResources, apiServerVersion, kubeApiServerTool, namespaceNamed, withResolvedManifestNamespace } from '../conformance/kube-api-server';
 import { helmTemplate, helmVersion, locateHelm, type RenderResult } from '../conformance/helm';
 import { imagesOfDocuments, parseManifests } from '../conformance/rendered-images';
+import { podTemplatesOf, selectedWorkloads, selectingPolicies, type RenderedPod } from '../conformance/policy-selectors';
 import { gitDirOf, layOutChart, SourceError, listAtTag, readAtTag, STRIMZI_CRDS, UPSTREAM_CHARTS } from '../conformance/upstream-charts';
 import { findUnreadKeys, isObject, leafPaths, normalizeRender, type Json, type KeyFinding } from '../conformance/value-keys';
 import { loadEnvironments } from '../model/load-environment';
@@ -56,6 +57,15 @@ interface CustomResourceRow {
   readonly kind: string;
   readonly name: string;
   readonly errors: readonly string[];
+}
+
+/** A NetworkPolicy of the output that opens a path to some pods only, and the rendered workloads it selects. */
+interface PolicyRow {
+  readonly stack: string;
+  readonly activeSite: Site;
+  readonly policy: string;
+  readonly selector: string;
+  readonly workloads: readonly string[];
 }
 
 interface HelmReleaseJson {
@@ -121,6 +131,7 @@ function main(): number {
 
     const releaseRows: ReleaseRow[] = [];
     const crRows: CustomResourceRow[] = [];
+    const policyRows: PolicyRow[] = [];
     /** Per environment: what `npm run images` lists. */
     const listed = new Map(envNames.map((env) => [env, new Set<string>()]));
     const inventoryErrors: string[] = [];
@@ -145,6 +156,7 @@ function main(): number {
       for (const stack of readdirSync(join(outdir, 'stacks')).sort()) {
         const document = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as { resource?: Record<string, Record<string, Json>> };
         const namespaces = document.resource?.kubernetes_namespace_v1 ?? {};
+        const stackPods: RenderedPod[] = [];
         for (const [address, manifest] of Object.entries(document.resource?.kubernetes_manifest ?? {})) {
           if (isObject(manifest)) customResources.push({ stack, activeSite, address, manifest: withResolvedManifestNamespace(`kubernetes_manifest.${address}`, manifest.manifest ?? null, namespaces) });
         }
@@ -187,6 +199,7 @@ function main(): number {
           // those of its crds/ directory, and those it renders as templates (CloudNativePG's).
           // The render is parsed once, for its CRDs, its custom resources and its images.
           const documents = parseManifests(baseline.manifests);
+          stackPods.push(...podTemplatesOf(documents, release.namespace));
           const chartDirectory = chartDir(release.chart, release.version);
           if (!crdsByChart.has(chartDirectory)) crdsByChart.set(chartDirectory, chartCrdsOf(chartDirectory));
           const chartCrds = [...crdsByChart.get(chartDirectory)!, ...crdVersionsOfDocuments(documents)];
@@ -203,6 +216,11 @@ function main(): number {
           const images = imagesOfDocuments(documents);
           const hasSchema = existsSync(join(chartDir(release.chart, release.version), 'values.schema.json'));
           releaseRows.push({ ...row, renders: 'yes', schema: hasSchema ? 'valid' : 'no schema in chart', keys: keyChecks.get(keyKey)!, images: images.containers, operatorImages: images.operatorManaged });
+        }
+        // Each policy that opens a path to some pods only must select a pod the charts render there.
+        for (const policy of selectingPolicies(document.resource?.kubernetes_network_policy_v1 ?? {}, (value, what) => namespaceNamed(value, namespaces, what))) {
+          const selector = Object.entries(policy.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+          policyRows.push({ stack, activeSite, policy: `${policy.namespace}/${policy.name}`, selector, workloads: selectedWorkloads(policy, stackPods) });
         }
       }
     }
@@ -256,6 +274,7 @@ function main(): number {
       releaseRows.filter((r) => r.renders !== 'yes').length +
       releaseRows.filter((r) => r.keys.some((k) => k.kind === 'ignored')).length +
       crRows.filter((r) => r.errors.length > 0).length +
+      policyRows.filter((r) => r.workloads.length === 0).length +
       outside.length +
       unlisted.length +
       inventoryErrors.length;
@@ -268,6 +287,7 @@ function main(): number {
       strimziVersion,
       releaseRows,
       crRows,
+      policyRows,
       rendered: [...new Set(envNames.flatMap((env) => [...renderedIn(env)]))].sort(),
       outside,
       unlisted,
@@ -311,6 +331,7 @@ interface ReportInput {
   readonly strimziVersion: string | undefined;
   readonly releaseRows: readonly ReleaseRow[];
   readonly crRows: readonly CustomResourceRow[];
+  readonly policyRows: readonly PolicyRow[];
   readonly rendered: readonly string[];
   readonly outside: readonly string[];
   readonly unlisted: readonly string[];
@@ -340,6 +361,12 @@ function renderReport(input: ReportInput): string {
     '| stack | active | custom resource | admitted by the API server |',
     '|---|---|---|---|',
     ...input.crRows.map((r) => `| ${r.stack} | ${r.activeSite} | ${r.kind} ${r.name} | ${r.errors.length === 0 ? 'yes' : `no: ${r.errors.join('; ')}`} |`),
+    '',
+    'Network policies that open a path to some pods of a namespace only: each selector against the pod templates the charts render there (a selector that matches none leaves its component without the path).',
+    '',
+    '| stack | active | policy | pods selected by | rendered workloads selected |',
+    '|---|---|---|---|---|',
+    ...input.policyRows.map((r) => `| ${r.stack} | ${r.activeSite} | ${r.policy} | \`${r.selector}\` | ${r.workloads.length === 0 ? 'none' : r.workloads.join(', ')} |`),
     '',
     `Images the renders pull: ${input.rendered.length}; outside \`registry.images\`: ${input.outside.length}${input.outside.length ? ` (${input.outside.join(', ')})` : ''}; not listed by \`npm run images\`: ${input.unlisted.length}${input.unlisted.length ? ` (${input.unlisted.join(', ')})` : ''}.`,
     '',

@@ -2,6 +2,7 @@
 import { crdVersionsOf, servingCrd } from '../conformance/crd-schema';
 import { WIDGET_CRD } from './support/example-crd';
 import { imagesOfDocuments, parseManifests } from '../conformance/rendered-images';
+import { podTemplatesOf, selectedWorkloads, selectingPolicies } from '../conformance/policy-selectors';
 import { findUnreadKeys, leafPaths, normalizeRender, withChangedLeaf, withoutLeaf } from '../conformance/value-keys';
 
 const values = { a: { b: { c: 1 }, d: 'x' }, list: [1, 2], empty: {} };
@@ -69,4 +70,32 @@ spec:
     containers: ['r.example/hsa/operator:1', 'r.example/hsa/os-shell:1'],
     operatorManaged: ['r.example/hsa/kafka:1-4.1.0', 'r.example/hsa/kafka:1-4.2.0'],
   });
+});
+
+test("a policy's pod selector against the pod templates of a render: matched by every label, in its namespace only, through a CronJob's job template", () => {
+  const documents = parseManifests(
+    [
+      'kind: Deployment\nmetadata: {name: prometheus-server}\nspec: {template: {metadata: {labels: {app.kubernetes.io/name: prometheus, app.kubernetes.io/component: server}}}}',
+      'kind: StatefulSet\nmetadata: {name: prometheus-alertmanager, namespace: elsewhere}\nspec: {template: {metadata: {labels: {app.kubernetes.io/name: alertmanager}}}}',
+      'kind: CronJob\nmetadata: {name: nightly}\nspec: {jobTemplate: {spec: {template: {metadata: {labels: {job: nightly}}}}}}',
+      'kind: Service\nmetadata: {name: prometheus-server}\nspec: {selector: {app.kubernetes.io/name: prometheus}}',
+    ].join('\n---\n'),
+  );
+  const pods = podTemplatesOf(documents, 'hsa-monitoring');
+  expect(pods.map((p) => `${p.namespace} ${p.workload}`)).toEqual(['hsa-monitoring Deployment/prometheus-server', 'elsewhere StatefulSet/prometheus-alertmanager', 'hsa-monitoring CronJob/nightly']);
+  const policies = selectingPolicies(
+    {
+      all: { metadata: { name: 'default-deny', namespace: 'ns-ref' }, spec: { pod_selector: {} } },
+      server: { metadata: { name: 'allow-to-kubelets', namespace: 'ns-ref' }, spec: { pod_selector: { match_labels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/component': 'server' } } } },
+      slip: { metadata: { name: 'allow-to-receivers', namespace: 'ns-ref' }, spec: { pod_selector: { match_labels: { 'app.kubernetes.io/name': 'alertmanager' } } } },
+      nightly: { metadata: { name: 'allow-nightly', namespace: 'ns-ref' }, spec: { pod_selector: { match_labels: { job: 'nightly' } } } },
+    },
+    (value) => (value === 'ns-ref' ? 'hsa-monitoring' : value),
+  );
+  expect(policies.map((p) => [p.name, selectedWorkloads(p, pods)])).toEqual([
+    ['allow-to-kubelets', ['Deployment/prometheus-server']],
+    // Alertmanager's pods are in another namespace here: the policy selects none of this one's.
+    ['allow-to-receivers', []],
+    ['allow-nightly', ['CronJob/nightly']],
+  ]);
 });

@@ -12,6 +12,7 @@ import { dashboardQueries, unitDashboards } from '../model/dashboards';
 import { unitAlertRules, unitProbes, unitScrapeJobs } from '../model/observability';
 import { resolveProvince } from '../model/platform-model';
 import { obsEveryPairAlerted } from '../compliance/rules/obs-every-pair-alerted';
+import { MONITORING_PODS } from '../constructs/observability/site-monitoring';
 import { provinceSubject } from '../compliance/check-province';
 import type { JsonObject, StackJson } from '../compliance/types';
 import { environmentJson, loadEnvironment, parseJson, synthesizeStacks } from './support/fixtures';
@@ -120,6 +121,17 @@ test('the monitoring namespace reaches the exporter ports it scrapes and the rec
   expect(portsOf(monitoring.get('allow-to-api-server'), 'egress')).toEqual([6443]);
   const middleware = [...Object.values(stack.resource!.kubernetes_network_policy_v1!)].find((p) => (p.metadata as JsonObject).name === 'allow-from-monitoring' && String((p.metadata as JsonObject).namespace).includes('Middleware'));
   expect(portsOf(middleware, 'ingress')).toEqual([9121, 9187, 9404]);
+});
+
+test("each of the monitoring namespace's egress paths is open to the one component that uses it: the server, Alertmanager or the blackbox exporter", () => {
+  const stack = stacks.get('demo-core-a') as unknown as StackJson;
+  const selectorOf = (policy: JsonObject | undefined) => ((policy!.spec as JsonObject).pod_selector as JsonObject).match_labels;
+  const monitoring = monitoringPolicies(stack);
+  for (const [name, policy] of monitoring) {
+    const expected = name === 'allow-to-alert-receivers' ? MONITORING_PODS.alertmanager : name.startsWith('allow-to-probed-') ? MONITORING_PODS.blackbox : name.startsWith('allow-to-') ? MONITORING_PODS.server : undefined;
+    expect({ name, selector: selectorOf(policy) }).toEqual({ name, selector: expected });
+  }
+  expect(MONITORING_PODS.server).toEqual({ 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/instance': 'prometheus' });
 });
 
 test('a receiver named by host without receiverNetworks is refused, naming the field and the fix; a province running its own stack deploys none', () => {

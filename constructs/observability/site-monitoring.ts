@@ -166,6 +166,18 @@ interface PrometheusChartValues {
   readonly 'prometheus-pushgateway': { readonly enabled: false };
 }
 
+/**
+ * The labels the charts give each component's pods (prometheus 29.27.0, its alertmanager 1.42.0,
+ * prometheus-blackbox-exporter 11.17.2, read from their renders): each egress path of the namespace is
+ * opened to the one component that uses it. The conformance procedure checks every selector against the
+ * real renders.
+ */
+export const MONITORING_PODS = {
+  server: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/instance': MONITORING_RELEASE },
+  alertmanager: { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': MONITORING_RELEASE },
+  blackbox: { 'app.kubernetes.io/name': 'prometheus-blackbox-exporter', 'app.kubernetes.io/instance': BLACKBOX_RELEASE },
+} as const;
+
 /** nobody:nogroup, as the chart's own defaults run both servers. */
 const NOBODY = 65534;
 
@@ -197,7 +209,7 @@ export class SiteMonitoring extends Construct {
     }
     for (const { port, protocol, addresses } of [...byPort.values()].sort((a, b) => a.port - b.port)) {
       const name = `allow-to-probed-${port}-${protocol.toLowerCase()}`;
-      policies.allowTo(name, Peer.addresses(addresses), [{ port, protocol }], { name });
+      policies.allowTo(name, Peer.addresses(addresses), [{ port, protocol }], { name, pods: MONITORING_PODS.blackbox });
     }
     const tcp = { prober: 'tcp' as const, timeout: '5s' };
     const values: BlackboxChartValues = {
@@ -250,8 +262,8 @@ export class SiteMonitoring extends Construct {
       subject: [{ kind: 'ServiceAccount', name: plan.serviceAccount, namespace: namespaceName }],
       dependsOn: [role],
     });
-    policies.allowTo('AllowToApiServer', Peer.addresses([plan.apiServer.host]), [plan.apiServer.port], { name: 'allow-to-api-server' });
-    policies.allowTo('AllowToKubelets', Peer.addresses(plan.nodeNetworks), [KUBELET_PORT], { name: 'allow-to-kubelets' });
+    policies.allowTo('AllowToApiServer', Peer.addresses([plan.apiServer.host]), [plan.apiServer.port], { name: 'allow-to-api-server', pods: MONITORING_PODS.server });
+    policies.allowTo('AllowToKubelets', Peer.addresses(plan.nodeNetworks), [KUBELET_PORT], { name: 'allow-to-kubelets', pods: MONITORING_PODS.server });
     const kubelet = (job: typeof KUBELET_JOB | typeof CADVISOR_JOB): KubeletScrapeConfig => ({
       enabled: true,
       scheme: 'https',
@@ -274,9 +286,9 @@ export class SiteMonitoring extends Construct {
     const { namespaceName, policies } = addPlatformNamespace(this, 'Namespace', { name: props.namespace, labels: podSecurityLabels('restricted') });
     this.namespaceName = namespaceName;
     for (const target of [...new Set(props.scrapeJobs.map((job) => job.namespace))].sort()) {
-      policies.allowTo(`AllowTo-${target}`, Peer.namespace(target), scrapedPorts(props, target), { name: `allow-to-${target}` });
+      policies.allowTo(`AllowTo-${target}`, Peer.namespace(target), scrapedPorts(props, target), { name: `allow-to-${target}`, pods: MONITORING_PODS.server });
     }
-    policies.allowTo('AllowToReceivers', Peer.addresses(props.receivers.addresses), props.receivers.ports, { name: 'allow-to-alert-receivers' });
+    policies.allowTo('AllowToReceivers', Peer.addresses(props.receivers.addresses), props.receivers.ports, { name: 'allow-to-alert-receivers', pods: MONITORING_PODS.alertmanager });
 
     const image = (id: 'prometheus' | 'prometheusConfigReloader' | 'alertmanager'): ChartImage => ({ repository: `${props.source.imageRegistry}/${props.source.imagePath}/${IMAGES[id].name}`, tag: IMAGES[id].tag });
     const containerSecurity: RestrictedContainerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };

@@ -41,6 +41,13 @@ export type Port = number | PortSpec;
 export interface PolicyOptions {
   /** The NetworkPolicy's name. @default `allow-from-<namespace>` / `allow-to-<namespace>` for a single-namespace peer; required otherwise */
   readonly name?: string;
+  /**
+   * Only the namespace's pods carrying these labels may use the path (the policy's podSelector): the
+   * component that needs it, not its neighbours. The conformance procedure checks that each such
+   * selector matches a pod the namespace's charts render.
+   * @default - every pod of the namespace
+   */
+  readonly pods?: Readonly<Record<string, string>>;
 }
 
 /** One rule of a policy that admits several peers, each on its own ports. */
@@ -89,7 +96,7 @@ export class NetworkPolicySet extends Construct {
   /** Allows traffic from this namespace to a peer, on the given ports (one NetworkPolicy). */
   allowTo(id: string, peer: Peer, ports: readonly Port[], options: PolicyOptions = {}): void {
     const name = options.name ?? this.defaultName('to', peer);
-    this.add(id, name, { policyTypes: ['Egress'], egress: [{ ...peerSelector(peer, 'to'), ports: portList(ports, name) }] });
+    this.add(id, name, { policyTypes: ['Egress'], egress: [{ ...peerSelector(peer, 'to'), ports: portList(ports, name) }] }, options.pods);
   }
 
   /** One policy admitting several peers, each on its own ports, in the order given. */
@@ -102,8 +109,8 @@ export class NetworkPolicySet extends Construct {
     throw new Error(`${this.node.path}: a policy ${direction} ${JSON.stringify(peer)} needs a name (options.name); only a single namespace gives one by default`);
   }
 
-  private add(id: string, name: string, rules: { policyTypes: string[]; ingress?: NetworkPolicyV1SpecIngress[]; egress?: NetworkPolicyV1SpecEgress[] }): void {
-    networkPolicyV1(this, id, { metadata: { name, namespace: this.namespace }, spec: { podSelector: {}, ...rules } });
+  private add(id: string, name: string, rules: { policyTypes: string[]; ingress?: NetworkPolicyV1SpecIngress[]; egress?: NetworkPolicyV1SpecEgress[] }, pods?: Readonly<Record<string, string>>): void {
+    networkPolicyV1(this, id, { metadata: { name, namespace: this.namespace }, spec: { podSelector: pods ? { matchLabels: { ...pods } } : {}, ...rules } });
   }
 }
 
