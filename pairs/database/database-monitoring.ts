@@ -17,11 +17,10 @@
  * exporter checks that this site's server accepts connections; its replication is its DBA's to watch.
  */
 import type { AlertContext, AlertRule, AlertRuleGroup } from '../../model/alert-rules';
-import type { ScrapeJob } from '../../model/monitoring-plan';
+import type { Endpoint } from '../../model/middleware-model';
+import type { ProbeTarget, ScrapeJob } from '../../model/monitoring-plan';
 import type { DeploymentUnit } from '../../model/platform-model';
 import { PLATFORM_NAMESPACES } from '../../model/topology';
-import type { ProbeTarget } from '../../model/monitoring-plan';
-import type { Endpoint } from '../../model/middleware-model';
 import { POSTGRES_EXPORTER_PORT, POSTGRES_EXPORTER_RELEASE, type CloudNativePgPlan, type PostgresqlMonitoringPlan } from './database-plan';
 
 /** The metrics port of every CloudNativePG instance. */

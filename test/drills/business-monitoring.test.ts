@@ -300,8 +300,8 @@ test(`the figures served equal the count and the sum of ${N} settlement events e
     // Settled: nothing more arrives (a line counted twice would show now).
     await sleep(3000);
     const final = await served([yesterday, today]);
-    expect(done.seconds).toBeGreaterThanOrEqual(0);
-    expect(final.events).toBe(want.events);
+    // One comparison, so a run that never completes says how many events were served.
+    expect({ completeWithin120s: done.seconds >= 0, events: final.events }).toEqual({ completeWithin120s: true, events: want.events });
     expect([...final.figures.keys()].sort()).toEqual([...want.figures.keys()].sort());
     for (const [key, figure] of want.figures) expect({ key, ...final.figures.get(key) }).toEqual({ key, count: figure.count, amount: yuan(figure.fen) });
 

@@ -123,8 +123,10 @@ if (!available) {
     const missingAfter = await arrival(cutAt, linkDownBound, () => receivers.find(cutAt, 'middleware', PAIR, 'HsaRedisReplicaMissing', 'A', 'firing'));
     expect(missingAfter).toBeDefined();
     measured.replicaMissingSeconds = missingAfter!;
-    // Nothing went to the default receiver: every alert of the pair has its team.
-    expect(receivers.received.filter((n) => n.receiver === 'default')).toEqual([]);
+    // Nothing of the pair went to the default receiver: every alert of the pair has its team. (The unit's
+    // other pairs are not run here: the database's down alert, which reads its absent exporter, goes to
+    // the default receiver, this drill declaring no database team.)
+    expect(receivers.received.filter((n) => n.receiver === 'default' && n.alerts.some((a) => a.labels.hsa_pair === PAIR))).toEqual([]);
 
     const restoredAt = Date.now();
     restoreLink();
