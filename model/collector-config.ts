@@ -25,3 +25,13 @@ export function onePipelineService(receiver: string, exporter: string): Record<s
     pipelines: { logs: { receivers: [receiver], exporters: [exporter] } },
   };
 }
+
+/**
+ * The collector's command line for a configuration file. `stanza.synchronousLogEmitter`: the file log
+ * receiver otherwise batches what it read in memory after saving its read position, so a collector killed
+ * in between loses that batch for good (opentelemetry-collector-contrib issue 35456). Found by the business
+ * monitoring drill: 65 of 20,000 settlement events missing after a SIGKILL, twice in two runs.
+ */
+export function collectorArgs(configFile: string): string[] {
+  return [`--config=${configFile}`, '--feature-gates=stanza.synchronousLogEmitter'];
+}

@@ -5,6 +5,7 @@ import { cpuQuantity, memoryQuantity } from '../../model/quantity';
 import * as crypto from 'node:crypto';
 import type { INamespace } from '../tenancy/tenant-namespace';
 import { CONFIG_HASH_ANNOTATION } from '../../model/platform-model';
+import { collectorArgs } from '../../model/collector-config';
 
 export interface ContainerResources {
   readonly cpuMilli: number;
@@ -88,7 +89,7 @@ function collectorContainer(collector: EventCollector) {
     name: 'event-collector',
     image: collector.image,
     imagePullPolicy: 'IfNotPresent',
-    args: [`--config=${collector.configDirectory}/config.yaml`],
+    args: collectorArgs(`${collector.configDirectory}/config.yaml`),
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
     securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
     volumeMount: [
@@ -105,7 +106,7 @@ function logShipperContainer(shipper: LogShipper, logVolume: string) {
     name: 'log-shipper',
     image: shipper.image,
     imagePullPolicy: 'IfNotPresent',
-    args: [`--config=${shipper.configDirectory}/config.yaml`],
+    args: collectorArgs(`${shipper.configDirectory}/config.yaml`),
     env: [{ name: shipper.podNameVariable, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
     securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },

@@ -49,6 +49,10 @@ const endpoint = new URL(collector.exporters.otlp_http.endpoint);
 const figuresPort = Number(endpoint.port);
 const deployment = Object.values(stack.resource!.kubernetes_deployment_v1!).find((d) => (d.metadata as JsonObject).name === 'hsa-figures')!;
 const figuresCommand = ((((deployment.spec as JsonObject).template as JsonObject).spec as JsonObject).container as JsonObject[])[0]!.command as string[];
+/** The collector's arguments as the settlement pod runs it, its configuration file's path aside (the drill's copy). */
+const settlement = Object.values(stack.resource!.kubernetes_deployment_v1!).find((d) => (d.metadata as JsonObject).name === 'settlement')!;
+const [configArg, ...collectorArgs] = (((((settlement.spec as JsonObject).template as JsonObject).spec as JsonObject).container as JsonObject[]).find((c) => c.name === 'event-collector')!.args as string[]);
+if (!configArg?.startsWith('--config=')) throw new Error(`the synthesized event collector's first argument is ${configArg}, not its --config`);
 
 /** A generated settlement event, its line, and whether (and how) it counts. */
 interface Generated {
@@ -206,7 +210,7 @@ class Run {
       `mount -t tmpfs hsa-drill /var/log && mkdir -p ${eventDir} && mount --bind ${this.events} ${eventDir}`,
       `mount -t tmpfs hsa-drill /var/lib && mkdir -p ${storageDir} && mount --bind ${this.storage} ${storageDir}`,
       `mount --bind ${join(root, 'hosts')} /etc/hosts`,
-      `exec ${this.collectorBinary} --config=${join(root, 'collector.yaml')}`,
+      `exec ${this.collectorBinary} --config=${join(root, 'collector.yaml')} ${collectorArgs.join(' ')}`,
     ].join('\n');
     const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

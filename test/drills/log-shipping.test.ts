@@ -54,6 +54,12 @@ const gatewayArgs = gatewayContainer[0]!.args as string[];
 const gatewayMounts = gatewayContainer[0]!.volume_mount as { name: string; mount_path: string }[];
 const elasticsearch = new URL(gatewayConfig.exporters.elasticsearch.endpoint);
 const shipperYaml = Object.fromEntries(APPS.map((app) => [app.name, configYaml(`${app.name}-log-shipper`)]));
+/** Each shipper's arguments as its pod runs it, its configuration file's path aside (the drill's copy). */
+const shipperArgs = (app: string) => {
+  const [configArg, ...rest] = ((((byName('kubernetes_deployment_v1', app).spec as JsonObject).template as JsonObject).spec as JsonObject).container as JsonObject[]).find((c) => c.name === 'log-shipper')!.args as string[];
+  if (!configArg?.startsWith('--config=')) throw new Error(`the synthesized log shipper of ${app} starts with ${configArg}, not its --config`);
+  return rest;
+};
 const shipperConfig = (app: string) => parse(shipperYaml[app]!) as { receivers: { file_log: { include: string[]; exclude?: string[] } }; extensions: { file_storage: { directory: string } }; exporters: { otlp_http: { endpoint: string } } };
 const gatewayEndpoint = new URL(shipperConfig('settlement').exporters.otlp_http.endpoint);
 const logDirectory = (app: string) => { const include = shipperConfig(app).receivers.file_log.include[0]!; return include.slice(0, include.lastIndexOf('/')); };
@@ -217,7 +223,7 @@ class Run {
       `mount -t tmpfs hsa-drill /var/log && mkdir -p ${logDirectory(app)} && mount --bind ${join(this.root, app, 'logs')} ${logDirectory(app)}`,
       `mount -t tmpfs hsa-drill /var/lib && mkdir -p ${config.extensions.file_storage.directory} && mount --bind ${join(this.root, app, 'storage')} ${config.extensions.file_storage.directory}`,
       `mount --bind ${join(this.root, 'hosts')} /etc/hosts`,
-      `exec ${this.binaries.shipper} --config=${join(this.root, app, 'config.yaml')}`,
+      `exec ${this.binaries.shipper} --config=${join(this.root, app, 'config.yaml')} ${shipperArgs(app).join(' ')}`,
     ].join('\n');
     this.shippers.set(app, inNetns('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { HSA_POD_NAME: `${app}-6d5f8c7b9-x${app.length}` }));
   }
