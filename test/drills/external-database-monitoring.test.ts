@@ -35,7 +35,7 @@ import { databasePairName, databasePairsOf } from '../../pairs/database/database
 import { DATABASE_LAG_ALERT_SECONDS } from '../../pairs/database/database-monitoring';
 import { POSTGRES_EXPORTER_PORT } from '../../pairs/database/database-plan';
 import type { PostgresExporterChartValues } from '../../pairs/database/postgresql-exporter-construct';
-import { arrival, Monitoring, monitoringValuesOf, Receivers, synthesizedStacks, type MonitoringValues } from './support/alerting';
+import { Monitoring, monitoringValuesOf, Receivers, synthesizedStacks, type MonitoringValues } from './support/alerting';
 import { issueSiteCertificates } from './support/certificates';
 import { POSTGRESQL_PORT, PostgresqlSites, postgresUser, startWriter } from './support/postgresql-sites';
 import { sleep, waitFor } from './support/timing';
@@ -270,10 +270,8 @@ if (!available) {
     const cutAt = Date.now();
     cutLink();
     try {
-      const firingAfter = await arrival(cutAt, bound, () => receivers.find(cutAt, 'database', pair, 'HsaDatabaseReplicationLinkDown', 'B', 'firing'));
-      expect(firingAfter).toBeDefined();
-      measured.linkDownSeconds = firingAfter!;
-      const notification = receivers.find(cutAt, 'database', pair, 'HsaDatabaseReplicationLinkDown', 'B', 'firing')!;
+      const { seconds, notification } = await receivers.arrives(cutAt, bound, 'database', pair, 'HsaDatabaseReplicationLinkDown', 'B');
+      measured.linkDownSeconds = seconds;
       expect(Receivers.alert(notification, 'HsaDatabaseReplicationLinkDown').annotations.runbook).toContain('npm run switchover -- --env demo --to B --site-lost A --pairs database');
       // Only the link's alert: both servers answer their own site's exporter, B is still a standby.
       expect(await monitoring.firing('A')).toEqual([]);
@@ -288,9 +286,7 @@ if (!available) {
     // The WAL receiver is restarted within wal_retrieve_retry_interval (5 s); then one scrape, one evaluation and the group's next update.
     const resolveBound = 5 + SCRAPE_INTERVAL_SECONDS + EVALUATION_INTERVAL_SECONDS + ALERT_GROUP_INTERVAL_SECONDS + ALERT_PROCESSING_SECONDS;
     measured.resolveBoundSeconds = resolveBound;
-    const resolvedAfter = await arrival(restoredAt, resolveBound, () => receivers.find(restoredAt, 'database', pair, 'HsaDatabaseReplicationLinkDown', 'B', 'resolved'));
-    expect(resolvedAfter).toBeDefined();
-    measured.resolvedSeconds = resolvedAfter!;
+    measured.resolvedSeconds = (await receivers.arrives(restoredAt, resolveBound, 'database', pair, 'HsaDatabaseReplicationLinkDown', 'B', 'resolved')).seconds;
   });
 
   const lagBound = DATABASE_LAG_ALERT_SECONDS + alertDeliveryBoundSeconds(60);
@@ -301,9 +297,7 @@ if (!available) {
     try {
       const pausedAt = Date.now();
       await db.sql('B', 'SELECT pg_wal_replay_pause()');
-      const after = await arrival(pausedAt, lagBound, () => receivers.find(pausedAt, 'database', pair, 'HsaDatabaseStandbyBehind', 'B', 'firing'));
-      expect(after).toBeDefined();
-      measured.standbyBehindSeconds = after!;
+      measured.standbyBehindSeconds = (await receivers.arrives(pausedAt, lagBound, 'database', pair, 'HsaDatabaseStandbyBehind', 'B')).seconds;
       // Still streaming all the while: the link's alert stays silent, only the replay waits.
       expect(await monitoring.firing('B')).toEqual(['HsaDatabaseStandbyBehind']);
     } finally {
@@ -317,9 +311,7 @@ if (!available) {
   test(`the standby promoted while site A stays active: the split-brain alert arrives within ${splitBrainBound} s`, async () => {
     const promotedAt = Date.now();
     await db.sql('B', 'SELECT pg_promote(true, 60)');
-    const after = await arrival(promotedAt, splitBrainBound, () => receivers.find(promotedAt, 'database', pair, 'HsaDatabaseSplitBrain', 'B', 'firing'));
-    expect(after).toBeDefined();
-    measured.splitBrainSeconds = after!;
+    measured.splitBrainSeconds = (await receivers.arrives(promotedAt, splitBrainBound, 'database', pair, 'HsaDatabaseSplitBrain', 'B')).seconds;
   });
 
   const downBound = alertDeliveryBoundSeconds(60);
@@ -327,10 +319,8 @@ if (!available) {
   test(`the primary stopped: the database-down alert at A reaches the database team within ${downBound} s, naming the failover`, async () => {
     const stoppedAt = Date.now();
     await db.stop('A', 'immediate');
-    const after = await arrival(stoppedAt, downBound, () => receivers.find(stoppedAt, 'database', pair, 'HsaDatabaseDown', 'A', 'firing'));
-    expect(after).toBeDefined();
-    measured.databaseDownSeconds = after!;
-    const notification = receivers.find(stoppedAt, 'database', pair, 'HsaDatabaseDown', 'A', 'firing')!;
+    const { seconds, notification } = await receivers.arrives(stoppedAt, downBound, 'database', pair, 'HsaDatabaseDown', 'A');
+    measured.databaseDownSeconds = seconds;
     expect(Receivers.alert(notification, 'HsaDatabaseDown').annotations.runbook).toContain('npm run switchover -- --env demo --to B --site-lost A');
     // The exporter itself stays up and says so: PostgreSQL does not answer it.
     expect(await value('A', 'pg_up')).toBe(0);

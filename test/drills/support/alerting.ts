@@ -55,6 +55,16 @@ export class Receivers {
     return this.received.find((n) => n.receivedAt >= since && n.receiver === receiver && n.alerts.some((a) => a.labels.alertname === alert && a.labels.hsa_site === site && a.labels.hsa_pair === pair && a.status === status));
   }
 
+  /**
+   * Waits up to `bound` seconds from `since` for the alert of the pair at the site to reach `receiver`:
+   * the seconds it took and the notification, or an error naming what did not arrive.
+   */
+  async arrives(since: number, bound: number, receiver: string, pair: string, alert: string, site: Site, status: 'firing' | 'resolved' = 'firing'): Promise<{ seconds: number; notification: Notification }> {
+    const seconds = await arrival(since, bound, () => this.find(since, receiver, pair, alert, site, status));
+    if (seconds === undefined) throw new Error(`${alert} (${status}) of ${pair} at site ${site} did not reach the ${receiver} receiver within ${bound} s`);
+    return { seconds, notification: this.find(since, receiver, pair, alert, site, status)! };
+  }
+
   /** The alert itself inside a notification `find` returned. */
   static alert(notification: Notification, alert: string): Notification['alerts'][number] {
     return notification.alerts.find((a) => a.labels.alertname === alert)!;
