@@ -62,6 +62,8 @@ export const POSTGRES_EXPORTER_CHART_VERSION = '8.0.0';
 export const POSTGRES_EXPORTER_PORT = 9187;
 /** The Helm release (and, through `fullnameOverride`, the Deployment and Service) of a site's exporter. */
 export const POSTGRES_EXPORTER_RELEASE = 'hsa-db-exporter';
+/** What `middleware.database.monitoring` leaves out (the schema documents the same). */
+export const DATABASE_MONITORING_DEFAULTS = { credentialsSecret: 'hsa-db-monitor', sslMode: 'require' } as const;
 
 /**
  * How a site's postgres_exporter reads a PostgreSQL outside the clusters: this site's server at its
@@ -105,8 +107,8 @@ export function planDatabase(context: PairPlanContext): DatabasePlan | undefined
           monitoring: {
             chartVersion: POSTGRES_EXPORTER_CHART_VERSION,
             server: { host: vip('database', site), port: middlewarePorts(settings).database },
-            credentialsSecret: databaseSettings.monitoring?.credentialsSecret ?? 'hsa-db-monitor',
-            sslMode: databaseSettings.monitoring?.sslMode ?? 'require',
+            credentialsSecret: databaseSettings.monitoring?.credentialsSecret ?? DATABASE_MONITORING_DEFAULTS.credentialsSecret,
+            sslMode: databaseSettings.monitoring?.sslMode ?? DATABASE_MONITORING_DEFAULTS.sslMode,
             mode: modeOf('database'),
           },
         };
