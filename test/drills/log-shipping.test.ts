@@ -93,13 +93,15 @@ const https = require('node:https'); const http = require('node:http'); const fs
 const [cert, key, password, port, upstream, statsFile] = process.argv.slice(2);
 const stats = { requests: 0, refused: 0, documents: 0, byIndex: {}, mismatched: 0, tlsErrors: 0 };
 const expected = 'Basic ' + Buffer.from('elastic:' + password).toString('base64');
+// Written whole under another name and renamed: the drill reads the file while the front serves.
+const save = () => { fs.writeFileSync(statsFile + '.part', JSON.stringify(stats)); fs.renameSync(statsFile + '.part', statsFile); };
 https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, (req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     stats.requests += 1;
     if (req.headers.authorization !== expected) {
-      stats.refused += 1; fs.writeFileSync(statsFile, JSON.stringify(stats));
+      stats.refused += 1; save();
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="security"', 'x-elastic-product': 'Elasticsearch' });
       return res.end('{"error":{"type":"security_exception","reason":"unable to authenticate user [elastic]"},"status":401}');
     }
@@ -121,12 +123,12 @@ https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, (
     const forward = http.request({ host: '127.0.0.1', port: Number(upstream), method: req.method, path: '/insert/elasticsearch' + req.url, headers }, (up) => {
       const headers = { ...up.headers }; delete headers['content-length'];
       res.writeHead(up.statusCode, headers); up.pipe(res);
-      fs.writeFileSync(statsFile, JSON.stringify(stats));
+      save();
     });
     forward.on('error', (e) => { res.writeHead(503, { 'content-type': 'application/json' }); res.end(JSON.stringify({ error: String(e) })); });
     forward.end(body);
   });
-}).on('tlsClientError', () => { stats.tlsErrors += 1; fs.writeFileSync(statsFile, JSON.stringify(stats)); })
+}).on('tlsClientError', () => { stats.tlsErrors += 1; save(); })
   .listen(Number(port), '127.0.0.1', () => process.stdout.write('listening\\n'));
 `;
 
