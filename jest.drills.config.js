@@ -5,6 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 120000,
-  // One drill at a time: they start servers and measure.
+  // One drill at a time per jest process: they start servers and measure (bin/drills.ts runs two such
+  // processes, each in a network namespace of its own).
   maxWorkers: 1,
 };
