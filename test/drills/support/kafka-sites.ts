@@ -400,6 +400,11 @@ export async function startKafkaDatacenters(work: string, province: ProvinceMode
   const dc = new KafkaDatacenters(work, pair, brokerVip, crs, certificates, passwords, javaOptions);
   dc.startBroker('A');
   dc.startBroker('B');
-  await Promise.all([dc.waitForBroker('A'), dc.waitForBroker('B')]);
+  // Both waits end before this returns, even when one fails: a wait left polling after its drill ended
+  // would go on loading kafkajs's modules in a torn-down jest environment, which sets jest's exit code to 1
+  // (seen in CI: every test passed, the run failed).
+  const started = await Promise.allSettled([dc.waitForBroker('A'), dc.waitForBroker('B')]);
+  const failed = started.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
+  if (failed.length > 0) throw new Error(failed.map((error) => error.message).join('; '));
   return dc;
 }
