@@ -3,7 +3,9 @@
  *
  * Not yet what CI runs (`npm run test:drills`, one jest): in its first full run (2026-12-07, 1,552 s against
  * 2,858 s for one lane) every drill passed but the database pair's site-loss test, where site A answered
- * though the operator seat's link to it was down; not yet explained, so the lanes stay opt-in until it is.
+ * though the operator seat's link to it was down. Outside a lane that test passes only because, with the
+ * seat's link down, connections to A leave by the machine's default route (a lane has none): a defect of
+ * that drill, not of the lanes; they stay opt-in until it is mended.
  *
  * The drills against real servers. Most of a drill's time is waiting: for an alert's `for:`, Alertmanager's
  * group interval, a standby's receiver timeout. So when this machine can give each of them a network of its
