@@ -57,6 +57,7 @@ export const DRILL_SECONDS: Readonly<Record<string, number>> = {
   'gateway-schema.test.ts': 1,
 };
 const UNLISTED_SECONDS = 60;
+const drillSeconds = (file: string) => DRILL_SECONDS[file] ?? UNLISTED_SECONDS;
 /**
  * Kept in one lane, one after the other: each runs a Kafka broker per datacenter and MirrorMaker 2 (three
  * JVMs); two such drills at once would leave little of two cores to either.
@@ -71,7 +72,6 @@ export function drillFiles(dir = DRILLS_DIR): string[] {
 
 /** The drills split into `count` lanes, longest first into the lane with the least time so far. */
 export function lanes(files: readonly string[], count: number): string[][] {
-  const seconds = (file: string) => DRILL_SECONDS[file] ?? UNLISTED_SECONDS;
   const groups: string[][] = [];
   const grouped = new Set<string>();
   for (const together of SAME_LANE) {
@@ -80,7 +80,7 @@ export function lanes(files: readonly string[], count: number): string[][] {
     present.forEach((file) => grouped.add(file));
   }
   for (const file of files) if (!grouped.has(file)) groups.push([file]);
-  const total = (group: readonly string[]) => group.reduce((sum, file) => sum + seconds(file), 0);
+  const total = (group: readonly string[]) => group.reduce((sum, file) => sum + drillSeconds(file), 0);
   groups.sort((a, b) => total(b) - total(a) || a[0].localeCompare(b[0]));
   const result = Array.from({ length: count }, () => [] as string[]);
   for (const group of groups) {
@@ -104,11 +104,12 @@ interface LaneResult {
   readonly summary: string;
 }
 
-/** What jest's --json results say, or that there are none. */
-function jestSummary(resultsFile: string): string {
-  if (!existsSync(resultsFile)) return 'no results written';
+/** What jest's --json results say (or that there are none), and whether its verdict was success. */
+function jestSummary(resultsFile: string): { readonly text: string; readonly success: boolean } {
+  if (!existsSync(resultsFile)) return { text: 'no results written', success: false };
   const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as { numPassedTests: number; numFailedTests: number; numTotalTests: number; numFailedTestSuites: number; numRuntimeErrorTestSuites: number; numTotalTestSuites: number; success: boolean };
-  return `${results.numTotalTestSuites} suites (${results.numFailedTestSuites} failed, ${results.numRuntimeErrorTestSuites} did not run), ${results.numPassedTests} of ${results.numTotalTests} tests passed, jest's verdict: ${results.success ? 'success' : 'failure'}`;
+  const text = `${results.numTotalTestSuites} suites (${results.numFailedTestSuites} failed, ${results.numRuntimeErrorTestSuites} did not run), ${results.numPassedTests} of ${results.numTotalTests} tests passed, jest's verdict: ${results.success ? 'success' : 'failure'}`;
+  return { text, success: results.success };
 }
 
 function runLane(lane: number, files: readonly string[], isolated: boolean, work: string): Promise<LaneResult> {
@@ -136,8 +137,8 @@ function runLane(lane: number, files: readonly string[], isolated: boolean, work
       const summary = jestSummary(resultsFile);
       // jest also exits 1 when a drill left work running that touched its environment after the drill
       // ended, though every test passed: say where to look.
-      const leftWork = code !== 0 && summary.endsWith("jest's verdict: success") ? " (every test passed: look above for 'after the Jest environment has been torn down' or 'Cannot log after tests are done', work a drill left running)" : '';
-      resolve({ lane, exit: `${signal ? `killed by ${signal}` : `exit code ${code}`}${leftWork}`, ok: code === 0, summary });
+      const leftWork = code !== 0 && summary.success ? " (every test passed: look above for 'after the Jest environment has been torn down' or 'Cannot log after tests are done', work a drill left running)" : '';
+      resolve({ lane, exit: `${signal ? `killed by ${signal}` : `exit code ${code}`}${leftWork}`, ok: code === 0, summary: summary.text });
     });
   });
 }
@@ -153,7 +154,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const unlisted = files.filter((file) => DRILL_SECONDS[file] === undefined);
   if (unlisted.length > 0) process.stdout.write(`drills without a measured time in bin/drills.ts (counted ${UNLISTED_SECONDS} s each): ${unlisted.join(', ')}\n`);
   plan.forEach((lane, i) => {
-    const seconds = lane.reduce((sum, file) => sum + (DRILL_SECONDS[file] ?? UNLISTED_SECONDS), 0);
+    const seconds = lane.reduce((sum, file) => sum + drillSeconds(file), 0);
     process.stdout.write(`lane ${i + 1}${isolated ? ' (its own network namespace)' : ''}: ${lane.length} drills, about ${seconds} s measured alone: ${lane.join(', ')}\n`);
   });
   const work = mkdtempSync(join(tmpdir(), 'hsa-drill-lanes-'));
